@@ -15,7 +15,7 @@
 block vgg_group2(x, ch) {
   conv1 = relu(conv2d(x, ch, kernel=3, pad=1))
   conv2 = relu(conv2d(conv1, ch, kernel=3, pad=1))
-  return maxpool(conv2, 2)
+  return maxpool(conv2, 2, stride=2)
 }
 
 # Three conv3x3+ReLU layers followed by a 2x2/2 maxpool (groups 3 to 5).

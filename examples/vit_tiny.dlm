@@ -54,13 +54,13 @@ model vit_tiny {
   embedded = concat(cls_token, tokens, axis=1) + pos_embed                  # [1, 197, 192]
 
   # 12 encoder layers
-  blocks = embedded
+  encoder = embedded
   repeat 12 {
-    blocks = vit_layer(blocks)
+    encoder = vit_layer(encoder)
   }                                                                         # [1, 197, 192]
 
   # head on the class token
-  norm = layernorm(blocks, eps=1e-6)                                        # [1, 197, 192]
+  norm = layernorm(encoder, eps=1e-6)                                       # [1, 197, 192]
   cls_out = reshape(slice(norm, [0], [1], [1]), [1, 192])                   # [1, 192]
   head = dense(cls_out, 1000)                                               # [1, 1000]
   output softmax(head)                                                      # [1, 1000]
