@@ -1,0 +1,1290 @@
+"""The `graph` dialect: one op per DNN layer or operator, on static tensor types.
+
+This is dlfc's entry level. A model is a `func.func` whose body is a DAG of
+`graph.*` ops. Weights are `graph.weight` ops that carry a name, a type and an
+initialiser kind, never data; scalar literals are `graph.constant` ops.
+
+Every compute op declares, in one place:
+- its shape rule (`infer`), used both by its constructor and by its verifier;
+- its DNNFusion mapping type (`mapping`, see `MappingType`);
+- its FLOP count (`flops`).
+Numeric semantics live in `hw/reference.py`, one numpy function per op.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from enum import IntEnum
+from typing import ClassVar
+
+from xdsl.dialects.builtin import (
+    I64,
+    BoolAttr,
+    DenseArrayBase,
+    Float16Type,
+    Float32Type,
+    Float64Type,
+    FloatAttr,
+    IntegerAttr,
+    IntegerType,
+    StringAttr,
+    TensorType,
+    f64,
+    i64,
+)
+from xdsl.ir import Attribute, Dialect, SSAValue
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    VarConstraint,
+    base,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    prop_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+    var_result_def,
+)
+from xdsl.parser import Parser
+from xdsl.printer import Printer
+from xdsl.traits import ConstantLike, Pure
+from xdsl.utils.exceptions import VerifyException
+
+Shape = tuple[int, ...]
+Props = Mapping[str, Attribute]
+
+
+class ShapeError(VerifyException):
+    """An op was given operands or attributes its shape rule rejects."""
+
+
+class MappingType(IntEnum):
+    """DNNFusion's classification of how an op's output indices map to its inputs.
+
+    Ordered by complexity (DNNFusion, footnote 1): a multi-input op, or a fused
+    block, takes the most complex type of its parts.
+    """
+
+    ONE_TO_ONE = 0
+    REORGANIZE = 1
+    SHUFFLE = 2
+    ONE_TO_MANY = 3
+    MANY_TO_MANY = 4
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def i64_array(values: Sequence[int]) -> DenseArrayBase:
+    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+
+
+def ints(attr: Attribute) -> Shape:
+    """The integers of a DenseArrayBase or IntegerAttr property."""
+    if isinstance(attr, IntegerAttr):
+        return (attr.value.data,)
+    assert isinstance(attr, DenseArrayBase)
+    return tuple(int(v) for v in attr.get_values())
+
+
+def int_of(attr: Attribute) -> int:
+    assert isinstance(attr, IntegerAttr)
+    return attr.value.data
+
+
+def float_of(attr: Attribute) -> float:
+    assert isinstance(attr, FloatAttr)
+    return float(attr.value.data)
+
+
+def fmt_shape(shape: Sequence[int]) -> str:
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def tensor(element_type: Attribute, shape: Sequence[int]) -> TensorType:
+    return TensorType(element_type, list(shape))
+
+
+def shape_of(t: Attribute) -> Shape:
+    assert isinstance(t, TensorType)
+    return tuple(t.get_shape())
+
+
+def num_elements(t: Attribute) -> int:
+    return math.prod(shape_of(t))
+
+
+def is_float(t: Attribute) -> bool:
+    assert isinstance(t, TensorType)
+    return isinstance(t.element_type, Float16Type | Float32Type | Float64Type)
+
+
+def normalize_axis(op: str, axis: int, rank: int) -> int:
+    """Map a possibly negative axis into [0, rank)."""
+    if not -rank <= axis < rank:
+        raise ShapeError(f"{op}: axis {axis} is out of range for rank {rank}")
+    return axis % rank
+
+
+def normalize_axes(op: str, axes: Sequence[int], rank: int) -> Shape:
+    normalized = tuple(normalize_axis(op, a, rank) for a in axes)
+    if len(set(normalized)) != len(normalized):
+        raise ShapeError(f"{op}: repeated axis in {list(axes)}")
+    return tuple(sorted(normalized))
+
+
+def broadcast(op: str, a: Shape, b: Shape) -> Shape:
+    """numpy broadcasting of two shapes."""
+    rank = max(len(a), len(b))
+    a1, b1 = (1,) * (rank - len(a)) + a, (1,) * (rank - len(b)) + b
+    out = []
+    for x, y in zip(a1, b1):
+        if x != y and 1 not in (x, y):
+            raise ShapeError(f"{op}: shapes {fmt_shape(a)} and {fmt_shape(b)} do not broadcast")
+        out.append(max(x, y) if 0 not in (x, y) else 0)
+    return tuple(out)
+
+
+def require_rank(op: str, what: str, shape: Shape, rank: int) -> None:
+    if len(shape) != rank:
+        raise ShapeError(f"{op}: {what} must have rank {rank}, got shape {fmt_shape(shape)}")
+
+
+def window_out(op: str, size: int, kernel: int, stride: int, pad: int, dilation: int = 1) -> int:
+    """Output length of a sliding window (floor mode, as ONNX without ceil_mode)."""
+    if kernel < 1 or stride < 1 or dilation < 1 or pad < 0:
+        raise ShapeError(f"{op}: kernel, stride and dilation must be positive and pad non-negative")
+    span = dilation * (kernel - 1) + 1
+    if size + pad < span:
+        raise ShapeError(f"{op}: window of {span} does not fit input size {size} with padding {pad}")
+    return (size + pad - span) // stride + 1
+
+
+# --------------------------------------------------------------------------- base classes
+
+
+class GraphOp(IRDLOperation):
+    """A graph compute op: shape rule, mapping type and FLOP count live with the op."""
+
+    MAPPING: ClassVar[MappingType]
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        """Result types for these operand types and properties; raises ShapeError."""
+        raise ShapeError(f"{cls.name}: no shape rule")
+
+    def mapping_type(self) -> MappingType:
+        """The DNNFusion mapping type of this op instance."""
+        return type(self).MAPPING
+
+    def flops(self) -> int:
+        """Floating-point operations of one execution (a multiply-add counts 2)."""
+        return 0
+
+    def _build(self, operands: Sequence[SSAValue | Sequence[SSAValue] | None], props: dict[str, Attribute]) -> None:
+        flat: list[TensorType] = []
+        for o in operands:
+            if isinstance(o, SSAValue):
+                flat.append(o.type)  # type: ignore[arg-type]
+            elif o is not None:
+                flat.extend(v.type for v in o)  # type: ignore[misc]
+        results = type(self).infer(flat, props)
+        super().__init__(operands=list(operands), properties=props, result_types=self._shape_results(results))
+
+    @staticmethod
+    def _shape_results(results: list[TensorType]) -> list[Attribute | list[Attribute]]:
+        return list(results)
+
+    def verify_(self) -> None:
+        if not isinstance(getattr(type(self), "MAPPING", None), MappingType):
+            raise VerifyException(f"{self.name}: op declares no DNNFusion mapping type")
+        expected = type(self).infer([o.type for o in self.operands], self.properties)  # type: ignore[misc]
+        actual = [r.type for r in self.results]
+        if expected != actual:
+            raise VerifyException(
+                f"{self.name}: result types {', '.join(map(str, actual))} do not match the inferred "
+                f"{', '.join(map(str, expected))}"
+            )
+
+
+class UnaryOp(GraphOp):
+    """An elementwise op of one tensor: y[i] = f(x[i])."""
+
+    T: ClassVar = VarConstraint("T", base(TensorType))
+    input = operand_def(T)
+    output = result_def(T)
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+    FLOPS_PER_ELEMENT: ClassVar[int] = 1
+    assembly_format = "$input attr-dict `:` type($output)"
+
+    def __init__(self, input: SSAValue, **props: Attribute):
+        self._build([input], dict(props))
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        if cls.FLOAT_ONLY and not is_float(x):
+            raise ShapeError(f"{cls.name}: needs a floating-point tensor, got {x}")
+        return [x]
+
+    FLOAT_ONLY: ClassVar[bool] = True
+
+    def flops(self) -> int:
+        return self.FLOPS_PER_ELEMENT * num_elements(self.output.type)
+
+
+class BinaryOp(GraphOp):
+    """An elementwise op of two tensors with numpy broadcasting: y[i] = f(a[i], b[i])."""
+
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+    assembly_format = "$lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` `->` type($output)"
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue):
+        self._build([lhs, rhs], {})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        a, b = operand_types
+        if a.element_type != b.element_type:
+            raise ShapeError(f"{cls.name}: element types {a.element_type} and {b.element_type} differ")
+        return [tensor(a.element_type, broadcast(cls.name, shape_of(a), shape_of(b)))]
+
+    def mapping_type(self) -> MappingType:
+        """One-to-One, or One-to-Many when an operand is broadcast."""
+        out = shape_of(self.output.type)
+        if shape_of(self.lhs.type) != out or shape_of(self.rhs.type) != out:
+            return MappingType.ONE_TO_MANY
+        return MappingType.ONE_TO_ONE
+
+    def flops(self) -> int:
+        return num_elements(self.output.type)
+
+
+class StructuredOp(GraphOp):
+    """An op printed in the generic functional form `graph.x %a, %b {props} : (A, B) -> C`."""
+
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+
+# --------------------------------------------------------------------------- sources
+
+
+@irdl_op_definition
+class WeightOp(IRDLOperation):
+    """A named weight of the model (data lives in the weight store, never in the IR).
+
+    `init` names how the weight is initialised when no weights file provides it
+    (see `hw/weights.py`).
+    """
+
+    name = "graph.weight"
+    weight_name = prop_def(StringAttr, prop_name="name")
+    init = prop_def(StringAttr)
+    output = result_def(TensorType)
+    traits = traits_def(Pure(), ConstantLike())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$name attr-dict `:` type($output)"
+
+    def __init__(self, name: str, type: TensorType, init: str):
+        super().__init__(
+            properties={"name": StringAttr(name), "init": StringAttr(init)}, result_types=[type]
+        )
+
+    @property
+    def weight_id(self) -> str:
+        return self.weight_name.data
+
+
+@irdl_op_definition
+class ConstantOp(IRDLOperation):
+    """A scalar literal of the model, as a 0-d tensor: `graph.constant 0.5 : tensor<f32>`."""
+
+    name = "graph.constant"
+    value = prop_def(FloatAttr)
+    output = result_def(TensorType)
+    traits = traits_def(Pure(), ConstantLike())
+
+    def __init__(self, value: float, element_type: Attribute):
+        super().__init__(properties={"value": FloatAttr(float(value), f64)}, result_types=[tensor(element_type, [])])
+
+    @property
+    def number(self) -> float:
+        return float_of(self.value)
+
+    def verify_(self) -> None:
+        if shape_of(self.output.type) != ():
+            raise VerifyException("graph.constant: result must be a 0-d tensor")
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(f" {self.number!r}")
+        printer.print_op_attributes(self.attributes)
+        printer.print_string(" : ")
+        printer.print_attribute(self.output.type)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ConstantOp:
+        value = parser.parse_number()
+        attrs = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        result_type = parser.parse_type()
+        if not isinstance(result_type, TensorType):
+            parser.raise_error("graph.constant: expected a tensor type")
+        op = cls(float(value), result_type.element_type)
+        op.attributes.update(attrs)
+        return op
+
+
+# --------------------------------------------------------------------------- layers
+
+
+@irdl_op_definition
+class Conv2DOp(StructuredOp):
+    """2-D convolution (ONNX Conv), NCHW: y = conv(x, weight) + bias.
+
+    weight is [out, in/groups, kh, kw]; bias (optional) is [out]; pad is
+    [top, left, bottom, right].
+    """
+
+    name = "graph.conv2d"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    stride = prop_def(DenseArrayBase.constr(I64), default_value=i64_array([1, 1]))
+    pad = prop_def(DenseArrayBase.constr(I64), default_value=i64_array([0, 0, 0, 0]))
+    dilation = prop_def(DenseArrayBase.constr(I64), default_value=i64_array([1, 1]))
+    groups = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+
+    def __init__(
+        self,
+        input: SSAValue,
+        weight: SSAValue,
+        bias: SSAValue | None = None,
+        stride: Sequence[int] = (1, 1),
+        pad: Sequence[int] = (0, 0, 0, 0),
+        dilation: Sequence[int] = (1, 1),
+        groups: int = 1,
+    ):
+        props = {
+            "stride": i64_array(stride),
+            "pad": i64_array(pad),
+            "dilation": i64_array(dilation),
+            "groups": IntegerAttr(groups, i64),
+        }
+        self._build([input, weight, bias], props)
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        x, w, *bias = operand_types
+        xs, ws = shape_of(x), shape_of(w)
+        stride, pad, dil = ints(props["stride"]), ints(props["pad"]), ints(props["dilation"])
+        groups = int_of(props["groups"])
+        require_rank(cls.name, "input", xs, 4)
+        require_rank(cls.name, "weight", ws, 4)
+        if len(stride) != 2 or len(dil) != 2 or len(pad) != 4:
+            raise ShapeError(f"{cls.name}: stride and dilation need 2 values, pad needs 4")
+        n, c, h, wd = xs
+        out, cin_g, kh, kw = ws
+        if groups < 1 or c % groups or out % groups:
+            raise ShapeError(f"{cls.name}: {groups} groups do not divide {c} input and {out} output channels")
+        if cin_g * groups != c:
+            raise ShapeError(
+                f"{cls.name}: input has {c} channels but weight {fmt_shape(ws)} expects {cin_g * groups}"
+            )
+        if bias and shape_of(bias[0]) != (out,):
+            raise ShapeError(f"{cls.name}: bias must have shape [{out}], got {fmt_shape(shape_of(bias[0]))}")
+        ho = window_out(cls.name, h, kh, stride[0], pad[0] + pad[2], dil[0])
+        wo = window_out(cls.name, wd, kw, stride[1], pad[1] + pad[3], dil[1])
+        return [tensor(x.element_type, (n, out, ho, wo))]
+
+    def flops(self) -> int:
+        n, out, ho, wo = shape_of(self.output.type)
+        _, cin_g, kh, kw = shape_of(self.weight.type)
+        macs = n * out * ho * wo * cin_g * kh * kw
+        return 2 * macs + (n * out * ho * wo if self.bias is not None else 0)
+
+
+@irdl_op_definition
+class DenseOp(StructuredOp):
+    """Fully connected layer on the last axis: y = x @ weight^T + bias (weight is [out, in])."""
+
+    name = "graph.dense"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+
+    def __init__(self, input: SSAValue, weight: SSAValue, bias: SSAValue | None = None):
+        self._build([input, weight, bias], {})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        x, w, *bias = operand_types
+        xs, ws = shape_of(x), shape_of(w)
+        if not xs:
+            raise ShapeError(f"{cls.name}: input must have rank >= 1")
+        require_rank(cls.name, "weight", ws, 2)
+        if ws[1] != xs[-1]:
+            raise ShapeError(f"{cls.name}: input {fmt_shape(xs)} has {xs[-1]} features but weight {fmt_shape(ws)} expects {ws[1]}")
+        if bias and shape_of(bias[0]) != (ws[0],):
+            raise ShapeError(f"{cls.name}: bias must have shape [{ws[0]}], got {fmt_shape(shape_of(bias[0]))}")
+        return [tensor(x.element_type, xs[:-1] + (ws[0],))]
+
+    def flops(self) -> int:
+        out = num_elements(self.output.type)
+        k = shape_of(self.weight.type)[1]
+        return 2 * out * k + (out if self.bias is not None else 0)
+
+
+@irdl_op_definition
+class BatchNormOp(StructuredOp):
+    """Inference batch normalisation on axis 1: y = (x - mean) / sqrt(var + eps) * scale + bias."""
+
+    name = "graph.batchnorm"
+    input = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    bias = operand_def(TensorType)
+    mean = operand_def(TensorType)
+    var = operand_def(TensorType)
+    output = result_def(TensorType)
+    eps = prop_def(FloatAttr, default_value=FloatAttr(1e-5, f64))
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+
+    def __init__(self, input: SSAValue, scale: SSAValue, bias: SSAValue, mean: SSAValue, var: SSAValue, eps: float = 1e-5):
+        self._build([input, scale, bias, mean, var], {"eps": FloatAttr(eps, f64)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        x, *stats = operand_types
+        xs = shape_of(x)
+        if len(xs) < 2:
+            raise ShapeError(f"{cls.name}: input must have rank >= 2, got shape {fmt_shape(xs)}")
+        for s, what in zip(stats, ("scale", "bias", "mean", "var")):
+            if shape_of(s) != (xs[1],):
+                raise ShapeError(f"{cls.name}: {what} must have shape [{xs[1]}], got {fmt_shape(shape_of(s))}")
+        return [x]
+
+    def flops(self) -> int:
+        return 2 * num_elements(self.output.type)
+
+
+@irdl_op_definition
+class LayerNormOp(StructuredOp):
+    """Layer normalisation over the last axis: y = (x - mean) / sqrt(var + eps) * scale + bias."""
+
+    name = "graph.layernorm"
+    input = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    bias = operand_def(TensorType)
+    output = result_def(TensorType)
+    eps = prop_def(FloatAttr, default_value=FloatAttr(1e-5, f64))
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+
+    def __init__(self, input: SSAValue, scale: SSAValue, bias: SSAValue, eps: float = 1e-5):
+        self._build([input, scale, bias], {"eps": FloatAttr(eps, f64)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        x, scale, bias = operand_types
+        xs = shape_of(x)
+        if not xs:
+            raise ShapeError(f"{cls.name}: input must have rank >= 1")
+        for s, what in ((scale, "scale"), (bias, "bias")):
+            if shape_of(s) != (xs[-1],):
+                raise ShapeError(f"{cls.name}: {what} must have shape [{xs[-1]}], got {fmt_shape(shape_of(s))}")
+        return [x]
+
+    def flops(self) -> int:
+        return 8 * num_elements(self.output.type)
+
+
+@irdl_op_definition
+class EmbeddingOp(StructuredOp):
+    """Table lookup (ONNX Gather on axis 0): y[..., :] = table[ids[...], :]."""
+
+    name = "graph.embedding"
+    ids = operand_def(TensorType)
+    table = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_MANY
+
+    def __init__(self, ids: SSAValue, table: SSAValue):
+        self._build([ids, table], {})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        ids, table = operand_types
+        if not isinstance(ids.element_type, IntegerType):
+            raise ShapeError(f"{cls.name}: ids must be an integer tensor, got {ids}")
+        ts = shape_of(table)
+        require_rank(cls.name, "table", ts, 2)
+        return [tensor(table.element_type, shape_of(ids) + (ts[1],))]
+
+
+@irdl_op_definition
+class MatMulOp(StructuredOp):
+    """Batched matrix product with numpy `matmul` semantics and batch broadcasting."""
+
+    name = "graph.matmul"
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue):
+        self._build([lhs, rhs], {})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        a, b = operand_types
+        sa, sb = shape_of(a), shape_of(b)
+        if a.element_type != b.element_type:
+            raise ShapeError(f"{cls.name}: element types {a.element_type} and {b.element_type} differ")
+        if not sa or not sb:
+            raise ShapeError(f"{cls.name}: operands must have rank >= 1")
+        a2 = (1,) + sa if len(sa) == 1 else sa
+        b2 = sb + (1,) if len(sb) == 1 else sb
+        if a2[-1] != b2[-2]:
+            raise ShapeError(f"{cls.name}: shapes {fmt_shape(sa)} and {fmt_shape(sb)} do not match ({a2[-1]} != {b2[-2]})")
+        batch = broadcast(cls.name, a2[:-2], b2[:-2])
+        out = batch + (a2[-2],) * (len(sa) > 1) + (b2[-1],) * (len(sb) > 1)
+        return [tensor(a.element_type, out)]
+
+    def flops(self) -> int:
+        k = shape_of(self.lhs.type)[-1]
+        return 2 * num_elements(self.output.type) * k
+
+
+# --------------------------------------------------------------------------- elementwise
+
+
+@irdl_op_definition
+class AddOp(BinaryOp):
+    """a + b"""
+
+    name = "graph.add"
+
+
+@irdl_op_definition
+class SubOp(BinaryOp):
+    """a - b"""
+
+    name = "graph.sub"
+
+
+@irdl_op_definition
+class MulOp(BinaryOp):
+    """a * b"""
+
+    name = "graph.mul"
+
+
+@irdl_op_definition
+class DivOp(BinaryOp):
+    """a / b"""
+
+    name = "graph.div"
+
+
+@irdl_op_definition
+class MaxOp(BinaryOp):
+    """max(a, b)"""
+
+    name = "graph.max"
+
+
+@irdl_op_definition
+class MinOp(BinaryOp):
+    """min(a, b)"""
+
+    name = "graph.min"
+
+
+@irdl_op_definition
+class PowOp(BinaryOp):
+    """a ** b"""
+
+    name = "graph.pow"
+
+
+@irdl_op_definition
+class ReluOp(UnaryOp):
+    """max(x, 0)"""
+
+    name = "graph.relu"
+
+
+@irdl_op_definition
+class Relu6Op(UnaryOp):
+    """min(max(x, 0), 6)"""
+
+    name = "graph.relu6"
+    FLOPS_PER_ELEMENT: ClassVar[int] = 2
+
+
+@irdl_op_definition
+class SigmoidOp(UnaryOp):
+    """1 / (1 + exp(-x))"""
+
+    name = "graph.sigmoid"
+    FLOPS_PER_ELEMENT: ClassVar[int] = 4
+
+
+@irdl_op_definition
+class TanhOp(UnaryOp):
+    """tanh(x)"""
+
+    name = "graph.tanh"
+    FLOPS_PER_ELEMENT: ClassVar[int] = 4
+
+
+@irdl_op_definition
+class GeluOp(UnaryOp):
+    """x * Φ(x) = 0.5 * x * (1 + erf(x / sqrt(2))) (exact form, ONNX Gelu approximate="none")"""
+
+    name = "graph.gelu"
+    FLOPS_PER_ELEMENT: ClassVar[int] = 8
+
+
+@irdl_op_definition
+class SiluOp(UnaryOp):
+    """x * sigmoid(x)"""
+
+    name = "graph.silu"
+    FLOPS_PER_ELEMENT: ClassVar[int] = 5
+
+
+@irdl_op_definition
+class HardSwishOp(UnaryOp):
+    """x * max(0, min(1, x / 6 + 0.5)) (ONNX HardSwish)"""
+
+    name = "graph.hardswish"
+    FLOPS_PER_ELEMENT: ClassVar[int] = 5
+
+
+@irdl_op_definition
+class HardSigmoidOp(UnaryOp):
+    """max(0, min(1, x / 6 + 0.5)) (alpha = 1/6, beta = 0.5, as PyTorch)"""
+
+    name = "graph.hardsigmoid"
+    FLOPS_PER_ELEMENT: ClassVar[int] = 4
+
+
+@irdl_op_definition
+class ExpOp(UnaryOp):
+    """exp(x)"""
+
+    name = "graph.exp"
+
+
+@irdl_op_definition
+class LogOp(UnaryOp):
+    """log(x)"""
+
+    name = "graph.log"
+
+
+@irdl_op_definition
+class SqrtOp(UnaryOp):
+    """sqrt(x)"""
+
+    name = "graph.sqrt"
+
+
+@irdl_op_definition
+class RsqrtOp(UnaryOp):
+    """1 / sqrt(x)"""
+
+    name = "graph.rsqrt"
+    FLOPS_PER_ELEMENT: ClassVar[int] = 2
+
+
+@irdl_op_definition
+class ReciprocalOp(UnaryOp):
+    """1 / x"""
+
+    name = "graph.reciprocal"
+
+
+@irdl_op_definition
+class SquareOp(UnaryOp):
+    """x * x (produced by graph rewriting, as in DNNFusion's Table 4)"""
+
+    name = "graph.square"
+
+
+@irdl_op_definition
+class NegOp(UnaryOp):
+    """-x"""
+
+    name = "graph.neg"
+    FLOAT_ONLY: ClassVar[bool] = False
+
+
+@irdl_op_definition
+class AbsOp(UnaryOp):
+    """|x|"""
+
+    name = "graph.abs"
+    FLOAT_ONLY: ClassVar[bool] = False
+
+
+@irdl_op_definition
+class ErfOp(UnaryOp):
+    """erf(x)"""
+
+    name = "graph.erf"
+    FLOPS_PER_ELEMENT: ClassVar[int] = 4
+
+
+@irdl_op_definition
+class LeakyReluOp(UnaryOp):
+    """x if x >= 0 else alpha * x"""
+
+    name = "graph.leaky_relu"
+    alpha = prop_def(FloatAttr, default_value=FloatAttr(0.01, f64))
+    irdl_options = (ParsePropInAttrDict(),)
+    FLOPS_PER_ELEMENT: ClassVar[int] = 2
+
+    def __init__(self, input: SSAValue, alpha: float = 0.01):
+        super().__init__(input, alpha=FloatAttr(alpha, f64))
+
+
+@irdl_op_definition
+class ClipOp(UnaryOp):
+    """min(max(x, min), max)"""
+
+    name = "graph.clip"
+    min = prop_def(FloatAttr)
+    max = prop_def(FloatAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    FLOPS_PER_ELEMENT: ClassVar[int] = 2
+
+    def __init__(self, input: SSAValue, min: float, max: float):
+        super().__init__(input, min=FloatAttr(min, f64), max=FloatAttr(max, f64))
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        if float_of(props["min"]) > float_of(props["max"]):
+            raise ShapeError(f"{cls.name}: min {float_of(props['min'])} is greater than max {float_of(props['max'])}")
+        return super().infer(operand_types, props)
+
+
+# --------------------------------------------------------------------------- normalisation and reduction
+
+
+@irdl_op_definition
+class SoftmaxOp(StructuredOp):
+    """exp(x) / sum(exp(x)) along `axis` (computed stably as in ONNX Softmax-13)."""
+
+    name = "graph.softmax"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    axis = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+
+    def __init__(self, input: SSAValue, axis: int = -1):
+        rank = len(shape_of(input.type))
+        self._build([input], {"axis": IntegerAttr(normalize_axis(self.name, axis, rank), i64)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        axis = int_of(props["axis"])
+        if not 0 <= axis < len(shape_of(x)):
+            raise ShapeError(f"{cls.name}: axis {axis} is out of range for {x}")
+        return [x]
+
+    def flops(self) -> int:
+        return 5 * num_elements(self.output.type)
+
+
+class ReduceOp(StructuredOp):
+    """A reduction over `axes`; `keepdims` keeps reduced axes as size 1."""
+
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    axes = prop_def(DenseArrayBase.constr(I64))
+    keepdims = prop_def(BoolAttr, default_value=BoolAttr.from_bool(True))
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+
+    def __init__(self, input: SSAValue, axes: Sequence[int], keepdims: bool = True):
+        rank = len(shape_of(input.type))
+        props = {"axes": i64_array(normalize_axes(self.name, axes, rank)), "keepdims": BoolAttr.from_bool(keepdims)}
+        self._build([input], props)
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs = shape_of(x)
+        axes = ints(props["axes"])
+        if not axes or tuple(sorted(set(axes))) != axes or not all(0 <= a < len(xs) for a in axes):
+            raise ShapeError(f"{cls.name}: axes {list(axes)} must be distinct, sorted and within rank {len(xs)}")
+        keep = bool(props["keepdims"].value.data)  # type: ignore[attr-defined]
+        out = tuple(1 if i in axes else d for i, d in enumerate(xs) if keep or i not in axes)
+        return [tensor(x.element_type, out)]
+
+    def flops(self) -> int:
+        return num_elements(self.input.type)
+
+
+@irdl_op_definition
+class ReduceSumOp(ReduceOp):
+    """Sum over axes."""
+
+    name = "graph.reduce_sum"
+
+
+@irdl_op_definition
+class ReduceMeanOp(ReduceOp):
+    """Mean over axes."""
+
+    name = "graph.reduce_mean"
+
+
+@irdl_op_definition
+class ReduceMaxOp(ReduceOp):
+    """Maximum over axes."""
+
+    name = "graph.reduce_max"
+
+
+@irdl_op_definition
+class ReduceProdOp(ReduceOp):
+    """Product over axes (produced and consumed by graph rewriting)."""
+
+    name = "graph.reduce_prod"
+
+
+# --------------------------------------------------------------------------- pooling
+
+
+class PoolOp(StructuredOp):
+    """A 2-D sliding-window reduction over NCHW input; pad is [top, left, bottom, right]."""
+
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    kernel = prop_def(DenseArrayBase.constr(I64))
+    stride = prop_def(DenseArrayBase.constr(I64))
+    pad = prop_def(DenseArrayBase.constr(I64), default_value=i64_array([0, 0, 0, 0]))
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+
+    def __init__(self, input: SSAValue, kernel: Sequence[int], stride: Sequence[int], pad: Sequence[int] = (0, 0, 0, 0)):
+        self._build([input], {"kernel": i64_array(kernel), "stride": i64_array(stride), "pad": i64_array(pad)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs = shape_of(x)
+        require_rank(cls.name, "input", xs, 4)
+        k, s, p = ints(props["kernel"]), ints(props["stride"]), ints(props["pad"])
+        if len(k) != 2 or len(s) != 2 or len(p) != 4:
+            raise ShapeError(f"{cls.name}: kernel and stride need 2 values, pad needs 4")
+        if p[0] >= k[0] or p[2] >= k[0] or p[1] >= k[1] or p[3] >= k[1]:
+            raise ShapeError(f"{cls.name}: pad {list(p)} must be smaller than kernel {list(k)}")
+        ho = window_out(cls.name, xs[2], k[0], s[0], p[0] + p[2])
+        wo = window_out(cls.name, xs[3], k[1], s[1], p[1] + p[3])
+        return [tensor(x.element_type, (xs[0], xs[1], ho, wo))]
+
+    def flops(self) -> int:
+        return num_elements(self.output.type) * math.prod(ints(self.kernel))
+
+
+@irdl_op_definition
+class MaxPoolOp(PoolOp):
+    """Max pooling (padding never wins the max)."""
+
+    name = "graph.maxpool"
+
+
+@irdl_op_definition
+class AvgPoolOp(PoolOp):
+    """Average pooling; padded cells are not counted (ONNX count_include_pad=0)."""
+
+    name = "graph.avgpool"
+
+
+@irdl_op_definition
+class GlobalAvgPoolOp(StructuredOp):
+    """Mean over the spatial axes of NCHW input: [N, C, H, W] -> [N, C, 1, 1]."""
+
+    name = "graph.global_avgpool"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+
+    def __init__(self, input: SSAValue):
+        self._build([input], {})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs = shape_of(x)
+        require_rank(cls.name, "input", xs, 4)
+        return [tensor(x.element_type, xs[:2] + (1, 1))]
+
+    def flops(self) -> int:
+        return num_elements(self.input.type)
+
+
+# --------------------------------------------------------------------------- shape
+
+
+class ShapeOp(StructuredOp):
+    """An op that moves data without computing: one input, one result."""
+
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+
+
+@irdl_op_definition
+class ReshapeOp(ShapeOp):
+    """Same elements in row-major order, new shape (stored fully resolved, no -1)."""
+
+    name = "graph.reshape"
+    shape = prop_def(DenseArrayBase.constr(I64))
+    MAPPING: ClassVar[MappingType] = MappingType.REORGANIZE
+
+    def __init__(self, input: SSAValue, shape: Sequence[int]):
+        resolved = resolve_reshape(self.name, shape_of(input.type), tuple(shape))
+        self._build([input], {"shape": i64_array(resolved)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        return [tensor(x.element_type, resolve_reshape(cls.name, shape_of(x), ints(props["shape"])))]
+
+
+def resolve_reshape(op: str, source: Shape, target: Shape) -> Shape:
+    """The target shape with its one `-1` (if any) resolved; checks element counts."""
+    if target.count(-1) > 1:
+        raise ShapeError(f"{op}: at most one -1 is allowed in {fmt_shape(target)}")
+    if any(d < -1 or d == 0 for d in target):
+        raise ShapeError(f"{op}: invalid dimension in {fmt_shape(target)}")
+    total, known = math.prod(source), math.prod(d for d in target if d != -1)
+    if -1 in target:
+        if total % known:
+            raise ShapeError(f"{op}: cannot reshape {fmt_shape(source)} into {fmt_shape(target)}")
+        target = tuple(total // known if d == -1 else d for d in target)
+    if math.prod(target) != total:
+        raise ShapeError(f"{op}: cannot reshape {fmt_shape(source)} ({total} elements) into {fmt_shape(target)}")
+    return target
+
+
+@irdl_op_definition
+class FlattenOp(ShapeOp):
+    """[d0..dn] -> [d0*..*d(axis-1), d(axis)*..*dn] (ONNX Flatten)."""
+
+    name = "graph.flatten"
+    axis = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
+    MAPPING: ClassVar[MappingType] = MappingType.REORGANIZE
+
+    def __init__(self, input: SSAValue, axis: int = 1):
+        rank = len(shape_of(input.type))
+        if not -rank <= axis <= rank:
+            raise ShapeError(f"{self.name}: axis {axis} is out of range for rank {rank}")
+        self._build([input], {"axis": IntegerAttr(axis % (rank + 1) if axis < 0 else axis, i64)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs, axis = shape_of(x), int_of(props["axis"])
+        if not 0 <= axis <= len(xs):
+            raise ShapeError(f"{cls.name}: axis {axis} is out of range for rank {len(xs)}")
+        return [tensor(x.element_type, (math.prod(xs[:axis]), math.prod(xs[axis:])))]
+
+
+@irdl_op_definition
+class TransposeOp(ShapeOp):
+    """Permute axes: y.shape[i] = x.shape[perm[i]]."""
+
+    name = "graph.transpose"
+    perm = prop_def(DenseArrayBase.constr(I64))
+    MAPPING: ClassVar[MappingType] = MappingType.SHUFFLE
+
+    def __init__(self, input: SSAValue, perm: Sequence[int]):
+        self._build([input], {"perm": i64_array(perm)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs, perm = shape_of(x), ints(props["perm"])
+        if sorted(perm) != list(range(len(xs))):
+            raise ShapeError(f"{cls.name}: {list(perm)} is not a permutation of the {len(xs)} axes of {fmt_shape(xs)}")
+        return [tensor(x.element_type, tuple(xs[p] for p in perm))]
+
+
+@irdl_op_definition
+class SqueezeOp(ShapeOp):
+    """Remove the given size-1 axes."""
+
+    name = "graph.squeeze"
+    axes = prop_def(DenseArrayBase.constr(I64))
+    MAPPING: ClassVar[MappingType] = MappingType.REORGANIZE
+
+    def __init__(self, input: SSAValue, axes: Sequence[int]):
+        rank = len(shape_of(input.type))
+        self._build([input], {"axes": i64_array(normalize_axes(self.name, axes, rank))})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs, axes = shape_of(x), ints(props["axes"])
+        for a in axes:
+            if not 0 <= a < len(xs) or xs[a] != 1:
+                raise ShapeError(f"{cls.name}: axis {a} of {fmt_shape(xs)} is not of size 1")
+        return [tensor(x.element_type, tuple(d for i, d in enumerate(xs) if i not in axes))]
+
+
+@irdl_op_definition
+class UnsqueezeOp(ShapeOp):
+    """Insert size-1 axes at the given positions of the result."""
+
+    name = "graph.unsqueeze"
+    axes = prop_def(DenseArrayBase.constr(I64))
+    MAPPING: ClassVar[MappingType] = MappingType.REORGANIZE
+
+    def __init__(self, input: SSAValue, axes: Sequence[int]):
+        rank = len(shape_of(input.type)) + len(axes)
+        self._build([input], {"axes": i64_array(normalize_axes(self.name, axes, rank))})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs, axes = shape_of(x), ints(props["axes"])
+        rank = len(xs) + len(axes)
+        if not all(0 <= a < rank for a in axes) or len(set(axes)) != len(axes):
+            raise ShapeError(f"{cls.name}: axes {list(axes)} are invalid for result rank {rank}")
+        rest = iter(xs)
+        return [tensor(x.element_type, tuple(1 if i in axes else next(rest) for i in range(rank)))]
+
+
+# --------------------------------------------------------------------------- data movement
+
+
+@irdl_op_definition
+class ConcatOp(StructuredOp):
+    """Join tensors along `axis`; all other dimensions must agree."""
+
+    name = "graph.concat"
+    inputs = var_operand_def(TensorType)
+    output = result_def(TensorType)
+    axis = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+
+    def __init__(self, inputs: Sequence[SSAValue], axis: int = 1):
+        if not inputs:
+            raise ShapeError(f"{self.name}: needs at least one input")
+        rank = len(shape_of(inputs[0].type))
+        self._build([list(inputs)], {"axis": IntegerAttr(normalize_axis(self.name, axis, rank), i64)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        if not operand_types:
+            raise ShapeError(f"{cls.name}: needs at least one input")
+        first = shape_of(operand_types[0])
+        axis = int_of(props["axis"])
+        if not 0 <= axis < len(first):
+            raise ShapeError(f"{cls.name}: axis {axis} is out of range for rank {len(first)}")
+        for t in operand_types[1:]:
+            s = shape_of(t)
+            if len(s) != len(first) or any(a != b for i, (a, b) in enumerate(zip(s, first)) if i != axis):
+                raise ShapeError(f"{cls.name}: shapes {fmt_shape(first)} and {fmt_shape(s)} differ outside axis {axis}")
+            if t.element_type != operand_types[0].element_type:
+                raise ShapeError(f"{cls.name}: element types differ")
+        total = sum(shape_of(t)[axis] for t in operand_types)
+        return [tensor(operand_types[0].element_type, first[:axis] + (total,) + first[axis + 1 :])]
+
+
+@irdl_op_definition
+class SplitOp(StructuredOp):
+    """Cut a tensor along `axis` into consecutive parts of the given sizes."""
+
+    name = "graph.split"
+    input = operand_def(TensorType)
+    outputs = var_result_def(TensorType)
+    axis = prop_def(IntegerAttr[I64])
+    sizes = prop_def(DenseArrayBase.constr(I64))
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+
+    def __init__(self, input: SSAValue, sizes: Sequence[int], axis: int):
+        rank = len(shape_of(input.type))
+        props = {"axis": IntegerAttr(normalize_axis(self.name, axis, rank), i64), "sizes": i64_array(sizes)}
+        self._build([input], props)
+
+    @staticmethod
+    def _shape_results(results: list[TensorType]) -> list[Attribute | list[Attribute]]:
+        return [list(results)]
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs, axis, sizes = shape_of(x), int_of(props["axis"]), ints(props["sizes"])
+        if not 0 <= axis < len(xs):
+            raise ShapeError(f"{cls.name}: axis {axis} is out of range for rank {len(xs)}")
+        if not sizes or any(s < 1 for s in sizes) or sum(sizes) != xs[axis]:
+            raise ShapeError(f"{cls.name}: sizes {list(sizes)} do not add up to dimension {xs[axis]} of {fmt_shape(xs)}")
+        return [tensor(x.element_type, xs[:axis] + (s,) + xs[axis + 1 :]) for s in sizes]
+
+
+@irdl_op_definition
+class SliceOp(ShapeOp):
+    """y = x[starts:ends] on the given axes (step 1; stored clamped and non-negative)."""
+
+    name = "graph.slice"
+    starts = prop_def(DenseArrayBase.constr(I64))
+    ends = prop_def(DenseArrayBase.constr(I64))
+    axes = prop_def(DenseArrayBase.constr(I64))
+    MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+
+    def __init__(self, input: SSAValue, starts: Sequence[int], ends: Sequence[int], axes: Sequence[int]):
+        xs = shape_of(input.type)
+        if not len(starts) == len(ends) == len(axes):
+            raise ShapeError(f"{self.name}: starts, ends and axes must have the same length")
+        norm_axes = [normalize_axis(self.name, a, len(xs)) for a in axes]
+        clamp = lambda v, d: min(max(v + d if v < 0 else v, 0), d)  # noqa: E731
+        props = {
+            "starts": i64_array([clamp(s, xs[a]) for s, a in zip(starts, norm_axes)]),
+            "ends": i64_array([clamp(e, xs[a]) for e, a in zip(ends, norm_axes)]),
+            "axes": i64_array(norm_axes),
+        }
+        self._build([input], props)
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs = list(shape_of(x))
+        starts, ends, axes = ints(props["starts"]), ints(props["ends"]), ints(props["axes"])
+        if not len(starts) == len(ends) == len(axes) or len(set(axes)) != len(axes):
+            raise ShapeError(f"{cls.name}: starts, ends and axes must have the same length and distinct axes")
+        for s, e, a in zip(starts, ends, axes):
+            if not 0 <= a < len(xs) or not 0 <= s < e <= xs[a]:
+                raise ShapeError(f"{cls.name}: range {s}:{e} on axis {a} of {fmt_shape(shape_of(x))} is empty or out of range")
+            xs[a] = e - s
+        return [tensor(x.element_type, xs)]
+
+
+@irdl_op_definition
+class PadOp(ShapeOp):
+    """Constant padding; pads are [x1_begin, x2_begin, ..., x1_end, x2_end, ...] (ONNX order)."""
+
+    name = "graph.pad"
+    pads = prop_def(DenseArrayBase.constr(I64))
+    value = prop_def(FloatAttr, default_value=FloatAttr(0.0, f64))
+    MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+
+    def __init__(self, input: SSAValue, pads: Sequence[int], value: float = 0.0):
+        self._build([input], {"pads": i64_array(pads), "value": FloatAttr(value, f64)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs, pads = shape_of(x), ints(props["pads"])
+        if len(pads) != 2 * len(xs) or min(pads, default=0) < 0:
+            raise ShapeError(f"{cls.name}: need {2 * len(xs)} non-negative pads for {fmt_shape(xs)}, got {list(pads)}")
+        r = len(xs)
+        return [tensor(x.element_type, tuple(d + pads[i] + pads[i + r] for i, d in enumerate(xs)))]
+
+
+@irdl_op_definition
+class UpsampleOp(ShapeOp):
+    """Nearest-neighbour upsampling of the H and W axes of NCHW input by an integer scale."""
+
+    name = "graph.upsample"
+    scale = prop_def(IntegerAttr[I64], default_value=IntegerAttr(2, i64))
+    MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_MANY
+
+    def __init__(self, input: SSAValue, scale: int = 2):
+        self._build([input], {"scale": IntegerAttr(scale, i64)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs, s = shape_of(x), int_of(props["scale"])
+        require_rank(cls.name, "input", xs, 4)
+        if s < 1:
+            raise ShapeError(f"{cls.name}: scale must be a positive integer, got {s}")
+        return [tensor(x.element_type, (xs[0], xs[1], xs[2] * s, xs[3] * s))]
+
+
+@irdl_op_definition
+class ChannelShuffleOp(ShapeOp):
+    """ShuffleNet channel shuffle: [N, g*k, H, W] viewed as [N, g, k, H, W], transposed to k-major."""
+
+    name = "graph.channel_shuffle"
+    groups = prop_def(IntegerAttr[I64])
+    MAPPING: ClassVar[MappingType] = MappingType.SHUFFLE
+
+    def __init__(self, input: SSAValue, groups: int):
+        self._build([input], {"groups": IntegerAttr(groups, i64)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs, g = shape_of(x), int_of(props["groups"])
+        require_rank(cls.name, "input", xs, 4)
+        if g < 1 or xs[1] % g:
+            raise ShapeError(f"{cls.name}: {g} groups do not divide {xs[1]} channels")
+        return [x]
+
+
+@irdl_op_definition
+class DepthToSpaceOp(ShapeOp):
+    """ONNX DepthToSpace (DCR mode): [N, C*b*b, H, W] -> [N, C, H*b, W*b]."""
+
+    name = "graph.depth_to_space"
+    block = prop_def(IntegerAttr[I64])
+    MAPPING: ClassVar[MappingType] = MappingType.SHUFFLE
+
+    def __init__(self, input: SSAValue, block: int):
+        self._build([input], {"block": IntegerAttr(block, i64)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs, b = shape_of(x), int_of(props["block"])
+        require_rank(cls.name, "input", xs, 4)
+        if b < 1 or xs[1] % (b * b):
+            raise ShapeError(f"{cls.name}: block {b}*{b} does not divide {xs[1]} channels")
+        return [tensor(x.element_type, (xs[0], xs[1] // (b * b), xs[2] * b, xs[3] * b))]
+
+
+Graph = Dialect(
+    "graph",
+    [
+        WeightOp, ConstantOp,
+        Conv2DOp, DenseOp, BatchNormOp, LayerNormOp, EmbeddingOp, MatMulOp,
+        AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp,
+        ReluOp, Relu6Op, LeakyReluOp, SigmoidOp, TanhOp, GeluOp, SiluOp, HardSwishOp, HardSigmoidOp,
+        ExpOp, LogOp, SqrtOp, RsqrtOp, ReciprocalOp, SquareOp, NegOp, AbsOp, ErfOp, ClipOp,
+        SoftmaxOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceProdOp,
+        MaxPoolOp, AvgPoolOp, GlobalAvgPoolOp,
+        ReshapeOp, FlattenOp, TransposeOp, SqueezeOp, UnsqueezeOp,
+        ConcatOp, SplitOp, SliceOp, PadOp, UpsampleOp, ChannelShuffleOp, DepthToSpaceOp,
+    ],
+    [],
+)  # fmt: skip
