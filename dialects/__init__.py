@@ -1,0 +1,28 @@
+"""dlfc's dialects, one file each: graph -> fusion -> accel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from xdsl.ir import Dialect
+
+
+def get_all_dialects() -> dict[str, Callable[[], Dialect]]:
+    """Name -> factory of every dlfc dialect (imported on first use)."""
+
+    def graph() -> Dialect:
+        from dialects.graph import Graph
+
+        return Graph
+
+    def fusion() -> Dialect:
+        from dialects.fusion import Fusion
+
+        return Fusion
+
+    def accel() -> Dialect:
+        from dialects.accel import Accel
+
+        return Accel
+
+    return {"graph": graph, "fusion": fusion, "accel": accel}

@@ -1,0 +1,51 @@
+"""convert-fusion-to-accel: every `fusion.group` becomes one `accel.kernel`.
+
+The kernel keeps the group's name and body. Its core count is the group's
+`cores` attribute when a tuner has set one, else 1. The module records the
+target accelerator in `accel.target`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
+
+from dialects import accel, fusion
+
+CORES_ATTR = "cores"
+
+
+class GroupToKernel(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: fusion.GroupOp, rewriter: PatternRewriter) -> None:
+        cores = op.attributes.get(CORES_ATTR)
+        body = rewriter.move_region_contents_to_new_regions(op.body)
+        yield_op = body.block.last_op
+        assert isinstance(yield_op, fusion.YieldOp)
+        rewriter.replace(yield_op, accel.YieldOp(*yield_op.values))
+        kernel = accel.KernelOp(
+            op.sym_name.data,
+            list(op.inputs),
+            list(op.outputs.types),
+            body,
+            cores.value.data if isinstance(cores, IntegerAttr) else 1,
+        )
+        kernel.attributes.update({k: v for k, v in op.attributes.items() if k != CORES_ATTR})
+        rewriter.replace(op, kernel)
+
+
+@dataclass(frozen=True)
+class ConvertFusionToAccelPass(ModulePass):
+    """Lower each fusion.group to an accel.kernel on the target accelerator."""
+
+    name = "convert-fusion-to-accel"
+
+    target: str = "mlu100"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PatternRewriteWalker(GroupToKernel(), apply_recursively=False).rewrite_module(op)
+        op.attributes[accel.TARGET_ATTR] = StringAttr(self.target)

@@ -1,0 +1,132 @@
+"""Outlining: move sets of ops of a block into isolated region ops.
+
+This is the plumbing shared by every pass that forms kernels: the graph to
+fusion conversion, the fusion planners and the tuner decide *which* ops go
+together; `outline` builds the `fusion.group`s (or any other isolated region
+op) for them. Weights and constants are cloned into each region that uses
+them, so a region only takes the tensors that really cross its boundary.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Sequence
+
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+
+from dialects import graph
+
+RegionOpFactory = Callable[[Sequence[Operation], Sequence[SSAValue], Sequence[Attribute], Region], Operation]
+"""Builds the region op for a part: (ops of the part, inputs, result types, body) -> op."""
+
+SOURCE_OPS = (graph.WeightOp, graph.ConstantOp)
+
+
+def is_source(op: Operation | None) -> bool:
+    """Weights and constants: cloned into every region that uses them."""
+    return isinstance(op, SOURCE_OPS)
+
+
+def outline(block: Block, parts: Sequence[Sequence[Operation]], make: RegionOpFactory, terminator: type[Operation]) -> list[Operation]:
+    """Replace each part (a convex set of ops of `block`) by one region op.
+
+    Returns the new region ops, in the order of `parts`. The block is put back
+    into a valid (topological) order at the end.
+    """
+    new_ops = [_outline_part(block, part, make, terminator) for part in parts]
+    for op in list(block.ops):
+        if is_source(op) and not op.results[0].uses:
+            op.detach()
+            op.erase()
+    sort_topologically(block)
+    return new_ops
+
+
+def _outline_part(block: Block, part: Sequence[Operation], make: RegionOpFactory, terminator: type[Operation]) -> Operation:
+    members = set(part)
+    inputs: list[SSAValue] = []
+    sources: list[Operation] = []
+    for op in part:
+        for value in op.operands:
+            owner = value.owner if isinstance(value.owner, Operation) else None
+            if owner in members:
+                continue
+            if is_source(owner):
+                if owner not in sources:
+                    sources.append(owner)
+            elif value not in inputs:
+                inputs.append(value)
+    outputs = [r for op in part for r in op.results if any(u.operation not in members for u in r.uses)]
+
+    body = Block(arg_types=[v.type for v in inputs])
+    mapping: dict[SSAValue, SSAValue] = dict(zip(inputs, body.args))
+    for arg, value in zip(body.args, inputs):
+        arg.name_hint = value.name_hint
+    for op in [*sources, *part]:
+        body.add_op(op.clone(value_mapper=mapping))
+    body.add_op(terminator(*[mapping[v] for v in outputs]))
+
+    region_op = make(part, inputs, [v.type for v in outputs], Region(body))
+    block.insert_op_before(region_op, part[-1])
+    for old, new in zip(outputs, region_op.results):
+        new.name_hint = old.name_hint
+        old.replace_all_uses_with(new)
+    for op in reversed(part):
+        op.detach()
+        op.erase()
+    return region_op
+
+
+def sort_topologically(block: Block) -> None:
+    """Reorder `block` so every op follows its producers, keeping the current order where valid."""
+    ops = list(block.ops)
+    index = {op: i for i, op in enumerate(ops)}
+    if all(index.get(v.owner, -1) < i for i, op in enumerate(ops) for v in op.operands):
+        return
+    pending = [sum(1 for v in op.operands if v.owner in index) for op in ops]
+    ready = [i for i, n in enumerate(pending) if n == 0]
+    heapq.heapify(ready)
+    order: list[Operation] = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(ops[i])
+        for result in ops[i].results:
+            for use in result.uses:
+                j = index.get(use.operation)
+                if j is not None:
+                    pending[j] -= 1
+                    if pending[j] == 0:
+                        heapq.heappush(ready, j)
+    if len(order) != len(ops):
+        raise ValueError("outlining created a cycle: a part was not convex")
+    for op in ops:
+        op.detach()
+    block.add_ops(order)
+
+
+def inline_region_op(op: Operation) -> None:
+    """Dissolve an isolated single-block region op: its body replaces it in the parent block."""
+    body = op.regions[0].block
+    term = body.last_op
+    assert term is not None
+    yielded = list(term.operands)
+    parent = op.parent_block()
+    assert parent is not None
+    for arg, value in zip(body.args, op.operands):
+        arg.replace_all_uses_with(value)
+    term.detach()
+    term.erase()
+    for inner in list(body.ops):
+        inner.detach()
+        parent.insert_op_before(inner, op)
+    for result, value in zip(op.results, yielded):
+        result.replace_all_uses_with(value)
+    op.detach()
+    op.erase()
+
+
+def kernel_name(index: int, ops: Sequence[Operation]) -> str:
+    """A readable kernel name: `k<index>_<first op kinds>`."""
+    kinds = [op.name.split(".", 1)[1] for op in ops if not is_source(op)]
+    shown = "+".join(kinds[:3]) + ("+..." if len(kinds) > 3 else "")
+    return f"k{index}_{shown}"
