@@ -133,6 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if argv[:1] == ["run"]:
+            from compiler.run import run_command
+
+            return run_command(argv[1:])
         return compile_command(argv)
     except DlmError as e:
         print(e.format() if hasattr(e, "format") else str(e), file=sys.stderr)
