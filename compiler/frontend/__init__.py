@@ -1,0 +1,42 @@
+"""The .dlm frontend: model text to graph-dialect IR.
+
+`load_dlm` and `parse_dlm` raise `DlmError` for every problem in a model or
+its weights file, and no other exception.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import ModuleOp
+
+from compiler.frontend.diagnostics import DlmError, SourceFile
+from compiler.frontend.irgen import check_program, generate
+from compiler.frontend.parser import parse_program, read_source
+from hw.weights import WeightError, WeightStore
+
+__all__ = ["DlmError", "load_dlm", "parse_dlm"]
+
+
+def load_dlm(path: str, weights: str | None = None) -> ModuleOp:
+    """Compile the .dlm file at `path` to graph IR, checking weights against the .npz `weights`."""
+    return _compile(read_source(path), weights)
+
+
+def parse_dlm(source: str, filename: str, weights: str | None = None) -> ModuleOp:
+    """Compile .dlm text (reported as `filename` in errors) to graph IR."""
+    return _compile(SourceFile(filename, source), weights)
+
+
+def _compile(source: SourceFile, weights: str | None) -> ModuleOp:
+    try:
+        program = check_program(parse_program(source), source)
+        store = _load_weights(weights) if weights is not None else None
+        return generate(program, source, store)
+    except RecursionError:
+        raise DlmError(source.name, "the model is nested too deeply to compile") from None
+
+
+def _load_weights(path: str) -> WeightStore:
+    try:
+        return WeightStore.from_npz(path)
+    except WeightError as e:
+        raise DlmError(path, str(e)) from None

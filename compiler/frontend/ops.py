@@ -1,0 +1,370 @@
+"""The ops of the .dlm language: their signatures and how each becomes graph IR.
+
+Each op has an `OpSpec`: its arguments (name, kind, default) and a builder that
+turns the bound, kind-checked arguments into a `graph` op. Layer ops create
+their weights through `OpContext.weight`, which names them after the statement
+(see docs/dlm.md, "Weights").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from xdsl.dialects.builtin import TensorType, f32
+from xdsl.ir import Attribute, Operation, SSAValue
+
+from dialects import graph
+from dialects.graph import ShapeError, fmt_shape, shape_of
+
+Value = SSAValue | int | float | bool | str | list
+"""What an expression evaluates to: a tensor (an SSA value) or a compile-time value."""
+
+
+# --------------------------------------------------------------------------- argument kinds
+
+
+class ArgKindError(Exception):
+    """A value of the wrong kind for an argument; the message says what was expected."""
+
+
+def format_value(value: Value) -> str:
+    """A value as it would be written in .dlm (tensors as their type)."""
+    if isinstance(value, SSAValue):
+        return f"a tensor {format_type(value.type)}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    return repr(value)
+
+
+def format_type(type: Attribute) -> str:
+    """A tensor type in .dlm syntax: f32[1,3,32,32]."""
+    assert isinstance(type, TensorType)
+    return f"{type.element_type}{fmt_shape(shape_of(type))}"
+
+
+def is_int(value: Value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: Value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def tensor(value: Value) -> SSAValue:
+    if not isinstance(value, SSAValue):
+        raise ArgKindError("a tensor")
+    return value
+
+
+def operand(value: Value) -> SSAValue | float:
+    """A tensor, or a number (made a scalar constant of the other operand's type)."""
+    if isinstance(value, SSAValue):
+        return value
+    if is_number(value):
+        return float(value)
+    raise ArgKindError("a tensor or a number")
+
+
+def integer(value: Value) -> int:
+    if not is_int(value) or not -(2**63) <= value < 2**63:
+        raise ArgKindError("a 64-bit integer")
+    return value
+
+
+def positive(value: Value) -> int:
+    if not is_int(value) or not 1 <= value < 2**63:
+        raise ArgKindError("a positive integer")
+    return value
+
+
+def number(value: Value) -> float:
+    if not is_number(value):
+        raise ArgKindError("a number")
+    return float(value)
+
+
+def boolean(value: Value) -> bool:
+    if not isinstance(value, bool):
+        raise ArgKindError("true or false")
+    return value
+
+
+def integers(value: Value) -> tuple[int, ...]:
+    """A list of integers."""
+    if not isinstance(value, list) or not all(is_int(v) and -(2**63) <= v < 2**63 for v in value):
+        raise ArgKindError("a list of integers")
+    return tuple(value)
+
+
+def int_or_integers(value: Value) -> tuple[int, ...]:
+    """An integer or a list of integers (axes): always a tuple."""
+    if is_int(value):
+        return (integer(value),)
+    try:
+        return integers(value)
+    except ArgKindError:
+        raise ArgKindError("an integer or a list of integers") from None
+
+
+def count_or_sizes(value: Value) -> int | tuple[int, ...]:
+    """split's parts: a number of equal parts, or a list of sizes."""
+    if is_int(value):
+        return positive(value)
+    try:
+        return integers(value)
+    except ArgKindError:
+        raise ArgKindError("a positive integer or a list of sizes") from None
+
+
+def pair(value: Value) -> tuple[int, int]:
+    """An int n meaning [n, n], or a list [h, w]."""
+    if is_int(value):
+        return (integer(value),) * 2  # type: ignore[return-value]
+    if isinstance(value, list) and len(value) == 2:
+        try:
+            return integers(value)  # type: ignore[return-value]
+        except ArgKindError:
+            pass
+    raise ArgKindError("an integer or a list of 2 integers")
+
+
+def padding(value: Value) -> tuple[int, int, int, int]:
+    """An int n, a list [h, w] (top = bottom = h, left = right = w), or [top, left, bottom, right]."""
+    if isinstance(value, list) and len(value) == 4:
+        try:
+            return integers(value)  # type: ignore[return-value]
+        except ArgKindError:
+            pass
+    try:
+        h, w = pair(value)
+    except ArgKindError:
+        raise ArgKindError("an integer or a list of 2 or 4 integers") from None
+    return (h, w, h, w)
+
+
+Kind = Callable[[Value], Any]
+
+
+# --------------------------------------------------------------------------- op table
+
+
+class OpContext(Protocol):
+    """What a builder needs from the IR generator."""
+
+    def weight(self, param: str, shape: Sequence[int], element_type: Attribute, init: str) -> SSAValue:
+        """The weight `<prefix>.<param>` of the op being built (emitted, file-checked)."""
+        ...
+
+    def emit(self, op: Operation) -> Operation:
+        """Append `op` to the function being built."""
+        ...
+
+
+REQUIRED = object()
+"""Default of an argument that must be given."""
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of an op: name, kind (a converter) and default (REQUIRED if none)."""
+
+    name: str
+    kind: Kind
+    default: Any = REQUIRED
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """An op of the language.
+
+    `variadic` names the argument that takes all positional arguments (concat's
+    tensors); the others are then keyword-only. `layer` ops create weights.
+    """
+
+    name: str
+    args: tuple[Arg, ...]
+    build: Callable[[OpContext, Mapping[str, Any]], Operation]
+    variadic: str | None = None
+    layer: bool = False
+
+
+def elementwise(ctx: OpContext, cls: type[graph.BinaryOp], a: SSAValue | float, b: SSAValue | float) -> Operation:
+    """`cls(a, b)`, a number operand becoming a scalar constant of the tensor's element type."""
+    if not isinstance(a, SSAValue) and not isinstance(b, SSAValue):
+        raise ShapeError(f"{cls.name.removeprefix('graph.')}: at least one operand must be a tensor")
+    like = a if isinstance(a, SSAValue) else b
+    assert isinstance(like, SSAValue) and isinstance(like.type, TensorType)
+
+    def as_tensor(v: SSAValue | float) -> SSAValue:
+        if isinstance(v, SSAValue):
+            return v
+        return ctx.emit(graph.ConstantOp(v, like.type.element_type)).results[0]  # type: ignore[union-attr]
+
+    return cls(as_tensor(a), as_tensor(b))
+
+
+def _element_type(x: SSAValue) -> Attribute:
+    assert isinstance(x.type, TensorType)
+    return x.type.element_type
+
+
+def _conv2d(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
+    x, out, groups = a["x"], a["out"], a["groups"]
+    xs = shape_of(x.type)
+    graph.require_rank("conv2d", "input", xs, 4)
+    if xs[1] % groups:
+        raise ShapeError(f"conv2d: {groups} groups do not divide {xs[1]} input channels")
+    kh, kw = a["kernel"]
+    weight = ctx.weight("weight", (out, xs[1] // groups, kh, kw), _element_type(x), "he_normal")
+    bias = ctx.weight("bias", (out,), _element_type(x), "zeros") if a["bias"] else None
+    return graph.Conv2DOp(x, weight, bias, a["stride"], a["pad"], a["dilation"], groups)
+
+
+def _dense(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
+    x, out = a["x"], a["out"]
+    xs = shape_of(x.type)
+    if not xs:
+        raise ShapeError("dense: input must have rank >= 1")
+    weight = ctx.weight("weight", (out, xs[-1]), _element_type(x), "he_normal")
+    bias = ctx.weight("bias", (out,), _element_type(x), "zeros") if a["bias"] else None
+    return graph.DenseOp(x, weight, bias)
+
+
+def _batchnorm(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
+    x = a["x"]
+    xs = shape_of(x.type)
+    if len(xs) < 2:
+        raise ShapeError(f"batchnorm: input must have rank >= 2, got shape {fmt_shape(xs)}")
+    et = _element_type(x)
+    stats = [ctx.weight(p, (xs[1],), et, init) for p, init in
+             (("scale", "bn_scale"), ("bias", "bn_shift"), ("mean", "bn_shift"), ("var", "bn_var"))]  # fmt: skip
+    return graph.BatchNormOp(x, *stats, eps=a["eps"])
+
+
+def _layernorm(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
+    x = a["x"]
+    xs = shape_of(x.type)
+    if not xs:
+        raise ShapeError("layernorm: input must have rank >= 1")
+    scale = ctx.weight("scale", (xs[-1],), _element_type(x), "ones")
+    bias = ctx.weight("bias", (xs[-1],), _element_type(x), "zeros")
+    return graph.LayerNormOp(x, scale, bias, a["eps"])
+
+
+def _embedding(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
+    table = ctx.weight("weight", (a["vocab"], a["dim"]), f32, "normal")
+    return graph.EmbeddingOp(a["ids"], table)
+
+
+def _pool(cls: type[graph.PoolOp]) -> Callable[[OpContext, Mapping[str, Any]], Operation]:
+    def build(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
+        stride = a["kernel"] if a["stride"] is None else a["stride"]
+        return cls(a["x"], a["kernel"], stride, a["pad"])
+
+    return build
+
+
+def _split(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
+    x, parts, axis = a["x"], a["parts"], a["axis"]
+    if isinstance(parts, int):
+        xs = shape_of(x.type)
+        dim = xs[graph.normalize_axis("split", axis, len(xs))]
+        if dim % parts:
+            raise ShapeError(f"split: {parts} parts do not divide dimension {dim} of {fmt_shape(xs)}")
+        parts = (dim // parts,) * parts
+    return graph.SplitOp(x, parts, axis)
+
+
+def _slice(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
+    axes = tuple(range(len(a["starts"]))) if a["axes"] is None else a["axes"]
+    return graph.SliceOp(a["x"], a["starts"], a["ends"], axes)
+
+
+def _unary(name: str, cls: type[graph.UnaryOp]) -> OpSpec:
+    return OpSpec(name, (Arg("x", tensor),), lambda ctx, a: cls(a["x"]))
+
+
+def _binary(name: str, cls: type[graph.BinaryOp]) -> OpSpec:
+    return OpSpec(name, (Arg("a", operand), Arg("b", operand)), lambda ctx, a: elementwise(ctx, cls, a["a"], a["b"]))
+
+
+def _reduce(name: str, cls: type[graph.ReduceOp]) -> OpSpec:
+    args = (Arg("x", tensor), Arg("axes", int_or_integers), Arg("keepdims", boolean, True))
+    return OpSpec(name, args, lambda ctx, a: cls(a["x"], a["axes"], a["keepdims"]))
+
+
+def _pool_spec(name: str, cls: type[graph.PoolOp]) -> OpSpec:
+    args = (Arg("x", tensor), Arg("kernel", pair), Arg("stride", pair, None), Arg("pad", padding, (0, 0, 0, 0)))
+    return OpSpec(name, args, _pool(cls))
+
+
+_UNARY = {
+    "relu": graph.ReluOp, "relu6": graph.Relu6Op, "sigmoid": graph.SigmoidOp, "tanh": graph.TanhOp,
+    "gelu": graph.GeluOp, "silu": graph.SiluOp, "hardswish": graph.HardSwishOp,
+    "hardsigmoid": graph.HardSigmoidOp, "exp": graph.ExpOp, "log": graph.LogOp, "sqrt": graph.SqrtOp,
+    "rsqrt": graph.RsqrtOp, "reciprocal": graph.ReciprocalOp, "neg": graph.NegOp, "abs": graph.AbsOp,
+    "erf": graph.ErfOp,
+}  # fmt: skip
+_BINARY = {
+    "add": graph.AddOp, "sub": graph.SubOp, "mul": graph.MulOp, "div": graph.DivOp,
+    "max": graph.MaxOp, "min": graph.MinOp, "pow": graph.PowOp,
+}  # fmt: skip
+_REDUCE = {"reduce_sum": graph.ReduceSumOp, "reduce_mean": graph.ReduceMeanOp, "reduce_max": graph.ReduceMaxOp}
+
+_SPECS: list[OpSpec] = [
+    # layers
+    OpSpec("conv2d", (
+        Arg("x", tensor), Arg("out", positive), Arg("kernel", pair), Arg("stride", pair, (1, 1)),
+        Arg("pad", padding, (0, 0, 0, 0)), Arg("dilation", pair, (1, 1)), Arg("groups", positive, 1),
+        Arg("bias", boolean, True)), _conv2d, layer=True),
+    OpSpec("dense", (Arg("x", tensor), Arg("out", positive), Arg("bias", boolean, True)), _dense, layer=True),
+    OpSpec("batchnorm", (Arg("x", tensor), Arg("eps", number, 1e-5)), _batchnorm, layer=True),
+    OpSpec("layernorm", (Arg("x", tensor), Arg("eps", number, 1e-5)), _layernorm, layer=True),
+    OpSpec("embedding", (Arg("ids", tensor), Arg("vocab", positive), Arg("dim", positive)), _embedding, layer=True),
+    # linear algebra
+    OpSpec("matmul", (Arg("a", tensor), Arg("b", tensor)), lambda ctx, a: graph.MatMulOp(a["a"], a["b"])),
+    # elementwise
+    *(_unary(name, cls) for name, cls in _UNARY.items()),
+    *(_binary(name, cls) for name, cls in _BINARY.items()),
+    OpSpec("leaky_relu", (Arg("x", tensor), Arg("alpha", number, 0.01)),
+           lambda ctx, a: graph.LeakyReluOp(a["x"], a["alpha"])),
+    OpSpec("clip", (Arg("x", tensor), Arg("min", number), Arg("max", number)),
+           lambda ctx, a: graph.ClipOp(a["x"], a["min"], a["max"])),
+    # normalisation and reduction
+    OpSpec("softmax", (Arg("x", tensor), Arg("axis", integer, -1)), lambda ctx, a: graph.SoftmaxOp(a["x"], a["axis"])),
+    *(_reduce(name, cls) for name, cls in _REDUCE.items()),
+    # pooling
+    _pool_spec("maxpool", graph.MaxPoolOp),
+    _pool_spec("avgpool", graph.AvgPoolOp),
+    OpSpec("global_avgpool", (Arg("x", tensor),), lambda ctx, a: graph.GlobalAvgPoolOp(a["x"])),
+    # shape
+    OpSpec("reshape", (Arg("x", tensor), Arg("shape", integers)), lambda ctx, a: graph.ReshapeOp(a["x"], a["shape"])),
+    OpSpec("flatten", (Arg("x", tensor), Arg("axis", integer, 1)), lambda ctx, a: graph.FlattenOp(a["x"], a["axis"])),
+    OpSpec("transpose", (Arg("x", tensor), Arg("perm", integers)), lambda ctx, a: graph.TransposeOp(a["x"], a["perm"])),
+    OpSpec("squeeze", (Arg("x", tensor), Arg("axes", int_or_integers)),
+           lambda ctx, a: graph.SqueezeOp(a["x"], a["axes"])),
+    OpSpec("unsqueeze", (Arg("x", tensor), Arg("axes", int_or_integers)),
+           lambda ctx, a: graph.UnsqueezeOp(a["x"], a["axes"])),
+    # data movement
+    OpSpec("concat", (Arg("inputs", tensor), Arg("axis", integer, 1)),
+           lambda ctx, a: graph.ConcatOp(a["inputs"], a["axis"]), variadic="inputs"),
+    OpSpec("split", (Arg("x", tensor), Arg("parts", count_or_sizes), Arg("axis", integer)), _split),
+    OpSpec("slice", (Arg("x", tensor), Arg("starts", integers), Arg("ends", integers), Arg("axes", integers, None)),
+           _slice),
+    OpSpec("pad", (Arg("x", tensor), Arg("pads", integers), Arg("value", number, 0.0)),
+           lambda ctx, a: graph.PadOp(a["x"], a["pads"], a["value"])),
+    OpSpec("upsample", (Arg("x", tensor), Arg("scale", positive, 2)), lambda ctx, a: graph.UpsampleOp(a["x"], a["scale"])),
+    OpSpec("channel_shuffle", (Arg("x", tensor), Arg("groups", positive)),
+           lambda ctx, a: graph.ChannelShuffleOp(a["x"], a["groups"])),
+    OpSpec("depth_to_space", (Arg("x", tensor), Arg("block", positive)),
+           lambda ctx, a: graph.DepthToSpaceOp(a["x"], a["block"])),
+]  # fmt: skip
+
+OPS: Mapping[str, OpSpec] = {spec.name: spec for spec in _SPECS}
+"""Every op of the language by name."""
