@@ -1,0 +1,577 @@
+"""Reference numerics of the `graph` dialect: one numpy function per op.
+
+Semantics follow ONNX opset 17 (see each op's docstring in `dialects/graph.py`).
+Every kernel is a plain function `kernel(op, *args) -> array | tuple[array, ...]`
+of the op (for its properties) and its operand values, registered in `KERNELS`;
+`evaluate` runs one and gives its results the dtypes of the op's result types.
+The accel-level interpreter reuses them unchanged. `GraphFunctions` exposes the
+kernels, plus `graph.weight`, to xDSL's `Interpreter`, and `run_graph` runs a
+graph-level module with it.
+
+Convolution is im2col on a strided view plus one batched BLAS matmul over all
+groups (depthwise included); pooling reduces the same view tap by tap. No kernel
+loops over pixels or channels in Python, and no kernel writes into its operands.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+from numpy.polynomial import Chebyshev
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
+from xdsl.interpreters.func import FuncFunctions
+from xdsl.ir import Operation
+
+from dialects import graph
+from dialects.graph import float_of, int_of, ints
+from hw.weights import WeightStore, numpy_dtype
+
+Kernel = Callable[..., Any]
+KERNELS: dict[type[Operation], Kernel] = {}
+
+
+def kernel(*op_types: type[Operation]) -> Callable[[Kernel], Kernel]:
+    """Register a function as the semantics of the given graph ops."""
+
+    def register(fn: Kernel) -> Kernel:
+        for op_type in op_types:
+            KERNELS[op_type] = fn
+        return fn
+
+    return register
+
+
+def result_dtype(op: Operation, index: int = 0) -> np.dtype:
+    """The numpy dtype of result `index` of `op`."""
+    t = op.results[index].type
+    assert isinstance(t, TensorType)
+    return numpy_dtype(t.element_type)
+
+
+def evaluate(op: Operation, args: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
+    """The results of graph compute op `op` on operand values `args`, in the IR result dtypes."""
+    fn = KERNELS.get(type(op))
+    if fn is None:
+        raise NotImplementedError(f"{op.name} has no reference semantics")
+    out = fn(op, *args)
+    results = out if isinstance(out, tuple) else (out,)
+    return tuple(np.asarray(r, dtype=result_dtype(op, i)) for i, r in enumerate(results))
+
+
+# --------------------------------------------------------------------------- sources
+
+
+@kernel(graph.ConstantOp)
+def constant(op: graph.ConstantOp) -> np.ndarray:
+    """The literal as a 0-d tensor."""
+    return np.array(op.number, dtype=result_dtype(op))
+
+
+# --------------------------------------------------------------------------- windows (conv and pooling)
+
+
+def pad_hw(x: np.ndarray, pad: Sequence[int], value: float) -> np.ndarray:
+    """NCHW `x` with `value` around H and W; pad is [top, left, bottom, right]."""
+    top, left, bottom, right = pad
+    if not any(pad):
+        return x
+    n, c, h, w = x.shape
+    out = np.full((n, c, h + top + bottom, w + left + right), value, dtype=x.dtype)
+    out[:, :, top : top + h, left : left + w] = x
+    return out
+
+
+def windows(x: np.ndarray, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int] = (1, 1)) -> np.ndarray:
+    """Read-only view [N, C, kh, kw, Ho, Wo] of the sliding windows of (padded) NCHW `x`.
+
+    view[n, c, i, j, y, x] = x[n, c, y * sh + i * dh, x * sw + j * dw].
+    """
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    ho, wo = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
+    s = x.strides
+    view_strides = (s[0], s[1], s[2] * dh, s[3] * dw, s[2] * sh, s[3] * sw)
+    return as_strided(x, (n, c, kh, kw, ho, wo), view_strides, writeable=False)
+
+
+def lowest(dtype: np.dtype) -> float:
+    """The value no element of `dtype` is smaller than (-inf for floats)."""
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def window_counts(size: int, kernel: int, stride: int, pad_begin: int, out: int) -> np.ndarray:
+    """How many real (unpadded) cells each of the `out` windows along one axis covers."""
+    start = np.arange(out) * stride - pad_begin
+    return np.minimum(start + kernel, size) - np.maximum(start, 0)
+
+
+# --------------------------------------------------------------------------- layers
+
+
+@kernel(graph.Conv2DOp)
+def conv2d(op: graph.Conv2DOp, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """ONNX Conv (NCHW, weight [out, in/groups, kh, kw]): zero padding, strides, dilation, groups, bias."""
+    groups, (out, cin_g, kh, kw) = int_of(op.groups), w.shape
+    view = windows(pad_hw(x, ints(op.pad), 0), (kh, kw), ints(op.stride), ints(op.dilation))
+    n, _, _, _, ho, wo = view.shape
+    cols = view.reshape(n, groups, cin_g * kh * kw, ho * wo)  # im2col: copies unless the conv is 1x1, stride 1
+    y = np.matmul(w.reshape(groups, out // groups, cin_g * kh * kw), cols).reshape(n, out, ho, wo)
+    if b is not None:
+        y += b.reshape(out, 1, 1)
+    return y
+
+
+@kernel(graph.DenseOp)
+def dense(op: graph.DenseOp, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """y = x @ weight^T + bias on the last axis (weight is [out, in])."""
+    y = np.matmul(x, w.T)
+    return y if b is None else y + b
+
+
+@kernel(graph.BatchNormOp)
+def batchnorm(
+    op: graph.BatchNormOp, x: np.ndarray, scale: np.ndarray, bias: np.ndarray, mean: np.ndarray, var: np.ndarray
+) -> np.ndarray:
+    """Inference batch norm on axis 1: (x - mean) / sqrt(var + eps) * scale + bias."""
+    per_channel = (-1,) + (1,) * (x.ndim - 2)
+    factor = scale / np.sqrt(var + float_of(op.eps))
+    y = x * factor.reshape(per_channel)
+    y += (bias - mean * factor).reshape(per_channel)
+    return y
+
+
+@kernel(graph.LayerNormOp)
+def layernorm(op: graph.LayerNormOp, x: np.ndarray, scale: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """ONNX LayerNormalization on the last axis: (x - mean) / sqrt(var + eps) * scale + bias.
+
+    Statistics are computed in at least float32 (ONNX stash_type = 1).
+    """
+    wide = x.astype(np.promote_types(x.dtype, np.float32), copy=False)
+    centred = wide - wide.mean(axis=-1, keepdims=True)
+    inv_std = 1.0 / np.sqrt((centred * centred).mean(axis=-1, keepdims=True) + float_of(op.eps))
+    return centred * inv_std * scale + bias
+
+
+@kernel(graph.EmbeddingOp)
+def embedding(op: graph.EmbeddingOp, ids: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """ONNX Gather on axis 0: y[..., :] = table[ids[...], :] (negative ids count from the end)."""
+    return np.take(table, ids, axis=0)
+
+
+@kernel(graph.MatMulOp)
+def matmul(op: graph.MatMulOp, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """numpy matmul: batched, with broadcast batch axes; rank-1 operands are vectors."""
+    return np.matmul(a, b)
+
+
+# --------------------------------------------------------------------------- binary elementwise (broadcasting)
+
+
+@kernel(graph.AddOp)
+def add(op: graph.AddOp, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a + b"""
+    return np.add(a, b)
+
+
+@kernel(graph.SubOp)
+def sub(op: graph.SubOp, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a - b"""
+    return np.subtract(a, b)
+
+
+@kernel(graph.MulOp)
+def mul(op: graph.MulOp, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a * b"""
+    return np.multiply(a, b)
+
+
+@kernel(graph.DivOp)
+def div(op: graph.DivOp, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b; integer division truncates toward zero (as ONNX Div)."""
+    if a.dtype.kind == "f":
+        return np.divide(a, b)
+    quotient, remainder = np.divmod(a, b)
+    return quotient + ((remainder != 0) & ((a < 0) != (b < 0)))
+
+
+@kernel(graph.MaxOp)
+def maximum(op: graph.MaxOp, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """max(a, b)"""
+    return np.maximum(a, b)
+
+
+@kernel(graph.MinOp)
+def minimum(op: graph.MinOp, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """min(a, b)"""
+    return np.minimum(a, b)
+
+
+@kernel(graph.PowOp)
+def power(op: graph.PowOp, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a ** b"""
+    return np.power(a, b)
+
+
+# --------------------------------------------------------------------------- erf
+
+
+def _erfcx(v: float) -> float:
+    return math.erfc(v) * math.exp(v * v)
+
+
+# erf(x) = x * P(x^2) on |x| < 1: the Maclaurin series, 14 terms (error < 5e-13).
+_ERF_SERIES = np.array([2 / math.sqrt(math.pi) * (-1) ** k / (math.factorial(k) * (2 * k + 1)) for k in range(14)][::-1])
+# erfc(x) * exp(x^2) on [1, 6]: Chebyshev interpolant of degree 20 (error < 1e-12).
+_ERFCX = Chebyshev(
+    Chebyshev.interpolate(np.frompyfunc(_erfcx, 1, 1), 20, domain=[1.0, 6.0]).coef.astype(np.float64),
+    domain=[1.0, 6.0],
+)
+_ERF_ONE = 6.0  # 1 - erf(6) = 2e-17
+
+
+def erf_values(x: np.ndarray) -> np.ndarray:
+    """The error function, computed in float64 (absolute and relative error below 1e-12)."""
+    a = np.abs(np.asarray(x, dtype=np.float64))
+    y = np.ones_like(a)
+    small, mid = a < 1.0, (a >= 1.0) & (a < _ERF_ONE)
+    s, m = a[small], a[mid]
+    y[small] = s * np.polyval(_ERF_SERIES, s * s)
+    y[mid] = 1.0 - np.exp(-m * m) * _ERFCX(m)
+    return np.copysign(y, x)
+
+
+# --------------------------------------------------------------------------- unary elementwise
+
+
+def sigmoid_values(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)), without overflow for large |x|."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+
+
+def hardsigmoid_values(x: np.ndarray) -> np.ndarray:
+    """max(0, min(1, x / 6 + 0.5))"""
+    return np.clip(x / 6.0 + 0.5, 0.0, 1.0)
+
+
+@kernel(graph.ReluOp)
+def relu(op: graph.ReluOp, x: np.ndarray) -> np.ndarray:
+    """max(x, 0)"""
+    return np.maximum(x, 0)
+
+
+@kernel(graph.Relu6Op)
+def relu6(op: graph.Relu6Op, x: np.ndarray) -> np.ndarray:
+    """min(max(x, 0), 6)"""
+    return np.clip(x, 0, 6)
+
+
+@kernel(graph.LeakyReluOp)
+def leaky_relu(op: graph.LeakyReluOp, x: np.ndarray) -> np.ndarray:
+    """x if x >= 0 else alpha * x"""
+    return np.where(x >= 0, x, x * float_of(op.alpha))
+
+
+@kernel(graph.SigmoidOp)
+def sigmoid(op: graph.SigmoidOp, x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x))"""
+    return sigmoid_values(x)
+
+
+@kernel(graph.TanhOp)
+def tanh(op: graph.TanhOp, x: np.ndarray) -> np.ndarray:
+    """tanh(x)"""
+    return np.tanh(x)
+
+
+@kernel(graph.GeluOp)
+def gelu(op: graph.GeluOp, x: np.ndarray) -> np.ndarray:
+    """0.5 * x * (1 + erf(x / sqrt(2))) (exact form)"""
+    return 0.5 * x * (1.0 + erf_values(x / math.sqrt(2.0)))
+
+
+@kernel(graph.SiluOp)
+def silu(op: graph.SiluOp, x: np.ndarray) -> np.ndarray:
+    """x * sigmoid(x)"""
+    return x * sigmoid_values(x)
+
+
+@kernel(graph.HardSwishOp)
+def hardswish(op: graph.HardSwishOp, x: np.ndarray) -> np.ndarray:
+    """x * max(0, min(1, x / 6 + 0.5))"""
+    return x * hardsigmoid_values(x)
+
+
+@kernel(graph.HardSigmoidOp)
+def hardsigmoid(op: graph.HardSigmoidOp, x: np.ndarray) -> np.ndarray:
+    """max(0, min(1, x / 6 + 0.5))"""
+    return hardsigmoid_values(x)
+
+
+@kernel(graph.ExpOp)
+def exp(op: graph.ExpOp, x: np.ndarray) -> np.ndarray:
+    """exp(x)"""
+    return np.exp(x)
+
+
+@kernel(graph.LogOp)
+def log(op: graph.LogOp, x: np.ndarray) -> np.ndarray:
+    """log(x)"""
+    return np.log(x)
+
+
+@kernel(graph.SqrtOp)
+def sqrt(op: graph.SqrtOp, x: np.ndarray) -> np.ndarray:
+    """sqrt(x)"""
+    return np.sqrt(x)
+
+
+@kernel(graph.RsqrtOp)
+def rsqrt(op: graph.RsqrtOp, x: np.ndarray) -> np.ndarray:
+    """1 / sqrt(x)"""
+    return 1.0 / np.sqrt(x)
+
+
+@kernel(graph.ReciprocalOp)
+def reciprocal(op: graph.ReciprocalOp, x: np.ndarray) -> np.ndarray:
+    """1 / x"""
+    return np.reciprocal(x)
+
+
+@kernel(graph.SquareOp)
+def square(op: graph.SquareOp, x: np.ndarray) -> np.ndarray:
+    """x * x"""
+    return x * x
+
+
+@kernel(graph.NegOp)
+def neg(op: graph.NegOp, x: np.ndarray) -> np.ndarray:
+    """-x"""
+    return np.negative(x)
+
+
+@kernel(graph.AbsOp)
+def absolute(op: graph.AbsOp, x: np.ndarray) -> np.ndarray:
+    """|x|"""
+    return np.abs(x)
+
+
+@kernel(graph.ErfOp)
+def erf(op: graph.ErfOp, x: np.ndarray) -> np.ndarray:
+    """erf(x)"""
+    return erf_values(x)
+
+
+@kernel(graph.ClipOp)
+def clip(op: graph.ClipOp, x: np.ndarray) -> np.ndarray:
+    """min(max(x, min), max)"""
+    return np.clip(x, float_of(op.min), float_of(op.max))
+
+
+# --------------------------------------------------------------------------- normalisation and reduction
+
+
+@kernel(graph.SoftmaxOp)
+def softmax(op: graph.SoftmaxOp, x: np.ndarray) -> np.ndarray:
+    """exp(x) / sum(exp(x)) along `axis`, with the maximum subtracted first."""
+    axis = int_of(op.axis)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def reduce(fn: Callable[..., np.ndarray], op: graph.ReduceOp, x: np.ndarray) -> np.ndarray:
+    """`fn` over the op's axes, keeping them as size 1 when keepdims is set."""
+    return fn(x, axis=ints(op.axes), keepdims=bool(op.keepdims.value.data))
+
+
+@kernel(graph.ReduceSumOp)
+def reduce_sum(op: graph.ReduceSumOp, x: np.ndarray) -> np.ndarray:
+    """Sum over axes."""
+    return reduce(np.sum, op, x)
+
+
+@kernel(graph.ReduceMeanOp)
+def reduce_mean(op: graph.ReduceMeanOp, x: np.ndarray) -> np.ndarray:
+    """Mean over axes."""
+    return reduce(np.mean, op, x)
+
+
+@kernel(graph.ReduceMaxOp)
+def reduce_max(op: graph.ReduceMaxOp, x: np.ndarray) -> np.ndarray:
+    """Maximum over axes."""
+    return reduce(np.max, op, x)
+
+
+@kernel(graph.ReduceProdOp)
+def reduce_prod(op: graph.ReduceProdOp, x: np.ndarray) -> np.ndarray:
+    """Product over axes."""
+    return reduce(np.prod, op, x)
+
+
+# --------------------------------------------------------------------------- pooling
+
+
+def pool_taps(view: np.ndarray, combine: np.ufunc) -> np.ndarray:
+    """`combine` over the kernel taps of a window view, one whole-tensor step per tap."""
+    _, _, kh, kw, _, _ = view.shape
+    acc = view[:, :, 0, 0].copy()
+    for i, j in np.ndindex(kh, kw):
+        if i or j:
+            combine(acc, view[:, :, i, j], out=acc)
+    return acc
+
+
+@kernel(graph.MaxPoolOp)
+def maxpool(op: graph.MaxPoolOp, x: np.ndarray) -> np.ndarray:
+    """Maximum over each window; padded cells never win."""
+    padded = pad_hw(x, ints(op.pad), lowest(x.dtype))
+    return pool_taps(windows(padded, ints(op.kernel), ints(op.stride)), np.maximum)
+
+
+@kernel(graph.AvgPoolOp)
+def avgpool(op: graph.AvgPoolOp, x: np.ndarray) -> np.ndarray:
+    """Mean over the real cells of each window (padding not counted: count_include_pad = 0)."""
+    (kh, kw), (sh, sw), pad = ints(op.kernel), ints(op.stride), ints(op.pad)
+    total = pool_taps(windows(pad_hw(x, pad, 0), (kh, kw), (sh, sw)), np.add)
+    ho, wo = total.shape[2:]
+    rows = window_counts(x.shape[2], kh, sh, pad[0], ho)
+    cols = window_counts(x.shape[3], kw, sw, pad[1], wo)
+    return total / np.outer(rows, cols).astype(x.dtype)
+
+
+@kernel(graph.GlobalAvgPoolOp)
+def global_avgpool(op: graph.GlobalAvgPoolOp, x: np.ndarray) -> np.ndarray:
+    """Mean over H and W: [N, C, H, W] -> [N, C, 1, 1]."""
+    return x.mean(axis=(2, 3), keepdims=True)
+
+
+# --------------------------------------------------------------------------- shape and data movement
+
+
+@kernel(graph.ReshapeOp, graph.FlattenOp, graph.SqueezeOp, graph.UnsqueezeOp)
+def reshape(op: graph.ShapeOp, x: np.ndarray) -> np.ndarray:
+    """The same elements in row-major order, in the result's shape."""
+    return x.reshape(graph.shape_of(op.output.type))
+
+
+@kernel(graph.TransposeOp)
+def transpose(op: graph.TransposeOp, x: np.ndarray) -> np.ndarray:
+    """y.shape[i] = x.shape[perm[i]]"""
+    return np.transpose(x, ints(op.perm))
+
+
+@kernel(graph.ConcatOp)
+def concat(op: graph.ConcatOp, *xs: np.ndarray) -> np.ndarray:
+    """Inputs joined along `axis`."""
+    return np.concatenate(xs, axis=int_of(op.axis))
+
+
+@kernel(graph.SplitOp)
+def split(op: graph.SplitOp, x: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Consecutive parts of the given sizes along `axis`."""
+    return tuple(np.split(x, np.cumsum(ints(op.sizes))[:-1], axis=int_of(op.axis)))
+
+
+@kernel(graph.SliceOp)
+def slice_(op: graph.SliceOp, x: np.ndarray) -> np.ndarray:
+    """x[starts:ends] on the given axes (bounds already clamped)."""
+    index = [slice(None)] * x.ndim
+    for start, end, axis in zip(ints(op.starts), ints(op.ends), ints(op.axes)):
+        index[axis] = slice(start, end)
+    return x[tuple(index)]
+
+
+@kernel(graph.PadOp)
+def pad(op: graph.PadOp, x: np.ndarray) -> np.ndarray:
+    """Constant padding; pads are [x1_begin, ..., xn_begin, x1_end, ..., xn_end] (ONNX order)."""
+    pads = ints(op.pads)
+    return np.pad(x, list(zip(pads[: x.ndim], pads[x.ndim :])), constant_values=float_of(op.value))
+
+
+@kernel(graph.UpsampleOp)
+def upsample(op: graph.UpsampleOp, x: np.ndarray) -> np.ndarray:
+    """Nearest neighbour: y[n, c, i, j] = x[n, c, i // scale, j // scale]."""
+    s, (n, c, h, w) = int_of(op.scale), x.shape
+    return np.broadcast_to(x[:, :, :, None, :, None], (n, c, h, s, w, s)).reshape(n, c, h * s, w * s)
+
+
+@kernel(graph.ChannelShuffleOp)
+def channel_shuffle(op: graph.ChannelShuffleOp, x: np.ndarray) -> np.ndarray:
+    """[N, g*k, H, W] viewed as [N, g, k, H, W], transposed to [N, k, g, H, W], flattened back."""
+    g, (n, c, h, w) = int_of(op.groups), x.shape
+    return x.reshape(n, g, c // g, h, w).transpose(0, 2, 1, 3, 4).reshape(n, c, h, w)
+
+
+@kernel(graph.DepthToSpaceOp)
+def depth_to_space(op: graph.DepthToSpaceOp, x: np.ndarray) -> np.ndarray:
+    """ONNX DepthToSpace, DCR mode: channel (i * b + j) * C' + c moves to pixel (h * b + i, w * b + j)."""
+    b, (n, c, h, w) = int_of(op.block), x.shape
+    c_out = c // (b * b)
+    return x.reshape(n, b, b, c_out, h, w).transpose(0, 3, 4, 1, 5, 2).reshape(n, c_out, h * b, w * b)
+
+
+# --------------------------------------------------------------------------- xDSL interpreter
+
+
+def _kernel_impl(op_type: type[Operation]) -> Callable[..., PythonValues]:
+    @impl(op_type)
+    def run(self: GraphFunctions, interpreter: Interpreter, op: Operation, args: PythonValues) -> PythonValues:
+        return evaluate(op, args)
+
+    return run
+
+
+def _with_kernel_impls(cls: type[InterpreterFunctions]) -> type[InterpreterFunctions]:
+    """Give the class one `@impl` method per op in KERNELS (named run_<op>)."""
+    for op_type in KERNELS:
+        setattr(cls, "run_" + op_type.name.removeprefix("graph."), _kernel_impl(op_type))
+    return cls
+
+
+@register_impls
+@_with_kernel_impls
+class GraphFunctions(InterpreterFunctions):
+    """Interpreter functions of every graph op; weight values come from `weights`.
+
+    `weights` is a `WeightStore`, or a mapping from weight name to array, which is
+    wrapped in one (so a weight it lacks gets its deterministic initial value).
+    """
+
+    def __init__(self, weights: WeightStore | Mapping[str, np.ndarray] | None = None):
+        self.weights = weights if isinstance(weights, WeightStore) else WeightStore(weights)
+
+    @impl(graph.WeightOp)
+    def run_weight(self, interpreter: Interpreter, op: graph.WeightOp, args: PythonValues) -> PythonValues:
+        """The value of the named weight in the store (shape- and dtype-checked)."""
+        assert isinstance(op.output.type, TensorType)
+        return (self.weights.get(op.weight_id, op.output.type, op.init.data),)
+
+
+def run_graph(
+    module: ModuleOp, inputs: Sequence[np.ndarray], weights: WeightStore | Mapping[str, np.ndarray] | None = None
+) -> list[np.ndarray]:
+    """Interpret the single `func.func` of a graph-level module on `inputs`; returns its results."""
+    funcs = [op for op in module.ops if isinstance(op, func.FuncOp)]
+    if len(funcs) != 1:
+        raise ValueError(f"expected one func.func in the module, found {len(funcs)}")
+    (fn,) = funcs
+    arg_types = fn.function_type.inputs.data
+    if len(inputs) != len(arg_types):
+        raise ValueError(f"@{fn.sym_name.data} takes {len(arg_types)} inputs, got {len(inputs)}")
+    args = []
+    for i, (value, t) in enumerate(zip(inputs, arg_types)):
+        assert isinstance(t, TensorType)
+        array = np.asarray(value)
+        if array.shape != tuple(t.get_shape()):
+            raise ValueError(f"input {i} has shape {list(array.shape)}, expected {list(t.get_shape())}")
+        args.append(array.astype(numpy_dtype(t.element_type), copy=False))
+    interpreter = Interpreter(module)
+    interpreter.register_implementations(FuncFunctions())
+    interpreter.register_implementations(GraphFunctions(weights))
+    return list(interpreter.call_op(fn.sym_name.data, tuple(args)))
