@@ -11,13 +11,18 @@ from xdsl.dialects.builtin import ModuleOp
 from compiler.frontend.diagnostics import DlmError, SourceFile
 from compiler.frontend.irgen import check_program, generate
 from compiler.frontend.parser import parse_program, read_source
-from hw.weights import WeightError, WeightStore
+from hw.weights import WeightError, WeightStore, attach_store
 
 __all__ = ["DlmError", "load_dlm", "parse_dlm"]
 
 
 def load_dlm(path: str, weights: str | None = None) -> ModuleOp:
-    """Compile the .dlm file at `path` to graph IR, checking weights against the .npz `weights`."""
+    """Compile the .dlm file at `path` to graph IR.
+
+    With `weights` (an .npz file), every weight the file names is checked against
+    the model, and the file's values become the module's weight store
+    (`hw.weights.store_of(module)`).
+    """
     return _compile(read_source(path), weights)
 
 
@@ -30,9 +35,12 @@ def _compile(source: SourceFile, weights: str | None) -> ModuleOp:
     try:
         program = check_program(parse_program(source), source)
         store = _load_weights(weights) if weights is not None else None
-        return generate(program, source, store)
+        module = generate(program, source, store)
     except RecursionError:
         raise DlmError(source.name, "the model is nested too deeply to compile") from None
+    if store is not None:
+        attach_store(module, store)  # so that running the module uses the file's values
+    return module
 
 
 def _load_weights(path: str) -> WeightStore:

@@ -93,6 +93,13 @@ class Call(Node):
 Expr = Number | String | Bool | ListExpr | Name | Binary | Negate | Call
 
 
+def start_of(expr: Expr) -> tuple[int, int]:
+    """Where an expression starts in the source (a binary expression records its operator)."""
+    while isinstance(expr, Binary):
+        expr = expr.left
+    return expr.line, expr.column
+
+
 # --------------------------------------------------------------------------- statements
 
 

@@ -102,13 +102,6 @@ def calls_in(exprs: Sequence[ast.Expr]) -> list[ast.Call]:
     return [e for expr in exprs for e in walk_expr(expr) if isinstance(e, ast.Call)]
 
 
-def start_of(expr: ast.Expr) -> tuple[int, int]:
-    """Where an expression starts in the source (binary expressions record their operator)."""
-    while isinstance(expr, ast.Binary):
-        expr = expr.left
-    return expr.line, expr.column
-
-
 def unique_names(names: Sequence[str]) -> list[str]:
     """The names made distinct: a repeated name gets the first free suffix of `_1`, `_2`, ..."""
     taken: set[str] = set()
@@ -164,6 +157,8 @@ class _Checker:
         return CheckedProgram(model, self.blocks)
 
     def _collect_definitions(self) -> ast.ModelDef:
+        if not self.program.definitions:
+            raise self.source.error(1, 1, "empty file: expected a 'model' definition")
         model: ast.ModelDef | None = None
         for index, definition in enumerate(self.program.definitions):
             name = definition.name
@@ -180,7 +175,7 @@ class _Checker:
                 self.blocks[name.name] = definition
                 self.order[name.name] = index
         if model is None:
-            raise self.source.error(1, 1, "no model in file: expected a 'model' definition")
+            raise self.source.error(1, 1, "no model in file: expected a 'model' definition after the blocks")
         return model
 
     def _block_calls(self, block: ast.BlockDef) -> list[ast.Call]:
@@ -431,10 +426,11 @@ class _Generator:
     def repeat(self, stmt: ast.Repeat, scope: _Scope) -> None:
         count = self.evaluate(stmt.count, scope)
         if not is_int(count) or count < 1:
-            raise self.error(*start_of(stmt.count), f"repeat count must be a positive integer, got {format_value(count)}")
+            raise self.error(*ast.start_of(stmt.count), f"repeat count must be a positive integer, got {format_value(count)}")
         for index in range(count):
             scope.repeat_indices.append(index)
-            self.context.append(self.source.note(stmt.line, stmt.column, f"in iteration {index} (from 0) of this repeat"))
+            note = f"in iteration {index + 1} of {count} of this repeat"
+            self.context.append(self.source.note(stmt.line, stmt.column, note))
             self.execute_body(stmt.body, scope)
             self.context.pop()
             scope.repeat_indices.pop()
@@ -449,7 +445,7 @@ class _Generator:
         else:
             values = [self.evaluate(stmt.value, scope)]
             if len(targets) > 1:
-                raise self.error(*start_of(stmt.value), f"one value cannot be assigned to {len(targets)} names")
+                raise self.error(*ast.start_of(stmt.value), f"one value cannot be assigned to {len(targets)} names")
         for target, value in zip(targets, values):
             if isinstance(value, SSAValue) and value.name_hint is None:
                 value.name_hint = target.name
@@ -459,7 +455,7 @@ class _Generator:
         for expr in stmt.values:
             value = self.evaluate(expr, scope)
             if not isinstance(value, SSAValue):
-                raise self.error(*start_of(expr), f"an output must be a tensor, got {format_value(value)}")
+                raise self.error(*ast.start_of(expr), f"an output must be a tensor, got {format_value(value)}")
             self.outputs.append(value)
 
     def tensor_type(self, type_expr: ast.TensorTypeExpr, scope: _Scope) -> TensorType:
@@ -470,7 +466,7 @@ class _Generator:
         for expr in type_expr.dims:
             dim = self.evaluate(expr, scope)
             if not is_int(dim) or not 1 <= dim < 2**63:
-                raise self.error(*start_of(expr), f"a dimension must be a positive integer, got {format_value(dim)}")
+                raise self.error(*ast.start_of(expr), f"a dimension must be a positive integer, got {format_value(dim)}")
             dims.append(dim)
         return TensorType(ELEMENT_TYPES[dtype.name], dims)
 
@@ -498,7 +494,7 @@ class _Generator:
     def list_item(self, item: ast.Expr, scope: _Scope) -> Value:
         value = self.evaluate(item, scope)
         if isinstance(value, SSAValue):
-            raise self.error(*start_of(item), f"a list holds values, not tensors; got {format_value(value)}")
+            raise self.error(*ast.start_of(item), f"a list holds values, not tensors; got {format_value(value)}")
         return value
 
     def binary(self, expr: ast.Binary, left: Value, right: Value) -> Value:
@@ -527,8 +523,10 @@ class _Generator:
             raise self.error_at(expr, f"'{expr.op}' cannot combine {format_value(left)} and {format_value(right)}")
         try:
             return _VALUE_OPERATORS[expr.op](left, right)
-        except (ZeroDivisionError, OverflowError) as e:
-            raise self.error_at(expr, str(e)) from None
+        except ZeroDivisionError:
+            raise self.error_at(expr, "division by zero") from None
+        except OverflowError:
+            raise self.error_at(expr, "number too large") from None
 
     def negate(self, expr: ast.Negate, value: Value) -> Value:
         if is_number(value):
@@ -560,18 +558,18 @@ class _Generator:
         and the other parameters are keyword-only.
         """
         matched: dict[str, tuple[tuple[int, int], Any]] = {}
-        positional = [(start_of(a), self.evaluate(a, scope)) for a in call.args]
+        positional = [(ast.start_of(a), self.evaluate(a, scope)) for a in call.args]
         if variadic is not None:
             matched[variadic] = ((call.line, call.column), positional)
         elif len(positional) > len(params):
             raise self.error(*positional[len(params)][0],
-                             f"{call.callee} takes at most {len(params)} arguments, got {len(positional)}")  # fmt: skip
+                             f"{call.callee}: too many arguments (takes at most {len(params)}, got {len(positional)})")  # fmt: skip
         else:
             matched.update(zip(params, positional))
         for keyword in call.keywords:
             if keyword.name not in params or keyword.name == variadic:
                 candidates = [p for p in params if p != variadic]
-                raise self.error_at(keyword, f"{call.callee} has no argument '{keyword.name}'"
+                raise self.error_at(keyword, f"{call.callee}: unknown keyword argument '{keyword.name}'"
                                              + _did_you_mean(keyword.name, candidates))  # fmt: skip
             if keyword.name in matched:
                 raise self.error_at(keyword, f"{call.callee}: argument '{keyword.name}' is given twice")

@@ -57,9 +57,7 @@ def _lark() -> Lark:
 
 
 def parse_program(source: SourceFile) -> ast.Program:
-    """Parse a whole .dlm file; raises DlmError on a syntax error or an empty file."""
-    if not source.text.strip():
-        raise source.error(1, 1, "empty file: expected a 'model' definition")
+    """Parse a whole .dlm file; raises DlmError on a syntax error."""
     try:
         tree = _lark().parse(source.text)
         return _AstBuilder(source).transform(tree)
@@ -251,7 +249,7 @@ class _AstBuilder(Transformer):
                     raise self.source.error(a.line, a.column, f"keyword argument '{a.name}' given twice")
                 keywords.append(a)
             elif keywords:
-                raise self.source.error(a.line, a.column, "positional argument follows keyword argument")
+                raise self.source.error(*ast.start_of(a), "positional argument follows keyword argument")
             else:
                 args.append(a)
         return ast.Call(callee.value, tuple(args), tuple(keywords), **_at(callee))

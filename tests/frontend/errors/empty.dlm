@@ -1,0 +1,1 @@
+# expect: 1:1: error: empty file: expected a 'model' definition
