@@ -55,9 +55,11 @@ model bert_base {
   embeddings = layernorm(word_embeddings + position_embeddings, eps=1e-12)  # [1, 128, 768]
 
   # 12 encoder layers
+  # (each iteration's result is named `layer`, so the weights are layer.<i>.*)
   encoder = embeddings
   repeat 12 {
-    encoder = encoder_layer(encoder)
+    layer = encoder_layer(encoder)
+    encoder = layer
   }                                                                         # [1, 128, 768]
 
   # pooler: dense + tanh on the first ([CLS]) token

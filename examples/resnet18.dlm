@@ -38,29 +38,24 @@ model resnet18 {
   bn1 = relu(batchnorm(conv1))                                       # [1, 64, 112, 112]
   pool = maxpool(bn1, 3, stride=2, pad=1)                            # [1, 64, 56, 56]
 
+  # Each stage is written out as two calls: the first block's weights are named
+  # layerN.*, the second one's layerN_1.* (reassigned names get a _1 suffix).
+
   # stage 1: 2 x basic(64), no downsampling
   layer1 = basic(pool, 64)                                           # [1, 64, 56, 56]
-  repeat 1 {
-    layer1 = basic(layer1, 64)
-  }                                                                  # [1, 64, 56, 56]
+  layer1 = basic(layer1, 64)                                         # [1, 64, 56, 56]
 
   # stage 2: basic_down(128, /2) + basic(128)
   layer2 = basic_down(layer1, 128)                                   # [1, 128, 28, 28]
-  repeat 1 {
-    layer2 = basic(layer2, 128)
-  }                                                                  # [1, 128, 28, 28]
+  layer2 = basic(layer2, 128)                                        # [1, 128, 28, 28]
 
   # stage 3: basic_down(256, /2) + basic(256)
   layer3 = basic_down(layer2, 256)                                   # [1, 256, 14, 14]
-  repeat 1 {
-    layer3 = basic(layer3, 256)
-  }                                                                  # [1, 256, 14, 14]
+  layer3 = basic(layer3, 256)                                        # [1, 256, 14, 14]
 
   # stage 4: basic_down(512, /2) + basic(512)
   layer4 = basic_down(layer3, 512)                                   # [1, 512, 7, 7]
-  repeat 1 {
-    layer4 = basic(layer4, 512)
-  }                                                                  # [1, 512, 7, 7]
+  layer4 = basic(layer4, 512)                                        # [1, 512, 7, 7]
 
   # head
   pooled = global_avgpool(layer4)                                    # [1, 512, 1, 1]

@@ -54,9 +54,11 @@ model vit_tiny {
   embedded = concat(cls_token, tokens, axis=1) + pos_embed                  # [1, 197, 192]
 
   # 12 encoder layers
+  # (each iteration's result is named `blocks`, so the weights are blocks.<i>.*)
   encoder = embedded
   repeat 12 {
-    encoder = vit_layer(encoder)
+    blocks = vit_layer(encoder)
+    encoder = blocks
   }                                                                         # [1, 197, 192]
 
   # head on the class token
