@@ -3,24 +3,54 @@
     dlfc model.dlm -o plan.mlir          # .dlm (or .mlir at any level) -> accel plan
     dlfc model.dlm --emit graph          # stop at a level, print to stdout
     dlfc run model.dlm                   # execute on the hardware model (see `dlfc run --help`)
+
+Every failure is one line on stderr (`dlfc: error: ...`) and exit status 1;
+the output file is written atomically, so a failed run leaves none.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import NoReturn, get_type_hints
 
+from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.passes import PassPipeline
+from xdsl.passes import ModulePass
+from xdsl.utils.hints import type_repr
 from xdsl.utils.exceptions import DiagnosticException, ParseError
 
 from compiler.context import make_context
-from compiler.passes import get_all_passes
-from compiler.pipeline import Level, default_pipeline, level_of
+from compiler.passes import import_object
+from compiler.pipeline import (
+    IRPrinter,
+    Level,
+    PassFailure,
+    PassInstrument,
+    PipelineError,
+    StatisticsCollector,
+    TreeDirWriter,
+    default_pipeline,
+    describe_exception,
+    dump_header,
+    level_of,
+    parse_pass_pipeline,
+    pass_filter,
+    pipeline_text,
+    pipeline_timing_rows,
+    print_module,
+    run_pipeline,
+    timing_report,
+    unknown_pass_message,
+    verification_error,
+)
+from compiler.plugins import PassRegistry, PluginError, make_registry
 
 
 class UsageError(Exception):
@@ -34,70 +64,141 @@ def dlfc_version() -> str:
         return "unknown"
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, with its errors reported like every other dlfc error (one line, exit 1)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see dlfc --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="dlfc",
         description=(
-            "Compile a DNN model (.dlm, or .mlir at any IR level) through the graph -> fusion -> accel "
-            "levels and print the resulting plan in MLIR syntax. Run a model on the hardware model "
-            "with 'dlfc run FILE' (see 'dlfc run --help')."
+            "Compile a DNN model through the graph -> fusion -> accel IR levels and print the\n"
+            "resulting plan in MLIR syntax.\n\n"
+            "FILE is a .dlm model, or an .mlir module at any level: a plan, or a dump of an\n"
+            "earlier run, from whose level compilation resumes.\n"
+            "To run a model on the hardware model: dlfc run FILE (see dlfc run --help)."
         ),
-        epilog="example: dlfc examples/resnet50.dlm -o plan.mlir",
+        epilog=(
+            "examples:\n"
+            "  dlfc examples/resnet50.dlm -o plan.mlir       compile to an accel plan\n"
+            "  dlfc examples/resnet50.dlm --emit fusion      print the fusion-level IR\n"
+            "  dlfc plan-fusion.mlir -o plan.mlir            resume from a fusion-level module\n"
+            "  dlfc model.dlm --print-pipeline               show the passes that would run\n"
+            "  dlfc model.dlm --pass-pipeline 'convert-graph-to-fusion,convert-fusion-to-accel{target=\"mlu270\"}'\n"
+            "  dlfc model.dlm --mlir-print-ir-tree-dir dumps  one file per pass, each a valid input\n"
+            "  dlfc --list-passes                            every pass, with its options"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", metavar="FILE", help="model to compile: a .dlm file or an .mlir module")
-    parser.add_argument("-o", "--output", metavar="OUT", default="-", help="where to write the plan ('-' = stdout, the default)")
-    parser.add_argument(
+    parser.add_argument("input", metavar="FILE", nargs="?", help="the model: a .dlm file or an .mlir module")
+    parser.add_argument("--version", action="version", version=f"dlfc {dlfc_version()}")
+
+    output = parser.add_argument_group("output")
+    output.add_argument("-o", "--output", metavar="OUT", default="-", help="where to write the plan ('-' = stdout, the default)")
+    output.add_argument(
         "--emit",
         choices=[level.label for level in Level],
-        default=Level.ACCEL.label,
-        help="stop at this IR level: graph (one op per layer), fusion (fused groups) or accel (kernels with core counts; default)",
+        help="stop at this IR level: graph (one op per layer), fusion (fused groups) or accel "
+        "(kernels with core counts; the default)",
     )
-    parser.add_argument("--weights", metavar="FILE.npz", help="weights by name; missing ones are initialised deterministically")
-    parser.add_argument("--version", action="version", version=f"dlfc {dlfc_version()}")
+    output.add_argument("--weights", metavar="FILE.npz", help="weights by name for a .dlm model; missing ones are initialised deterministically")
+    output.add_argument("--hw", metavar="NAME|FILE.toml", help="the target accelerator: a preset (mlu100, the default, or mlu270) or a description file; given to every pass with a 'target' option")
+    output.add_argument("--mlir-print-op-generic", action="store_true", help="print the plan and the dumps in MLIR's generic op form")
+
+    pipeline = parser.add_argument_group("pipeline")
+    pipeline.add_argument(
+        "--pass-pipeline",
+        metavar="PIPELINE",
+        help="run exactly these passes instead of the default pipeline, in xDSL's syntax: "
+        "'pass-a,pass-b{option=value other=1,2}' (options separated by spaces)",
+    )
+    pipeline.add_argument("--print-pipeline", action="store_true", help="print the pipeline that would run for FILE (in --pass-pipeline syntax, all options spelled out) and exit")
+    pipeline.add_argument("--list-passes", action="store_true", help="list every pass with its description and options, and exit")
+    pipeline.add_argument(
+        "--load-pass-plugin",
+        metavar="FILE.py",
+        action="append",
+        default=[],
+        help="register the ModulePass subclasses defined in FILE.py (repeatable; see docs/writing-a-pass.md)",
+    )
+    pipeline.add_argument("--no-verify-each", action="store_true", help="verify the module only at the end, not after every pass")
+
+    debug = parser.add_argument_group("debugging (dumps go to stderr, as with mlir-opt)")
+    debug.add_argument("--mlir-print-ir-before-all", action="store_true", help="print the IR before every pass")
+    debug.add_argument("--mlir-print-ir-after-all", action="store_true", help="print the IR after every pass")
+    names = {"metavar": "PASS", "action": "extend", "type": lambda s: s.split(","), "default": []}
+    debug.add_argument("--mlir-print-ir-before", help="print the IR before each run of PASS (repeatable, or PASS,PASS)", **names)
+    debug.add_argument("--mlir-print-ir-after", help="print the IR after each run of PASS (repeatable, or PASS,PASS)", **names)
+    debug.add_argument("--mlir-print-ir-tree-dir", metavar="DIR", help="write DIR/00-input.mlir and DIR/NN-<pass>.mlir after each pass; every file is a valid dlfc input")
+    debug.add_argument("--mlir-timing", action="store_true", help="report the wall time of parsing, each pass, verification and printing")
+    debug.add_argument("--stats", action="store_true", help="report per pass: operations and FLOPs before and after, and the pass's own counters")
     return parser
 
 
-def load_module(path: str, weights: str | None) -> ModuleOp:
-    """Read a model file into a verified module; DlmError / UsageError on bad input."""
-    if not os.path.exists(path):
-        raise UsageError(f"{path}: no such file")
-    if path.endswith(".mlir"):
-        return parse_mlir(path)
-    if path.endswith(".dlm"):
-        from compiler.frontend import load_dlm
-
-        return load_dlm(path, weights)
-    raise UsageError(f"{path}: unknown input kind (expected a .dlm or .mlir file)")
+# --------------------------------------------------------------------------- input
 
 
-def parse_mlir(path: str) -> ModuleOp:
+def parse_mlir(path: str, ctx: Context) -> ModuleOp:
     from xdsl.parser import Parser
 
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        module = Parser(make_context(), text, name=path).parse_module()
-        module.verify()
+        module = Parser(ctx, text, name=path).parse_module()
     except UnicodeDecodeError:
-        raise UsageError(f"{path}: not a text file")
-    except (ParseError, DiagnosticException) as e:
-        raise UsageError(first_line(str(e), path))
+        raise UsageError(f"{path}: not a text file") from None
+    except ParseError as e:
+        raise UsageError(parse_error_message(e)) from None
+    except DiagnosticException as e:
+        raise UsageError(f"{path}: {describe_exception(e)}") from None
+    problem = verification_error(module)
+    if problem is not None:
+        raise UsageError(f"{path}: invalid IR: {problem}")
     return module
 
 
-def first_line(message: str, path: str) -> str:
-    """The first line of an xDSL diagnostic, prefixed by the file name."""
-    lines = [line for line in message.strip().splitlines() if line.strip()]
-    line = lines[0] if lines else "invalid input"
-    return line if line.startswith(path) else f"{path}: {line}"
+def parse_error_message(error: ParseError) -> str:
+    """`FILE:LINE:COL: message`, the first line of xDSL's diagnostic."""
+    file, line, column = error.span.get_location()
+    message = error.msg.strip().splitlines()
+    return f"{file}:{line}:{column}: {message[0] if message else 'parse error'}"
 
 
-def run_passes(module: ModuleOp, passes: Sequence[str]) -> None:
-    if not passes:
-        return
-    pipeline = PassPipeline.parse_spec(get_all_passes(), ",".join(passes), lambda *_: None)
-    pipeline.apply(make_context(), module)
-    module.verify()
+def read_dlm(path: str, args: argparse.Namespace, ctx: Context) -> ModuleOp:
+    from compiler.frontend import load_dlm
+
+    return load_dlm(path, args.weights)
+
+
+def read_mlir(path: str, args: argparse.Namespace, ctx: Context) -> ModuleOp:
+    if args.weights is not None:
+        raise UsageError("--weights applies to .dlm models; an .mlir module names its weights only")
+    return parse_mlir(path, ctx)
+
+
+Frontend = Callable[[str, argparse.Namespace, Context], ModuleOp]
+
+# File extension -> the function that reads such a file into a verified module.
+FRONTENDS: dict[str, Frontend] = {
+    ".dlm": read_dlm,
+    ".mlir": read_mlir,
+}
+
+
+def load_module(path: str, args: argparse.Namespace, ctx: Context) -> ModuleOp:
+    """Read the input into a verified module; DlmError / UsageError on bad input."""
+    extension = os.path.splitext(path)[1]
+    if extension not in FRONTENDS:
+        raise UsageError(f"{path}: unknown input kind (expected {' or '.join(FRONTENDS)})")
+    if not os.path.isfile(path):
+        raise UsageError(f"{path}: no such file")
+    return FRONTENDS[extension](path, args, ctx)
+
+
+# --------------------------------------------------------------------------- output
 
 
 def write_atomically(text: str, path: str) -> None:
@@ -116,16 +217,140 @@ def write_atomically(text: str, path: str) -> None:
         raise
 
 
+def list_passes(registry: PassRegistry) -> str:
+    """Every registered pass: name, first docstring line, options with their defaults."""
+    lines = ["Passes (run them with --pass-pipeline 'a,b{option=value}'):"]
+    for name in sorted(registry.factories):
+        pass_class = registry.factories[name]()
+        origin = registry.origins[name]
+        source = "" if origin == "dlfc" else f" [{origin}]"
+        lines.append(f"  {name:<34} {first_doc_line(pass_class)}{source}")
+        lines.extend(f"      {option}" for option in pass_options(pass_class))
+    return "\n".join(lines) + "\n"
+
+
+def pass_options(pass_class: type[ModulePass]) -> list[str]:
+    """`name: type = default` for each option of a pass, the default in pipeline syntax."""
+    hints = get_type_hints(pass_class)
+    options: list[str] = []
+    for f in dataclasses.fields(pass_class):
+        if f.init:
+            default = "" if f.default is dataclasses.MISSING else f" = {option_value(f.default)}"
+            options.append(f"{f.name.replace('_', '-')}: {type_repr(hints[f.name])}{default}")
+    return options
+
+
+def option_value(value: object) -> str:
+    """A pass option's value as --pass-pipeline spells it."""
+    if isinstance(value, tuple):
+        return ",".join(option_value(v) for v in value)
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value).lower() if isinstance(value, bool | None) else str(value)
+
+
+def first_doc_line(cls: type) -> str:
+    """The first line of a class's own docstring (dataclass' generated signature excluded)."""
+    doc = cls.__dict__.get("__doc__") or ""
+    lines = [line.strip() for line in doc.strip().splitlines()]
+    if not lines or lines[0].startswith(f"{cls.__name__}("):
+        return "(no description)"
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- compiling
+
+
+def check_pass_names(registry: PassRegistry, option: str, names: Sequence[str]) -> None:
+    for name in names:
+        if name not in registry.factories:
+            raise UsageError(f"{option}: {unknown_pass_message(name, registry.factories)}")
+
+
+def target_option(hw: str | None) -> dict[str, tuple[str, ...]]:
+    """The `target` option every pass that has one receives from --hw (checked here)."""
+    if hw is None:
+        return {}
+    from hw.target import TargetError, load_target
+
+    try:
+        load_target(hw)
+    except TargetError as e:
+        raise UsageError(f"--hw: {e}") from None
+    return {"target": (hw,)}
+
+
+def make_instruments(args: argparse.Namespace, pass_count: int) -> list[PassInstrument]:
+    instruments: list[PassInstrument] = []
+    if args.mlir_print_ir_before_all or args.mlir_print_ir_after_all or args.mlir_print_ir_before or args.mlir_print_ir_after:
+        before = pass_filter(args.mlir_print_ir_before_all, args.mlir_print_ir_before)
+        after = pass_filter(args.mlir_print_ir_after_all, args.mlir_print_ir_after)
+        instruments.append(IRPrinter(sys.stderr, before, after, args.mlir_print_op_generic))
+    if args.mlir_print_ir_tree_dir:
+        instruments.append(TreeDirWriter(args.mlir_print_ir_tree_dir, pass_count, write_atomically, args.mlir_print_op_generic))
+    return instruments
+
+
 def compile_command(argv: Sequence[str]) -> int:
+    started = time.perf_counter()
     args = build_parser().parse_args(argv)
-    module = load_module(args.input, args.weights)
-    stop = Level[args.emit.upper()]
-    start = level_of(module)
-    if start > stop:
-        raise UsageError(f"{args.input}: input is already at the {start.label} level; cannot emit {stop.label}")
-    run_passes(module, default_pipeline(start, stop))
-    write_atomically(f"{module}\n", args.output)
+    registry = make_registry(args.load_pass_plugin)
+    if args.list_passes:
+        sys.stdout.write(list_passes(registry))
+        return 0
+    if args.input is None:
+        raise UsageError("no input file (see dlfc --help)")
+    if args.emit is not None and args.pass_pipeline is not None:
+        raise UsageError("--emit and --pass-pipeline exclude each other: --pass-pipeline runs exactly the passes it lists")
+    check_pass_names(registry, "--mlir-print-ir-before", args.mlir_print_ir_before)
+    check_pass_names(registry, "--mlir-print-ir-after", args.mlir_print_ir_after)
+    options = target_option(args.hw)
+    passes: list[ModulePass] | None = None
+    if args.pass_pipeline is not None:  # a bad pipeline fails before a long parse
+        passes = parse_pass_pipeline(args.pass_pipeline, registry.factories, options)
+
+    ctx = make_context()
+    loading = time.perf_counter()
+    module = load_module(args.input, args, ctx)
+    parsed = time.perf_counter()
+
+    if passes is None:
+        start, stop = level_of(module), Level[(args.emit or Level.ACCEL.label).upper()]
+        if start > stop:
+            raise UsageError(f"{args.input}: input is already at the {start.label} level; cannot emit {stop.label}")
+        passes = parse_pass_pipeline(",".join(default_pipeline(start, stop)), registry.factories, options)
+    if args.print_pipeline:
+        sys.stdout.write(pipeline_text(passes) + "\n")
+        return 0
+
+    statistics = StatisticsCollector()
+    instruments = [*make_instruments(args, len(passes)), *([statistics] if args.stats else [])]
+    runs = run_pipeline(ctx, module, passes, instruments, verify_each=not args.no_verify_each)
+
+    printing = time.perf_counter()
+    write_atomically(print_module(module, args.mlir_print_op_generic), args.output)
+    finished = time.perf_counter()
+    if args.stats:
+        sys.stderr.write(statistics.report())
+    if args.mlir_timing:
+        rows = [(0, "Parser", parsed - loading), *pipeline_timing_rows(runs), (0, "Output", finished - printing)]
+        sys.stderr.write(timing_report(rows, finished - started))
     return 0
+
+
+def report_pass_failure(failure: PassFailure) -> None:
+    """Dump the module a pass left invalid (as MLIR's --mlir-print-ir-after-failure) to stderr."""
+    if failure.invalid_module is None:
+        return
+    if failure.module_pass is not None:
+        header = dump_header("After", failure.module_pass, failed=True)
+    else:
+        header = "// -----// IR Dump After the pipeline Failed //----- //"
+    try:
+        text = print_module(failure.invalid_module)
+    except Exception as e:
+        text = f"// the module cannot be printed: {describe_exception(e)}\n"
+    sys.stderr.write(f"{header}\n{text}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -138,12 +363,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_command(argv[1:])
         return compile_command(argv)
+    except SystemExit as e:  # --help, --version
+        return e.code if isinstance(e.code, int) else 0
     except DlmError as e:
-        print(e.format() if hasattr(e, "format") else str(e), file=sys.stderr)
-    except UsageError as e:
+        print(e.format(), file=sys.stderr)
+    except PassFailure as e:
+        report_pass_failure(e)
+        print(f"dlfc: error: {e}", file=sys.stderr)
+    except (UsageError, PipelineError, PluginError) as e:
         print(f"dlfc: error: {e}", file=sys.stderr)
     except OSError as e:
-        print(f"dlfc: {e.filename or ''}: {e.strerror}", file=sys.stderr)
+        print(f"dlfc: error: {e.filename or ''}: {e.strerror}", file=sys.stderr)
     return 1
 
 

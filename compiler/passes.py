@@ -1,11 +1,19 @@
-"""The registry of every pass dlfc knows: CLI name -> pass class, imported on first use."""
+"""The registry of every pass dlfc knows: CLI name -> pass class, imported on first use.
+
+To add a pass, append one line to `PASSES`. Passes from outside this
+repository come in as plugins (see `compiler/plugins.py`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
+from typing import Any
 
 from xdsl.passes import ModulePass
+
+PassFactory = Callable[[], type[ModulePass]]
+"""Imports and returns a pass class (the form xDSL's `PassPipeline` takes)."""
 
 # CLI name -> "module:Class". Dialect-local transforms live in compiler/transforms/,
 # cross-dialect conversions in compiler/conversion/.
@@ -18,11 +26,21 @@ PASSES: dict[str, str] = {
 }
 
 
-def _loader(path: str) -> Callable[[], type[ModulePass]]:
-    module, cls = path.split(":")
-    return lambda: getattr(import_module(module), cls)
+def import_object(reference: str) -> Any:
+    """The object named by a "package.module:attribute" reference."""
+    module, _, attribute = reference.partition(":")
+    return getattr(import_module(module), attribute)
 
 
-def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
-    """Name -> factory of every registered pass (the form xDSL's PassPipeline takes)."""
-    return {name: _loader(path) for name, path in PASSES.items()}
+def _factory(reference: str) -> PassFactory:
+    return lambda: import_object(reference)
+
+
+def get_all_passes() -> dict[str, PassFactory]:
+    """Name -> factory of every pass in `PASSES` (plugins not included)."""
+    return {name: _factory(reference) for name, reference in PASSES.items()}
+
+
+def is_dlfc_pass(name: str) -> bool:
+    """True for passes implemented by dlfc (not re-exported from xDSL)."""
+    return not PASSES[name].startswith("xdsl.")

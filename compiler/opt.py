@@ -1,0 +1,92 @@
+"""`dlfc-opt`: xDSL's `xdsl-opt` driver with dlfc's dialects, passes and .dlm frontend.
+
+    dlfc-opt plan.mlir -p convert-fusion-to-accel
+    dlfc-opt examples/resnet18.dlm -p convert-graph-to-fusion --print-between-passes
+
+It takes every `xdsl-opt` flag (`-p`, `-o`, `--print-op-generic`, ...) plus
+`--weights FILE.npz` for .dlm input and `--load-pass-plugin FILE.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import IO
+
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.utils.exceptions import DiagnosticException, ParseError
+from xdsl.xdsl_opt_main import xDSLOptMain
+
+from compiler.cli import dlfc_version, parse_error_message
+from compiler.pipeline import PipelineError, describe_exception, parse_pass_pipeline
+from compiler.plugins import PluginError, make_registry
+from dialects import get_all_dialects
+
+
+def plugin_files(args: Sequence[str] | None) -> list[str]:
+    """The --load-pass-plugin files among the arguments (needed before xdsl-opt parses them)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--load-pass-plugin", action="append", default=[])
+    return parser.parse_known_args(args)[0].load_pass_plugin
+
+
+class DlfcOptMain(xDSLOptMain):
+    version_format = f"dlfc-opt {dlfc_version()} built on xdsl {{xdsl_version}}"
+
+    def __init__(self, args: Sequence[str] | None = None):
+        self.plugin_files = plugin_files(args)
+        super().__init__(description="dlfc's modular optimizer driver (xdsl-opt with dlfc's dialects and passes)", args=args)
+
+    def register_all_dialects(self) -> None:
+        super().register_all_dialects()
+        known = set(self.ctx.registered_dialect_names)
+        for name, factory in get_all_dialects().items():
+            if name not in known:  # present already when dlfc's universe is installed
+                self.ctx.register_dialect(name, factory)
+
+    def register_all_passes(self) -> None:
+        super().register_all_passes()
+        for name, factory in make_registry(self.plugin_files).factories.items():
+            if name not in self.available_passes:
+                self.register_pass(name, factory)
+
+    def register_all_frontends(self) -> None:
+        super().register_all_frontends()
+        self.available_frontends["dlm"] = self.parse_dlm
+
+    def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
+        super().register_all_arguments(arg_parser)
+        arg_parser.add_argument("--weights", metavar="FILE.npz", help="weights by name for a .dlm model")
+        arg_parser.add_argument("--load-pass-plugin", metavar="FILE.py", action="append", default=[], help="register the ModulePass subclasses defined in FILE.py")
+
+    def setup_pipeline(self) -> None:
+        parse_pass_pipeline(self.args.passes, self.available_passes)  # dlfc's one-line errors, did-you-mean
+        super().setup_pipeline()
+
+    def parse_dlm(self, stream: IO[bytes]) -> ModuleOp:
+        from compiler.frontend import parse_dlm
+
+        return parse_dlm(stream.read().decode("utf-8"), self.get_input_name(), self.args.weights)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from compiler.frontend.diagnostics import DlmError
+
+    try:
+        DlfcOptMain(args=argv).run()
+    except DlmError as e:
+        print(e.format(), file=sys.stderr)
+    except ParseError as e:
+        print(f"dlfc-opt: error: {parse_error_message(e)}", file=sys.stderr)
+    except (PipelineError, PluginError) as e:
+        print(f"dlfc-opt: error: {e}", file=sys.stderr)
+    except (DiagnosticException, ValueError) as e:
+        print(f"dlfc-opt: error: {describe_exception(e)}", file=sys.stderr)
+    else:
+        return 0
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
