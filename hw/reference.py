@@ -9,8 +9,9 @@ kernels, plus `graph.weight`, to xDSL's `Interpreter`, and `run_graph` runs a
 graph-level module with it.
 
 Convolution is im2col on a strided view plus one batched BLAS matmul over all
-groups (depthwise included); pooling reduces the same view tap by tap. No kernel
-loops over pixels or channels in Python, and no kernel writes into its operands.
+groups (depthwise included; a 1x1 stride-1 conv needs no copy); pooling reduces
+the same view tap by tap. No kernel loops over pixels or channels in Python, and
+no kernel writes into its operands. float16 products accumulate in float32.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from xdsl.ir import Operation
 
 from dialects import graph
 from dialects.graph import float_of, int_of, ints
-from hw.weights import WeightStore, numpy_dtype
+from hw.weights import WeightStore, numpy_dtype, store_of
 
 Kernel = Callable[..., Any]
 KERNELS: dict[type[Operation], Kernel] = {}
@@ -64,6 +65,11 @@ def evaluate(op: Operation, args: Sequence[np.ndarray]) -> tuple[np.ndarray, ...
     return tuple(np.asarray(r, dtype=result_dtype(op, i)) for i, r in enumerate(results))
 
 
+def wide(x: np.ndarray) -> np.ndarray:
+    """`x`, as float32 if it is float16: products and sums of float16 values accumulate in float32."""
+    return x.astype(np.float32) if x.dtype == np.float16 else x
+
+
 # --------------------------------------------------------------------------- sources
 
 
@@ -90,7 +96,7 @@ def pad_hw(x: np.ndarray, pad: Sequence[int], value: float) -> np.ndarray:
 def windows(x: np.ndarray, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int] = (1, 1)) -> np.ndarray:
     """Read-only view [N, C, kh, kw, Ho, Wo] of the sliding windows of (padded) NCHW `x`.
 
-    view[n, c, i, j, y, x] = x[n, c, y * sh + i * dh, x * sw + j * dw].
+    view[n, c, i, j, p, q] = x[n, c, p * sh + i * dh, q * sw + j * dw].
     """
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
@@ -100,7 +106,7 @@ def windows(x: np.ndarray, kernel: Sequence[int], stride: Sequence[int], dilatio
     return as_strided(x, (n, c, kh, kw, ho, wo), view_strides, writeable=False)
 
 
-def lowest(dtype: np.dtype) -> float:
+def lowest(dtype: np.dtype) -> float | int:
     """The value no element of `dtype` is smaller than (-inf for floats)."""
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
@@ -118,10 +124,10 @@ def window_counts(size: int, kernel: int, stride: int, pad_begin: int, out: int)
 def conv2d(op: graph.Conv2DOp, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
     """ONNX Conv (NCHW, weight [out, in/groups, kh, kw]): zero padding, strides, dilation, groups, bias."""
     groups, (out, cin_g, kh, kw) = int_of(op.groups), w.shape
-    view = windows(pad_hw(x, ints(op.pad), 0), (kh, kw), ints(op.stride), ints(op.dilation))
+    view = windows(pad_hw(wide(x), ints(op.pad), 0), (kh, kw), ints(op.stride), ints(op.dilation))
     n, _, _, _, ho, wo = view.shape
     cols = view.reshape(n, groups, cin_g * kh * kw, ho * wo)  # im2col: copies unless the conv is 1x1, stride 1
-    y = np.matmul(w.reshape(groups, out // groups, cin_g * kh * kw), cols).reshape(n, out, ho, wo)
+    y = np.matmul(wide(w).reshape(groups, out // groups, cin_g * kh * kw), cols).reshape(n, out, ho, wo)
     if b is not None:
         y += b.reshape(out, 1, 1)
     return y
@@ -130,7 +136,7 @@ def conv2d(op: graph.Conv2DOp, x: np.ndarray, w: np.ndarray, b: np.ndarray | Non
 @kernel(graph.DenseOp)
 def dense(op: graph.DenseOp, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
     """y = x @ weight^T + bias on the last axis (weight is [out, in])."""
-    y = np.matmul(x, w.T)
+    y = np.matmul(wide(x), wide(w).T)
     return y if b is None else y + b
 
 
@@ -152,8 +158,8 @@ def layernorm(op: graph.LayerNormOp, x: np.ndarray, scale: np.ndarray, bias: np.
 
     Statistics are computed in at least float32 (ONNX stash_type = 1).
     """
-    wide = x.astype(np.promote_types(x.dtype, np.float32), copy=False)
-    centred = wide - wide.mean(axis=-1, keepdims=True)
+    x = wide(x)
+    centred = x - x.mean(axis=-1, keepdims=True)
     inv_std = 1.0 / np.sqrt((centred * centred).mean(axis=-1, keepdims=True) + float_of(op.eps))
     return centred * inv_std * scale + bias
 
@@ -167,7 +173,7 @@ def embedding(op: graph.EmbeddingOp, ids: np.ndarray, table: np.ndarray) -> np.n
 @kernel(graph.MatMulOp)
 def matmul(op: graph.MatMulOp, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """numpy matmul: batched, with broadcast batch axes; rank-1 operands are vectors."""
-    return np.matmul(a, b)
+    return np.matmul(wide(a), wide(b))
 
 
 # --------------------------------------------------------------------------- binary elementwise (broadcasting)
@@ -556,7 +562,11 @@ class GraphFunctions(InterpreterFunctions):
 def run_graph(
     module: ModuleOp, inputs: Sequence[np.ndarray], weights: WeightStore | Mapping[str, np.ndarray] | None = None
 ) -> list[np.ndarray]:
-    """Interpret the single `func.func` of a graph-level module on `inputs`; returns its results."""
+    """Interpret the single `func.func` of a graph-level module on `inputs`; returns its results.
+
+    Weight values come from `weights`, by default from the module's own store
+    (`hw.weights.store_of`).
+    """
     funcs = [op for op in module.ops if isinstance(op, func.FuncOp)]
     if len(funcs) != 1:
         raise ValueError(f"expected one func.func in the module, found {len(funcs)}")
@@ -573,5 +583,5 @@ def run_graph(
         args.append(array.astype(numpy_dtype(t.element_type), copy=False))
     interpreter = Interpreter(module)
     interpreter.register_implementations(FuncFunctions())
-    interpreter.register_implementations(GraphFunctions(weights))
+    interpreter.register_implementations(GraphFunctions(store_of(module) if weights is None else weights))
     return list(interpreter.call_op(fn.sym_name.data, tuple(args)))

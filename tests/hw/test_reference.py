@@ -21,7 +21,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from dialects import graph
 from hw.reference import GraphFunctions, erf_values, run_graph
-from hw.weights import WeightError, initial_value
+from hw.weights import WeightError, WeightStore, attach_store, initial_value
 
 RTOL, ATOL = 1e-4, 1e-5
 ELEMENT_TYPES: dict[np.dtype, Attribute] = {
@@ -528,6 +528,13 @@ def test_weight_store_fills_missing_weights_deterministically():
     build = lambda v: graph.DenseOp(v, graph.WeightOp("fc.w", wtype, "he_normal").output)  # noqa: E731
     (y,) = dlfc(build, x)
     np.testing.assert_allclose(y, x @ initial_value("fc.w", wtype, "he_normal").T, rtol=RTOL, atol=ATOL)
+
+
+def test_run_graph_defaults_to_the_module_weight_store():
+    x, w = random((2, 6), 45), random((3, 6), 46)
+    module = dlfc_module(lambda v: graph.DenseOp(v, graph.WeightOp("fc.w", TensorType(f32, [3, 6]), "stored").output), [x])
+    attach_store(module, WeightStore({"fc.w": w}))
+    np.testing.assert_allclose(run_graph(module, [x])[0], x @ w.T, rtol=RTOL, atol=ATOL)
 
 
 def test_weight_of_wrong_shape_is_rejected():
