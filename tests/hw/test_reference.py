@@ -45,6 +45,11 @@ def random(shape: Sequence[int], seed: int = 0, scale: float = 1.0) -> np.ndarra
     return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(np.float32)
 
 
+def spread(shape: Sequence[int], seed: int = 0) -> np.ndarray:
+    """Random values wide enough to reach the clipped ranges of relu6, hardsigmoid, ..."""
+    return random(shape, seed, scale=3.0)
+
+
 def positive(shape: Sequence[int], seed: int = 0) -> np.ndarray:
     return np.abs(random(shape, seed)) + np.float32(0.1)
 
@@ -161,59 +166,48 @@ def test_integer_add_keeps_dtype():
 # --------------------------------------------------------------------------- unary elementwise
 
 
-def nodes_of(op_type: str, **attrs) -> Callable[[], list]:
-    return lambda: [helper.make_node(op_type, ["x"], ["y"], **attrs)]
+def one_node(op_type: str, **attrs) -> list:
+    return [helper.make_node(op_type, ["x"], ["y"], **attrs)]
 
 
-def clip_nodes(lo: float, hi: float) -> Callable[[], list]:
-    return lambda: [
+def clip_nodes(lo: float, hi: float) -> list:
+    return [
         helper.make_node("Constant", [], ["lo"], value=helper.make_tensor("lo", 1, [], [lo])),
         helper.make_node("Constant", [], ["hi"], value=helper.make_tensor("hi", 1, [], [hi])),
         helper.make_node("Clip", ["x", "lo", "hi"], ["y"]),
     ]
 
 
-def chain(*op_types: str, square: bool = False) -> Callable[[], list]:
-    """x -> op1 -> op2 ... -> y; with `square`, the last op takes (x, previous)."""
-
-    def nodes() -> list:
-        names = ["x"] + [f"t{k}" for k in range(len(op_types) - 1)] + ["y"]
-        out = [helper.make_node(t, [names[k]], [names[k + 1]]) for k, t in enumerate(op_types)]
-        if square:
-            out[-1] = helper.make_node(op_types[-1], ["x", names[-2]], ["y"])
-        return out
-
-    return nodes
-
-
+SILU_NODES = [helper.make_node("Sigmoid", ["x"], ["s"]), helper.make_node("Mul", ["x", "s"], ["y"])]
+RSQRT_NODES = [helper.make_node("Sqrt", ["x"], ["s"]), helper.make_node("Reciprocal", ["s"], ["y"])]
 UNARY = [
-    ("relu", graph.ReluOp, nodes_of("Relu"), random, 17),
-    ("relu6", graph.Relu6Op, clip_nodes(0.0, 6.0), random, 17),
-    ("leaky_relu", lambda x: graph.LeakyReluOp(x), nodes_of("LeakyRelu", alpha=0.01), random, 17),
-    ("leaky_relu_0.2", lambda x: graph.LeakyReluOp(x, 0.2), nodes_of("LeakyRelu", alpha=0.2), random, 17),
-    ("sigmoid", graph.SigmoidOp, nodes_of("Sigmoid"), random, 17),
-    ("tanh", graph.TanhOp, nodes_of("Tanh"), random, 17),
-    ("gelu", graph.GeluOp, nodes_of("Gelu"), random, 20),
-    ("silu", graph.SiluOp, chain("Sigmoid", "Mul", square=True), random, 17),
-    ("hardswish", graph.HardSwishOp, nodes_of("HardSwish"), random, 17),
-    ("hardsigmoid", graph.HardSigmoidOp, nodes_of("HardSigmoid", alpha=1 / 6, beta=0.5), random, 17),
-    ("exp", graph.ExpOp, nodes_of("Exp"), random, 17),
-    ("log", graph.LogOp, nodes_of("Log"), positive, 17),
-    ("sqrt", graph.SqrtOp, nodes_of("Sqrt"), positive, 17),
-    ("rsqrt", graph.RsqrtOp, chain("Sqrt", "Reciprocal"), positive, 17),
-    ("reciprocal", graph.ReciprocalOp, nodes_of("Reciprocal"), positive, 17),
-    ("square", graph.SquareOp, lambda: [helper.make_node("Mul", ["x", "x"], ["y"])], random, 17),
-    ("neg", graph.NegOp, nodes_of("Neg"), random, 17),
-    ("abs", graph.AbsOp, nodes_of("Abs"), random, 17),
-    ("erf", graph.ErfOp, nodes_of("Erf"), random, 17),
-    ("clip", lambda x: graph.ClipOp(x, -0.5, 1.25), clip_nodes(-0.5, 1.25), random, 17),
+    ("relu", graph.ReluOp, one_node("Relu"), spread, 17),
+    ("relu6", graph.Relu6Op, clip_nodes(0.0, 6.0), spread, 17),
+    ("leaky_relu", lambda x: graph.LeakyReluOp(x), one_node("LeakyRelu", alpha=0.01), spread, 17),
+    ("leaky_relu_0.2", lambda x: graph.LeakyReluOp(x, 0.2), one_node("LeakyRelu", alpha=0.2), spread, 17),
+    ("sigmoid", graph.SigmoidOp, one_node("Sigmoid"), spread, 17),
+    ("tanh", graph.TanhOp, one_node("Tanh"), spread, 17),
+    ("gelu", graph.GeluOp, one_node("Gelu"), spread, 20),
+    ("silu", graph.SiluOp, SILU_NODES, spread, 17),
+    ("hardswish", graph.HardSwishOp, one_node("HardSwish"), spread, 17),
+    ("hardsigmoid", graph.HardSigmoidOp, one_node("HardSigmoid", alpha=1 / 6, beta=0.5), spread, 17),
+    ("exp", graph.ExpOp, one_node("Exp"), spread, 17),
+    ("log", graph.LogOp, one_node("Log"), positive, 17),
+    ("sqrt", graph.SqrtOp, one_node("Sqrt"), positive, 17),
+    ("rsqrt", graph.RsqrtOp, RSQRT_NODES, positive, 17),
+    ("reciprocal", graph.ReciprocalOp, one_node("Reciprocal"), positive, 17),
+    ("square", graph.SquareOp, [helper.make_node("Mul", ["x", "x"], ["y"])], spread, 17),
+    ("neg", graph.NegOp, one_node("Neg"), spread, 17),
+    ("abs", graph.AbsOp, one_node("Abs"), spread, 17),
+    ("erf", graph.ErfOp, one_node("Erf"), spread, 17),
+    ("clip", lambda x: graph.ClipOp(x, -0.5, 1.25), clip_nodes(-0.5, 1.25), spread, 17),
 ]
 
 
 @pytest.mark.parametrize("build,nodes,domain,opset", [u[1:] for u in UNARY], ids=[u[0] for u in UNARY])
 def test_unary(build, nodes, domain, opset):
-    x = domain((2, 3, 4, 5), 3) * np.float32(3.0 if domain is random else 1.0)  # wide enough to hit clipping
-    assert_close(dlfc(build, x), onnx_graph(nodes(), {"x": x}, opset=opset))
+    x = domain((2, 3, 4, 5), 3)
+    assert_close(dlfc(build, x), onnx_graph(nodes, {"x": x}, opset=opset))
 
 
 def test_gelu_matches_erf_formula_in_float64():
@@ -522,25 +516,30 @@ def test_float16_results_stay_float16(build):
     np.testing.assert_allclose(y16.astype(np.float32), y32, rtol=1e-2, atol=2e-2)
 
 
+DENSE_WEIGHT = TensorType(f32, [3, 6])
+
+
+def dense_on(init: str) -> Callable[[SSAValue], Built]:
+    """x -> dense(x, weight "fc.w" of type DENSE_WEIGHT initialised as `init`)."""
+    return lambda v: graph.DenseOp(v, graph.WeightOp("fc.w", DENSE_WEIGHT, init).output)
+
+
 def test_weight_store_fills_missing_weights_deterministically():
     x = random((2, 6), 41)
-    wtype = TensorType(f32, [3, 6])
-    build = lambda v: graph.DenseOp(v, graph.WeightOp("fc.w", wtype, "he_normal").output)  # noqa: E731
-    (y,) = dlfc(build, x)
-    np.testing.assert_allclose(y, x @ initial_value("fc.w", wtype, "he_normal").T, rtol=RTOL, atol=ATOL)
+    (y,) = dlfc(dense_on("he_normal"), x)
+    np.testing.assert_allclose(y, x @ initial_value("fc.w", DENSE_WEIGHT, "he_normal").T, rtol=RTOL, atol=ATOL)
 
 
 def test_run_graph_defaults_to_the_module_weight_store():
     x, w = random((2, 6), 45), random((3, 6), 46)
-    module = dlfc_module(lambda v: graph.DenseOp(v, graph.WeightOp("fc.w", TensorType(f32, [3, 6]), "stored").output), [x])
+    module = dlfc_module(dense_on("stored"), [x])
     attach_store(module, WeightStore({"fc.w": w}))
     np.testing.assert_allclose(run_graph(module, [x])[0], x @ w.T, rtol=RTOL, atol=ATOL)
 
 
 def test_weight_of_wrong_shape_is_rejected():
-    build = lambda v: graph.DenseOp(v, graph.WeightOp("w", TensorType(f32, [3, 6]), "zeros").output)  # noqa: E731
     with pytest.raises(WeightError, match="shape"):
-        dlfc(build, random((2, 6), 42), weights={"w": random((6, 3), 43)})
+        dlfc(dense_on("zeros"), random((2, 6), 42), weights={"fc.w": random((6, 3), 43)})
 
 
 def test_run_graph_checks_inputs():
