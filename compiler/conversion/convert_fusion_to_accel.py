@@ -2,7 +2,8 @@
 
 The kernel keeps the group's name and body. Its core count is the group's
 `cores` attribute when a tuner has set one, else 1. The module records the
-target accelerator in `accel.target`.
+target accelerator in `accel.target` (its name and legal core counts), and
+every kernel gets its modelled latency and bound (see annotate-latency).
 """
 
 from __future__ import annotations
@@ -10,19 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
+from compiler.transforms.annotate_latency import annotate_kernels
 from dialects import accel, fusion
-
-CORES_ATTR = "cores"
+from hw.cost import CORES_ATTR, region_cores
+from hw.target import load_target
 
 
 class GroupToKernel(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: fusion.GroupOp, rewriter: PatternRewriter) -> None:
-        cores = op.attributes.get(CORES_ATTR)
+        cores = region_cores(op)
         body = rewriter.move_region_contents_to_new_regions(op.body)
         yield_op = body.block.last_op
         assert isinstance(yield_op, fusion.YieldOp)
@@ -32,7 +34,7 @@ class GroupToKernel(RewritePattern):
             list(op.inputs),
             list(op.outputs.types),
             body,
-            cores.value.data if isinstance(cores, IntegerAttr) else 1,
+            cores,
         )
         kernel.attributes.update({k: v for k, v in op.attributes.items() if k != CORES_ATTR})
         rewriter.replace(op, kernel)
@@ -45,7 +47,10 @@ class ConvertFusionToAccelPass(ModulePass):
     name = "convert-fusion-to-accel"
 
     target: str = "mlu100"
+    """A preset name or an accelerator description (.toml) file."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        target = load_target(self.target)
         PatternRewriteWalker(GroupToKernel(), apply_recursively=False).rewrite_module(op)
-        op.attributes[accel.TARGET_ATTR] = StringAttr(self.target)
+        op.attributes[accel.TARGET_ATTR] = accel.TargetAttr(target.name, target.legal_cores)
+        annotate_kernels(op, target)

@@ -1,0 +1,326 @@
+"""`dlfc run FILE`: execute a model on the hardware model and report its modelled time.
+
+A .dlm model (or a graph- or fusion-level .mlir) is first compiled to an accel
+plan with the default pipeline; a plan .mlir runs as it is. The interpreter
+(`hw.interpreter`) computes the outputs with numpy and the cost model times
+every kernel. The report compares against the unoptimised baseline: every
+graph op its own kernel on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
+
+from compiler.cli import ArgumentParser, UsageError, load_module, write_atomically
+from compiler.context import make_context
+from compiler.passes import get_all_passes
+from compiler.pipeline import Level, default_pipeline, level_of, parse_pass_pipeline, run_pipeline
+from dialects import accel, graph
+from hw.cost import baseline_latency
+from hw.interpreter import Execution, entry_function, execute
+from hw.target import DEFAULT_TARGET, Accelerator, TargetError, load_target
+from hw.weights import WeightError, WeightStore, load_npz, numpy_dtype
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ArgumentParser(
+        prog="dlfc run",
+        description=(
+            "Run a model on dlfc's hardware model: compute its outputs (numpy) and model how long\n"
+            "each kernel takes on the accelerator. Prints one row per kernel (ops fused in it, cores,\n"
+            "modelled microseconds, what limits it, share of the total) and the totals: modelled\n"
+            "latency, achieved FLOP/s, DRAM traffic and the speedup over the unoptimised baseline\n"
+            "(every op its own kernel on one core).\n\n"
+            "FILE is a .dlm model (compiled with the default pipeline first) or an .mlir plan\n"
+            "(run as it is; graph- and fusion-level modules are compiled first)."
+        ),
+        epilog=(
+            "examples:\n"
+            "  dlfc run examples/resnet50.dlm                      random inputs (seed 0), MLU100\n"
+            "  dlfc run plan.mlir --hw mlu270 --seed 3             another preset, other inputs\n"
+            "  dlfc run model.dlm --inputs in.npz --outputs out.npz\n"
+            "  dlfc run model.dlm --trace trace.json               open trace.json in ui.perfetto.dev"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("input", metavar="FILE", help="the model: a .dlm file or an .mlir plan")
+    parser.add_argument(
+        "--hw",
+        metavar="NAME|FILE.toml",
+        help=f"the accelerator: a preset (mlu100, mlu270) or a description file "
+        f"(default: the plan's target, else {DEFAULT_TARGET})",
+    )
+    given = parser.add_mutually_exclusive_group()
+    given.add_argument(
+        "--inputs",
+        metavar="IN.npz",
+        help="input arrays named like the model's inputs (the function's argument names)",
+    )
+    given.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seed of the random inputs used without --inputs (default 0)"
+    )
+    parser.add_argument("--weights", metavar="FILE.npz", help="weights by name; missing ones are initialised deterministically")
+    parser.add_argument("--outputs", metavar="OUT.npz", help="write the model's outputs")
+    parser.add_argument("--trace", metavar="OUT.json", help="write the kernel timeline as a Chrome trace (opens in Perfetto)")
+    parser.add_argument("--report", metavar="OUT.json", help="write the per-kernel table and the totals as JSON")
+    return parser
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def read_model(args: argparse.Namespace, ctx: Context) -> tuple[ModuleOp, WeightStore | None]:
+    """The module and, for an .mlir plan, the weight store of --weights (a .dlm module carries its own)."""
+    if os.path.splitext(args.input)[1] == ".mlir" and args.weights is not None:
+        module = load_module(args.input, argparse.Namespace(weights=None), ctx)
+        try:
+            return module, WeightStore.from_npz(args.weights)
+        except WeightError as e:
+            raise UsageError(f"--weights {args.weights}: {e}") from None
+    return load_module(args.input, args, ctx), None
+
+
+def choose_target(hw: str | None, module: ModuleOp) -> Accelerator:
+    """--hw, else the plan's accel.target, else the default preset."""
+    plan_target = accel.target_of(module)
+    name = hw or (plan_target.target_name.data if plan_target is not None else DEFAULT_TARGET)
+    try:
+        return load_target(name)
+    except TargetError as e:
+        hint = "" if hw else " (the plan's target; choose one with --hw)"
+        raise UsageError(f"--hw: {e}{hint}") from None
+
+
+def compile_to_accel(module: ModuleOp, ctx: Context, hw: str) -> None:
+    """Take a graph- or fusion-level module to the accel level with the default pipeline."""
+    start = level_of(module)
+    if start == Level.ACCEL:
+        return
+    passes = parse_pass_pipeline(",".join(default_pipeline(start, Level.ACCEL)), get_all_passes(), {"target": (hw,)})
+    run_pipeline(ctx, module, passes)
+
+
+def check_cores(module: ModuleOp, target: Accelerator, path: str) -> None:
+    for op in module.walk():
+        if isinstance(op, accel.KernelOp) and op.core_count not in target.legal_cores:
+            raise UsageError(
+                f'{path}: kernel "{op.sym_name.data}" runs on {op.core_count} cores, which {target.name} does not allow '
+                f"(legal: {', '.join(map(str, target.legal_cores))}); compile the plan with --hw {target.name}"
+            )
+
+
+def argument_names(fn: func.FuncOp) -> list[str]:
+    """The names of the function's arguments (`arg<i>` for an unnamed one)."""
+    return [arg.name_hint or f"arg{i}" for i, arg in enumerate(fn.body.block.args)]
+
+
+def read_inputs(path: str, fn: func.FuncOp) -> list[np.ndarray]:
+    """The arrays of an .npz file, one per function argument, checked against the argument types."""
+    try:
+        arrays = load_npz(path)
+    except WeightError as e:
+        raise UsageError(f"--inputs {path}: {e}") from None
+    names = argument_names(fn)
+    unknown = sorted(set(arrays) - set(names))
+    if unknown:
+        raise UsageError(f"--inputs {path}: unknown input '{unknown[0]}' (the model's inputs: {', '.join(names)})")
+    inputs = []
+    for name, arg in zip(names, fn.body.block.args):
+        if name not in arrays:
+            raise UsageError(f"--inputs {path}: missing input '{name}' (the model's inputs: {', '.join(names)})")
+        array, t = arrays[name], arg.type
+        assert isinstance(t, TensorType)
+        expected = tuple(t.get_shape())
+        if array.shape != expected:
+            raise UsageError(f"--inputs {path}: '{name}' has shape {list(array.shape)}, expected {list(expected)}")
+        if array.dtype.kind != numpy_dtype(t.element_type).kind:
+            raise UsageError(f"--inputs {path}: '{name}' has dtype {array.dtype}, expected {t.element_type}")
+        inputs.append(array)
+    return inputs
+
+
+def random_inputs(fn: func.FuncOp, module: ModuleOp, seed: int) -> list[np.ndarray]:
+    """Standard-normal floats; integers uniform below the smallest embedding table (ids stay valid)."""
+    rng = np.random.default_rng(seed)
+    vocabulary = min(
+        (graph.shape_of(op.table.type)[0] for op in module.walk() if isinstance(op, graph.EmbeddingOp)), default=2
+    )
+    inputs = []
+    for arg in fn.body.block.args:
+        t = arg.type
+        assert isinstance(t, TensorType)
+        shape, dtype = tuple(t.get_shape()), numpy_dtype(t.element_type)
+        if isinstance(t.element_type, IntegerType):
+            inputs.append(rng.integers(0, vocabulary, shape).astype(dtype))
+        else:
+            inputs.append(rng.standard_normal(shape).astype(dtype))
+    return inputs
+
+
+# --------------------------------------------------------------------------- report
+
+
+def kernel_rows(run: Execution) -> list[dict[str, Any]]:
+    """One JSON-ready row per kernel of the timeline."""
+    total = run.latency or 1.0
+    return [
+        {
+            "name": k.name,
+            "ops": k.ops,
+            "cores": k.cores,
+            "latency_us": k.cost.latency * 1e6,
+            "bound": k.bound,
+            "percent": 100 * k.cost.latency / total,
+            "start_us": k.start * 1e6,
+            "compute_us": k.cost.compute * 1e6,
+            "memory_us": k.cost.memory * 1e6,
+            "overhead_us": k.cost.overhead * 1e6,
+            "flops": k.cost.flops,
+            "dram_bytes": k.cost.dram_bytes,
+            "working_set_bytes": k.cost.working_set,
+            "intermediates": k.cost.intermediates,
+            "tiles": k.cost.tiles,
+        }
+        for k in run.timeline
+    ]
+
+
+def totals(run: Execution, baseline: float, target: Accelerator) -> dict[str, Any]:
+    latency = run.latency
+    return {
+        "target": target.name,
+        "kernels": len(run.timeline),
+        "latency_s": latency,
+        "flops": run.flops,
+        "flop_per_s": run.flops / latency if latency else 0.0,
+        "peak_flop_per_s": target.peak_flops,
+        "dram_bytes": run.dram_bytes,
+        "baseline_latency_s": baseline,
+        "speedup": baseline / latency if latency else 1.0,
+    }
+
+
+def format_table(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str:
+    width = max([len("kernel"), *(len(r["name"]) for r in rows)])
+    lines = [f"{'kernel':<{width}}  {'ops':>4}  {'cores':>5}  {'µs':>10}  {'bound':<8}  {'% total':>7}  intermediates"]
+    lines += [
+        f"{r['name']:<{width}}  {r['ops']:>4}  {r['cores']:>5}  {r['latency_us']:>10.3f}  {r['bound']:<8}  "
+        f"{r['percent']:>6.1f}%  {r['intermediates']}" + (f" ({r['tiles']} tiles)" if r["tiles"] > 1 else "")
+        for r in rows
+    ]
+    s = summary
+    lines += [
+        "",
+        f"target:            {s['target']}",
+        f"kernels:           {s['kernels']}",
+        f"modelled latency:  {s['latency_s']:.6f} s ({s['latency_s'] * 1e6:.1f} µs)",
+        f"achieved:          {s['flop_per_s'] / 1e12:.3f} TFLOP/s of {s['peak_flop_per_s'] / 1e12:g} peak "
+        f"({s['flops'] / 1e9:.3f} GFLOP)",
+        f"DRAM traffic:      {s['dram_bytes'] / 1e6:.3f} MB",
+        f"baseline:          {s['baseline_latency_s']:.6f} s (every op its own kernel on 1 core)",
+        f"speedup:           {s['speedup']:.2f}x over the baseline",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def chrome_trace(run: Execution, model: str) -> dict[str, Any]:
+    """The timeline in Chrome's trace-event format (complete events, times in µs)."""
+    return {
+        "traceEvents": [
+            {
+                "name": k.name,
+                "cat": "kernel",
+                "ph": "X",
+                "ts": k.start * 1e6,
+                "dur": k.cost.latency * 1e6,
+                "pid": 0,
+                "tid": 0,
+                "args": {"ops": k.ops, "cores": k.cores, "bound": k.bound, "intermediates": k.cost.intermediates},
+            }
+            for k in run.timeline
+        ],
+        "displayTimeUnit": "ns",
+        "otherData": {"model": model},
+    }
+
+
+def npz_bytes(names: Sequence[str], arrays: Sequence[np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **dict(zip(names, arrays)))
+    return buffer.getvalue()
+
+
+def write_bytes_atomically(data: bytes, path: str) -> None:
+    """Write `data` to `path` through a temporary file, so a failure never leaves a partial file."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".dlfc-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def output_names(fn: func.FuncOp) -> list[str]:
+    """`output<i>`: the names of the model's outputs in --outputs files."""
+    return [f"output{i}" for i in range(len(fn.function_type.outputs.data))]
+
+
+# --------------------------------------------------------------------------- command
+
+
+def check_output_paths(args: argparse.Namespace) -> None:
+    """Fail before the run, not after it, when an output file cannot be created."""
+    for option in ("outputs", "trace", "report"):
+        path = getattr(args, option)
+        if path is None:
+            continue
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise UsageError(f"--{option} {path}: directory {directory} does not exist")
+        if os.path.isdir(path):
+            raise UsageError(f"--{option} {path}: is a directory")
+
+
+def run_command(argv: Sequence[str]) -> int:
+    args = build_parser().parse_args(argv)
+    check_output_paths(args)
+    ctx = make_context()
+    module, weights = read_model(args, ctx)
+    target = choose_target(args.hw, module)
+    fn = entry_function(module)
+    inputs = read_inputs(args.inputs, fn) if args.inputs else random_inputs(fn, module, args.seed)
+    baseline = baseline_latency(module, target)
+    compile_to_accel(module, ctx, args.hw or target.name)
+    check_cores(module, target, args.input)
+
+    started = time.perf_counter()
+    try:
+        run = execute(module, inputs, target, weights)
+    except WeightError as e:
+        raise UsageError(f"{args.weights or args.input}: {e}") from None
+    wall = time.perf_counter() - started
+
+    rows, summary = kernel_rows(run), totals(run, baseline, target)
+    if args.trace is not None:
+        write_atomically(json.dumps(chrome_trace(run, args.input)) + "\n", args.trace)
+    if args.report is not None:
+        write_atomically(json.dumps({"model": args.input, "kernels": rows, "totals": summary}, indent=1) + "\n", args.report)
+    if args.outputs is not None:
+        write_bytes_atomically(npz_bytes(output_names(fn), run.outputs), args.outputs)
+    sys.stdout.write(format_table(rows, summary) + f"wall time:         {wall:.2f} s (interpreting)\n")
+    return 0

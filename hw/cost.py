@@ -1,0 +1,414 @@
+"""The cost model: how long one kernel (a set of graph ops) takes on `c` cores.
+
+One function, `group_cost(ops, cores, target)`, answers for any set of graph
+compute ops: ops still free in a function body (a candidate fusion group) or
+the body of a `fusion.group` / `accel.kernel`. Both go through one boundary
+analysis: the kernel's inputs are the operands produced outside the set (block
+arguments or other ops), its weights the operands produced by `graph.weight` /
+`graph.constant`, its outputs the results used outside the set (by another
+op, a yield or func.return), and its intermediates the results only the set
+consumes.
+
+The latency of a kernel on c cores (docs/hardware-model.md derives each term):
+
+    latency   = launch + sync(c) + max(compute, memory)          (roofline overlap)
+    compute   = sum over ops of work * ceil(E / c) / E / (core_peak * eff) * halo_factor
+    memory    = dram_bytes / min(dram_bandwidth, c * core_dma_bandwidth)
+    dram_bytes= inputs + outputs + weights (+ spills, + weights re-read per tile)
+
+where E is the op's extent along its partition axis and eff = C / (ceil(C/V) * V)
+its channel-size efficiency. Intermediates stay on chip when the per-core
+working set (peak live intermediate bytes / c) fits in `onchip_bytes`;
+otherwise the kernel either tiles along output rows (recomputing halos, re-reading
+weights per tile) or spills intermediates to DRAM, whichever is faster.
+
+Per-op facts are cached per target in a dict keyed by the op, so the fusion
+planner and tuner can call `group_cost` thousands of times.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from xdsl.dialects.builtin import IntegerAttr, IntegerType, ModuleOp, TensorType
+from xdsl.ir import Attribute, Operation, SSAValue
+
+from compiler.conversion.outlining import inline_region_op
+from dialects import accel, fusion, graph
+from hw.target import Accelerator
+
+Bound = Literal["compute", "memory", "overhead"]
+Handling = Literal["on-chip", "tiled", "spilled"]
+CORES_ATTR = "cores"
+"""The discardable attribute on a `fusion.group` that fixes its core count (set by a tuner)."""
+
+SOURCE_OPS = (graph.WeightOp, graph.ConstantOp)
+
+
+@dataclass(frozen=True)
+class OpFacts:
+    """What the cost model knows about one graph op on one target; computed once per op.
+
+    - `flops`: the op's FLOP count (`GraphOp.flops`).
+    - `work`: FLOP-equivalents that occupy the cores: `flops`, or one move per
+      output element for a data-movement op without FLOPs, or 0 for a view
+      (reshape, flatten, squeeze, unsqueeze).
+    - `axis`, `extent`: the partition axis the op splits across cores (batch,
+      rows, channels or elements) and its number of independent units.
+    - `efficiency`: vector-lane utilisation of its channel size, C / (ceil(C/V) * V).
+    - `rows`: output rows a tiled kernel splits (0: the op cannot be tiled).
+    - `halo`: extra input rows a tile needs per output tile, (kh - 1) * dilation.
+    """
+
+    flops: int
+    work: int
+    axis: str
+    extent: int
+    efficiency: float
+    rows: int
+    halo: int
+
+
+@dataclass(frozen=True)
+class KernelCost:
+    """The modelled cost of one kernel on `cores` cores (times in seconds).
+
+    `latency = overhead + max(compute, memory)`; `bound` names the largest of
+    the three parts. `dram_bytes` counts inputs, outputs, weights and spills;
+    `working_set` is the peak bytes of live intermediates per core;
+    `intermediates` says how they were handled ("on-chip", "tiled" in `tiles`
+    row tiles, or "spilled" to DRAM).
+    """
+
+    cores: int
+    latency: float
+    compute: float
+    memory: float
+    overhead: float
+    bound: Bound
+    flops: int
+    dram_bytes: int
+    working_set: int
+    intermediates: Handling
+    tiles: int = 1
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The core-count independent analysis of one set of ops (see the module docstring)."""
+
+    ops: tuple[graph.GraphOp, ...]
+    io_bytes: int
+    weight_bytes: int
+    peak_live_bytes: int
+    spill_bytes: int
+    needs: tuple[int, ...]
+    tileable: bool
+
+
+def channel_efficiency(channels: int, vector_width: int) -> float:
+    """C / (ceil(C / V) * V): the fraction of vector lanes a channel size keeps busy."""
+    return channels / (math.ceil(channels / vector_width) * vector_width)
+
+
+class CostModel:
+    """The cost model of one accelerator, with its per-op and per-type caches."""
+
+    def __init__(self, target: Accelerator):
+        self.target = target
+        self._facts: dict[Operation, OpFacts] = {}
+        self._bytes: dict[Attribute, int] = {}
+
+    # ------------------------------------------------------------------ per-op facts
+
+    def tensor_bytes(self, type: Attribute) -> int:
+        """Bytes of a tensor in DRAM: floats take `element_bytes`, integers their own width."""
+        size = self._bytes.get(type)
+        if size is None:
+            assert isinstance(type, TensorType)
+            element = type.element_type
+            width = math.ceil(element.width.data / 8) if isinstance(element, IntegerType) else self.target.element_bytes
+            size = self._bytes[type] = width * math.prod(type.get_shape())
+        return size
+
+    def weight_read_bytes(self, op: graph.GraphOp, weight: SSAValue) -> int:
+        """Bytes `op` reads of a weight: all of it, except the rows an embedding gathers from its table."""
+        size = self.tensor_bytes(weight.type)
+        if isinstance(op, graph.EmbeddingOp) and weight is op.table:
+            return min(size, self.tensor_bytes(op.output.type))
+        return size
+
+    def facts(self, op: graph.GraphOp) -> OpFacts:
+        found = self._facts.get(op)
+        if found is None:
+            found = self._facts[op] = _op_facts(op, self.target.vector_width)
+        return found
+
+    # ------------------------------------------------------------------ boundary analysis
+
+    def boundary(self, ops: Iterable[Operation]) -> Boundary:
+        """Inputs, outputs, weights, intermediates and halos of a set of ops."""
+        members = [op for op in ops if isinstance(op, graph.GraphOp)]
+        order = _topological(members)
+        position = {op: i for i, op in enumerate(order)}
+        external: set[SSAValue] = set()
+        weights: dict[SSAValue, int] = {}
+        io_bytes = peak = spill = 0
+        live = [0] * (len(order) + 1)
+        for i, op in enumerate(order):
+            for value in op.operands:
+                owner = value.owner
+                if owner in position:
+                    continue
+                if isinstance(owner, SOURCE_OPS):
+                    weights[value] = max(weights.get(value, 0), self.weight_read_bytes(op, value))
+                elif value not in external:
+                    external.add(value)
+                    io_bytes += self.tensor_bytes(value.type)
+            for result in op.results:
+                size = self.tensor_bytes(result.type)
+                last, readers, escapes = i, 0, False
+                for use in result.uses:
+                    j = position.get(use.operation)
+                    if j is None:
+                        escapes = True
+                    else:
+                        last, readers = max(last, j), readers + 1
+                if escapes:
+                    io_bytes += size
+                if readers:
+                    live[i] += size
+                    live[last + 1] -= size
+                    spill += size * (readers + (0 if escapes else 1))
+        running = 0
+        for delta in live:
+            running += delta
+            peak = max(peak, running)
+        weight_bytes = sum(weights.values())
+        facts = [self.facts(op) for op in order]
+        return Boundary(
+            tuple(order),
+            io_bytes,
+            weight_bytes,
+            peak,
+            spill,
+            _halo_needs(order, position, facts),
+            all(f.rows > 0 for f in facts),
+        )
+
+    # ------------------------------------------------------------------ latency
+
+    def cost(self, boundary: Boundary, cores: int) -> KernelCost:
+        """The cost of the analysed set of ops on `cores` cores."""
+        t = self.target
+        facts = [self.facts(op) for op in boundary.ops]
+        overhead = t.launch_overhead + t.sync_overhead(cores)
+        bandwidth = min(t.dram_bandwidth, cores * t.core_dma_bandwidth)
+        flops = sum(f.flops for f in facts)
+        working_set = math.ceil(boundary.peak_live_bytes / cores)
+        base_bytes = boundary.io_bytes + boundary.weight_bytes
+
+        def make(compute: float, dram_bytes: int, handling: Handling, tiles: int = 1) -> KernelCost:
+            memory = dram_bytes / bandwidth
+            bound: Bound = "overhead" if overhead >= max(compute, memory) else "compute" if compute >= memory else "memory"
+            return KernelCost(
+                cores, overhead + max(compute, memory), compute, memory, overhead, bound,
+                flops, dram_bytes, working_set, handling, tiles,
+            )  # fmt: skip
+
+        compute = sum(self._op_time(f, cores, 1.0) for f in facts)
+        if working_set <= t.onchip_bytes:
+            return make(compute, base_bytes, "on-chip")
+        spilled = make(compute, base_bytes + boundary.spill_bytes, "spilled")
+        tiles = math.ceil(working_set / t.onchip_bytes)
+        if not boundary.tileable or tiles > min(f.rows for f in facts):
+            return spilled
+        tiled_compute = sum(
+            self._op_time(f, cores, tiles * min(f.rows, math.ceil(f.rows / tiles) + need) / f.rows)
+            for f, need in zip(facts, boundary.needs)
+        )
+        tiled = make(tiled_compute, base_bytes + (tiles - 1) * boundary.weight_bytes, "tiled", tiles)
+        return tiled if tiled.latency < spilled.latency else spilled
+
+    def _op_time(self, f: OpFacts, cores: int, halo_factor: float) -> float:
+        """work * ceil(E / c) / E / (core_peak * eff) * halo_factor: the slowest core's share."""
+        share = math.ceil(f.extent / cores) / f.extent
+        return f.work * share * halo_factor / (self.target.core_peak_flops * f.efficiency)
+
+    def group_cost(self, ops: Iterable[Operation], cores: int) -> KernelCost:
+        return self.cost(self.boundary(ops), cores)
+
+    def best_cores(self, ops: Iterable[Operation]) -> tuple[int, KernelCost]:
+        """The legal core count with the lowest latency (the fewest cores on a tie) and its cost."""
+        boundary = self.boundary(ops)
+        best = min((self.cost(boundary, c) for c in self.target.legal_cores), key=lambda k: (k.latency, k.cores))
+        return best.cores, best
+
+
+# ---------------------------------------------------------------------- module-level API
+
+_MODELS: dict[Accelerator, CostModel] = {}
+
+
+def cost_model(target: Accelerator) -> CostModel:
+    """The (cached) cost model of `target`."""
+    model = _MODELS.get(target)
+    if model is None:
+        model = _MODELS[target] = CostModel(target)
+    return model
+
+
+def group_cost(ops: Iterable[Operation], cores: int, target: Accelerator) -> KernelCost:
+    """The cost of running `ops` (graph ops: free in a function, or a region's body) as one kernel on `cores` cores."""
+    return cost_model(target).group_cost(ops, cores)
+
+
+def best_cores(ops: Iterable[Operation], target: Accelerator) -> tuple[int, KernelCost]:
+    """The fastest legal core count for `ops` as one kernel, and its cost."""
+    return cost_model(target).best_cores(ops)
+
+
+def region_cores(op: Operation) -> int:
+    """The core count of an `accel.kernel`, or of a `fusion.group` (its `cores` attribute, else 1)."""
+    if isinstance(op, accel.KernelOp):
+        return op.core_count
+    cores = op.attributes.get(CORES_ATTR)
+    return cores.value.data if isinstance(cores, IntegerAttr) else 1
+
+
+def kernel_cost(op: accel.KernelOp | fusion.GroupOp, target: Accelerator) -> KernelCost:
+    """The cost of an `accel.kernel` or `fusion.group` on its own core count."""
+    return group_cost(op.body.block.ops, region_cores(op), target)
+
+
+def baseline_latency(module: ModuleOp, target: Accelerator) -> float:
+    """The unoptimised latency: every graph compute op its own kernel on one core.
+
+    Kernels and groups of a plan are dissolved back into graph ops (on a clone
+    of `module`) before each op is costed on its own.
+    """
+    clone = module.clone()
+    for region_op in [op for op in clone.walk() if isinstance(op, accel.KernelOp | fusion.GroupOp)]:
+        inline_region_op(region_op)
+    model = cost_model(target)
+    return sum(model.group_cost([op], 1).latency for op in clone.walk() if isinstance(op, graph.GraphOp))
+
+
+def physical_lower_bound(cost: KernelCost, target: Accelerator) -> float:
+    """max(FLOPs / peak of the kernel's cores, DRAM bytes / DRAM bandwidth): no kernel can be faster."""
+    return max(cost.flops / (cost.cores * target.core_peak_flops), cost.dram_bytes / target.dram_bandwidth)
+
+
+# ---------------------------------------------------------------------- per-op analysis
+
+
+def _shape(value: SSAValue) -> tuple[int, ...]:
+    return graph.shape_of(value.type)
+
+
+def _op_facts(op: graph.GraphOp, vector_width: int) -> OpFacts:
+    flops = op.flops()
+    elements = sum(graph.num_elements(r.type) for r in op.results)
+    if flops:
+        work = flops
+    elif op.mapping_type() == graph.MappingType.REORGANIZE:
+        work = 0
+    else:
+        work = elements
+    axis, extent, efficiency = _partition(op, vector_width, elements)
+    rows, halo = _tiling(op)
+    return OpFacts(flops, work, axis, max(extent, 1), efficiency, rows, halo)
+
+
+def _partition(op: graph.GraphOp, v: int, elements: int) -> tuple[str, int, float]:
+    """The partition axis with the most independent units, its extent and the channel efficiency.
+
+    Layers split batch, output rows or output channels (in vector-width
+    chunks, so a core's channels stay vector-aligned); their efficiency is
+    that of the channel size the vector lanes run along (input channels of a
+    convolution or pooling, the reduction length of dense and matmul). Every
+    other op splits its flat output elements in vector-width chunks.
+    """
+    out = _shape(op.results[0])
+    if isinstance(op, graph.Conv2DOp | graph.PoolOp | graph.GlobalAvgPoolOp):
+        n, c, ho, _ = out
+        rows = ho if not isinstance(op, graph.GlobalAvgPoolOp) else 1
+        candidates = {"batch": n, "rows": rows, "channels": math.ceil(c / v)}
+        efficiency = channel_efficiency(_shape(op.operands[0])[1], v)
+        if isinstance(op, graph.Conv2DOp):
+            efficiency = max(efficiency, channel_efficiency(math.prod(_shape(op.weight)[1:]), v))
+    elif isinstance(op, graph.DenseOp):
+        candidates = {"rows": math.prod(out[:-1]), "channels": math.ceil(out[-1] / v)}
+        efficiency = channel_efficiency(_shape(op.input)[-1], v)
+    elif isinstance(op, graph.MatMulOp) and len(out) >= 2:
+        candidates = {"batch": math.prod(out[:-2]), "rows": out[-2], "channels": math.ceil(out[-1] / v)}
+        efficiency = channel_efficiency(_shape(op.lhs)[-1], v)
+    else:
+        chunks = math.ceil(elements / v) if elements else 1
+        return "elements", chunks, (elements / (chunks * v) if elements else 1.0)
+    axis = max(candidates, key=lambda k: candidates[k])
+    return axis, candidates[axis], efficiency
+
+
+_ROW_WISE = (graph.UnaryOp, graph.BinaryOp, graph.BatchNormOp, graph.DenseOp, graph.LayerNormOp, graph.MatMulOp)
+
+
+def _tiling(op: graph.GraphOp) -> tuple[int, int]:
+    """(output rows a tile splits, halo rows per tile); (0, 0) when the op cannot be tiled.
+
+    Rows are axis 2 of a rank-4 (NCHW) result and the product of all but the
+    last axis otherwise. Convolutions and pools need (kh - 1) * dilation halo
+    rows; row-wise ops (elementwise, batchnorm, dense, layernorm, matmul,
+    softmax over the last axis) need none. Everything else cannot be tiled.
+    """
+    out = _shape(op.results[0])
+    if len(out) < 2:
+        return 0, 0
+    rows = out[2] if len(out) == 4 else math.prod(out[:-1])
+    if isinstance(op, graph.Conv2DOp):
+        return rows, (_shape(op.weight)[2] - 1) * graph.ints(op.dilation)[0]
+    if isinstance(op, graph.PoolOp):
+        return rows, graph.ints(op.kernel)[0] - 1
+    if isinstance(op, _ROW_WISE) or (isinstance(op, graph.SoftmaxOp) and op.axis.value.data == len(out) - 1):
+        return rows, 0
+    return 0, 0
+
+
+def _topological(ops: Sequence[graph.GraphOp]) -> list[graph.GraphOp]:
+    """`ops` in an order where every producer precedes its consumers (the given order when it already does)."""
+    index = {op: i for i, op in enumerate(ops)}
+    if all(index.get(v.owner, -1) < i for i, op in enumerate(ops) for v in op.operands):
+        return list(ops)
+    order: list[graph.GraphOp] = []
+    done: set[graph.GraphOp] = set()
+    for root in ops:
+        stack = [(root, False)]
+        while stack:
+            op, expanded = stack.pop()
+            if op in done:
+                continue
+            if expanded:
+                done.add(op)
+                order.append(op)
+                continue
+            stack.append((op, True))
+            stack.extend((v.owner, False) for v in reversed(op.operands) if v.owner in index and v.owner not in done)
+    return order
+
+
+def _halo_needs(order: Sequence[graph.GraphOp], position: dict[Operation, int], facts: Sequence[OpFacts]) -> tuple[int, ...]:
+    """Per op, the extra output rows a tile must compute for the halos of the spatial ops after it.
+
+    need(op) = max over consumers u in the set of need(u) + halo(u) (strides ignored).
+    """
+    needs = [0] * len(order)
+    for i in range(len(order) - 1, -1, -1):
+        for result in order[i].results:
+            for use in result.uses:
+                j = position.get(use.operation)
+                if j is not None:
+                    needs[i] = max(needs[i], needs[j] + facts[j].halo)
+    return tuple(needs)

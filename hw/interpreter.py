@@ -1,0 +1,163 @@
+"""The accelerator: executes a module on numpy inputs and models its time.
+
+`AccelFunctions` gives xDSL's interpreter the semantics of `accel.kernel`
+(and `fusion.group`, so fusion-level modules run too): a kernel runs its body
+with the graph ops' reference numerics (`hw.reference.GraphFunctions`) and
+appends its modelled cost (`hw.cost`) to a timeline. Graph compute ops outside
+any kernel (a graph-level module) are timed as one-op kernels on one core,
+which is the unoptimised baseline. Kernels run one after another: the
+timeline is sequential.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.interpreter import (
+    Interpreter,
+    InterpreterFunctions,
+    PythonValues,
+    ReturnedValues,
+    TerminatorValue,
+    impl,
+    impl_terminator,
+    register_impls,
+)
+from xdsl.interpreters.func import FuncFunctions
+from xdsl.ir import Operation
+
+from compiler.conversion.outlining import kernel_name
+from dialects import accel, fusion, graph
+from hw.cost import KernelCost, group_cost, region_cores
+from hw.reference import GraphFunctions
+from hw.target import Accelerator
+from hw.weights import WeightStore, numpy_dtype, store_of
+
+
+@dataclass(frozen=True)
+class KernelRun:
+    """One kernel launch on the timeline: `start` and `end` in seconds from the start of the run."""
+
+    name: str
+    ops: int
+    start: float
+    end: float
+    cost: KernelCost
+
+    @property
+    def cores(self) -> int:
+        return self.cost.cores
+
+    @property
+    def bound(self) -> str:
+        return self.cost.bound
+
+
+@dataclass(frozen=True)
+class Execution:
+    """The outputs of one run and its timeline of kernels."""
+
+    outputs: list[np.ndarray]
+    timeline: list[KernelRun]
+
+    @property
+    def latency(self) -> float:
+        """Modelled end-to-end latency in seconds."""
+        return self.timeline[-1].end if self.timeline else 0.0
+
+    @property
+    def flops(self) -> int:
+        return sum(k.cost.flops for k in self.timeline)
+
+    @property
+    def dram_bytes(self) -> int:
+        return sum(k.cost.dram_bytes for k in self.timeline)
+
+
+@register_impls
+class AccelFunctions(InterpreterFunctions):
+    """Interpreter functions of `accel` and `fusion` region ops; keeps the timeline of the run."""
+
+    def __init__(self, target: Accelerator):
+        self.target = target
+        self.timeline: list[KernelRun] = []
+
+    def record(self, name: str, ops: Sequence[Operation], cores: int) -> None:
+        """Append a kernel of `ops` on `cores` cores to the timeline, right after the previous one."""
+        cost = group_cost(ops, cores, self.target)
+        start = self.timeline[-1].end if self.timeline else 0.0
+        count = sum(1 for op in ops if isinstance(op, graph.GraphOp))
+        self.timeline.append(KernelRun(name, count, start, start + cost.latency, cost))
+
+    def run_region_op(self, interpreter: Interpreter, op: accel.KernelOp | fusion.GroupOp, args: PythonValues) -> PythonValues:
+        results = interpreter.run_ssacfg_region(op.body, args, op.sym_name.data)
+        self.record(op.sym_name.data, list(op.body.block.ops), region_cores(op))
+        return results
+
+    @impl(accel.KernelOp)
+    def run_kernel(self, interpreter: Interpreter, op: accel.KernelOp, args: PythonValues) -> PythonValues:
+        return self.run_region_op(interpreter, op, args)
+
+    @impl(fusion.GroupOp)
+    def run_group(self, interpreter: Interpreter, op: fusion.GroupOp, args: PythonValues) -> PythonValues:
+        return self.run_region_op(interpreter, op, args)
+
+    @impl_terminator(accel.YieldOp)
+    def run_kernel_yield(
+        self, interpreter: Interpreter, op: accel.YieldOp, args: PythonValues
+    ) -> tuple[TerminatorValue, PythonValues]:
+        return ReturnedValues(args), ()
+
+    @impl_terminator(fusion.YieldOp)
+    def run_group_yield(
+        self, interpreter: Interpreter, op: fusion.YieldOp, args: PythonValues
+    ) -> tuple[TerminatorValue, PythonValues]:
+        return ReturnedValues(args), ()
+
+
+class FreeOpTimer(Interpreter.Listener):
+    """Times each graph compute op run outside any kernel as a one-op kernel on one core."""
+
+    def __init__(self, functions: AccelFunctions):
+        self.functions = functions
+
+    def did_interpret_op(self, op: Operation, results: PythonValues) -> None:
+        if isinstance(op, graph.GraphOp) and isinstance(op.parent_op(), func.FuncOp):
+            self.functions.record(kernel_name(len(self.functions.timeline), [op]), [op], 1)
+
+
+def entry_function(module: ModuleOp) -> func.FuncOp:
+    """The single `func.func` of a dlfc module."""
+    funcs = [op for op in module.ops if isinstance(op, func.FuncOp)]
+    if len(funcs) != 1:
+        raise ValueError(f"expected one func.func in the module, found {len(funcs)}")
+    return funcs[0]
+
+
+def execute(
+    module: ModuleOp, inputs: Sequence[np.ndarray], target: Accelerator, weights: WeightStore | None = None
+) -> Execution:
+    """Run the module's function on `inputs` (in argument order, shapes already checked).
+
+    Weights come from `weights`, else from the module's attached store (the
+    `--weights` file given to the front end), else their deterministic initial
+    values. Works at every level: graph, fusion and accel.
+    """
+    fn = entry_function(module)
+    arg_types = fn.function_type.inputs.data
+    args = tuple(
+        np.asarray(x).astype(numpy_dtype(t.element_type), copy=False)
+        for x, t in zip(inputs, arg_types, strict=True)
+        if isinstance(t, TensorType)
+    )
+    functions = AccelFunctions(target)
+    interpreter = Interpreter(module, listeners=(FreeOpTimer(functions),))
+    interpreter.register_implementations(FuncFunctions())
+    interpreter.register_implementations(GraphFunctions(weights if weights is not None else store_of(module)))
+    interpreter.register_implementations(functions)
+    outputs = interpreter.call_op(fn.sym_name.data, args)
+    return Execution(list(outputs), functions.timeline)
