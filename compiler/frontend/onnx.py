@@ -1,0 +1,915 @@
+"""ONNX models to `graph` IR: `load_onnx(path, input_shapes)`.
+
+Every ONNX value the model's outputs depend on becomes either
+- a *constant*, a numpy array known at import: initializers, `Constant` nodes,
+  `Shape`/`Size` of a (static) tensor, and every default-domain node whose inputs
+  are all constants, folded with ONNX's numpy reference implementation (so the
+  Shape -> Gather -> Unsqueeze -> Concat -> Reshape sub-graphs of exported models
+  fold away); or
+- a *tensor*, an SSA value of the graph IR, made by the converter of its node's
+  op type (`CONVERTERS`, one function per ONNX op type).
+
+A constant used as a tensor becomes a `graph.weight` (init `stored`) named after
+its ONNX value, its array in the module's weight store (`hw.weights.attach_store`);
+a one-element constant operand of an elementwise op becomes a `graph.constant`.
+SSA values carry their ONNX value names as name hints.
+
+`onnx` is an optional dependency: it is imported only when a model is read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp, TensorType, f16, f32, f64, i32, i64
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.utils.exceptions import VerifyException
+
+from dialects import graph
+from dialects.graph import shape_of
+from hw.weights import STORED, WeightStore, attach_store, numpy_dtype
+
+if TYPE_CHECKING:
+    from onnx import ModelProto, NodeProto, ValueInfoProto
+
+Value = SSAValue | np.ndarray
+"""An ONNX value at import: a tensor of the graph IR, or a constant array."""
+
+MIN_OPSET, MAX_OPSET = 13, 20
+"""Default-domain opsets imported as they are; older models are converted to MIN_OPSET first."""
+
+ELEMENT_TYPES: Mapping[np.dtype, Attribute] = {
+    np.dtype(np.float32): f32,
+    np.dtype(np.float16): f16,
+    np.dtype(np.float64): f64,
+    np.dtype(np.int32): i32,
+    np.dtype(np.int64): i64,
+}
+
+SHAPE_QUERIES = frozenset({"Shape", "Size"})
+"""Op types whose results are constants even when their input is a tensor (shapes are static)."""
+
+NAMES_SHOWN = 5
+"""Node names listed per op type in the unsupported-operators error."""
+
+
+class OnnxImportError(Exception):
+    """An ONNX model dlfc cannot import; the message is one line, starting with the file name."""
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def load_onnx(path: str, input_shapes: Mapping[str, Sequence[int]] | None = None) -> ModuleOp:
+    """Import the ONNX model at `path` as a verified graph-level module.
+
+    `input_shapes` gives static shapes to model inputs by name (required for
+    inputs with dynamic dimensions). Its weights are in the module's weight store.
+    Raises OnnxImportError for anything dlfc cannot import.
+    """
+    model = read_model(path)
+    module = Importer(model, path, dict(input_shapes or {})).build()
+    try:
+        module.verify()
+    except VerifyException as e:
+        raise OnnxImportError(f"{path}: {one_line(str(e))}") from None
+    return module
+
+
+def read_onnx(path: str, args: argparse.Namespace, ctx: Context) -> ModuleOp:
+    """The CLI front end of .onnx files (`compiler.cli.FRONTENDS`): errors become one-line UsageErrors."""
+    from compiler.cli import UsageError
+
+    if getattr(args, "weights", None) is not None:
+        raise UsageError("--weights applies to .dlm models; an ONNX model carries its own weights")
+    try:
+        shapes = dict(parse_input_shape(spec) for spec in getattr(args, "input_shape", None) or [])
+        return load_onnx(path, shapes)
+    except OnnxImportError as e:
+        raise UsageError(str(e)) from None
+
+
+def parse_input_shape(spec: str) -> tuple[str, list[int]]:
+    """`name=1,3,224,224` as (name, [1, 3, 224, 224]); raises OnnxImportError if malformed."""
+    name, sep, dims = spec.rpartition("=")
+    try:
+        shape = [int(d) for d in dims.split(",")]
+    except ValueError:
+        shape = []
+    if not sep or not name or not shape or min(shape) < 1:
+        raise OnnxImportError(f"--input-shape {spec!r}: expected NAME=D0,D1,... with positive dimensions")
+    return name, shape
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def onnx_module() -> Any:
+    """The `onnx` package; OnnxImportError naming the extra to install if it is missing."""
+    try:
+        import onnx
+    except ImportError:
+        raise OnnxImportError("reading ONNX models needs the onnx package: pip install 'dlfc[onnx]'") from None
+    return onnx
+
+
+def read_model(path: str) -> ModelProto:
+    """The model at `path`, checked by ONNX and at an opset dlfc imports."""
+    onnx = onnx_module()
+    from google.protobuf.message import DecodeError
+
+    try:
+        model = onnx.load(path)
+    except DecodeError:
+        raise OnnxImportError(f"{path}: not a valid ONNX model (the file does not decode as one)") from None
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as e:
+        raise OnnxImportError(f"{path}: invalid ONNX model: {one_line(str(e))}") from None
+    opset = default_opset(model)
+    if opset is None:
+        raise OnnxImportError(f"{path}: the model imports no ai.onnx opset")
+    if opset > MAX_OPSET:
+        raise OnnxImportError(f"{path}: opset {opset} is newer than dlfc imports ({MIN_OPSET}-{MAX_OPSET})")
+    if opset < MIN_OPSET:
+        try:
+            model = onnx.version_converter.convert_version(model, MIN_OPSET)
+        except Exception as e:  # the converter raises bare RuntimeErrors and C++ errors alike
+            raise OnnxImportError(f"{path}: cannot convert opset {opset} to {MIN_OPSET}: {one_line(str(e))}") from None
+    return model
+
+
+def default_opset(model: ModelProto) -> int | None:
+    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+
+
+def sanitize(name: str) -> str:
+    """An ONNX name as an SSA name hint: `/layer1/conv1/Conv_output_0` -> `layer1.conv1.Conv`.
+
+    PyTorch's `_output_0` suffix is dropped; another final `_<digits>` becomes
+    `.<digits>`, as xDSL drops it from name hints (inputs `x_0` and `x_1` would
+    both print as `%x`).
+    """
+    text = re.sub(r"[^\w$.-]+", "_", name.strip("/").replace("/", ".").removesuffix("_output_0"))
+    text = re.sub(r"_(\d+)$", r".\1", text)
+    return text if re.match(r"[A-Za-z_$.-]", text) else f"v{text}"
+
+
+def node_label(node: NodeProto) -> str:
+    """How errors name a node: its name, else its first output."""
+    return node.name or (node.output[0] if node.output else node.op_type)
+
+
+# --------------------------------------------------------------------------- the importer
+
+
+class Importer:
+    """Builds the graph-level module of one ONNX model."""
+
+    def __init__(self, model: ModelProto, path: str, input_shapes: dict[str, Sequence[int]]) -> None:
+        from onnx import numpy_helper
+
+        self.graph = model.graph
+        self.path = path
+        self.opset = default_opset(model)
+        self.input_shapes = input_shapes
+        self.values: dict[str, Value] = {t.name: numpy_helper.to_array(t) for t in self.graph.initializer}
+        if len(self.graph.sparse_initializer):
+            raise OnnxImportError(f"{path}: sparse initializers are not supported")
+        self.weights: dict[str, SSAValue] = {}
+        self.store = WeightStore(source=path)
+        self.nodes, self.needed = live_nodes(model)
+        self.block = Block()
+
+    def fail(self, message: str) -> OnnxImportError:
+        return OnnxImportError(f"{self.path}: {message}")
+
+    def build(self) -> ModuleOp:
+        self.check_supported()
+        for info in self.graph.input:
+            if info.name not in self.values:
+                self.values[info.name] = self.add_input(info)
+        inputs = [i.name for i in self.graph.input if isinstance(self.values[i.name], SSAValue)]
+        unknown = sorted(set(self.input_shapes) - set(inputs))
+        if unknown:
+            raise self.fail(f"--input-shape names no input of the model: {', '.join(unknown)} (inputs: {', '.join(inputs)})")
+        for proto in self.nodes:
+            self.import_node(NodeImport(self, proto))
+        results = [self.tensor(o.name) for o in self.graph.output]
+        self.block.add_op(func.ReturnOp(*results))
+        fn = func.FuncOp(
+            sanitize(self.graph.name) if self.graph.name else "main",
+            ([a.type for a in self.block.args], [r.type for r in results]),
+            Region(self.block),
+        )
+        module = ModuleOp([fn])
+        attach_store(module, self.store)
+        return module
+
+    def check_supported(self) -> None:
+        """One error listing every live node that has no converter and does not fold."""
+        constant = set(self.values)
+        unsupported: dict[str, list[str]] = {}
+        for node in self.nodes:
+            folds = node.domain in ("", "ai.onnx") and all(i in constant for i in node.input if i)
+            if folds or node.op_type in SHAPE_QUERIES:
+                constant.update(node.output)
+            elif node.domain not in ("", "ai.onnx") or node.op_type not in CONVERTERS:
+                op = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op_type}"
+                unsupported.setdefault(op, []).append(node_label(node))
+        if unsupported:
+            raise self.fail("unsupported ONNX operators: " + "; ".join(listing(op, names) for op, names in unsupported.items()))
+
+    def add_input(self, info: ValueInfoProto) -> SSAValue:
+        """A block argument for model input `info`, with its static (or given) shape."""
+        from onnx import helper
+
+        name = info.name
+        if not info.type.HasField("tensor_type"):
+            raise self.fail(f"input '{name}' is not a tensor")
+        tensor_type = info.type.tensor_type
+        element = ELEMENT_TYPES.get(np.dtype(helper.tensor_dtype_to_np_dtype(tensor_type.elem_type)))
+        if element is None:
+            raise self.fail(f"input '{name}' has element type {helper.tensor_dtype_to_string(tensor_type.elem_type)}, not a float or int32/int64 type")
+        dims = [d.dim_value if d.dim_value > 0 else (d.dim_param or "?") for d in tensor_type.shape.dim]
+        given = self.input_shapes.get(name)
+        if given is not None:
+            fixed = [(i, d, g) for i, (d, g) in enumerate(zip(dims, given)) if isinstance(d, int) and d != g]
+            if tensor_type.HasField("shape") and (len(given) != len(dims) or fixed):
+                raise self.fail(f"input '{name}' has shape [{','.join(map(str, dims))}]; --input-shape gives {list(given)}")
+            shape = list(given)
+        elif not tensor_type.HasField("shape") or any(isinstance(d, str) for d in dims):
+            dynamic = ", ".join(f"{d} (axis {i})" for i, d in enumerate(dims) if isinstance(d, str)) or "unknown rank"
+            raise self.fail(f"input '{name}' has dynamic dimensions {dynamic}: give its shape with --input-shape {name}=D0,D1,...")
+        else:
+            shape = dims
+        arg = self.block.insert_arg(TensorType(element, shape), len(self.block.args))
+        arg.name_hint = sanitize(name)
+        return arg
+
+    def import_node(self, n: NodeImport) -> None:
+        """Fold or convert one node and record its outputs."""
+        if n.folds():
+            outputs: Sequence[Value] = n.fold()
+        else:
+            try:
+                converted = CONVERTERS[n.proto.op_type](n)
+            except VerifyException as e:  # a graph op's shape rule (graph.ShapeError) rejected it
+                raise n.fail(one_line(str(e))) from None
+            outputs = converted if isinstance(converted, tuple) else (converted,)
+        for index, name in enumerate(n.proto.output):
+            if not name or name not in self.needed:
+                continue
+            if index >= len(outputs):
+                raise n.fail(f"output {index} ('{name}') is not supported")
+            value = outputs[index]
+            if isinstance(value, SSAValue) and value.name_hint is None:
+                value.name_hint = sanitize(name)
+            self.values[name] = value
+
+    def tensor(self, name: str) -> SSAValue:
+        """ONNX value `name` as an SSA value: a constant becomes a `graph.weight` of that name."""
+        value = self.values[name]
+        if isinstance(value, SSAValue):
+            return value
+        return self.weight(name, value)
+
+    def weight(self, name: str, array: np.ndarray) -> SSAValue:
+        """A `stored` weight `name` holding `array` (one op per name)."""
+        if name not in self.weights:
+            element = ELEMENT_TYPES.get(array.dtype)
+            if element is None:
+                raise self.fail(f"constant '{name}' of type {array.dtype} cannot be a tensor of the model")
+            self.store.add(name, np.ascontiguousarray(array))
+            op = graph.WeightOp(name, TensorType(element, array.shape), STORED)
+            op.output.name_hint = sanitize(name)
+            self.block.add_op(op)
+            self.weights[name] = op.output
+        return self.weights[name]
+
+
+def listing(op: str, names: list[str]) -> str:
+    """`Where x3 (a, b, c)`, at most NAMES_SHOWN names."""
+    shown = ", ".join(names[:NAMES_SHOWN]) + (f", and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
+    return f"{op} x{len(names)} ({shown})"
+
+
+def live_nodes(model: ModelProto) -> tuple[list[NodeProto], set[str]]:
+    """The nodes the graph outputs depend on, in order, and the value names they need."""
+    needed = {o.name for o in model.graph.output}
+    live = []
+    for node in reversed(model.graph.node):
+        if any(o in needed for o in node.output):
+            live.append(node)
+            needed.update(i for i in node.input if i)
+    return live[::-1], needed
+
+
+# --------------------------------------------------------------------------- one node
+
+
+class NodeImport:
+    """The node being imported: its inputs as tensors or constants, its attributes, and emission."""
+
+    def __init__(self, importer: Importer, proto: NodeProto) -> None:
+        from onnx import helper
+
+        self.importer = importer
+        self.proto = proto
+        self.attrs: dict[str, Any] = {}
+        for a in proto.attribute:
+            value = helper.get_attribute_value(a)
+            self.attrs[a.name] = value.decode() if isinstance(value, bytes) else value
+
+    def fail(self, message: str) -> OnnxImportError:
+        return self.importer.fail(f"{self.proto.op_type} node '{node_label(self.proto)}': {message}")
+
+    def folds(self) -> bool:
+        """True if this is a default-domain node whose inputs are all constants."""
+        return self.proto.domain in ("", "ai.onnx") and all(isinstance(self.value(i), np.ndarray) for i in self.present())
+
+    def fold(self) -> list[np.ndarray]:
+        """The node's outputs computed by ONNX's reference implementation."""
+        from onnx.reference import ReferenceEvaluator
+
+        feeds = {self.proto.input[i]: self.value(i) for i in self.present()}
+        try:
+            return list(ReferenceEvaluator(self.proto, opsets={"": self.importer.opset}).run(None, feeds))
+        except Exception as e:  # the evaluator raises whatever its numpy code raises
+            raise self.fail(f"cannot compute this constant at import: {one_line(str(e))}") from None
+
+    # ---- inputs
+
+    @property
+    def arity(self) -> int:
+        return len(self.proto.input)
+
+    def present(self) -> list[int]:
+        """Indices of the inputs that are given (optional inputs may be left empty)."""
+        return [i for i, name in enumerate(self.proto.input) if name]
+
+    def has(self, index: int) -> bool:
+        return index < len(self.proto.input) and bool(self.proto.input[index])
+
+    def value(self, index: int) -> Value:
+        return self.importer.values[self.proto.input[index]]
+
+    def tensor(self, index: int) -> SSAValue:
+        return self.importer.tensor(self.proto.input[index])
+
+    def array(self, index: int) -> np.ndarray:
+        """Input `index` as a constant; fails if it is computed from model inputs."""
+        value = self.value(index)
+        if not isinstance(value, np.ndarray):
+            raise self.fail(f"input {index} ('{self.proto.input[index]}') must be a constant, but depends on model inputs")
+        return value
+
+    def ints(self, index: int) -> list[int]:
+        return [int(v) for v in self.array(index).reshape(-1)]
+
+    def number(self, index: int) -> float:
+        """A one-element constant input as a float."""
+        array = self.array(index)
+        if array.size != 1:
+            raise self.fail(f"input {index} must have one element, got shape {list(array.shape)}")
+        return float(array.reshape(-1)[0])
+
+    def operand(self, index: int, like: SSAValue) -> SSAValue:
+        """Input `index` as an operand of an elementwise op whose other operand is `like`.
+
+        A constant takes `like`'s element type; a one-element constant that does not
+        widen the result becomes a `graph.constant`.
+        """
+        value = self.value(index)
+        if isinstance(value, SSAValue):
+            return value
+        assert isinstance(like.type, TensorType)
+        if value.size == 1 and value.ndim <= len(shape_of(like.type)):
+            return self.scalar(float(value.reshape(-1)[0]), like)
+        dtype = element_dtype(like)
+        return self.derived(index, "" if value.dtype == dtype else f".{dtype}", value.astype(dtype))
+
+    def derived(self, index: int, suffix: str, array: np.ndarray) -> SSAValue:
+        """A weight computed from constant input `index`, named after it plus `suffix`."""
+        return self.importer.weight(self.proto.input[index] + suffix, array)
+
+    def attr(self, name: str, default: Any = None) -> Any:
+        return self.attrs.get(name, default)
+
+    # ---- output
+
+    def emit(self, op: Operation) -> SSAValue:
+        """Append `op` to the function; its first result."""
+        self.importer.block.add_op(op)
+        return op.results[0]
+
+    def scalar(self, number: float, like: SSAValue) -> SSAValue:
+        """A `graph.constant` of `like`'s element type."""
+        assert isinstance(like.type, TensorType)
+        return self.emit(graph.ConstantOp(number, like.type.element_type))
+
+
+def element_dtype(value: SSAValue) -> np.dtype:
+    assert isinstance(value.type, TensorType)
+    return numpy_dtype(value.type.element_type)
+
+
+def rank(value: SSAValue) -> int:
+    return len(shape_of(value.type))
+
+
+# --------------------------------------------------------------------------- converters
+
+Converter = Callable[[NodeImport], Value | tuple[Value, ...]]
+CONVERTERS: dict[str, Converter] = {}
+"""ONNX op type -> the function that imports a node of that type (default domain)."""
+
+
+def converter(*op_types: str) -> Callable[[Converter], Converter]:
+    """Register a function as the converter of the given ONNX op types."""
+
+    def register(fn: Converter) -> Converter:
+        for op_type in op_types:
+            CONVERTERS[op_type] = fn
+        return fn
+
+    return register
+
+
+UNARY: Mapping[str, type[graph.UnaryOp]] = {
+    "Relu": graph.ReluOp,
+    "Sigmoid": graph.SigmoidOp,
+    "Tanh": graph.TanhOp,
+    "Erf": graph.ErfOp,
+    "Sqrt": graph.SqrtOp,
+    "Reciprocal": graph.ReciprocalOp,
+    "Exp": graph.ExpOp,
+    "Log": graph.LogOp,
+    "Neg": graph.NegOp,
+    "Abs": graph.AbsOp,
+    "HardSwish": graph.HardSwishOp,
+}
+
+ELEMENTWISE: Mapping[str, type[graph.BinaryOp]] = {
+    "Add": graph.AddOp,
+    "Sub": graph.SubOp,
+    "Mul": graph.MulOp,
+    "Div": graph.DivOp,
+    "Pow": graph.PowOp,
+    "Max": graph.MaxOp,
+    "Min": graph.MinOp,
+    "Sum": graph.AddOp,
+}
+
+
+@converter(*UNARY)
+def unary(n: NodeImport) -> Value:
+    """Relu, Sigmoid, ... : the graph op of the same name."""
+    return n.emit(UNARY[n.proto.op_type](n.tensor(0)))
+
+
+@converter(*ELEMENTWISE)
+def elementwise(n: NodeImport) -> Value:
+    """Add, Sub, Mul, Div, Pow (binary) and Max, Min, Sum (variadic, folded left), with broadcasting."""
+    op = ELEMENTWISE[n.proto.op_type]
+    like = next(v for v in map(n.value, range(n.arity)) if isinstance(v, SSAValue))
+    operands = [n.operand(i, like) for i in range(n.arity)]
+    result = operands[0]
+    for rhs in operands[1:]:
+        result = n.emit(op(result, rhs))
+    return result
+
+
+@converter("Identity")
+def identity(n: NodeImport) -> Value:
+    return n.value(0)
+
+
+@converter("Dropout")
+def dropout(n: NodeImport) -> Value:
+    """The input itself: inference only (training_mode must be off; the mask output is not supported)."""
+    if n.has(2) and n.array(2).any():
+        raise n.fail("training_mode=true is not supported")
+    return n.value(0)
+
+
+@converter("Cast")
+def cast(n: NodeImport) -> Value:
+    """Identity when the tensor already has the target type (other casts fold, or are unsupported)."""
+    from onnx import helper
+
+    x = n.tensor(0)
+    target = np.dtype(helper.tensor_dtype_to_np_dtype(n.attr("to")))
+    if target != element_dtype(x):
+        raise n.fail(f"casting a computed tensor from {element_dtype(x)} to {target} is not supported")
+    return x
+
+
+@converter("Shape")
+def shape(n: NodeImport) -> Value:
+    """The static shape (dims start:end) as an int64 constant."""
+    dims = shape_of(n.tensor(0).type)
+    return np.array(dims[n.attr("start", 0) : n.attr("end", None)], dtype=np.int64)
+
+
+@converter("Size")
+def size(n: NodeImport) -> Value:
+    """The static element count as an int64 constant."""
+    return np.array(math.prod(shape_of(n.tensor(0).type)), dtype=np.int64)
+
+
+@converter("Gelu")
+def gelu(n: NodeImport) -> Value:
+    """graph.gelu (exact form; the tanh approximation is not supported)."""
+    if n.attr("approximate", "none") != "none":
+        raise n.fail(f"approximate='{n.attr('approximate')}' is not supported (only 'none')")
+    return n.emit(graph.GeluOp(n.tensor(0)))
+
+
+@converter("LeakyRelu")
+def leaky_relu(n: NodeImport) -> Value:
+    return n.emit(graph.LeakyReluOp(n.tensor(0), n.attr("alpha", 0.01)))
+
+
+@converter("HardSigmoid")
+def hard_sigmoid(n: NodeImport) -> Value:
+    """graph.hardsigmoid for alpha = 1/6, beta = 0.5; else clip(alpha * x + beta, 0, 1)."""
+    x, alpha, beta = n.tensor(0), n.attr("alpha", 0.2), n.attr("beta", 0.5)
+    if math.isclose(alpha, 1 / 6, rel_tol=1e-6) and beta == 0.5:
+        return n.emit(graph.HardSigmoidOp(x))
+    scaled = n.emit(graph.MulOp(x, n.scalar(alpha, x)))
+    return n.emit(graph.ClipOp(n.emit(graph.AddOp(scaled, n.scalar(beta, x))), 0.0, 1.0))
+
+
+@converter("Clip")
+def clip(n: NodeImport) -> Value:
+    """graph.relu for [0, inf), graph.relu6 for [0, 6], else graph.clip (constant bounds; a missing one is the type's limit)."""
+    x = n.tensor(0)
+    low = n.number(1) if n.has(1) else None
+    high = n.number(2) if n.has(2) else None
+    if low == 0 and high is None:
+        return n.emit(graph.ReluOp(x))
+    if low == 0 and high == 6:
+        return n.emit(graph.Relu6Op(x))
+    dtype = element_dtype(x)
+    limits = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype)
+    return n.emit(graph.ClipOp(x, limits.min if low is None else low, limits.max if high is None else high))
+
+
+@converter("Softmax")
+def softmax(n: NodeImport) -> Value:
+    return n.emit(graph.SoftmaxOp(n.tensor(0), n.attr("axis", -1)))
+
+
+REDUCTIONS: Mapping[str, type[graph.ReduceOp]] = {
+    "ReduceSum": graph.ReduceSumOp,
+    "ReduceMean": graph.ReduceMeanOp,
+    "ReduceMax": graph.ReduceMaxOp,
+}
+
+
+@converter(*REDUCTIONS)
+def reduce(n: NodeImport) -> Value:
+    """Reductions with axes as an input (opset 13/18) or attribute; no axes = all (or none if noop_with_empty_axes)."""
+    x = n.tensor(0)
+    axes = n.ints(1) if n.has(1) else n.attr("axes", [])
+    if not axes:
+        if n.attr("noop_with_empty_axes", 0):
+            return x
+        axes = list(range(rank(x)))
+    return n.emit(REDUCTIONS[n.proto.op_type](x, axes, bool(n.attr("keepdims", 1))))
+
+
+# ---- layers
+
+
+def window_pads(n: NodeImport, sizes: Sequence[int], kernel: Sequence[int], strides: Sequence[int], dilations: Sequence[int]) -> list[int]:
+    """[top, left, bottom, right] from `pads` or `auto_pad` (SAME_UPPER / SAME_LOWER / VALID)."""
+    auto_pad = n.attr("auto_pad", "NOTSET")
+    if auto_pad == "NOTSET":
+        return list(n.attr("pads", [0] * 2 * len(sizes)))
+    if auto_pad == "VALID":
+        return [0] * 2 * len(sizes)
+    if auto_pad not in ("SAME_UPPER", "SAME_LOWER"):
+        raise n.fail(f"auto_pad '{auto_pad}' is not supported")
+    totals = [max(0, (-(-size // s) - 1) * s + (k - 1) * d + 1 - size) for size, k, s, d in zip(sizes, kernel, strides, dilations)]
+    begins = [t // 2 if auto_pad == "SAME_UPPER" else t - t // 2 for t in totals]
+    return begins + [t - b for t, b in zip(totals, begins)]
+
+
+def spatial(n: NodeImport, x: SSAValue) -> Sequence[int]:
+    """H and W of NCHW `x`; fails for other ranks (only 2-D windows are supported)."""
+    xs = shape_of(x.type)
+    if len(xs) != 4:
+        raise n.fail(f"only 2-D (NCHW) inputs are supported, got shape {list(xs)}")
+    return xs[2:]
+
+
+@converter("Conv")
+def conv(n: NodeImport) -> Value:
+    """graph.conv2d: strides, pads or auto_pad, dilations, group, optional bias."""
+    x, w = n.tensor(0), n.tensor(1)
+    kernel = shape_of(w.type)[2:]
+    strides, dilations = n.attr("strides", [1, 1]), n.attr("dilations", [1, 1])
+    pads = window_pads(n, spatial(n, x), kernel, strides, dilations)
+    bias = n.tensor(2) if n.has(2) else None
+    return n.emit(graph.Conv2DOp(x, w, bias, strides, pads, dilations, n.attr("group", 1)))
+
+
+POOLS: Mapping[str, type[graph.PoolOp]] = {"MaxPool": graph.MaxPoolOp, "AveragePool": graph.AvgPoolOp}
+
+
+@converter(*POOLS)
+def pool(n: NodeImport) -> Value:
+    """graph.maxpool / graph.avgpool (padding never counted; no Indices output).
+
+    ceil_mode becomes extra bottom/right padding, which pooling never counts
+    either; AveragePool's count_include_pad=1 is supported only without padding.
+    """
+    x = n.tensor(0)
+    sizes = spatial(n, x)
+    kernel, strides = list(n.attr("kernel_shape")), list(n.attr("strides", [1, 1]))
+    if any(d != 1 for d in n.attr("dilations", [1, 1])):
+        raise n.fail("dilated pooling is not supported")
+    pads = window_pads(n, sizes, kernel, strides, [1, 1])
+    if n.proto.op_type == "AveragePool" and n.attr("count_include_pad", 0) and any(pads):
+        raise n.fail("count_include_pad=1 with padding is not supported")
+    if n.attr("ceil_mode", 0):
+        for axis, (size, k, s) in enumerate(zip(sizes, kernel, strides)):
+            padded = size + pads[axis] + pads[axis + 2]
+            out = -(-(padded - k) // s) + 1
+            if (out - 1) * s >= size + pads[axis]:  # the last window must start inside the input
+                out -= 1
+            pads[axis + 2] += max(0, (out - 1) * s + k - padded)
+    return n.emit(POOLS[n.proto.op_type](x, kernel, strides, pads))
+
+
+@converter("GlobalAveragePool")
+def global_average_pool(n: NodeImport) -> Value:
+    """graph.global_avgpool on NCHW, else a mean over every axis after the channels."""
+    x = n.tensor(0)
+    if rank(x) == 4:
+        return n.emit(graph.GlobalAvgPoolOp(x))
+    return n.emit(graph.ReduceMeanOp(x, range(2, rank(x)), True))
+
+
+@converter("GlobalMaxPool")
+def global_max_pool(n: NodeImport) -> Value:
+    """A max over every axis after the channels."""
+    x = n.tensor(0)
+    return n.emit(graph.ReduceMaxOp(x, range(2, rank(x)), True))
+
+
+@converter("BatchNormalization")
+def batch_normalization(n: NodeImport) -> Value:
+    """graph.batchnorm (inference only: training_mode = 0)."""
+    if n.attr("training_mode", 0):
+        raise n.fail("training_mode=1 is not supported")
+    x, scale, bias, mean, var = (n.tensor(i) for i in range(5))
+    return n.emit(graph.BatchNormOp(x, scale, bias, mean, var, n.attr("epsilon", 1e-5)))
+
+
+@converter("LayerNormalization")
+def layer_normalization(n: NodeImport) -> Value:
+    """graph.layernorm over the last axis (a missing bias becomes a zero weight)."""
+    x = n.tensor(0)
+    if n.attr("axis", -1) not in (-1, rank(x) - 1):
+        raise n.fail(f"normalising from axis {n.attr('axis')} is not supported (only the last axis)")
+    scale = n.tensor(1)
+    if n.has(2):
+        bias = n.tensor(2)
+    else:
+        bias = n.derived(1, ".zero_bias", np.zeros(shape_of(scale.type), element_dtype(scale)))
+    return n.emit(graph.LayerNormOp(x, scale, bias, n.attr("epsilon", 1e-5)))
+
+
+@converter("MatMul")
+def matmul(n: NodeImport) -> Value:
+    """graph.dense when the right operand is a constant matrix (weight [in, out] transposed), else graph.matmul."""
+    b = n.value(1)
+    if isinstance(b, np.ndarray) and b.ndim == 2:
+        return n.emit(graph.DenseOp(n.tensor(0), n.derived(1, ".T", b.T)))
+    return n.emit(graph.MatMulOp(n.tensor(0), n.tensor(1)))
+
+
+@converter("Gemm")
+def gemm(n: NodeImport) -> Value:
+    """alpha * A' @ B' + beta * C: graph.dense for a constant B and untransposed A, else matmul, mul and add."""
+    alpha, beta = n.attr("alpha", 1.0), n.attr("beta", 1.0)
+    trans_a, trans_b = n.attr("transA", 0), n.attr("transB", 0)
+    b, c = n.value(1), n.value(2) if n.has(2) else None
+    if isinstance(b, np.ndarray) and not trans_a:
+        weight = b if trans_b else b.T
+        suffix = ("" if trans_b else ".T") + ("" if alpha == 1 else f"*{alpha:g}")
+        w = n.derived(1, suffix, weight if alpha == 1 else (weight * alpha).astype(weight.dtype))
+        bias = gemm_bias(n, c, beta, weight.shape[0])
+        y = n.emit(graph.DenseOp(n.tensor(0), w, bias))
+        return y if bias is not None or c is None else add_scaled(n, y, beta)
+    a = n.tensor(0)
+    a = n.emit(graph.TransposeOp(a, [1, 0])) if trans_a else a
+    bt = n.emit(graph.TransposeOp(n.tensor(1), [1, 0])) if trans_b else n.tensor(1)
+    y = n.emit(graph.MatMulOp(a, bt))
+    y = y if alpha == 1 else n.emit(graph.MulOp(y, n.scalar(alpha, y)))
+    return y if c is None else add_scaled(n, y, beta)
+
+
+def gemm_bias(n: NodeImport, c: Value | None, beta: float, out: int) -> SSAValue | None:
+    """Gemm's C as a dense bias [out], when it is a constant that broadcasts along rows."""
+    if not isinstance(c, np.ndarray) or c.ndim > 2 or (c.ndim == 2 and c.shape[0] != 1) or c.shape[-1:] not in ((out,), (1,), ()):
+        return None
+    bias = np.broadcast_to(c.reshape(-1), (out,)) * np.asarray(beta, c.dtype)
+    return n.derived(2, "" if beta == 1 and c.shape == (out,) else ".bias", bias.astype(c.dtype))
+
+
+def add_scaled(n: NodeImport, y: SSAValue, beta: float) -> SSAValue:
+    """y + beta * C (Gemm input 2)."""
+    c = n.operand(2, y)
+    c = c if beta == 1 else n.emit(graph.MulOp(c, n.scalar(beta, c)))
+    return n.emit(graph.AddOp(y, c))
+
+
+@converter("Gather")
+def gather(n: NodeImport) -> Value:
+    """graph.embedding for a constant table on axis 0; a slice for one constant index into a tensor."""
+    data, axis = n.value(0), n.attr("axis", 0)
+    if isinstance(data, np.ndarray):
+        if axis != 0 or data.ndim != 2:
+            raise n.fail("only lookups in a constant 2-D table along axis 0 are supported")
+        return n.emit(graph.EmbeddingOp(n.tensor(1), n.tensor(0)))
+    indices = n.array(1)
+    if indices.size != 1 or indices.ndim > 1:
+        raise n.fail("gathering from a computed tensor is supported for one scalar index only")
+    axis = graph.normalize_axis("Gather", axis, rank(data))
+    index, size = int(indices.reshape(-1)[0]), shape_of(data.type)[axis]
+    if not -size <= index < size:
+        raise n.fail(f"index {index} is out of range for axis {axis} of size {size}")
+    index %= size
+    y = n.emit(graph.SliceOp(data, [index], [index + 1], [axis]))
+    return y if indices.ndim == 1 else n.emit(graph.SqueezeOp(y, [axis]))
+
+
+# ---- shape
+
+
+@converter("Reshape")
+def reshape(n: NodeImport) -> Value:
+    """graph.reshape with a constant shape: 0 copies the input dimension, -1 is inferred."""
+    x, target = n.tensor(0), n.ints(1)
+    if n.attr("allowzero", 0) and 0 in target:
+        raise n.fail("allowzero=1 with a 0 in the shape (an empty tensor) is not supported")
+    dims = [shape_of(x.type)[i] if d == 0 else d for i, d in enumerate(target)]
+    return n.emit(graph.ReshapeOp(x, dims))
+
+
+@converter("Flatten")
+def flatten(n: NodeImport) -> Value:
+    """graph.flatten; a negative axis counts from the back (-1 = rank - 1)."""
+    x, axis = n.tensor(0), n.attr("axis", 1)
+    return n.emit(graph.FlattenOp(x, axis + rank(x) if axis < 0 else axis))
+
+
+@converter("Transpose")
+def transpose(n: NodeImport) -> Value:
+    """graph.transpose; no perm reverses the axes."""
+    x = n.tensor(0)
+    return n.emit(graph.TransposeOp(x, n.attr("perm", list(range(rank(x)))[::-1])))
+
+
+@converter("Squeeze")
+def squeeze(n: NodeImport) -> Value:
+    """graph.squeeze; no axes removes every size-1 axis."""
+    x = n.tensor(0)
+    axes = n.ints(1) if n.has(1) else [i for i, d in enumerate(shape_of(x.type)) if d == 1]
+    return n.emit(graph.SqueezeOp(x, axes)) if axes else x
+
+
+@converter("Unsqueeze")
+def unsqueeze(n: NodeImport) -> Value:
+    return n.emit(graph.UnsqueezeOp(n.tensor(0), n.ints(1)))
+
+
+@converter("Concat")
+def concat(n: NodeImport) -> Value:
+    return n.emit(graph.ConcatOp([n.tensor(i) for i in range(n.arity)], n.attr("axis")))
+
+
+@converter("Split")
+def split(n: NodeImport) -> tuple[Value, ...]:
+    """graph.split: sizes from the `split` input, else equal parts (the last smaller, opset 18)."""
+    x, axis = n.tensor(0), n.attr("axis", 0)
+    if n.has(1):
+        sizes = n.ints(1)
+    else:
+        parts = n.attr("num_outputs", len(n.proto.output))
+        dim = shape_of(x.type)[graph.normalize_axis("Split", axis, rank(x))]
+        chunk = -(-dim // parts)
+        sizes = [chunk] * (parts - 1) + [dim - chunk * (parts - 1)]
+    op = graph.SplitOp(x, sizes, axis)
+    n.emit(op)
+    return tuple(op.results)
+
+
+@converter("Slice")
+def slice_(n: NodeImport) -> Value:
+    """graph.slice with constant starts, ends, axes; steps must be 1."""
+    starts, ends = n.ints(1), n.ints(2)
+    axes = n.ints(3) if n.has(3) else list(range(len(starts)))
+    if n.has(4) and any(s != 1 for s in n.ints(4)):
+        raise n.fail(f"only step 1 is supported, got steps {n.ints(4)}")
+    return n.emit(graph.SliceOp(n.tensor(0), starts, ends, axes))
+
+
+def full_rank(values: Sequence[Any], axes: Iterable[int], fill: Sequence[Any]) -> list[Any]:
+    """`fill` with `values` put at `axes` (the `axes` input of Pad and attribute of Resize)."""
+    out = list(fill)
+    for axis, value in zip(axes, values):
+        out[axis] = value
+    return out
+
+
+@converter("Pad")
+def pad(n: NodeImport) -> Value:
+    """graph.pad, constant mode, with constant pads (and optional axes and value)."""
+    if n.attr("mode", "constant") != "constant":
+        raise n.fail(f"mode '{n.attr('mode')}' is not supported (only 'constant')")
+    x = n.tensor(0)
+    r = rank(x)
+    pads = n.ints(1)
+    if n.has(3):
+        axes = [graph.normalize_axis("Pad", a, r) for a in n.ints(3)]
+        pads = full_rank(pads[: len(axes)], axes, [0] * r) + full_rank(pads[len(axes) :], axes, [0] * r)
+    value = n.number(2) if n.has(2) else 0.0
+    return n.emit(graph.PadOp(x, pads, value)) if any(pads) else x
+
+
+# The source index of output index i along one axis, as ONNX Resize computes it.
+COORDINATES: Mapping[str, Callable[[np.ndarray, float, int, int], np.ndarray]] = {
+    "half_pixel": lambda i, s, n_in, n_out: (i + 0.5) / s - 0.5,
+    "pytorch_half_pixel": lambda i, s, n_in, n_out: (i + 0.5) / s - 0.5 if n_out > 1 else 0 * i,
+    "asymmetric": lambda i, s, n_in, n_out: i / s,
+    "tf_half_pixel_for_nn": lambda i, s, n_in, n_out: (i + 0.5) / s,
+    "align_corners": lambda i, s, n_in, n_out: i * (n_in - 1) / (n_out - 1) if n_out > 1 else 0 * i,
+}
+ROUNDING: Mapping[str, Callable[[np.ndarray], np.ndarray]] = {
+    "round_prefer_floor": lambda c: np.ceil(c - 0.5),
+    "round_prefer_ceil": lambda c: np.floor(c + 0.5),
+    "floor": np.floor,
+    "ceil": np.ceil,
+}
+
+
+@converter("Resize")
+def resize(n: NodeImport) -> Value:
+    """graph.upsample: nearest, the same integer scale on H and W, and a coordinate mapping that repeats pixels."""
+    x = n.tensor(0)
+    xs = shape_of(x.type)
+    if n.attr("mode", "nearest") != "nearest":
+        raise n.fail(f"mode '{n.attr('mode')}' is not supported (only 'nearest')")
+    if n.attr("keep_aspect_ratio_policy", "stretch") != "stretch":
+        raise n.fail("keep_aspect_ratio_policy other than 'stretch' is not supported")
+    axes = [graph.normalize_axis("Resize", a, len(xs)) for a in n.attr("axes", range(len(xs)))]
+    scales = n.array(2).astype(np.float64) if n.has(2) and n.array(2).size else None
+    if n.has(3):
+        out = full_rank(n.ints(3), axes, xs)
+        scales_full = [o / d for o, d in zip(out, xs)]
+    elif scales is not None:
+        scales_full = full_rank(list(scales), axes, [1.0] * len(xs))
+        out = [int(math.floor(d * s)) for d, s in zip(xs, scales_full)]
+    else:
+        raise n.fail("needs scales or sizes")
+    factor = out[-1] // xs[-1] if len(xs) == 4 and xs[-1] else 0
+    if len(xs) != 4 or factor < 1 or list(out) != [xs[0], xs[1], xs[2] * factor, xs[3] * factor]:
+        raise n.fail(f"only the same integer scale on H and W of NCHW input is supported: {list(xs)} -> {list(out)}")
+    mode = n.attr("coordinate_transformation_mode", "half_pixel")
+    rounding = n.attr("nearest_mode", "round_prefer_floor")
+    if mode not in COORDINATES or rounding not in ROUNDING:
+        raise n.fail(f"coordinate_transformation_mode '{mode}' with nearest_mode '{rounding}' is not supported")
+    for size, s in zip(xs[2:], scales_full[2:]):
+        i = np.arange(size * factor, dtype=np.float64)
+        source = np.clip(ROUNDING[rounding](COORDINATES[mode](i, s, size, size * factor)), 0, size - 1)
+        if not np.array_equal(source, i // factor):
+            raise n.fail(f"coordinate_transformation_mode '{mode}' with nearest_mode '{rounding}' does not repeat pixels")
+    return n.emit(graph.UpsampleOp(x, factor))
+
+
+@converter("DepthToSpace")
+def depth_to_space(n: NodeImport) -> Value:
+    """graph.depth_to_space (DCR); CRD mode as reshape, transpose, reshape."""
+    x, block, mode = n.tensor(0), n.attr("blocksize"), n.attr("mode", "DCR")
+    if mode == "DCR":
+        return n.emit(graph.DepthToSpaceOp(x, block))
+    if mode != "CRD":
+        raise n.fail(f"mode '{mode}' is not supported")
+    batch, channels, h, w = shape_of(x.type)
+    c = channels // (block * block)
+    y = n.emit(graph.ReshapeOp(x, [batch, c, block, block, h, w]))
+    y = n.emit(graph.TransposeOp(y, [0, 1, 4, 2, 5, 3]))
+    return n.emit(graph.ReshapeOp(y, [batch, c, h * block, w * block]))

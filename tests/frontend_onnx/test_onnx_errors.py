@@ -1,0 +1,202 @@
+"""What the ONNX importer rejects, and how: one line naming the problem, exit 1, nothing written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+
+import numpy as np
+import onnx
+import pytest
+from onnx import helper
+
+from compiler.cli import main
+from compiler.frontend.onnx import OnnxImportError, load_onnx, parse_input_shape
+
+from .helpers import Input, model, save, single
+
+X = Input((2, 3, 4))
+IMAGE = Input((1, 4, 8, 8))
+
+
+def fails(m: onnx.ModelProto, tmp_path, input_shapes: dict | None = None) -> str:
+    with pytest.raises(OnnxImportError) as error:
+        load_onnx(save(m, tmp_path / "model.onnx"), input_shapes)
+    message = str(error.value)
+    assert "\n" not in message and message.startswith(str(tmp_path / "model.onnx"))
+    return message
+
+
+def cli_fails(tmp_path, capsys, *args: str) -> str:
+    """Run `dlfc` with -o; it must exit 1, print one line and write nothing."""
+    out = tmp_path / "plan.mlir"
+    assert main([*args, "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("dlfc: error: ")
+    assert not out.exists()
+    return err
+
+
+def test_unsupported_operators_are_listed_together(tmp_path, capsys) -> None:
+    nodes = [
+        helper.make_node("Where", ["c", "x", "x"], ["w1"], name="where_a"),
+        helper.make_node("Where", ["c", "w1", "x"], ["w2"], name="where_b"),
+        helper.make_node("Relu", ["w2"], ["r"], name="relu"),
+        helper.make_node("Expand", ["r", "shape"], ["e"]),
+        helper.make_node("FusedGelu", ["e"], ["y"], name="gelu", domain="com.microsoft"),
+    ]
+    inputs = {"x": X, "c": Input((2, 3, 4), dtype=np.bool_)}
+    m = model(nodes, inputs, ["y"], {"shape": np.array([2, 3, 4])}, strict=False, domains={"com.microsoft": 1})
+    message = fails(m, tmp_path)
+    assert message.endswith(
+        "unsupported ONNX operators: Where x2 (where_a, where_b); Expand x1 (e); com.microsoft.FusedGelu x1 (gelu)"
+    )
+    assert message in cli_fails(tmp_path, capsys, str(tmp_path / "model.onnx"))
+
+
+def test_unsupported_listing_shortens_long_name_lists(tmp_path) -> None:
+    nodes = [helper.make_node("Celu", [f"v{i}"], [f"v{i + 1}"], name=f"celu{i}") for i in range(7)]
+    m = model(nodes, {"v0": X}, ["v7"])
+    assert fails(m, tmp_path).endswith("Celu x7 (celu0, celu1, celu2, celu3, celu4, and 2 more)")
+
+
+def dynamic() -> onnx.ModelProto:
+    return single("Relu", Input(("batch", 3, None, 8)))[0]
+
+
+def test_dynamic_dimensions_need_input_shapes(tmp_path, capsys) -> None:
+    message = fails(dynamic(), tmp_path)
+    assert message.endswith("input 'x0' has dynamic dimensions batch (axis 0), ? (axis 2): give its shape with --input-shape x0=D0,D1,...")
+    assert message in cli_fails(tmp_path, capsys, str(tmp_path / "model.onnx"))
+
+
+def test_input_shape_option(tmp_path, capsys) -> None:
+    path = save(dynamic(), tmp_path / "model.onnx")
+    out = tmp_path / "graph.mlir"
+    assert main([path, "--input-shape", "x0=2,3,5,8", "--emit", "graph", "-o", str(out)]) == 0
+    assert "tensor<2x3x5x8xf32>" in out.read_text()
+    assert "NAME=D0,D1,..." in cli_fails(tmp_path, capsys, path, "--input-shape", "x0=2,3,x,8")
+
+
+@pytest.mark.parametrize(
+    "shapes, expected",
+    [
+        ({"x0": [2, 3, 5]}, "input 'x0' has shape [batch,3,?,8]; --input-shape gives [2, 3, 5]"),
+        ({"x0": [2, 4, 5, 8]}, "input 'x0' has shape [batch,3,?,8]; --input-shape gives [2, 4, 5, 8]"),
+        ({"x0": [2, 3, 5, 8], "y": [1]}, "--input-shape names no input of the model: y (inputs: x0)"),
+    ],
+)
+def test_bad_input_shapes(shapes: dict, expected: str, tmp_path) -> None:
+    assert fails(dynamic(), tmp_path, shapes).endswith(expected)
+
+
+@pytest.mark.parametrize("spec", ["x", "=1,2", "x=", "x=1,,2", "x=0,2"])
+def test_malformed_input_shape(spec: str) -> None:
+    with pytest.raises(OnnxImportError, match="expected NAME=D0,D1"):
+        parse_input_shape(spec)
+
+
+def test_input_shape_name_may_contain_equals() -> None:
+    assert parse_input_shape("a=b=1,2") == ("a=b", [1, 2])
+
+
+CORRUPT: dict[str, Callable[[bytes], bytes]] = {
+    "garbage": lambda good: b"\xff\xfe not a protobuf \x00\x01" * 8,
+    "truncated": lambda good: good[: len(good) // 2],
+    "empty": lambda good: b"",
+    "text": lambda good: b"model tiny { input x: f32[1] }\n",
+}
+
+
+@pytest.mark.parametrize("corrupt", CORRUPT.values(), ids=CORRUPT.keys())
+def test_corrupt_file(corrupt: Callable[[bytes], bytes], tmp_path, capsys) -> None:
+    good = single("Conv", IMAGE, np.ones((8, 4, 3, 3), np.float32))[0].SerializeToString()
+    path = tmp_path / "model.onnx"
+    path.write_bytes(corrupt(good))
+    err = cli_fails(tmp_path, capsys, str(path))
+    assert "not a valid ONNX model" in err or "invalid ONNX model" in err
+
+
+def test_opset_too_new(tmp_path) -> None:
+    assert fails(single("Relu", X, opset=21)[0], tmp_path).endswith("opset 21 is newer than dlfc imports (13-20)")
+
+
+def test_weights_option_is_rejected(tmp_path, capsys) -> None:
+    path = save(single("Relu", X)[0], tmp_path / "model.onnx")
+    assert "--weights applies to .dlm models" in cli_fails(tmp_path, capsys, path, "--weights", "w.npz")
+
+
+def runtime_indices() -> onnx.ModelProto:
+    return single("Gather", X, Input((2,), dtype=np.int64, low=0, high=2))[0]
+
+
+def pool_indices() -> onnx.ModelProto:
+    nodes = [helper.make_node("MaxPool", ["x"], ["y", "i"], kernel_shape=[2, 2], name="pool")]
+    return model(nodes, {"x": IMAGE}, ["y", "i"])
+
+
+REJECTED: dict[str, tuple[Callable[[], onnx.ModelProto], str]] = {
+    "runtime-reshape-shape": (
+        lambda: single("Reshape", X, Input((2,), dtype=np.int64, low=1, high=2))[0],
+        "Reshape node 'reshape_0': input 1 ('x1') must be a constant, but depends on model inputs",
+    ),
+    "shape-error": (lambda: single("Add", X, Input((3,)), strict=False)[0], "Add node 'add_0': graph.add: shapes [2,3,4] and [3] do not broadcast"),
+    "avgpool-count-include-pad": (
+        lambda: single("AveragePool", IMAGE, kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=1)[0],
+        "count_include_pad=1 with padding is not supported",
+    ),
+    "dilated-pool": (lambda: single("MaxPool", IMAGE, kernel_shape=[2, 2], dilations=[2, 2])[0], "dilated pooling is not supported"),
+    "pool-indices": (pool_indices, "MaxPool node 'pool': output 1 ('i') is not supported"),
+    "conv1d": (lambda: single("Conv", X, np.ones((2, 3, 3), np.float32))[0], "only 2-D (NCHW) inputs are supported, got shape [2, 3, 4]"),
+    "resize-linear": (lambda: single("Resize", IMAGE, None, np.array([1, 1, 2, 2], np.float32), mode="linear")[0], "mode 'linear' is not supported"),
+    "resize-fraction": (
+        lambda: single("Resize", IMAGE, None, np.array([1, 1, 1.5, 1.5], np.float32))[0],
+        "only the same integer scale on H and W of NCHW input is supported: [1, 4, 8, 8] -> [1, 4, 12, 12]",
+    ),
+    "resize-mapping": (
+        lambda: single("Resize", IMAGE, None, np.array([1, 1, 2, 2], np.float32), nearest_mode="floor")[0],
+        "coordinate_transformation_mode 'half_pixel' with nearest_mode 'floor' does not repeat pixels",
+    ),
+    "slice-step": (lambda: single("Slice", X, np.array([0]), np.array([4]), np.array([2]), np.array([2]))[0], "only step 1 is supported, got steps [2]"),
+    "pad-reflect": (lambda: single("Pad", X, np.array([0, 0, 1, 0, 0, 1]), mode="reflect")[0], "mode 'reflect' is not supported"),
+    "gelu-tanh": (lambda: single("Gelu", X, opset=20, approximate="tanh")[0], "approximate='tanh' is not supported"),
+    "layernorm-axis": (
+        lambda: single("LayerNormalization", X, np.ones((3, 4), np.float32), axis=1)[0],
+        "normalising from axis 1 is not supported (only the last axis)",
+    ),
+    "gather-runtime-indices": (runtime_indices, "Gather node 'gather_0': input 1 ('x1') must be a constant"),
+    "cast": (lambda: single("Cast", X, to=onnx.TensorProto.FLOAT16)[0], "casting a computed tensor from float32 to float16 is not supported"),
+    "batchnorm-training": (
+        lambda: single("BatchNormalization", IMAGE, *[np.ones(4, np.float32)] * 4, strict=False, training_mode=1)[0],
+        "training_mode=1 is not supported",
+    ),
+    "depth-to-space-channels": (lambda: single("DepthToSpace", Input((1, 6, 2, 2)), blocksize=2, mode="CRD")[0], "graph.reshape"),
+}
+
+
+@pytest.mark.parametrize("case", REJECTED.values(), ids=REJECTED.keys())
+def test_rejected(case: tuple[Callable[[], onnx.ModelProto], str], tmp_path) -> None:
+    build, expected = case
+    assert expected in fails(build(), tmp_path)
+
+
+def test_without_onnx(tmp_path, monkeypatch, capsys) -> None:
+    """No onnx package: .onnx input is one line naming the extra to install."""
+    path = save(single("Relu", X)[0], tmp_path / "model.onnx")
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    err = cli_fails(tmp_path, capsys, path)
+    assert err == "dlfc: error: reading ONNX models needs the onnx package: pip install 'dlfc[onnx]'\n"
+
+
+def test_dlm_path_never_imports_onnx() -> None:
+    """Compiling a .dlm model works, and does not import onnx (run in a fresh interpreter)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = (
+        "import sys; sys.modules['onnx'] = None\n"
+        "from compiler.cli import main\n"
+        "assert main(['examples/resnet18.dlm', '--emit', 'graph', '-o', '-']) == 0\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
