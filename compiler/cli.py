@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("input", metavar="FILE", nargs="?", help="the model: a .dlm file or an .mlir module")
+    parser.add_argument("--input-shape", metavar="NAME=D0,D1,...", action="append", help="static shape of an ONNX model input with dynamic dimensions (repeatable)")
     parser.add_argument("--version", action="version", version=f"dlfc {dlfc_version()}")
 
     output = parser.add_argument_group("output")
@@ -185,6 +186,7 @@ Frontend = Callable[[str, argparse.Namespace, Context], ModuleOp]
 FRONTENDS: dict[str, Frontend] = {
     ".dlm": read_dlm,
     ".mlir": read_mlir,
+    ".onnx": lambda path, args, ctx: import_object("compiler.frontend.onnx:read_onnx")(path, args, ctx),
 }
 
 
