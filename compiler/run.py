@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("input", metavar="FILE", help="the model: a .dlm file or an .mlir plan")
+    parser.add_argument("--input-shape", metavar="NAME=D0,D1,...", action="append", help="static shape of an ONNX model input with dynamic dimensions (repeatable)")
     parser.add_argument(
         "--hw",
         metavar="NAME|FILE.toml",
