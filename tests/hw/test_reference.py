@@ -20,7 +20,7 @@ from xdsl.dialects.builtin import ModuleOp, TensorType, f16, f32, i32, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from dialects import graph
-from hw.reference import GraphFunctions, erf_values, run_graph
+from hw.reference import GraphFunctions, erf_values, evaluate, run_graph
 from hw.weights import WeightError, WeightStore, attach_store, initial_value
 
 RTOL, ATOL = 1e-4, 1e-5
@@ -119,6 +119,18 @@ def test_every_graph_op_has_an_implementation():
     implemented = {op_type for op_type, _ in GraphFunctions._impls()}  # xDSL's registry of @impl methods
     missing = sorted(op.name for op in graph.Graph.operations if op not in implemented)
     assert not missing, f"graph ops without reference semantics: {missing}"
+
+
+def test_evaluate_runs_one_op_without_an_interpreter():
+    """The accel interpreter calls kernels directly: results come back as a tuple in the IR dtypes."""
+    block = Block(arg_types=[TensorType(f16, [2, 5])])
+    split = graph.SplitOp(block.args[0], (2, 3), axis=1)
+    x = random((2, 5), 1).astype(np.float16)
+    first, second = evaluate(split, [x])
+    assert first.dtype == second.dtype == np.float16
+    np.testing.assert_array_equal(np.concatenate([first, second], axis=1), x)
+    with pytest.raises(NotImplementedError, match="func.return"):
+        evaluate(func.ReturnOp(block.args[0]), [x])
 
 
 # --------------------------------------------------------------------------- binary elementwise

@@ -1,0 +1,295 @@
+"""The cost model: hand-computed latencies, the boundary analysis, intermediates, and physical bounds."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from xdsl.builder import ImplicitBuilder
+from xdsl.dialects import func
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, TensorType, f32, i64
+from xdsl.ir import Operation
+
+from compiler.context import make_context
+from compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
+from compiler.conversion.convert_graph_to_fusion import ConvertGraphToFusionPass, form_groups
+from compiler.frontend import load_dlm
+from dialects import accel, fusion, graph
+from hw.cost import (
+    CostModel,
+    baseline_latency,
+    best_cores,
+    channel_efficiency,
+    group_cost,
+    kernel_cost,
+    physical_lower_bound,
+)
+from hw.interpreter import entry_function
+from hw.target import load_target
+
+MLU100 = load_target("mlu100")
+MLU270 = load_target("mlu270")
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def chain_module(shape: Sequence[int], layers: Sequence[str]) -> tuple[ModuleOp, list[graph.GraphOp]]:
+    """A function applying `layers` in sequence to one input: conv (3x3, same channels), bn, relu, add (a residual)."""
+    t = TensorType(f32, list(shape))
+    c = shape[1]
+    fn = func.FuncOp("main", ((t,), (t,)))
+    ops: list[graph.GraphOp] = []
+    with ImplicitBuilder(fn.body) as (x,):
+        value = x
+        for i, layer in enumerate(layers):
+            if layer == "conv":
+                w = graph.WeightOp(f"conv{i}.weight", TensorType(f32, [c, c, 3, 3]), "he_normal")
+                op: graph.GraphOp = graph.Conv2DOp(value, w.output, pad=(1, 1, 1, 1))
+            elif layer == "bn":
+                stats = [graph.WeightOp(f"bn{i}.{s}", TensorType(f32, [c]), "bn_shift").output for s in "sbmv"]
+                op = graph.BatchNormOp(value, *stats)
+            elif layer == "relu":
+                op = graph.ReluOp(value)
+            else:
+                op = graph.AddOp(value, x)
+            ops.append(op)
+            value = op.output
+        func.ReturnOp(value)
+    return ModuleOp([fn]), ops
+
+
+# --------------------------------------------------------------------------- hand-computed latencies
+
+RELU_BYTES = 2 * 64 * 56 * 56 * 2  # input + output, FP16 in DRAM: 802816 bytes
+RELU_ELEMENTS = 64 * 56 * 56
+
+
+def test_relu_on_one_core() -> None:
+    """5 us launch + max(200704 FLOP / 2 TFLOP/s, 802816 B / 25.6 GB/s (one core's DMA))."""
+    _, (relu,) = chain_module([1, 64, 56, 56], ["relu"])
+    cost = group_cost([relu], 1, MLU100)
+    assert cost.compute == pytest.approx(RELU_ELEMENTS / 2e12)
+    assert cost.memory == pytest.approx(RELU_BYTES / 25.6e9) == pytest.approx(31.36e-6)
+    assert cost.overhead == pytest.approx(5e-6)
+    assert cost.latency == pytest.approx(36.36e-6)
+    assert (cost.bound, cost.dram_bytes, cost.flops, cost.cores) == ("memory", RELU_BYTES, RELU_ELEMENTS, 1)
+
+
+def test_relu_on_four_cores() -> None:
+    """4 cores saturate DRAM (4 x 25.6 = 102.4 GB/s) and add 3 x 100 cycles of synchronisation."""
+    _, (relu,) = chain_module([1, 64, 56, 56], ["relu"])
+    cost = group_cost([relu], 4, MLU100)
+    assert cost.compute == pytest.approx(RELU_ELEMENTS / 4 / 2e12)
+    assert cost.memory == pytest.approx(RELU_BYTES / 102.4e9) == pytest.approx(7.84e-6)
+    assert cost.overhead == pytest.approx(5e-6 + 300e-9)
+    assert cost.latency == pytest.approx(13.14e-6)
+    assert cost.bound == "memory"
+
+
+def test_relu_on_all_cores_is_overhead_bound() -> None:
+    _, (relu,) = chain_module([1, 64, 56, 56], ["relu"])
+    cost = group_cost([relu], 32, MLU100)
+    assert cost.overhead == pytest.approx(5e-6 + 3.1e-6)
+    assert cost.latency == pytest.approx(8.1e-6 + 7.84e-6)
+    assert cost.bound == "overhead"
+    assert best_cores([relu], MLU100)[0] == 4
+
+
+def test_conv_splits_rows_with_ceil_imbalance() -> None:
+    """A 3x3 conv, 64 -> 64 channels at 56x56, splits its 56 output rows: 32 cores get ceil(56/32) = 2 rows each."""
+    _, (conv,) = chain_module([1, 64, 56, 56], ["conv"])
+    flops = 2 * 64 * 56 * 56 * 64 * 9
+    model = CostModel(MLU100)
+    facts = model.facts(conv)
+    assert (facts.axis, facts.extent, facts.efficiency, facts.flops) == ("rows", 56, 1.0, flops)
+    assert model.group_cost([conv], 8).compute == pytest.approx(flops * 7 / 56 / 2e12)
+    assert model.group_cost([conv], 16).compute == pytest.approx(flops * 4 / 56 / 2e12)
+    assert model.group_cost([conv], 32).compute == pytest.approx(flops * 2 / 56 / 2e12)  # not flops / 32
+    cost = model.group_cost([conv], 8)
+    assert cost.dram_bytes == RELU_BYTES + 64 * 64 * 9 * 2  # input, output and the weights
+    assert cost.latency == pytest.approx(5.7e-6 + flops / 8 / 2e12) and cost.bound == "compute"
+
+
+def test_channel_efficiency() -> None:
+    assert channel_efficiency(64, 64) == 1.0
+    assert channel_efficiency(48, 64) == 0.75
+    assert channel_efficiency(65, 64) == pytest.approx(65 / 128)
+    assert channel_efficiency(3, 64) == pytest.approx(3 / 64)
+
+
+def test_partition_axes_of_example_layers() -> None:
+    module = load_dlm(str(EXAMPLES / "resnet50.dlm"))
+    model = CostModel(MLU100)
+    ops = [op for op in entry_function(module).body.block.ops if isinstance(op, graph.GraphOp)]
+    stem = model.facts(ops[0])  # 7x7/2 conv, 3 -> 64 channels at 112x112
+    assert (stem.axis, stem.extent) == ("rows", 112)
+    assert stem.efficiency == pytest.approx(147 / 192)  # lanes along the im2col length 3 * 7 * 7
+    pool = next(model.facts(op) for op in ops if isinstance(op, graph.GlobalAvgPoolOp))
+    assert (pool.axis, pool.extent) == ("channels", 2048 // 64)
+    relu = next(model.facts(op) for op in ops if isinstance(op, graph.ReluOp))
+    assert (relu.axis, relu.extent, relu.efficiency) == ("elements", 64 * 112 * 112 // 64, 1.0)
+    dense = next(model.facts(op) for op in ops if isinstance(op, graph.DenseOp))
+    assert (dense.axis, dense.extent) == ("channels", 16)  # 1000 outputs in 64-wide chunks, 1 row
+    flatten = next(model.facts(op) for op in ops if isinstance(op, graph.FlattenOp))
+    assert flatten.work == 0  # a view
+
+
+def test_mlu270_cluster_synchronisation_and_legal_cores() -> None:
+    _, (relu,) = chain_module([1, 64, 56, 56], ["relu"])
+    assert group_cost([relu], 8, MLU270).overhead == pytest.approx(5e-6 + (7 * 100 + 1000) / 1e9)
+    cores, _ = best_cores([relu], MLU270)
+    assert cores in MLU270.legal_cores
+
+
+# --------------------------------------------------------------------------- boundary analysis
+
+
+def test_free_ops_group_and_kernel_cost_the_same() -> None:
+    module, ops = chain_module([1, 64, 56, 56], ["conv", "bn", "relu"])
+    free = group_cost(ops, 4, MLU100)
+    assert group_cost(list(reversed(ops)), 4, MLU100) == free  # any order of the set
+    (group,) = form_groups(module, lambda ops: [ops])
+    group.attributes["cores"] = IntegerAttr(4, i64)
+    assert kernel_cost(group, MLU100) == free
+    ConvertFusionToAccelPass().apply(make_context(), module)
+    (kernel,) = [op for op in module.walk() if isinstance(op, accel.KernelOp)]
+    assert kernel.core_count == 4 and kernel_cost(kernel, MLU100) == free
+    assert free.dram_bytes == RELU_BYTES + 64 * 64 * 9 * 2 + 4 * 64 * 2  # in, out, conv and bn weights
+
+
+def test_residual_input_and_escaping_intermediate() -> None:
+    """In conv -> relu -> add(x): x is read once; the working set holds the conv and relu outputs."""
+    module, (conv, relu, add) = chain_module([1, 64, 8, 8], ["conv", "relu", "add"])
+    tensor = 64 * 8 * 8 * 2
+    cost = group_cost([conv, relu, add], 1, MLU100)
+    assert cost.dram_bytes == 2 * tensor + 64 * 64 * 9 * 2
+    assert cost.working_set == 2 * tensor and cost.intermediates == "on-chip"
+    # Without the add, relu's result leaves the kernel: it is an output.
+    assert group_cost([conv, relu], 1, MLU100).dram_bytes == 2 * tensor + 64 * 64 * 9 * 2
+
+
+def test_embedding_reads_only_gathered_rows() -> None:
+    module = load_dlm(str(EXAMPLES / "bert_base.dlm"))
+    lookup = next(op for op in module.walk() if isinstance(op, graph.EmbeddingOp))
+    cost = group_cost([lookup], 1, MLU100)
+    assert cost.dram_bytes == 128 * 8 + 2 * 128 * 768 * 2  # i64 ids, gathered rows, output
+
+
+# --------------------------------------------------------------------------- fusion and on-chip memory (DNNFusion)
+
+
+def test_fusion_pays_when_intermediates_stay_on_chip() -> None:
+    _, ops = chain_module([1, 64, 56, 56], ["conv", "bn", "relu"])
+    fused = best_cores(ops, MLU100)[1]
+    separate = sum(best_cores([op], MLU100)[1].latency for op in ops)
+    assert fused.intermediates == "on-chip"
+    assert fused.latency < 0.6 * separate
+
+
+def test_large_working_set_tiles_with_halo_and_weight_rereads() -> None:
+    """Two 3x3 convs at 64x112x112 on one core: 1.6 MB of intermediates do not fit 384 KiB."""
+    _, ops = chain_module([1, 64, 112, 112], ["conv", "relu", "conv"])
+    cost = group_cost(ops, 1, MLU100)
+    tensor = 64 * 112 * 112 * 2
+    assert cost.working_set == 2 * tensor
+    assert cost.intermediates == "tiled"
+    assert cost.tiles == -(-2 * tensor // (384 * 1024))
+    weights = 2 * 64 * 64 * 9 * 2
+    assert cost.dram_bytes == 2 * tensor + cost.tiles * weights
+    ideal = group_cost(ops, 1, dataclasses.replace(MLU100, onchip_bytes=10**9))
+    assert ideal.intermediates == "on-chip" and ideal.compute < cost.compute  # halo rows recomputed
+
+
+def test_untileable_working_set_spills() -> None:
+    """Global pooling cannot be tiled by rows: the relu output goes through DRAM and back."""
+    t = TensorType(f32, [1, 256, 56, 56])
+    fn = func.FuncOp("main", ((t,), (TensorType(f32, [1, 256, 1, 1]),)))
+    with ImplicitBuilder(fn.body) as (x,):
+        relu = graph.ReluOp(x)
+        pool = graph.GlobalAvgPoolOp(relu.output)
+        func.ReturnOp(pool.output)
+    tensor = 256 * 56 * 56 * 2
+    cost = group_cost([relu, pool], 1, MLU100)
+    assert cost.intermediates == "spilled"
+    assert cost.dram_bytes == tensor + 256 * 2 + 2 * tensor  # in, out, and the spill (write + read)
+    # On 32 cores each holds 1/32 of the intermediate, which fits: more cores, more on-chip memory.
+    wide = group_cost([relu, pool], 32, MLU100)
+    assert wide.working_set == tensor // 32 and wide.intermediates == "on-chip"
+
+
+def test_fusion_stops_paying_when_the_working_set_does_not_fit() -> None:
+    """The saving of fusing relu -> relu is large when it fits and shrinks to a launch when it spills."""
+
+    def saving(target) -> float:
+        _, ops = chain_module([1, 64, 56, 56], ["relu", "relu"])
+        fused = group_cost(ops, 1, target)
+        return sum(group_cost([op], 1, target).latency for op in ops) - fused.latency
+
+    roomy = dataclasses.replace(MLU100, onchip_bytes=10**9)
+    tiny = dataclasses.replace(MLU100, onchip_bytes=64)  # cannot hold even one row: no tiling, spills
+    assert saving(roomy) > 5 * saving(tiny)
+    assert saving(tiny) == pytest.approx(MLU100.launch_overhead)
+
+
+# --------------------------------------------------------------------------- every example
+
+
+def chunks(ops: list[Operation], size: int) -> list[list[Operation]]:
+    """Runs of `size` consecutive ops of a block: convex, so they can become groups."""
+    return [ops[i : i + size] for i in range(0, len(ops), size)]
+
+
+@pytest.mark.parametrize("model", sorted(p.stem for p in EXAMPLES.glob("*.dlm")))
+def test_no_kernel_beats_its_physical_lower_bound(model: str) -> None:
+    """max(FLOPs / peak of its cores, DRAM bytes / bandwidth) <= latency: singletons and fused runs, every core count."""
+    module = load_dlm(str(EXAMPLES / f"{model}.dlm"))
+    ops = [op for op in entry_function(module).body.block.ops if isinstance(op, graph.GraphOp)]
+    model_ = CostModel(MLU100)
+    for group in [[op] for op in ops] + chunks(ops, 4) + chunks(ops, 16):
+        boundary = model_.boundary(group)
+        for cores in MLU100.legal_cores:
+            cost = model_.cost(boundary, cores)
+            assert cost.latency >= physical_lower_bound(cost, MLU100) * (1 - 1e-12), (model, group[0].name, cores)
+            assert cost.latency == pytest.approx(cost.overhead + max(cost.compute, cost.memory))
+
+
+def test_plan_kernels_respect_the_lower_bound() -> None:
+    module = load_dlm(str(EXAMPLES / "mobilenet_v2.dlm"))
+    ctx = make_context()
+    ConvertGraphToFusionPass().apply(ctx, module)
+    for group in [op for op in module.walk() if isinstance(op, fusion.GroupOp)]:
+        group.attributes["cores"] = IntegerAttr(8, i64)
+    ConvertFusionToAccelPass().apply(ctx, module)
+    for kernel in [op for op in module.walk() if isinstance(op, accel.KernelOp)]:
+        cost = kernel_cost(kernel, MLU100)
+        assert cost.cores == 8 and cost.latency >= physical_lower_bound(cost, MLU100)
+        assert kernel.latency is not None and kernel.latency.us == pytest.approx(cost.latency * 1e6, abs=1e-3)
+
+
+def test_baseline_is_the_same_for_a_model_and_its_plan() -> None:
+    module = load_dlm(str(EXAMPLES / "resnet18.dlm"))
+    graph_level = baseline_latency(module, MLU100)
+    ctx = make_context()
+    form_groups(module, lambda ops: chunks(ops, 5))  # a fused plan dissolves back to the same ops
+    ConvertFusionToAccelPass().apply(ctx, module)
+    assert baseline_latency(module, MLU100) == pytest.approx(graph_level)
+    ops = [op for op in module.walk() if isinstance(op, graph.GraphOp)]
+    assert graph_level == pytest.approx(sum(group_cost([op], 1, MLU100).latency for op in ops))
+
+
+def test_cost_call_is_fast() -> None:
+    """A 3-op group is costed in well under a millisecond of CPU time (the planner calls this thousands of times)."""
+    module = load_dlm(str(EXAMPLES / "resnet50.dlm"))
+    ops = [op for op in entry_function(module).body.block.ops if isinstance(op, graph.GraphOp)]
+    groups = chunks(ops, 3)
+    model = CostModel(MLU100)
+    for group in groups:
+        model.group_cost(group, 4)  # fill the per-op cache
+    start = time.process_time()
+    for _ in range(10):
+        for group in groups:
+            model.group_cost(group, 4)
+    per_call = (time.process_time() - start) / (10 * len(groups))
+    assert per_call < 500e-6
