@@ -312,8 +312,7 @@ class _OpBuilder:
         return self.generator.emit(op)
 
     def weight(self, param: str, shape: Sequence[int], element_type: Attribute, init: str) -> SSAValue:
-        name = f"{self.prefix}.{param}" if self.prefix else param
-        return self.generator.weight(name, TensorType(element_type, list(shape)), init, self.call)
+        return self.generator.weight(f"{self.prefix}.{param}", TensorType(element_type, list(shape)), init, self.call)
 
 
 class _Generator:
@@ -376,7 +375,7 @@ class _Generator:
     def name_statements(self, body: Sequence[ast.Stmt]) -> None:
         """Give each statement of a definition its name stem (the target, made unique)."""
         statements = [s for s in walk_statements(body) if isinstance(s, ast.Assign | ast.Param | ast.Output | ast.Return)]
-        for stmt, stem in zip(statements, unique_names([_target_name(s) for s in statements])):
+        for stmt, stem in zip(statements, unique_names([_target_name(s) for s in statements]), strict=True):
             self.stems[stmt] = stem
 
     def statement_units(self, stmt: ast.Stmt) -> dict[ast.Call, str]:
@@ -388,7 +387,7 @@ class _Generator:
         if stmt not in self.units:
             calls = [c for c in calls_in(statement_exprs(stmt)) if _creates_weights(c, self.program)]
             names = [""] if len(calls) == 1 else unique_names([c.callee for c in calls])
-            self.units[stmt] = dict(zip(calls, names))
+            self.units[stmt] = dict(zip(calls, names, strict=True))
         return self.units[stmt]
 
     def call_prefix(self, call: ast.Call, scope: _Scope) -> str:
@@ -446,7 +445,7 @@ class _Generator:
             values = [self.evaluate(stmt.value, scope)]
             if len(targets) > 1:
                 raise self.error(*ast.start_of(stmt.value), f"one value cannot be assigned to {len(targets)} names")
-        for target, value in zip(targets, values):
+        for target, value in zip(targets, values, strict=True):
             if isinstance(value, SSAValue) and value.name_hint is None:
                 value.name_hint = target.name
             scope.variables[target.name] = value
@@ -511,7 +510,7 @@ class _Generator:
                 try:
                     a, b = operand(left), operand(right)
                 except ArgKindError:
-                    raise self.error_at(expr, f"'{expr.op}' cannot combine {format_value(left)} and {format_value(right)}") from None
+                    raise self.error_at(expr, _cannot_combine(expr.op, left, right)) from None
                 op = elementwise(_OpBuilder(self, expr, ""), _TENSOR_OPERATORS[expr.op], a, b)
         return self.emit(op).results[0]
 
@@ -520,7 +519,7 @@ class _Generator:
         if expr.op == "+" and isinstance(left, list) and isinstance(right, list):
             return left + right
         if expr.op not in _VALUE_OPERATORS or not (is_number(left) and is_number(right)):
-            raise self.error_at(expr, f"'{expr.op}' cannot combine {format_value(left)} and {format_value(right)}")
+            raise self.error_at(expr, _cannot_combine(expr.op, left, right))
         try:
             return _VALUE_OPERATORS[expr.op](left, right)
         except ZeroDivisionError:
@@ -562,10 +561,10 @@ class _Generator:
         if variadic is not None:
             matched[variadic] = ((call.line, call.column), positional)
         elif len(positional) > len(params):
-            raise self.error(*positional[len(params)][0],
-                             f"{call.callee}: too many arguments (takes at most {len(params)}, got {len(positional)})")  # fmt: skip
+            counts = f"takes at most {len(params)}, got {len(positional)}"
+            raise self.error(*positional[len(params)][0], f"{call.callee}: too many arguments ({counts})")
         else:
-            matched.update(zip(params, positional))
+            matched.update(zip(params, positional, strict=False))  # trailing parameters unmatched
         for keyword in call.keywords:
             if keyword.name not in params or keyword.name == variadic:
                 candidates = [p for p in params if p != variadic]
@@ -632,6 +631,10 @@ def _target_name(stmt: ast.Assign | ast.Param | ast.Output | ast.Return) -> str:
 def _creates_weights(call: ast.Call, program: CheckedProgram) -> bool:
     """Layer-op calls and block calls own a segment of the weight names."""
     return call.callee in program.blocks or OPS[call.callee].layer
+
+
+def _cannot_combine(op: str, left: Value, right: Value) -> str:
+    return f"'{op}' cannot combine {format_value(left)} and {format_value(right)}"
 
 
 def _results(n: int) -> str:

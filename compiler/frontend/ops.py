@@ -62,13 +62,24 @@ def tensor(value: Value) -> SSAValue:
     return value
 
 
+def _as_float(value: Value) -> float | None:
+    """A number as a float; None for anything else, or an integer beyond float range."""
+    if not is_number(value):
+        return None
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return None
+
+
 def operand(value: Value) -> SSAValue | float:
     """A tensor, or a number (made a scalar constant of the other operand's type)."""
     if isinstance(value, SSAValue):
         return value
-    if is_number(value):
-        return float(value)
-    raise ArgKindError("a tensor or a number")
+    number = _as_float(value)
+    if number is None:
+        raise ArgKindError("a tensor or a number")
+    return number
 
 
 def integer(value: Value) -> int:
@@ -84,9 +95,10 @@ def positive(value: Value) -> int:
 
 
 def number(value: Value) -> float:
-    if not is_number(value):
+    result = _as_float(value)
+    if result is None:
         raise ArgKindError("a number")
-    return float(value)
+    return result
 
 
 def boolean(value: Value) -> bool:

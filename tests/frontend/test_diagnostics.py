@@ -44,7 +44,7 @@ def test_crlf_line_endings() -> None:
 
 def test_read_source_reports_position_of_invalid_utf8(tmp_path: Path) -> None:
     path = tmp_path / "m.dlm"
-    path.write_bytes("model m {\n  # é\xe9\n".encode("utf-8") + b"  x = \x80\n")
+    path.write_bytes("model m {\n  # é\xe9\n".encode() + b"  x = \x80\n")
     with pytest.raises(DlmError) as info:
         read_source(str(path))
     assert str(info.value) == (

@@ -100,13 +100,14 @@ def test_tiny_resnet_compiles_to_expected_function() -> None:
     assert func.sym_name.data == "tiny_resnet"
     assert [shape(t) for t in func.function_type.inputs.data] == [[1, 3, 32, 32]]
     assert output_shapes(module) == [[1, 10]]
-    assert [op.name for op in compute_ops(module)][-4:] == ["graph.global_avgpool", "graph.flatten", "graph.dense", "graph.softmax"]
+    head = [op.name for op in compute_ops(module)][-4:]
+    assert head == ["graph.global_avgpool", "graph.flatten", "graph.dense", "graph.softmax"]
 
 
 def test_tiny_resnet_weight_names() -> None:
     def conv_bn(prefix: str, cin: int) -> dict[str, tuple[list[int], str]]:
         names = {f"{prefix}.conv2d.weight": ([16, cin, 3, 3], "he_normal"), f"{prefix}.conv2d.bias": ([16], "zeros")}
-        names.update({f"{prefix}.batchnorm.{p}": ([16], init) for p, init in zip(BN, BN_INIT)})
+        names.update({f"{prefix}.batchnorm.{p}": ([16], init) for p, init in zip(BN, BN_INIT, strict=True)})
         return names
 
     expected = conv_bn("x", 3)
@@ -474,3 +475,11 @@ def test_model_errors_are_reported_before_reading_weights() -> None:
     with pytest.raises(DlmError) as info:
         parse_dlm("model m {\n  input x: f32[2]\n  output y\n}\n", "t.dlm", weights="/nonexistent/w.npz")
     assert str(info.value).startswith("t.dlm:3:10: error: unknown name 'y'")
+
+
+def test_integers_beyond_float_range_are_errors_not_crashes() -> None:
+    huge = "1" + "0" * 400
+    product = model_error(f"input x: f32[2]\noutput x * {huge}")
+    assert product.startswith("t.dlm:3:12: error: '*' cannot combine a tensor f32[2] and 1000")
+    clip = model_error(f"input x: f32[2]\noutput clip(x, 0, {huge})")
+    assert clip.startswith("t.dlm:3:21: error: clip: argument 'max' must be a number, got 1000")

@@ -127,7 +127,9 @@ def test_newlines_inside_brackets_do_not_end_statements() -> None:
 
 
 def test_comments_blank_lines_and_one_line_bodies() -> None:
-    program = parse("# header\n\nblock b(x) { return relu(x) }  # trailing\n\n# between\nmodel m { input x: f32[2]\n  output b(x) }\n")
+    program = parse(
+        "# header\n\nblock b(x) { return relu(x) }  # trailing\n\n# between\nmodel m { input x: f32[2]\n  output b(x) }\n"
+    )
     block, model = program.definitions
     assert len(block.body) == 1 and len(model.body) == 2
 
@@ -151,7 +153,7 @@ def test_empty_input_is_an_empty_program() -> None:
     "text, first_line",
     [
         ("model m {\n  x = conv2d(x 16)\n}\n", "t.dlm:2:16: error: unexpected '16'; expected an operator, '(', ')', ',' or '='"),
-        ("model m {\n  x = relu(x) y = relu(x)\n}\n", "t.dlm:2:15: error: unexpected 'y'; expected an operator, '}' or a new line"),
+        ("model m {\n  x = relu(x) y = 1\n}\n", "t.dlm:2:15: error: unexpected 'y'; expected an operator, '}' or a new line"),
         ("model m {\n  x =\n}\n", "t.dlm:2:6: error: unexpected end of line; expected an expression"),
         ("model m {\n  x = a +\n}\n", "t.dlm:2:10: error: unexpected end of line; expected an expression"),
         ("model m {\n  x = a\n", "t.dlm:2:8: error: unexpected end of file; expected a statement or '}'"),

@@ -48,7 +48,7 @@ def test_initial_value_distributions() -> None:
     assert abs(normal.std() - 0.02) < 0.001
     for kind in ("bn_scale", "bn_var"):
         v = initial_value(kind, t(10000), kind)
-        assert 0.5 <= v.min() and v.max() <= 1.5 and v.std() > 0.2
+        assert v.min() >= 0.5 and v.max() <= 1.5 and v.std() > 0.2
     shift = initial_value("m", t(10000), "bn_shift")
     assert abs(shift.std() - 0.1) < 0.005
 
