@@ -6,21 +6,25 @@ the body of a `fusion.group` / `accel.kernel`. Both go through one boundary
 analysis: the kernel's inputs are the operands produced outside the set (block
 arguments or other ops), its weights the operands produced by `graph.weight` /
 `graph.constant`, its outputs the results used outside the set (by another
-op, a yield or func.return), and its intermediates the results only the set
-consumes.
+op, a yield or func.return), and its intermediates the results the set
+itself consumes.
 
 The latency of a kernel on c cores (docs/hardware-model.md derives each term):
 
-    latency   = launch + sync(c) + max(compute, memory)          (roofline overlap)
-    compute   = sum over ops of work * ceil(E / c) / E / (core_peak * eff) * halo_factor
-    memory    = dram_bytes / min(dram_bandwidth, c * core_dma_bandwidth)
-    dram_bytes= inputs + outputs + weights (+ spills, + weights re-read per tile)
+    latency    = overhead + max(compute, memory)                  (roofline overlap)
+    overhead   = launch + sync(c)
+    compute    = sum over ops of  work * ceil(E / c) / E * halo / (core_peak * eff)
+    memory     = dram_bytes / min(dram_bandwidth, c * core_dma_bandwidth)
+    dram_bytes = inputs + outputs + weights  (+ spills | + weights re-read per tile)
 
-where E is the op's extent along its partition axis and eff = C / (ceil(C/V) * V)
-its channel-size efficiency. Intermediates stay on chip when the per-core
-working set (peak live intermediate bytes / c) fits in `onchip_bytes`;
-otherwise the kernel either tiles along output rows (recomputing halos, re-reading
-weights per tile) or spills intermediates to DRAM, whichever is faster.
+where E is the op's extent along its partition axis, eff = C / (ceil(C/V) * V)
+the efficiency of its vectorised channel size C, and halo = 1 unless the
+kernel tiles. Intermediates stay on chip when the working set per core,
+ceil(peak live intermediate bytes / c), fits in `onchip_bytes`. Otherwise the
+kernel either tiles its output rows into T = ceil(working set / onchip_bytes)
+tiles (halo = 1 + (T - 1) * need / rows, weights read T times) or spills every
+intermediate to DRAM (one write, unless it is an output anyway, and one read
+per consuming op), whichever is faster; `KernelCost.intermediates` says which.
 
 Per-op facts are cached per target in a dict keyed by the op, so the fusion
 planner and tuner can call `group_cost` thousands of times.
@@ -61,6 +65,8 @@ class OpFacts:
     - `efficiency`: vector-lane utilisation of its channel size, C / (ceil(C/V) * V).
     - `rows`: output rows a tiled kernel splits (0: the op cannot be tiled).
     - `halo`: extra input rows a tile needs per output tile, (kh - 1) * dilation.
+    - `operand_bytes`, `result_bytes`: DRAM bytes of each operand and result
+      (of an embedding's table, only the rows it gathers).
     """
 
     flops: int
@@ -70,6 +76,8 @@ class OpFacts:
     efficiency: float
     rows: int
     halo: int
+    operand_bytes: tuple[int, ...]
+    result_bytes: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,15 @@ class KernelCost:
 
 @dataclass(frozen=True)
 class Boundary:
-    """The core-count independent analysis of one set of ops (see the module docstring)."""
+    """The core-count independent analysis of one set of ops (see the module docstring).
+
+    `ops` in a topological order; `io_bytes`: inputs read plus outputs written;
+    `weight_bytes`: weights read; `peak_live_bytes`: the most intermediate bytes
+    alive at once when the ops run in that order; `spill_bytes`: extra traffic
+    if every intermediate goes through DRAM; `needs`: per op, the halo rows a
+    tile must add for the spatial ops after it; `tileable`: every op can be
+    split by output rows.
+    """
 
     ops: tuple[graph.GraphOp, ...]
     io_bytes: int
@@ -134,42 +150,56 @@ class CostModel:
             size = self._bytes[type] = width * math.prod(type.get_shape())
         return size
 
-    def weight_read_bytes(self, op: graph.GraphOp, weight: SSAValue) -> int:
-        """Bytes `op` reads of a weight: all of it, except the rows an embedding gathers from its table."""
-        size = self.tensor_bytes(weight.type)
-        if isinstance(op, graph.EmbeddingOp) and weight is op.table:
-            return min(size, self.tensor_bytes(op.output.type))
-        return size
-
     def facts(self, op: graph.GraphOp) -> OpFacts:
         found = self._facts.get(op)
         if found is None:
-            found = self._facts[op] = _op_facts(op, self.target.vector_width)
+            found = self._facts[op] = self._op_facts(op)
         return found
+
+    def _op_facts(self, op: graph.GraphOp) -> OpFacts:
+        flops = op.flops()
+        elements = sum(graph.num_elements(r.type) for r in op.results)
+        if flops:
+            work = flops
+        elif op.mapping_type() == graph.MappingType.REORGANIZE:
+            work = 0
+        else:
+            work = elements
+        axis, extent, efficiency = _partition(op, self.target.vector_width, elements)
+        rows, halo = _tiling(op)
+        results = tuple(self.tensor_bytes(r.type) for r in op.results)
+        operands = [self.tensor_bytes(v.type) for v in op.operands]
+        if isinstance(op, graph.EmbeddingOp):  # a lookup reads only the rows it gathers
+            operands[1] = min(operands[1], results[0])
+        return OpFacts(flops, work, axis, max(extent, 1), efficiency, rows, halo, tuple(operands), results)
 
     # ------------------------------------------------------------------ boundary analysis
 
     def boundary(self, ops: Iterable[Operation]) -> Boundary:
         """Inputs, outputs, weights, intermediates and halos of a set of ops."""
         members = [op for op in ops if isinstance(op, graph.GraphOp)]
-        order = _topological(members)
-        position = {op: i for i, op in enumerate(order)}
+        position = {op: i for i, op in enumerate(members)}
+        if any(position.get(v.owner, -1) >= i for i, op in enumerate(members) for v in op.operands):
+            members = _topological(members, position)
+            position = {op: i for i, op in enumerate(members)}
+        facts = [self.facts(op) for op in members]
         external: set[SSAValue] = set()
         weights: dict[SSAValue, int] = {}
         io_bytes = peak = spill = 0
-        live = [0] * (len(order) + 1)
-        for i, op in enumerate(order):
-            for value in op.operands:
+        live = [0] * (len(members) + 1)
+        for i, op in enumerate(members):
+            f = facts[i]
+            for value, size in zip(op.operands, f.operand_bytes):
                 owner = value.owner
                 if owner in position:
                     continue
                 if isinstance(owner, SOURCE_OPS):
-                    weights[value] = max(weights.get(value, 0), self.weight_read_bytes(op, value))
+                    if size > weights.get(value, 0):
+                        weights[value] = size
                 elif value not in external:
                     external.add(value)
-                    io_bytes += self.tensor_bytes(value.type)
-            for result in op.results:
-                size = self.tensor_bytes(result.type)
+                    io_bytes += size
+            for result, size in zip(op.results, f.result_bytes):
                 last, readers, escapes = i, 0, False
                 for use in result.uses:
                     j = position.get(use.operation)
@@ -187,22 +217,20 @@ class CostModel:
         for delta in live:
             running += delta
             peak = max(peak, running)
-        weight_bytes = sum(weights.values())
-        facts = [self.facts(op) for op in order]
         return Boundary(
-            tuple(order),
+            tuple(members),
             io_bytes,
-            weight_bytes,
+            sum(weights.values()),
             peak,
             spill,
-            _halo_needs(order, position, facts),
+            _halo_needs(members, position, facts),
             all(f.rows > 0 for f in facts),
         )
 
     # ------------------------------------------------------------------ latency
 
     def cost(self, boundary: Boundary, cores: int) -> KernelCost:
-        """The cost of the analysed set of ops on `cores` cores."""
+        """The cost of the analysed set of ops on `cores` cores (the formulas of the module docstring)."""
         t = self.target
         facts = [self.facts(op) for op in boundary.ops]
         overhead = t.launch_overhead + t.sync_overhead(cores)
@@ -227,7 +255,7 @@ class CostModel:
         if not boundary.tileable or tiles > min(f.rows for f in facts):
             return spilled
         tiled_compute = sum(
-            self._op_time(f, cores, tiles * min(f.rows, math.ceil(f.rows / tiles) + need) / f.rows)
+            self._op_time(f, cores, min(tiles, 1 + (tiles - 1) * need / f.rows))
             for f, need in zip(facts, boundary.needs)
         )
         tiled = make(tiled_compute, base_bytes + (tiles - 1) * boundary.weight_bytes, "tiled", tiles)
@@ -309,20 +337,6 @@ def _shape(value: SSAValue) -> tuple[int, ...]:
     return graph.shape_of(value.type)
 
 
-def _op_facts(op: graph.GraphOp, vector_width: int) -> OpFacts:
-    flops = op.flops()
-    elements = sum(graph.num_elements(r.type) for r in op.results)
-    if flops:
-        work = flops
-    elif op.mapping_type() == graph.MappingType.REORGANIZE:
-        work = 0
-    else:
-        work = elements
-    axis, extent, efficiency = _partition(op, vector_width, elements)
-    rows, halo = _tiling(op)
-    return OpFacts(flops, work, axis, max(extent, 1), efficiency, rows, halo)
-
-
 def _partition(op: graph.GraphOp, v: int, elements: int) -> tuple[str, int, float]:
     """The partition axis with the most independent units, its extent and the channel efficiency.
 
@@ -377,11 +391,8 @@ def _tiling(op: graph.GraphOp) -> tuple[int, int]:
     return 0, 0
 
 
-def _topological(ops: Sequence[graph.GraphOp]) -> list[graph.GraphOp]:
-    """`ops` in an order where every producer precedes its consumers (the given order when it already does)."""
-    index = {op: i for i, op in enumerate(ops)}
-    if all(index.get(v.owner, -1) < i for i, op in enumerate(ops) for v in op.operands):
-        return list(ops)
+def _topological(ops: Sequence[graph.GraphOp], index: dict[Operation, int]) -> list[graph.GraphOp]:
+    """`ops` reordered so that every producer precedes its consumers (a stable depth-first order)."""
     order: list[graph.GraphOp] = []
     done: set[graph.GraphOp] = set()
     for root in ops:
