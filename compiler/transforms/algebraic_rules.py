@@ -1,0 +1,553 @@
+"""DNNFusion's mathematical-property rules (PLDI'21, §4.2, Table 4) as rewrite patterns.
+
+A rule proposes replacements for the value of one op: other expressions equal
+to it in real arithmetic. Rules match modulo commutativity (operands in either
+order, a product chain as a multiset of factors), which is Table 4's
+"commutative" row: it enables the other rules rather than saving anything.
+Because every graph op broadcasts like numpy and is elementwise, an identity of
+scalars holds for tensors exactly when the replacement has the type of the
+original; a replacement whose shapes do not broadcast, or whose type differs,
+is never applied. Rules over reductions check their axes explicitly.
+
+Benefit. Each candidate is priced by what it removes minus what it adds:
+`Cost(flops, reads)`, where the removed ops are the matched op and every op
+that only it used (transitively), `flops` sums `op.flops()` and `reads` sums
+the elements of every operand read (DNNFusion's "A loaded once"). A rewrite is
+applied only when its benefit is positive in that lexicographic order (fewer
+FLOPs, or as many FLOPs and fewer reads). The module's total cost therefore
+strictly decreases with every rewrite, so rewriting always terminates.
+
+Table 4 row -> rule:
+  Recip(A)⊙Recip(A⊙B)            -> Square(Recip(A))⊙Recip(B)   reciprocal-shared-factor
+  (A⊙√B)⊙(√B⊙C)                  -> A⊙B⊙C                       sqrt-pair
+  Abs(A)⊙B⊙Abs(C)                -> Abs(A⊙C)⊙B                  abs-pair
+  (A⊙ReduceSum(B))⊙(ReduceSum(B)⊙C) -> A⊙Square(ReduceSum(B))⊙C  repeated-factor (after cse)
+  A⊙C+A⊙B                        -> A⊙(B+C)                     factor-common-term
+  A+A⊙B                          -> A⊙(B+1)                     factor-common-term
+  Square(A+B)−(A+B)⊙C            -> (A+B)⊙(A+B−C)               factor-common-term
+                                                                 (Square(x) also written x^2: strength-reduction)
+  A⊙B                            -> B⊙A                         (matching modulo commutativity)
+  ReduceSum(BitShift(A))         -> BitShift(ReduceSum(A))      reduce-of-scaled (a shift is a scale)
+  ReduceProd(Exp(A))             -> Exp(ReduceSum(A))           reduce-prod-of-exp
+The other rules are the usual algebraic identities. Rules assume finite values
+(x/x-style cancellations are not made) and non-negative arguments of √.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, NamedTuple
+
+from xdsl.ir import Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
+from xdsl.transforms.dead_code_elimination import would_be_trivially_dead
+
+from compiler.pipeline import add_statistic
+from compiler.transforms.graph_constants import element_type
+from dialects import graph
+from dialects.graph import ShapeError, num_elements, shape_of
+
+# --------------------------------------------------------------------------- cost and benefit
+
+
+class Cost(NamedTuple):
+    """What some ops cost: FLOPs, then elements read. Compared lexicographically."""
+
+    flops: int
+    reads: int
+
+    def __sub__(self, other: Cost) -> Cost:
+        return Cost(self.flops - other.flops, self.reads - other.reads)
+
+
+NO_BENEFIT = Cost(0, 0)
+
+
+def cost(ops: Sequence[Operation]) -> Cost:
+    """FLOPs (`op.flops()`) and elements read by `ops`."""
+    flops = sum(op.flops() for op in ops if isinstance(op, graph.GraphOp))
+    reads = sum(num_elements(v.type) for op in ops for v in op.operands)
+    return Cost(flops, reads)
+
+
+def dying_ops(root: Operation, survivor: SSAValue) -> list[Operation]:
+    """`root` and every side-effect-free op only it uses, transitively, users first.
+
+    `survivor` replaces `root`'s result, so its producer stays.
+    """
+    dying, dead = [root], {root}
+    for op in dying:  # grows while iterating
+        for value in op.operands:
+            producer = value.owner
+            if (
+                isinstance(producer, Operation)
+                and producer not in dead
+                and producer is not survivor.owner
+                and would_be_trivially_dead(producer)
+                and all(use.operation in dead for result in producer.results for use in result.uses)
+            ):
+                dead.add(producer)
+                dying.append(producer)
+    return dying
+
+
+# --------------------------------------------------------------------------- building replacements
+
+
+class Emitter:
+    """Collects the ops a replacement is built from, in order; `e(op)` is op's result."""
+
+    def __init__(self) -> None:
+        self.ops: list[Operation] = []
+
+    def __call__(self, op: Operation) -> SSAValue:
+        self.ops.append(op)
+        return op.results[0]
+
+    def number(self, value: float, like: SSAValue) -> SSAValue:
+        """The scalar `value` in the element type of `like`."""
+        return self(graph.ConstantOp(value, element_type(like)))
+
+    def product(self, factors: Sequence[SSAValue]) -> SSAValue:
+        """The product of `factors`, smallest first: broadcast factors are combined before big ones."""
+        ordered = sorted(factors, key=lambda v: num_elements(v.type))
+        result = ordered[0]
+        for factor in ordered[1:]:
+            result = self(graph.MulOp(result, factor))
+        return result
+
+    def discard(self) -> None:
+        """Drop the ops built (never inserted), so their operands lose these uses."""
+        for op in reversed(self.ops):
+            op.erase()
+
+
+Build = Callable[[Emitter], SSAValue]
+"""Builds a replacement value with an emitter (raises ShapeError if shapes forbid it)."""
+
+
+def benefit_of(root: Operation, build: Build) -> Cost | None:
+    """What replacing `root`'s result by `build`'s saves; None when shapes or types forbid it."""
+    emitter = Emitter()
+    try:
+        value = build(emitter)
+        if value.type != root.results[0].type:
+            return None
+        return cost(dying_ops(root, value)) - cost(emitter.ops)
+    except ShapeError:
+        return None
+    finally:
+        emitter.discard()
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The best candidate of a rule at an op, with what it saves."""
+
+    rule: AlgebraicRule
+    root: Operation
+    build: Build
+    benefit: Cost
+
+    def apply(self, rewriter: PatternRewriter) -> tuple[list[Operation], list[Operation]]:
+        """Rewrite the IR; returns the ops inserted and the ops erased."""
+        emitter = Emitter()
+        value = self.build(emitter)
+        dying = dying_ops(self.root, value)
+        rewriter.replace(self.root, emitter.ops, [value])
+        for op in dying[1:]:
+            rewriter.erase(op)
+        add_statistic(self.rule.name)
+        return emitter.ops, dying
+
+
+class AlgebraicRule(RewritePattern, ABC):
+    """A rule: candidate replacements of an op's value, applied when one saves FLOPs or reads."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def candidates(self, op: Operation) -> Iterator[Build]:
+        """Replacements of `op`'s value that equal it wherever their shapes allow them."""
+
+    def propose(self, op: Operation) -> Proposal | None:
+        """The candidate with the largest positive benefit, if any."""
+        best: Proposal | None = None
+        for build in self.candidates(op):
+            benefit = benefit_of(op, build)
+            if benefit is not None and benefit > NO_BENEFIT and (best is None or benefit > best.benefit):
+                best = Proposal(self, op, build, benefit)
+        return best
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
+        if (proposal := self.propose(op)) is not None:
+            proposal.apply(rewriter)
+
+
+# --------------------------------------------------------------------------- matching helpers
+
+
+def is_number(value: SSAValue, number: float) -> bool:
+    """True if `value` is the scalar constant `number`."""
+    return isinstance(value.owner, graph.ConstantOp) and value.owner.number == number
+
+
+def operand_orders(op: graph.BinaryOp) -> tuple[tuple[SSAValue, SSAValue], ...]:
+    """(lhs, rhs), and (rhs, lhs) too when the op commutes."""
+    if isinstance(op, graph.AddOp | graph.MulOp):
+        return ((op.lhs, op.rhs), (op.rhs, op.lhs))
+    return ((op.lhs, op.rhs),)
+
+
+def expand_product(value: SSAValue) -> list[SSAValue]:
+    """The factors of `value` through products used only once: a·(b·c) -> [a, b, c]."""
+    op = value.owner
+    if isinstance(op, graph.MulOp) and value.has_one_use():
+        return expand_product(op.lhs) + expand_product(op.rhs)
+    return [value]
+
+
+def is_inner_product(op: graph.MulOp) -> bool:
+    """True if `op`'s only user is a product: `op` is inside a longer chain."""
+    use = op.output.first_use
+    return op.output.has_one_use() and use is not None and isinstance(use.operation, graph.MulOp)
+
+
+def factors(value: SSAValue) -> list[SSAValue]:
+    """The factors of `value`: of its product chain, [s, s] for Square(s), else [value]."""
+    op = value.owner
+    if isinstance(op, graph.MulOp):
+        return expand_product(op.lhs) + expand_product(op.rhs)
+    if isinstance(op, graph.SquareOp):
+        return [op.input, op.input]
+    return [value]
+
+
+def without(values: Sequence[SSAValue], *drop: int) -> list[SSAValue]:
+    return [v for i, v in enumerate(values) if i not in drop]
+
+
+def remove_one(values: Sequence[SSAValue], value: SSAValue) -> list[SSAValue]:
+    """`values` without the first occurrence of `value`."""
+    index = next(i for i, v in enumerate(values) if v is value)
+    return without(values, index)
+
+
+def unary_operand(value: SSAValue, op_type: type[graph.UnaryOp]) -> SSAValue | None:
+    """x if `value` is op_type(x)."""
+    op = value.owner
+    return op.input if isinstance(op, op_type) else None
+
+
+# --------------------------------------------------------------------------- identities
+
+
+class IdentityElement(AlgebraicRule):
+    """x·1 = 1·x = x/1 = x+0 = 0+x = x−0 = x (when the constant does not broadcast x)."""
+
+    name = "identity-element"
+    NEUTRAL: ClassVar[dict[type[graph.BinaryOp], float]] = {
+        graph.MulOp: 1.0, graph.DivOp: 1.0, graph.AddOp: 0.0, graph.SubOp: 0.0,
+    }  # fmt: skip
+
+    def candidates(self, op: Operation) -> Iterator[Build]:
+        if isinstance(op, graph.BinaryOp) and type(op) in self.NEUTRAL:
+            for x, neutral in operand_orders(op):
+                if is_number(neutral, self.NEUTRAL[type(op)]):
+                    yield lambda e, x=x: x
+
+
+class Involution(AlgebraicRule):
+    """f(f(x)) = x."""
+
+    OP: ClassVar[type[graph.UnaryOp]]
+
+    def candidates(self, op: Operation) -> Iterator[Build]:
+        if isinstance(op, self.OP) and (x := unary_operand(op.input, self.OP)) is not None:
+            yield lambda e: x
+
+
+class DoubleNegation(Involution):
+    """−(−x) = x."""
+
+    name = "double-negation"
+    OP = graph.NegOp
+
+
+class DoubleReciprocal(Involution):
+    """1/(1/x) = x."""
+
+    name = "double-reciprocal"
+    OP = graph.ReciprocalOp
+
+
+class AbsorbNegation(AlgebraicRule):
+    """a + (−b) = a − b and a − (−b) = a + b."""
+
+    name = "absorb-negation"
+
+    def candidates(self, op: Operation) -> Iterator[Build]:
+        if isinstance(op, graph.AddOp | graph.SubOp):
+            opposite = graph.SubOp if isinstance(op, graph.AddOp) else graph.AddOp
+            for a, negated in operand_orders(op):
+                if (b := unary_operand(negated, graph.NegOp)) is not None:
+                    yield lambda e, a=a, b=b: e(opposite(a, b))
+
+
+class StrengthReduction(AlgebraicRule):
+    """x^1 = x, x^2 = Square(x), x^0.5 = √x, x^−1 = 1/x: a power by a constant is a cheaper op."""
+
+    name = "strength-reduction"
+    POWERS: ClassVar[dict[float, Callable[[Emitter, SSAValue], SSAValue]]] = {
+        1.0: lambda e, x: x,
+        2.0: lambda e, x: e(graph.SquareOp(x)),
+        0.5: lambda e, x: e(graph.SqrtOp(x)),
+        -1.0: lambda e, x: e(graph.ReciprocalOp(x)),
+    }
+
+    def candidates(self, op: Operation) -> Iterator[Build]:
+        if isinstance(op, graph.PowOp) and isinstance(exponent := op.rhs.owner, graph.ConstantOp):
+            if (power := self.POWERS.get(exponent.number)) is not None:
+                yield lambda e: power(e, op.lhs)
+
+
+# --------------------------------------------------------------------------- products (associative, commutative)
+
+
+FactorBuild = Callable[[Emitter], list[SSAValue]]
+"""Builds the factors that replace a pair of factors."""
+
+
+class ProductRule(AlgebraicRule):
+    """A rule on a product chain x1·x2·…·xk, its inner products used only by the chain.
+
+    It fires at the outermost product; the chain is rebuilt smallest factors first.
+    """
+
+    def candidates(self, op: Operation) -> Iterator[Build]:
+        if not isinstance(op, graph.MulOp) or is_inner_product(op):
+            return
+        chain = factors(op.output)
+        for i, a in enumerate(chain):
+            for j, b in enumerate(chain):
+                if i != j and (replace := self.combine(a, b)) is not None:
+                    rest = without(chain, i, j)
+                    yield lambda e, rest=rest, replace=replace: e.product(rest + replace(e))
+
+    @abstractmethod
+    def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
+        """The factors replacing a·b, if this rule applies to the pair."""
+
+
+class RepeatedFactor(ProductRule):
+    """x·x = Square(x)."""
+
+    name = "repeated-factor"
+
+    def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
+        return (lambda e: [e(graph.SquareOp(a))]) if a is b else None
+
+
+class UnaryPair(ProductRule):
+    """f(x)·f(y), for one unary f, rewritten in terms of x and y."""
+
+    OP: ClassVar[type[graph.UnaryOp]]
+
+    def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
+        x, y = unary_operand(a, self.OP), unary_operand(b, self.OP)
+        if x is None or y is None or not self.applies(x, y):
+            return None
+        return lambda e: self.merge(e, x, y)
+
+    def applies(self, x: SSAValue, y: SSAValue) -> bool:
+        return True
+
+    @abstractmethod
+    def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
+        """The factors equal to f(x)·f(y)."""
+
+
+class SqrtPair(UnaryPair):
+    """√b·√b = b (b ≥ 0)."""
+
+    name = "sqrt-pair"
+    OP = graph.SqrtOp
+
+    def applies(self, x: SSAValue, y: SSAValue) -> bool:
+        return x is y
+
+    def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
+        return [x]
+
+
+class AbsPair(UnaryPair):
+    """|a|·|c| = |a·c|."""
+
+    name = "abs-pair"
+    OP = graph.AbsOp
+
+    def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
+        return [e(graph.AbsOp(e(graph.MulOp(x, y))))]
+
+
+class ExpPair(UnaryPair):
+    """exp(a)·exp(b) = exp(a + b)."""
+
+    name = "exp-pair"
+    OP = graph.ExpOp
+
+    def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
+        return [e(graph.ExpOp(e(graph.AddOp(x, y))))]
+
+
+class NegPair(UnaryPair):
+    """(−a)·(−b) = a·b."""
+
+    name = "neg-pair"
+    OP = graph.NegOp
+
+    def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
+        return [x, y]
+
+
+class ReciprocalPair(UnaryPair):
+    """(1/a)·(1/b) = 1/(a·b)."""
+
+    name = "reciprocal-pair"
+    OP = graph.ReciprocalOp
+
+    def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
+        return [e(graph.ReciprocalOp(e(graph.MulOp(x, y))))]
+
+
+class ReciprocalSharedFactor(ProductRule):
+    """(1/a)·(1/(a·b)) = (1/a)²·(1/b): Table 4's first row, `a` read once."""
+
+    name = "reciprocal-shared-factor"
+
+    def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
+        x, y = unary_operand(a, graph.ReciprocalOp), unary_operand(b, graph.ReciprocalOp)
+        if x is None or y is None or not isinstance(y.owner, graph.MulOp):
+            return None
+        for shared, other in operand_orders(y.owner):
+            if shared is x:
+                return lambda e, other=other: [e(graph.SquareOp(a)), e(graph.ReciprocalOp(other))]
+        return None
+
+
+class DivideByReciprocal(ProductRule):
+    """a·(1/b) = a/b."""
+
+    name = "divide-by-reciprocal"
+
+    def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
+        y = unary_operand(b, graph.ReciprocalOp)
+        return (lambda e: [e(graph.DivOp(a, y))]) if y is not None else None
+
+
+class ReassociateProduct(AlgebraicRule):
+    """x1·x2·…·xk in any order and grouping: multiply the smallest (least broadcast) factors first."""
+
+    name = "reassociate-product"
+
+    def candidates(self, op: Operation) -> Iterator[Build]:
+        if isinstance(op, graph.MulOp) and not is_inner_product(op):
+            chain = factors(op.output)
+            yield lambda e: e.product(chain)
+
+
+# --------------------------------------------------------------------------- sums (distributive)
+
+
+class FactorCommonTerm(AlgebraicRule):
+    """x·p ± x·q = x·(p ± q), where a term that is x alone has p = 1 and Square(x) is x·x.
+
+    Table 4: A⊙C+A⊙B = A⊙(B+C), A+A⊙B = A⊙(B+1), Square(A+B)−(A+B)⊙C = (A+B)⊙(A+B−C).
+    """
+
+    name = "factor-common-term"
+
+    def candidates(self, op: Operation) -> Iterator[Build]:
+        if not isinstance(op, graph.AddOp | graph.SubOp):
+            return
+        left, right = factors(op.lhs), factors(op.rhs)
+        seen: list[SSAValue] = []
+        for x in left:
+            if any(x is s for s in seen) or not any(x is r for r in right):
+                continue
+            seen.append(x)
+            p, q = remove_one(left, x), remove_one(right, x)
+            if p or q:
+                yield lambda e, x=x, p=p, q=q: e.product([x, e(type(op)(self._term(e, p, x), self._term(e, q, x)))])
+
+    @staticmethod
+    def _term(e: Emitter, factors: Sequence[SSAValue], like: SSAValue) -> SSAValue:
+        return e.product(factors) if factors else e.number(1.0, like)
+
+
+# --------------------------------------------------------------------------- reductions (commutation)
+
+
+def reduce_like(op: graph.ReduceOp, input: SSAValue, op_type: type[graph.ReduceOp] | None = None) -> graph.ReduceOp:
+    """A reduction with `op`'s axes and keepdims (of another kind if `op_type` is given)."""
+    keepdims = bool(op.keepdims.value.data)
+    return (op_type or type(op))(input, graph.ints(op.axes), keepdims)
+
+
+class ReduceProdOfExp(AlgebraicRule):
+    """∏ exp(a) = exp(Σ a)."""
+
+    name = "reduce-prod-of-exp"
+
+    def candidates(self, op: Operation) -> Iterator[Build]:
+        if isinstance(op, graph.ReduceProdOp) and (a := unary_operand(op.input, graph.ExpOp)) is not None:
+            yield lambda e: e(graph.ExpOp(e(reduce_like(op, a, graph.ReduceSumOp))))
+
+
+class ReduceOfScaled(AlgebraicRule):
+    """Σ(s·a) = s·Σa and Σ(−a) = −Σa, for s constant along the summed axes (also for the mean).
+
+    Table 4's ReduceSum(BitShift(A)) = BitShift(ReduceSum(A)): a shift is a scale.
+    Without keepdims, only a single-element s moves (its axes would no longer align).
+    """
+
+    name = "reduce-of-scaled"
+
+    def candidates(self, op: Operation) -> Iterator[Build]:
+        if not isinstance(op, graph.ReduceSumOp | graph.ReduceMeanOp):
+            return
+        if (a := unary_operand(op.input, graph.NegOp)) is not None:
+            yield lambda e: e(graph.NegOp(e(reduce_like(op, a))))
+        if isinstance(op.input.owner, graph.MulOp):
+            chain = factors(op.input)
+            scales = [f for f in chain if self._constant_along_axes(f, op)]
+            rest = [f for f in chain if not self._constant_along_axes(f, op)]
+            if scales and rest:
+                yield lambda e: e.product(scales + [e(reduce_like(op, e.product(rest)))])
+
+    @staticmethod
+    def _constant_along_axes(factor: SSAValue, op: graph.ReduceOp) -> bool:
+        shape, rank = shape_of(factor.type), len(shape_of(op.input.type))
+        aligned = (1,) * (rank - len(shape)) + shape
+        if not op.keepdims.value.data:
+            return all(d == 1 for d in aligned)
+        return all(aligned[axis] == 1 for axis in graph.ints(op.axes))
+
+
+RULES: tuple[AlgebraicRule, ...] = (
+    IdentityElement(), DoubleNegation(), DoubleReciprocal(), AbsorbNegation(), StrengthReduction(),
+    RepeatedFactor(), SqrtPair(), AbsPair(), ExpPair(), NegPair(), ReciprocalPair(), ReciprocalSharedFactor(),
+    DivideByReciprocal(), ReassociateProduct(), FactorCommonTerm(), ReduceProdOfExp(), ReduceOfScaled(),
+)  # fmt: skip
+"""Every rule, in the order xDSL's first-match driver tries them."""
+
+ALGEBRAIC_OPS: tuple[type[Operation], ...] = (
+    graph.AddOp, graph.SubOp, graph.MulOp, graph.DivOp, graph.PowOp, graph.NegOp, graph.ReciprocalOp, graph.SqrtOp,
+    graph.SquareOp, graph.ExpOp, graph.AbsOp, graph.ReduceSumOp, graph.ReduceMeanOp, graph.ReduceProdOp,
+)  # fmt: skip
+"""Ops with associative, commutative or distributive properties: the rules' vocabulary.
+
+DNNFusion matches within sub-graphs of these ops, cut at every other op.
+"""

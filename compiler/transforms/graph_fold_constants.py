@@ -1,0 +1,86 @@
+"""graph-fold-constants: compute at compile time what depends only on weights and constants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker, RewritePattern
+
+from compiler.pipeline import add_statistic
+from compiler.transforms.graph_constants import CompileTimeValues, element_type, weight_name
+from dialects import graph
+from hw.reference import evaluate
+
+
+class FoldConstantSubgraph(RewritePattern):
+    """Replace the results of a sub-graph of weights and constants by their values.
+
+    Values come from the ops' reference semantics (`hw.reference`). Only the
+    sub-graph's outputs (results some op outside it uses) are materialized:
+    an array as a `stored` weight named after the computation
+    (`<first weight>.<op>.<op>…`, `.i` for result i of a multi-result op), a
+    scalar as a `graph.constant`; the ops inside it die with them.
+    """
+
+    def __init__(self, values: CompileTimeValues):
+        self.values = values
+        self.known: dict[SSAValue, tuple[np.ndarray, str] | None] = {}
+
+    def fold(self, value: SSAValue) -> tuple[np.ndarray, str] | None:
+        """The value and the name of `value` if only weights and constants determine it."""
+        if value not in self.known:
+            self.known[value] = self._compute(value)
+        return self.known[value]
+
+    def _compute(self, value: SSAValue) -> tuple[np.ndarray, str] | None:
+        if (array := self.values.value(value)) is not None:
+            return array, weight_name(value) or "constant"
+        op = value.owner
+        if not isinstance(op, graph.GraphOp) or not op.operands:
+            return None
+        arguments = [self.fold(v) for v in op.operands]
+        if any(a is None for a in arguments):
+            return None
+        names = [name for _, name in arguments if name != "constant"]  # type: ignore[misc]
+        base = f"{names[0] if names else 'constant'}.{op.name.removeprefix('graph.')}"
+        results = evaluate(op, [array for array, _ in arguments])  # type: ignore[misc]
+        for i, (result, array) in enumerate(zip(op.results, results)):
+            self.known[result] = (array, base if len(results) == 1 else f"{base}.{i}")
+        return self.known[value]
+
+    def _inside_subgraph(self, op: Operation) -> bool:
+        """True if every user of `op` is folded too: `op` is no output of its sub-graph."""
+        users = [use.operation for result in op.results for use in result.uses]
+        return all(isinstance(u, graph.GraphOp) and self.fold(u.results[0]) is not None for u in users)
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
+        if not isinstance(op, graph.GraphOp) or self.fold(op.results[0]) is None or self._inside_subgraph(op):
+            return
+        new_ops: list[Operation] = []
+        new_results: list[SSAValue | None] = []
+        for result in op.results:
+            if result.first_use is None:
+                new_results.append(None)
+                continue
+            array, name = self.fold(result)  # type: ignore[misc]
+            new_ops.append(self.values.materialize(name, array, element_type(result)))
+            new_results.append(new_ops[-1].results[0])
+        rewriter.replace(op, new_ops, new_results)
+        add_statistic("folded-subgraphs")
+
+
+@dataclass(frozen=True)
+class GraphFoldConstantsPass(ModulePass):
+    """Evaluate sub-graphs that depend only on weights and constants; their results become stored weights."""
+
+    name = "graph-fold-constants"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        # The applier's dead-code elimination erases the sub-graphs that folding leaves unused.
+        pattern = GreedyRewritePatternApplier([FoldConstantSubgraph(CompileTimeValues(op))])
+        PatternRewriteWalker(pattern).rewrite_module(op)

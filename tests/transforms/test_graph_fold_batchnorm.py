@@ -1,0 +1,207 @@
+"""graph-fold-batchnorm: batch norm and per-channel scale/shift folded into conv2d and dense weights."""
+
+from __future__ import annotations
+
+import numpy as np
+from rewrite_testing import check_rewrite, check_unchanged, dlm, parse, run_passes
+from xdsl.dialects.builtin import TensorType, f32
+
+from compiler.transforms.graph_fold_batchnorm import GraphFoldBatchNormPass
+from hw.weights import initial_value, store_of
+
+
+def test_batchnorm_folds_into_conv2d_without_bias() -> None:
+    """bn(conv(x, W)) = conv(x, W·f, bias − mean·f) with f = scale/√(var + eps)."""
+    source = dlm("""
+        model m {
+          input x: f32[1, 3, 8, 8]
+          conv = conv2d(x, 4, kernel=3, pad=1, bias=false)
+          y = batchnorm(conv)
+          output y
+        }
+    """)
+    expected = """
+builtin.module {
+  func.func @m(%x: tensor<1x3x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %conv.weight.folded = graph.weight "conv.weight.folded" {init = "stored"} : tensor<4x3x3x3xf32>
+    %conv.bias.folded = graph.weight "conv.bias.folded" {init = "stored"} : tensor<4xf32>
+    %y = graph.conv2d %x, %conv.weight.folded, %conv.bias.folded {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+"""
+    assert check_rewrite(GraphFoldBatchNormPass(), source, expected) == {"batchnorm-into-conv2d": 1}
+
+
+def test_folded_weights_are_in_the_store() -> None:
+    module = parse(dlm("""
+        model m {
+          input x: f32[1, 3, 8, 8]
+          y = batchnorm(conv2d(x, 4, kernel=3, bias=false), eps=0.001)
+          output y
+        }
+    """))
+    run_passes(module, GraphFoldBatchNormPass())
+    stats = {p: initial_value(f"y.batchnorm.{p}", TensorType(f32, [4]), init).astype(np.float64)
+             for p, init in (("scale", "bn_scale"), ("bias", "bn_shift"), ("mean", "bn_shift"), ("var", "bn_var"))}  # fmt: skip
+    weight = initial_value("y.conv2d.weight", TensorType(f32, [4, 3, 3, 3]), "he_normal")
+    factor = stats["scale"] / np.sqrt(stats["var"] + 0.001)
+    arrays = store_of(module).arrays
+    np.testing.assert_allclose(arrays["y.conv2d.weight.folded"], weight * factor[:, None, None, None], rtol=1e-6)
+    np.testing.assert_allclose(arrays["y.conv2d.bias.folded"], stats["bias"] - stats["mean"] * factor, rtol=1e-6)
+    assert arrays["y.conv2d.weight.folded"].dtype == np.float32
+
+
+def test_a_chain_of_per_channel_affine_ops_folds_at_once() -> None:
+    """conv, batchnorm, ·s, +t, −0.5, /2 (s, t per channel) become one conv with one new weight and bias."""
+    source = dlm("""
+        model m {
+          param s: f32[4, 1, 1]
+          param t: f32[1, 4, 1, 1]
+          input x: f32[1, 3, 8, 8]
+          conv = conv2d(x, 4, kernel=3, stride=2)
+          bn = batchnorm(conv)
+          y = (s * bn + t - 0.5) / 2.0
+          output relu(y)
+        }
+    """)
+    expected = """
+builtin.module {
+  func.func @m(%x: tensor<1x3x8x8xf32>) -> tensor<1x4x3x3xf32> {
+    %conv.weight.folded = graph.weight "conv.weight.folded" {init = "stored"} : tensor<4x3x3x3xf32>
+    %conv.bias.folded = graph.weight "conv.bias.folded" {init = "stored"} : tensor<4xf32>
+    %y = graph.conv2d %x, %conv.weight.folded, %conv.bias.folded {stride = array<i64: 2, 2>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x3x3xf32>
+    %0 = graph.relu %y : tensor<1x4x3x3xf32>
+    func.return %0 : tensor<1x4x3x3xf32>
+  }
+}
+"""
+    statistics = check_rewrite(GraphFoldBatchNormPass(), source, expected)
+    assert statistics == {
+        "batchnorm-into-conv2d": 1, "mul-into-conv2d": 1, "add-into-conv2d": 1, "sub-into-conv2d": 1, "div-into-conv2d": 1,
+    }  # fmt: skip
+
+
+def test_batchnorm_folds_into_dense() -> None:
+    """On [N, features], batch norm's axis 1 is dense's output axis."""
+    source = dlm("""
+        model m {
+          input x: f32[2, 16]
+          fc = dense(x, 8)
+          y = batchnorm(fc)
+          output y
+        }
+    """)
+    expected = """
+builtin.module {
+  func.func @m(%x: tensor<2x16xf32>) -> tensor<2x8xf32> {
+    %fc.weight.folded = graph.weight "fc.weight.folded" {init = "stored"} : tensor<8x16xf32>
+    %fc.bias.folded = graph.weight "fc.bias.folded" {init = "stored"} : tensor<8xf32>
+    %y = graph.dense %x, %fc.weight.folded, %fc.bias.folded : (tensor<2x16xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+    func.return %y : tensor<2x8xf32>
+  }
+}
+"""
+    assert check_rewrite(GraphFoldBatchNormPass(), source, expected) == {"batchnorm-into-dense": 1}
+
+
+def test_a_conv_used_twice_keeps_its_weights_and_the_batchnorm_becomes_mul_add() -> None:
+    source = dlm("""
+        model m {
+          input x: f32[1, 3, 8, 8]
+          conv = conv2d(x, 4, kernel=1, bias=false)
+          y = batchnorm(conv)
+          output y, conv
+        }
+    """)
+    expected = """
+builtin.module {
+  func.func @m(%x: tensor<1x3x8x8xf32>) -> (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) {
+    %conv.weight = graph.weight "conv.weight" {init = "he_normal"} : tensor<4x3x1x1xf32>
+    %conv = graph.conv2d %x, %conv.weight : (tensor<1x3x8x8xf32>, tensor<4x3x1x1xf32>) -> tensor<1x4x8x8xf32>
+    %y.scale.folded = graph.weight "y.scale.folded" {init = "stored"} : tensor<4x1x1xf32>
+    %y.shift.folded = graph.weight "y.shift.folded" {init = "stored"} : tensor<4x1x1xf32>
+    %y = graph.mul %conv, %y.scale.folded : (tensor<1x4x8x8xf32>, tensor<4x1x1xf32>) -> tensor<1x4x8x8xf32>
+    %y_1 = graph.add %y, %y.shift.folded : (tensor<1x4x8x8xf32>, tensor<4x1x1xf32>) -> tensor<1x4x8x8xf32>
+    func.return %y_1, %conv : tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>
+  }
+}
+"""
+    assert check_rewrite(GraphFoldBatchNormPass(), source, expected) == {"batchnorm-decomposed": 1}
+
+
+def test_batchnorm_after_a_rank3_dense_is_not_on_its_output_axis() -> None:
+    """On [1, S, features], batch norm's axis 1 is the sequence: it cannot move into dense's weights."""
+    source = dlm("""
+        model m {
+          input x: f32[1, 5, 16]
+          fc = dense(x, 8)
+          y = batchnorm(fc)
+          output y
+        }
+    """)
+    expected = """
+builtin.module {
+  func.func @m(%x: tensor<1x5x16xf32>) -> tensor<1x5x8xf32> {
+    %fc.weight = graph.weight "fc.weight" {init = "he_normal"} : tensor<8x16xf32>
+    %fc.bias = graph.weight "fc.bias" {init = "zeros"} : tensor<8xf32>
+    %fc = graph.dense %x, %fc.weight, %fc.bias : (tensor<1x5x16xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<1x5x8xf32>
+    %y.scale.folded = graph.weight "y.scale.folded" {init = "stored"} : tensor<5x1xf32>
+    %y.shift.folded = graph.weight "y.shift.folded" {init = "stored"} : tensor<5x1xf32>
+    %y = graph.mul %fc, %y.scale.folded : (tensor<1x5x8xf32>, tensor<5x1xf32>) -> tensor<1x5x8xf32>
+    %y_1 = graph.add %y, %y.shift.folded : (tensor<1x5x8xf32>, tensor<5x1xf32>) -> tensor<1x5x8xf32>
+    func.return %y_1 : tensor<1x5x8xf32>
+  }
+}
+"""
+    assert check_rewrite(GraphFoldBatchNormPass(), source, expected) == {"batchnorm-decomposed": 1}
+
+
+def test_scale_shift_that_is_not_per_channel_stays() -> None:
+    """Not folded: a scale varying over H and W, a run-time scale, c − conv, and a conv used twice."""
+    check_unchanged(GraphFoldBatchNormPass(), dlm("""
+        model m {
+          param s: f32[1, 4, 8, 8]
+          param u: f32[8]
+          input x: f32[1, 3, 8, 8]
+          input z: f32[1, 4, 1, 1]
+          a = conv2d(x, 4, kernel=3, pad=1) * s
+          b = conv2d(x, 4, kernel=3, pad=1) * z
+          c = u - conv2d(x, 4, kernel=3, pad=1)
+          d = conv2d(x, 4, kernel=3, pad=1)
+          e = d * 2.0
+          output a, b, c, e, d
+        }
+    """))
+
+
+SHARED_WEIGHT = """
+func.func @main(%x: tensor<1x3x4x4xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) {
+  %w = graph.weight "w" {init = "he_normal"} : tensor<2x3x1x1xf32>
+  %s = graph.weight "s" {init = "bn_scale"} : tensor<2xf32>
+  %t = graph.weight "t" {init = "bn_shift"} : tensor<2xf32>
+  %v = graph.weight "v" {init = "bn_var"} : tensor<2xf32>
+  %c1 = graph.conv2d %x, %w : (tensor<1x3x4x4xf32>, tensor<2x3x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %y1 = graph.batchnorm %c1, %s, %t, %t, %v : (tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  %c2 = graph.conv2d %x, %w : (tensor<1x3x4x4xf32>, tensor<2x3x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %y2 = graph.batchnorm %c2, %v, %t, %s, %s {eps = 0.5 : f64} : (tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  func.return %y1, %y2 : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
+}
+"""
+
+
+def test_a_shared_weight_folds_into_two_fresh_names() -> None:
+    expected = """
+builtin.module {
+  func.func @main(%x: tensor<1x3x4x4xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) {
+    %w.folded = graph.weight "w.folded" {init = "stored"} : tensor<2x3x1x1xf32>
+    %w.bias.folded = graph.weight "w.bias.folded" {init = "stored"} : tensor<2xf32>
+    %y1 = graph.conv2d %x, %w.folded, %w.bias.folded : (tensor<1x3x4x4xf32>, tensor<2x3x1x1xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+    %w.folded.1 = graph.weight "w.folded.1" {init = "stored"} : tensor<2x3x1x1xf32>
+    %w.bias.folded.1 = graph.weight "w.bias.folded.1" {init = "stored"} : tensor<2xf32>
+    %y2 = graph.conv2d %x, %w.folded.1, %w.bias.folded.1 : (tensor<1x3x4x4xf32>, tensor<2x3x1x1xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+    func.return %y1, %y2 : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
+  }
+}
+"""
+    assert check_rewrite(GraphFoldBatchNormPass(), SHARED_WEIGHT, expected) == {"batchnorm-into-conv2d": 2}
