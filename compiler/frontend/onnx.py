@@ -131,7 +131,7 @@ def read_model(path: str) -> ModelProto:
     except DecodeError:
         raise OnnxImportError(f"{path}: not a valid ONNX model (the file does not decode as one)") from None
     try:
-        onnx.checker.check_model(model)
+        onnx.checker.check_model(path)  # by path: also models over 2 GiB, with external data
     except onnx.checker.ValidationError as e:
         raise OnnxImportError(f"{path}: invalid ONNX model: {one_line(str(e))}") from None
     opset = default_opset(model)
