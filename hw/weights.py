@@ -10,13 +10,15 @@ machine).
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Mapping
 from weakref import WeakKeyDictionary
 
 import numpy as np
-from xdsl.dialects.builtin import Float16Type, Float32Type, Float64Type, IntegerType, ModuleOp, TensorType
+from xdsl.dialects.builtin import Float16Type, Float32Type, Float64Type, IntegerType, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Attribute
 
 from dialects.graph import WeightOp
@@ -183,3 +185,59 @@ def stored_weights(module: ModuleOp) -> dict[str, np.ndarray]:
         for op in module.walk()
         if isinstance(op, WeightOp) and op.init.data == STORED
     }
+
+
+def plan_weights(module: ModuleOp) -> dict[str, np.ndarray]:
+    """What a plan of `module` must carry: its `stored` weights and every weight its store's file provides."""
+    store = store_of(module)
+    provided = {
+        op.weight_id: store.get(op.weight_id, op.output.type, op.init.data)
+        for op in module.walk()
+        if isinstance(op, WeightOp) and op.weight_id in store.arrays
+    }
+    return stored_weights(module) | provided
+
+
+def write_npz(path: str, arrays: Mapping[str, np.ndarray]) -> None:
+    """Write `arrays` as an .npz file at `path`: all of it, or (on any failure) nothing."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".dlfc-", suffix=".npz.tmp")
+    try:
+        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w") as archive:
+            for name, array in arrays.items():  # as np.savez, without its reserved keyword names
+                with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def save_plan_weights(module: ModuleOp, plan_path: str) -> str | None:
+    """Write the weights a plan needs beside it (`plan.npz` for `plan.mlir`) and name the file in the module.
+
+    Sets the module attribute `dlfc.weights` to the file's name (relative to
+    the plan); returns the file's path, or None (and drops the attribute) when
+    the plan needs no weights file.
+    """
+    weights = plan_weights(module)
+    if not weights:
+        module.attributes.pop(WEIGHTS_ATTR, None)
+        return None
+    stem, extension = os.path.splitext(plan_path)
+    path = f"{stem}.npz" if extension != ".npz" else f"{plan_path}.npz"
+    write_npz(path, weights)
+    module.attributes[WEIGHTS_ATTR] = StringAttr(os.path.basename(path))
+    return path
+
+
+def load_plan_weights(module: ModuleOp, plan_path: str) -> None:
+    """Attach to `module`, read from `plan_path`, the store of the weights file its `dlfc.weights` names (if any)."""
+    name = module.attributes.get(WEIGHTS_ATTR)
+    if name is None:
+        return
+    if not isinstance(name, StringAttr):
+        raise WeightError(f"module attribute {WEIGHTS_ATTR} must be a file name string, got {name}")
+    attach_store(module, WeightStore.from_npz(os.path.join(os.path.dirname(plan_path), name.data)))
