@@ -51,6 +51,7 @@ from compiler.pipeline import (
     verification_error,
 )
 from compiler.plugins import PassRegistry, PluginError, make_registry
+from hw.weights import WeightError, load_plan_weights, save_plan_weights
 
 
 class UsageError(Exception):
@@ -158,6 +159,10 @@ def parse_mlir(path: str, ctx: Context) -> ModuleOp:
     problem = verification_error(module)
     if problem is not None:
         raise UsageError(f"{path}: invalid IR: {problem}")
+    try:
+        load_plan_weights(module, path)
+    except WeightError as e:
+        raise UsageError(f"{path}: {e}") from None
     return module
 
 
@@ -330,6 +335,8 @@ def compile_command(argv: Sequence[str]) -> int:
     runs = run_pipeline(ctx, module, passes, instruments, verify_each=not args.no_verify_each)
 
     printing = time.perf_counter()
+    if args.output != "-":
+        save_plan_weights(module, args.output)
     write_atomically(print_module(module, args.mlir_print_op_generic), args.output)
     finished = time.perf_counter()
     if args.stats:
