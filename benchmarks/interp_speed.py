@@ -1,12 +1,13 @@
 """Speed of the graph-level reference interpreter against ONNX Runtime (single-threaded).
 
-    python benchmarks/interp_speed.py [examples/resnet50.dlm] [--repeat 5]
+    python benchmarks/interp_speed.py [examples/resnet50.dlm] [--repeat 5] [--fold-batchnorm]
 
 Compiles the model to graph IR, exports the same graph (same weights) to ONNX,
 and reports the median wall time of the interpreter (`hw.reference.GraphFunctions`) and of an
 onnxruntime session with one intra-op thread, plus where the interpreter's time
 goes per op kind. The export covers the ops of the CNN examples (conv, batchnorm,
-relu, add, pooling, flatten, dense, softmax).
+relu, add, pooling, flatten, dense, softmax). With --fold-batchnorm, both run the
+graph after `graph-fold-batchnorm` (onnxruntime fuses conv + batchnorm itself).
 
 Both sides run on one thread: numpy's BLAS is limited to one unless
 OPENBLAS_NUM_THREADS says otherwise (on a busy 2-core machine a multi-threaded
@@ -36,7 +37,9 @@ from xdsl.interpreter import Interpreter
 from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Operation, SSAValue
 
+from compiler.context import make_context
 from compiler.frontend import load_dlm
+from compiler.transforms.graph_fold_batchnorm import GraphFoldBatchNormPass
 from dialects import graph
 from dialects.graph import float_of, int_of, ints
 from hw.reference import GraphFunctions
@@ -118,9 +121,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", nargs="?", default="examples/resnet50.dlm")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--fold-batchnorm", action="store_true", help="run graph-fold-batchnorm first")
     args = parser.parse_args()
 
     module: ModuleOp = load_dlm(args.model)
+    if args.fold_batchnorm:
+        GraphFoldBatchNormPass().apply(make_context(), module)
     (fn,) = [op for op in module.ops if isinstance(op, func.FuncOp)]
     store = store_of(module)
     rng = np.random.default_rng(0)
