@@ -210,13 +210,14 @@ class _Checker:
                     self._check_default(param, known, index)
                 known.add(param.name)
         self._check_body(definition, definition.body, known, index, top_level=True)
-        last = definition.body[-1] if definition.body else None
-        kind = "block" if isinstance(definition, ast.BlockDef) else "model"
-        if kind == "block" and not isinstance(last, ast.Return):
-            raise self.error(definition.name, f"block '{definition.name.name}' does not end with a 'return' statement")
+        name = definition.name
+        if isinstance(definition, ast.BlockDef):
+            if not definition.body or not isinstance(definition.body[-1], ast.Return):
+                raise self.error(name, f"block '{name.name}' does not end with a 'return' statement")
+            return
         for stmt_type, what in ((ast.Input, "input"), (ast.Output, "output")):
-            if kind == "model" and not any(isinstance(s, stmt_type) for s in definition.body):
-                raise self.error(definition.name, f"model '{definition.name.name}' has no '{what}' statement")
+            if not any(isinstance(s, stmt_type) for s in definition.body):
+                raise self.error(name, f"model '{name.name}' has no '{what}' statement")
 
     def _check_default(self, param: ast.Parameter, known: set[str], index: int) -> None:
         assert param.default is not None
