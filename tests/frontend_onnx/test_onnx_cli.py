@@ -34,3 +34,17 @@ def test_compile_with_input_shape(tmp_path, capsys) -> None:
     assert main([save(m, tmp_path / "bert.onnx"), "--input-shape", "input_ids=1,6", "-o", str(plan)]) == 0, capsys.readouterr().err
     text = plan.read_text()
     assert "accel.kernel" in text and '"embeddings.word_embeddings.weight"' in text
+
+
+def test_plan_runs_with_its_weights(tmp_path, capsys) -> None:
+    """`dlfc model.onnx -o plan.mlir` writes the weights to plan.npz; `dlfc run plan.mlir` uses them."""
+    m, specs, shapes = MODELS["mobilenet"]()
+    plan = tmp_path / "plan.mlir"
+    assert main([save(m, tmp_path / "model.onnx"), "-o", str(plan)]) == 0, capsys.readouterr().err
+    with np.load(tmp_path / "plan.npz") as weights:
+        assert {"classifier.weight", "classifier.bias"} <= set(weights.files)
+    feeds = feeds_for(m, specs, shapes)
+    np.savez(tmp_path / "in.npz", **feeds)
+    assert main(["run", str(plan), "--inputs", str(tmp_path / "in.npz"), "--outputs", str(tmp_path / "out.npz")]) == 0
+    with np.load(tmp_path / "out.npz") as out:
+        assert_matches([out["output0"]], onnxruntime_outputs(m, feeds))
