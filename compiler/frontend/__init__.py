@@ -10,7 +10,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from compiler.frontend.diagnostics import DlmError, SourceFile
 from compiler.frontend.irgen import check_program, generate
-from compiler.frontend.parser import parse_program, read_source
+from compiler.frontend.parser import decode_source, parse_program, read_source
 from hw.weights import WeightError, WeightStore, attach_store
 
 __all__ = ["DlmError", "load_dlm", "parse_dlm"]
@@ -26,9 +26,13 @@ def load_dlm(path: str, weights: str | None = None) -> ModuleOp:
     return _compile(read_source(path), weights)
 
 
-def parse_dlm(source: str, filename: str, weights: str | None = None) -> ModuleOp:
-    """Compile .dlm text (reported as `filename` in errors) to graph IR."""
-    return _compile(SourceFile(filename, source), weights)
+def parse_dlm(source: str | bytes, filename: str, weights: str | None = None) -> ModuleOp:
+    """Compile .dlm text (reported as `filename` in errors) to graph IR.
+
+    `source` may also be the file's bytes, which must be UTF-8.
+    """
+    text = decode_source(source, filename) if isinstance(source, bytes) else SourceFile(filename, source)
+    return _compile(text, weights)
 
 
 def _compile(source: SourceFile, weights: str | None) -> ModuleOp:

@@ -261,11 +261,16 @@ def read_source(path: str) -> SourceFile:
         data = Path(path).read_bytes()
     except OSError as e:
         raise DlmError(path, f"cannot read file: {e.strerror or e}") from None
+    return decode_source(data, path)
+
+
+def decode_source(data: bytes, name: str) -> SourceFile:
+    """The bytes of a .dlm file as text; raises DlmError at the first byte that is not UTF-8."""
     try:
-        return SourceFile(path, data.decode("utf-8"))
+        return SourceFile(name, data.decode("utf-8"))
     except UnicodeDecodeError as e:
         line_start = data.rfind(b"\n", 0, e.start) + 1
         line = data.count(b"\n", 0, e.start) + 1
         column = len(data[line_start : e.start].decode("utf-8", errors="replace")) + 1
-        shown = SourceFile(path, data.decode("utf-8", errors="replace"))
+        shown = SourceFile(name, data.decode("utf-8", errors="replace"))
         raise shown.error(line, column, f"invalid UTF-8 byte 0x{data[e.start]:02x}; a .dlm file must be UTF-8 text") from None

@@ -81,3 +81,11 @@ def test_damaged_models_only_raise_dlm_error(example: str) -> None:
             parse_dlm(variant, "m.dlm")
         except DlmError as e:
             assert str(e).startswith("m.dlm:")
+
+
+def test_parse_dlm_takes_bytes_too() -> None:
+    module = parse_dlm(b"model m {\n  input x: f32[2]\n  output x\n}\n", "m.dlm")
+    assert "func.func @m" in str(module)
+    with pytest.raises(DlmError) as info:
+        parse_dlm(b"model m {\xff}", "m.dlm")
+    assert str(info.value).split("\n")[0] == "m.dlm:1:10: error: invalid UTF-8 byte 0xff; a .dlm file must be UTF-8 text"
