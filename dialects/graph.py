@@ -1005,7 +1005,7 @@ class FlattenOp(ShapeOp):
         rank = len(shape_of(input.type))
         if not -rank <= axis <= rank:
             raise ShapeError(f"{self.name}: axis {axis} is out of range for rank {rank}")
-        self._build([input], {"axis": IntegerAttr(axis % (rank + 1) if axis < 0 else axis, i64)})
+        self._build([input], {"axis": IntegerAttr(axis + rank if axis < 0 else axis, i64)})
 
     @classmethod
     def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
