@@ -43,9 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
             "each kernel takes on the accelerator. Prints one row per kernel (ops fused in it, cores,\n"
             "modelled microseconds, what limits it, share of the total) and the totals: modelled\n"
             "latency, achieved FLOP/s, DRAM traffic and the speedup over the unoptimised baseline\n"
-            "(every op its own kernel on one core).\n\n"
-            "FILE is a .dlm model (compiled with the default pipeline first) or an .mlir plan\n"
-            "(run as it is; graph- and fusion-level modules are compiled first)."
+            "(every op its own kernel on one core: the ops of the model as written, or of the plan\n"
+            "dissolved back into graph ops).\n\n"
+            "FILE is a model (.dlm, or any other format dlfc compiles; compiled with the default\n"
+            "pipeline first) or an .mlir plan (run as it is; graph- and fusion-level modules are\n"
+            "compiled first)."
         ),
         epilog=(
             "examples:\n"
@@ -199,7 +201,7 @@ def kernel_rows(run: Execution) -> list[dict[str, Any]]:
     ]
 
 
-def totals(run: Execution, baseline: float, target: Accelerator) -> dict[str, Any]:
+def totals(run: Execution, baseline: float, baseline_of: str, target: Accelerator) -> dict[str, Any]:
     latency = run.latency
     return {
         "target": target.name,
@@ -210,6 +212,7 @@ def totals(run: Execution, baseline: float, target: Accelerator) -> dict[str, An
         "peak_flop_per_s": target.peak_flops,
         "dram_bytes": run.dram_bytes,
         "baseline_latency_s": baseline,
+        "baseline": f"every op of {baseline_of} its own kernel on 1 core",
         "speedup": baseline / latency if latency else 1.0,
     }
 
@@ -219,7 +222,8 @@ def format_table(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str
     lines = [f"{'kernel':<{width}}  {'ops':>4}  {'cores':>5}  {'µs':>10}  {'bound':<8}  {'% total':>7}  intermediates"]
     lines += [
         f"{r['name']:<{width}}  {r['ops']:>4}  {r['cores']:>5}  {r['latency_us']:>10.3f}  {r['bound']:<8}  "
-        f"{r['percent']:>6.1f}%  {r['intermediates']}" + (f" ({r['tiles']} tiles)" if r["tiles"] > 1 else "")
+        f"{r['percent']:>6.1f}%  {r['intermediates'] if r['working_set_bytes'] else '-'}"
+        + (f" ({r['tiles']} tiles)" if r["tiles"] > 1 else "")
         for r in rows
     ]
     s = summary
@@ -231,7 +235,7 @@ def format_table(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str
         f"achieved:          {s['flop_per_s'] / 1e12:.3f} TFLOP/s of {s['peak_flop_per_s'] / 1e12:g} peak "
         f"({s['flops'] / 1e9:.3f} GFLOP)",
         f"DRAM traffic:      {s['dram_bytes'] / 1e6:.3f} MB",
-        f"baseline:          {s['baseline_latency_s']:.6f} s (every op its own kernel on 1 core)",
+        f"baseline:          {s['baseline_latency_s']:.6f} s ({s['baseline']})",
         f"speedup:           {s['speedup']:.2f}x over the baseline",
     ]
     return "\n".join(lines) + "\n"
@@ -306,6 +310,7 @@ def run_command(argv: Sequence[str]) -> int:
     fn = entry_function(module)
     inputs = read_inputs(args.inputs, fn) if args.inputs else random_inputs(fn, module, args.seed)
     baseline = baseline_latency(module, target)
+    baseline_of = "the model" if level_of(module) == Level.GRAPH else "the plan"
     compile_to_accel(module, ctx, args.hw or target.name)
     check_cores(module, target, args.input)
 
@@ -316,7 +321,7 @@ def run_command(argv: Sequence[str]) -> int:
         raise UsageError(f"{args.weights or args.input}: {e}") from None
     wall = time.perf_counter() - started
 
-    rows, summary = kernel_rows(run), totals(run, baseline, target)
+    rows, summary = kernel_rows(run), totals(run, baseline, baseline_of, target)
     if args.trace is not None:
         write_atomically(json.dumps(chrome_trace(run, args.input)) + "\n", args.trace)
     if args.report is not None:
