@@ -107,14 +107,15 @@ class OpTimer(Interpreter.Listener):
         self.seconds[op.name] += time.perf_counter() - self.start
 
 
-def median_seconds(run: Callable[[], object], repeat: int) -> float:
-    run()  # warm up (weights, allocator, BLAS threads)
-    times = []
+def median_seconds(runs: list[Callable[[], object]], repeat: int) -> list[float]:
+    """Median wall time of each run; the runs alternate, so that they see the same machine load."""
+    times: list[list[float]] = [[] for _ in runs]
     for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for run, samples in zip(runs, times):
+            start = time.perf_counter()
+            run()
+            samples.append(time.perf_counter() - start)
+    return [statistics.median(samples) for samples in times]
 
 
 def main() -> None:
@@ -147,15 +148,14 @@ def main() -> None:
     feeds = {session.get_inputs()[k].name: a for k, a in enumerate(inputs)}
     run_ort = partial(session.run, None, feeds)
 
-    (ours,), (theirs,) = run_dlfc(), run_ort()
+    (ours,), (theirs,) = run_dlfc(), run_ort()  # also the warm-up (weights, allocator)
     np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-5)
     timer.seconds.clear()
-    dlfc_s, ort_s = median_seconds(run_dlfc, args.repeat), median_seconds(run_ort, args.repeat)
+    dlfc_s, ort_s = median_seconds([run_dlfc, run_ort], args.repeat)
     print(f"{args.model}: dlfc reference {dlfc_s * 1e3:.1f} ms, onnxruntime (1 thread) {ort_s * 1e3:.1f} ms, "
           f"ratio {dlfc_s / ort_s:.2f}")
-    runs = args.repeat + 1
     for op_name, seconds in sorted(timer.seconds.items(), key=lambda kv: -kv[1]):
-        print(f"  {op_name:22} {seconds / runs * 1e3:8.2f} ms")
+        print(f"  {op_name:22} {seconds / args.repeat * 1e3:8.2f} ms (mean)")
 
 
 if __name__ == "__main__":
