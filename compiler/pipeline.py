@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TextIO
 
+import numpy as np
+
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.printer import Printer
@@ -32,6 +34,7 @@ from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException
 
 from compiler.passes import PassFactory
 from dialects import accel, fusion, graph
+from hw.weights import WEIGHTS_ATTR, plan_weights, write_npz
 
 
 class Level(IntEnum):
@@ -48,8 +51,11 @@ class Level(IntEnum):
 
 # The passes that run at each level; the last pass of a stage produces the next level.
 DEFAULT_PIPELINE: dict[Level, list[str]] = {
-    Level.GRAPH: [],
-    Level.FUSION: ["convert-graph-to-fusion"],
+    Level.GRAPH: [
+        "cse", "graph-simplify-shapes", "graph-fold-batchnorm", "graph-fold-constants",
+        "graph-algebraic-simplify", "graph-fold-constants", "cse", "dce",
+    ],  # fmt: skip
+    Level.FUSION: ["convert-graph-to-fusion", "autotune"],
     Level.ACCEL: ["convert-fusion-to-accel"],
 }
 
@@ -191,6 +197,9 @@ class PassInstrument:
     def run_after_pass(self, run: PassRun, module: ModuleOp) -> None:
         pass
 
+    def run_after_pipeline(self, module: ModuleOp) -> None:
+        """Also called when the pipeline failed."""
+
 
 class PassFailure(Exception):
     """A pass raised an exception or left the module invalid (one-line message).
@@ -218,24 +227,32 @@ def run_pipeline(
     """
     for instrument in instruments:
         instrument.run_before_pipeline(module)
-    runs: list[PassRun] = []
-    for index, module_pass in enumerate(passes, 1):
-        run = PassRun(index, module_pass)
+    try:
+        runs = [run_pass(ctx, module, index, p, instruments, verify_each) for index, p in enumerate(passes, 1)]
+    finally:
         for instrument in instruments:
-            instrument.run_before_pass(run, module)
-        apply_pass(ctx, module, run)
-        if verify_each:
-            start = time.perf_counter()
-            problem = verification_error(module)
-            run.verify_seconds = time.perf_counter() - start
-            if problem is not None:
-                raise PassFailure(f"pass '{module_pass.name}' produced invalid IR: {problem}", module_pass, module)
-        for instrument in instruments:
-            instrument.run_after_pass(run, module)
-        runs.append(run)
+            instrument.run_after_pipeline(module)
     if not verify_each and passes and (problem := verification_error(module)) is not None:
         raise PassFailure(f"the pipeline produced invalid IR: {problem} (verify after each pass to find the pass)", None, module)
     return runs
+
+
+def run_pass(
+    ctx: Context, module: ModuleOp, index: int, module_pass: ModulePass, instruments: Sequence[PassInstrument], verify_each: bool
+) -> PassRun:
+    run = PassRun(index, module_pass)
+    for instrument in instruments:
+        instrument.run_before_pass(run, module)
+    apply_pass(ctx, module, run)
+    if verify_each:
+        start = time.perf_counter()
+        problem = verification_error(module)
+        run.verify_seconds = time.perf_counter() - start
+        if problem is not None:
+            raise PassFailure(f"pass '{module_pass.name}' produced invalid IR: {problem}", module_pass, module)
+    for instrument in instruments:
+        instrument.run_after_pass(run, module)
+    return run
 
 
 def apply_pass(ctx: Context, module: ModuleOp, run: PassRun) -> None:
@@ -328,12 +345,18 @@ class IRPrinter(PassInstrument):
 class TreeDirWriter(PassInstrument):
     """Writes `00-input.mlir`, then `NN-<pass>.mlir` after each pass, into a directory.
 
-    Each file is a module that dlfc (or xdsl-opt) reads back.
+    Each file is a module that dlfc (or xdsl-opt) reads back. Weight values a
+    module needs beyond its initialisers (folded or loaded from a file) go to
+    one `weights.npz` in the directory, which the dumps that need it name (as
+    a plan names its `plan.npz`), so compilation can resume from any dump.
     """
+
+    WEIGHTS_FILE = "weights.npz"
 
     def __init__(self, directory: str, pass_count: int, write: Callable[[str, str], None], generic: bool = False):
         self.directory, self.write, self.generic = directory, write, generic
         self.width = max(2, len(str(pass_count)))
+        self.weights: dict[str, np.ndarray] = {}
 
     def run_before_pipeline(self, module: ModuleOp) -> None:
         os.makedirs(self.directory, exist_ok=True)
@@ -342,9 +365,23 @@ class TreeDirWriter(PassInstrument):
     def run_after_pass(self, run: PassRun, module: ModuleOp) -> None:
         self._write(run.index, run.module_pass.name, dump_header("After", run.module_pass), module)
 
+    def run_after_pipeline(self, module: ModuleOp) -> None:
+        if self.weights:
+            write_npz(os.path.join(self.directory, self.WEIGHTS_FILE), self.weights)
+
     def _write(self, index: int, name: str, header: str, module: ModuleOp) -> None:
-        path = os.path.join(self.directory, f"{index:0{self.width}d}-{name}.mlir")
-        self.write(f"{header}\n{print_module(module, self.generic)}", path)
+        needed = plan_weights(module)
+        self.weights.update(needed)
+        previous = module.attributes.pop(WEIGHTS_ATTR, None)
+        if needed:
+            module.attributes[WEIGHTS_ATTR] = StringAttr(self.WEIGHTS_FILE)
+        try:
+            text = print_module(module, self.generic)
+        finally:
+            module.attributes.pop(WEIGHTS_ATTR, None)
+            if previous is not None:
+                module.attributes[WEIGHTS_ATTR] = previous
+        self.write(f"{header}\n{text}", os.path.join(self.directory, f"{index:0{self.width}d}-{name}.mlir"))
 
 
 class StatisticsCollector(PassInstrument):
