@@ -111,8 +111,7 @@ class Boundary:
     `ops` in a topological order; `io_bytes`: inputs read plus outputs written;
     `weight_bytes`: weights read; `peak_live_bytes`: the most intermediate bytes
     alive at once when the ops run in that order; `spill_bytes`: extra traffic
-    if every intermediate goes through DRAM; `needs`: per op, the halo rows a
-    tile must add for the spatial ops after it; `tileable`: every op can be
+    if every intermediate goes through DRAM; `tileable`: every op can be
     split by output rows.
     """
 
@@ -121,7 +120,6 @@ class Boundary:
     weight_bytes: int
     peak_live_bytes: int
     spill_bytes: int
-    needs: tuple[int, ...]
     tileable: bool
 
 
@@ -176,12 +174,17 @@ class CostModel:
     # ------------------------------------------------------------------ boundary analysis
 
     def boundary(self, ops: Iterable[Operation]) -> Boundary:
-        """Inputs, outputs, weights, intermediates and halos of a set of ops."""
+        """Inputs, outputs, weights and intermediates of a set of ops (in any order)."""
         members = [op for op in ops if isinstance(op, graph.GraphOp)]
+        boundary = self._scan(members)
+        if boundary is None:
+            boundary = self._scan(_topological(members))
+            assert boundary is not None
+        return boundary
+
+    def _scan(self, members: list[graph.GraphOp]) -> Boundary | None:
+        """The boundary of `members`, or None if they are not in a topological order."""
         position = {op: i for i, op in enumerate(members)}
-        if any(position.get(v.owner, -1) >= i for i, op in enumerate(members) for v in op.operands):
-            members = _topological(members, position)
-            position = {op: i for i, op in enumerate(members)}
         facts = [self.facts(op) for op in members]
         external: set[SSAValue] = set()
         weights: dict[SSAValue, int] = {}
@@ -191,9 +194,11 @@ class CostModel:
             f = facts[i]
             for value, size in zip(op.operands, f.operand_bytes):
                 owner = value.owner
-                if owner in position:
-                    continue
-                if isinstance(owner, SOURCE_OPS):
+                j = position.get(owner)
+                if j is not None:
+                    if j >= i:
+                        return None
+                elif isinstance(owner, SOURCE_OPS):
                     if size > weights.get(value, 0):
                         weights[value] = size
                 elif value not in external:
@@ -217,15 +222,7 @@ class CostModel:
         for delta in live:
             running += delta
             peak = max(peak, running)
-        return Boundary(
-            tuple(members),
-            io_bytes,
-            sum(weights.values()),
-            peak,
-            spill,
-            _halo_needs(members, position, facts),
-            all(f.rows > 0 for f in facts),
-        )
+        return Boundary(tuple(members), io_bytes, sum(weights.values()), peak, spill, all(f.rows > 0 for f in facts))
 
     # ------------------------------------------------------------------ latency
 
@@ -256,7 +253,7 @@ class CostModel:
             return spilled
         tiled_compute = sum(
             self._op_time(f, cores, min(tiles, 1 + (tiles - 1) * need / f.rows))
-            for f, need in zip(facts, boundary.needs)
+            for f, need in zip(facts, _halo_needs(boundary.ops, facts))
         )
         tiled = make(tiled_compute, base_bytes + (tiles - 1) * boundary.weight_bytes, "tiled", tiles)
         return tiled if tiled.latency < spilled.latency else spilled
@@ -391,8 +388,9 @@ def _tiling(op: graph.GraphOp) -> tuple[int, int]:
     return 0, 0
 
 
-def _topological(ops: Sequence[graph.GraphOp], index: dict[Operation, int]) -> list[graph.GraphOp]:
+def _topological(ops: Sequence[graph.GraphOp]) -> list[graph.GraphOp]:
     """`ops` reordered so that every producer precedes its consumers (a stable depth-first order)."""
+    index = set(ops)
     order: list[graph.GraphOp] = []
     done: set[graph.GraphOp] = set()
     for root in ops:
@@ -410,11 +408,12 @@ def _topological(ops: Sequence[graph.GraphOp], index: dict[Operation, int]) -> l
     return order
 
 
-def _halo_needs(order: Sequence[graph.GraphOp], position: dict[Operation, int], facts: Sequence[OpFacts]) -> tuple[int, ...]:
+def _halo_needs(order: Sequence[graph.GraphOp], facts: Sequence[OpFacts]) -> list[int]:
     """Per op, the extra output rows a tile must compute for the halos of the spatial ops after it.
 
     need(op) = max over consumers u in the set of need(u) + halo(u) (strides ignored).
     """
+    position = {op: i for i, op in enumerate(order)}
     needs = [0] * len(order)
     for i in range(len(order) - 1, -1, -1):
         for result in order[i].results:
@@ -422,4 +421,4 @@ def _halo_needs(order: Sequence[graph.GraphOp], position: dict[Operation, int], 
                 j = position.get(use.operation)
                 if j is not None:
                     needs[i] = max(needs[i], needs[j] + facts[j].halo)
-    return tuple(needs)
+    return needs
