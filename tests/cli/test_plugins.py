@@ -1,0 +1,200 @@
+"""Pass plugins: --load-pass-plugin FILE.py and the `dlfc.passes` entry points (issue 7, item 5)."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from compiler.plugins import ENTRY_POINT_GROUP
+from tests.cli.conftest import PLUGINS, Dlfc, parse
+from tests.cli.test_compile import assert_one_line_error
+from dialects import accel, graph
+
+TINY = PLUGINS / "tiny.dlm"
+FOLD_RELU = PLUGINS / "graph_fold_relu.py"
+CAP_CORES = PLUGINS / "accel_cap_cores.py"
+
+
+def relu_count(text: str) -> int:
+    return sum(isinstance(op, graph.ReluOp) for op in parse(text).walk())
+
+
+def kernel_cores(text: str) -> list[int]:
+    return [op.core_count for op in parse(text).walk() if isinstance(op, accel.KernelOp)]
+
+
+@pytest.fixture
+def wide_plan(dlfc: Dlfc, tmp_path: Path) -> Path:
+    """The plan of tiny.dlm with every kernel on 32 cores."""
+    plan = tmp_path / "plan.mlir"
+    assert dlfc(TINY, "-o", plan).code == 0
+    plan.write_text(re.sub(r"cores = \d+", "cores = 32", plan.read_text()))
+    return plan
+
+
+# --------------------------------------------------------------------------- the tutorial's passes, from their files
+
+
+def test_graph_plugin_folds_relu_of_relu(dlfc: Dlfc) -> None:
+    before = dlfc(TINY, "--pass-pipeline", "")
+    after = dlfc(TINY, "--load-pass-plugin", FOLD_RELU, "--pass-pipeline", "graph-fold-relu", "--stats")
+    assert after.code == 0, after.err
+    assert relu_count(before.out) == 2 and relu_count(after.out) == 1
+    assert "graph-fold-relu\n" in after.err and "  (S) 1 relus-folded\n" in after.err
+
+
+def test_graph_plugin_in_the_default_pipeline(dlfc: Dlfc) -> None:
+    default = dlfc(TINY, "--print-pipeline").out.strip()
+    result = dlfc(TINY, "--load-pass-plugin", FOLD_RELU, "--pass-pipeline", f"graph-fold-relu,{default}", "--mlir-print-ir-after=graph-fold-relu")
+    assert result.code == 0, result.err
+    assert result.err.startswith("// -----// IR Dump After graph-fold-relu (graph-fold-relu) //----- //\n")
+    assert kernel_cores(result.out)
+
+
+def test_accel_plugin_caps_cores(dlfc: Dlfc, wide_plan: Path) -> None:
+    result = dlfc(wide_plan, "--load-pass-plugin", CAP_CORES, "--pass-pipeline", "accel-cap-cores{max=8}", "--stats")
+    assert result.code == 0, result.err
+    cores = kernel_cores(result.out)
+    assert cores and set(cores) == {8}
+    assert f"  (S) {len(cores)} kernels-capped\n" in result.err
+
+
+def test_accel_plugin_keeps_core_counts_legal(dlfc: Dlfc, wide_plan: Path) -> None:
+    result = dlfc(wide_plan, "--load-pass-plugin", CAP_CORES, "--pass-pipeline", "accel-cap-cores{max=3}")
+    assert result.code == 0, result.err
+    assert set(kernel_cores(result.out)) == {2}  # mlu100's legal counts are 1, 2, 4, ...
+
+
+def test_accel_plugin_default_option_is_listed(dlfc: Dlfc) -> None:
+    result = dlfc("--load-pass-plugin", CAP_CORES, "--load-pass-plugin", FOLD_RELU, "--list-passes")
+    assert re.search(rf"^  accel-cap-cores +Cap the core count of every accel.kernel at `max`. \[{re.escape(str(CAP_CORES))}\]$", result.out, re.M)
+    assert re.search(r"^      max: int = 8$", result.out, re.M)
+    assert re.search(r"^  graph-fold-relu +Fold relu\(relu\(x\)\) into relu\(x\). ", result.out, re.M)
+
+
+# --------------------------------------------------------------------------- installed plugins (entry points)
+
+
+def install_example_package(site: Path) -> None:
+    """What `pip install examples/plugins` leaves in site-packages: a dist-info with the entry points."""
+    project = tomllib.loads((PLUGINS / "pyproject.toml").read_text())["project"]
+    info = site / f"{project['name'].replace('-', '_')}-{project['version']}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n")
+    points = project["entry-points"][ENTRY_POINT_GROUP]
+    (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n" + "".join(f"{k} = {v}\n" for k, v in points.items()))
+
+
+@pytest.fixture
+def installed_examples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_example_package(tmp_path / "site")
+    monkeypatch.syspath_prepend(str(PLUGINS))
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+
+
+@pytest.mark.usefixtures("installed_examples")
+def test_installed_passes_need_no_flag(dlfc: Dlfc, wide_plan: Path) -> None:
+    listing = dlfc("--list-passes").out
+    assert re.search(r"^  accel-cap-cores +.*\[package dlfc-example-passes\]$", listing, re.M)
+    assert re.search(r"^  graph-fold-relu +.*\[package dlfc-example-passes\]$", listing, re.M)
+    result = dlfc(wide_plan, "--pass-pipeline", "accel-cap-cores{max=4}")
+    assert result.code == 0, result.err
+    assert set(kernel_cores(result.out)) == {4}
+
+
+@pytest.mark.usefixtures("installed_examples")
+def test_installed_pass_clashes_with_the_same_file(dlfc: Dlfc) -> None:
+    result = dlfc("--load-pass-plugin", FOLD_RELU, "--list-passes")
+    assert_one_line_error(result.err, f"{FOLD_RELU}: pass 'graph-fold-relu' is already registered by package dlfc-example-passes")
+
+
+def write_package(site: Path, name: str, points: dict[str, str], modules: dict[str, str]) -> None:
+    info = site / f"{name}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n" + "".join(f"{k} = {v}\n" for k, v in points.items()))
+    for module, source in modules.items():
+        (site / f"{module}.py").write_text(textwrap.dedent(source))
+
+
+PASS_MODULE = """
+    from dataclasses import dataclass
+    from xdsl.passes import ModulePass
+
+    @dataclass(frozen=True)
+    class NoOpPass(ModulePass):
+        name = "test-no-op"
+
+        def apply(self, ctx, op):
+            pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("points", "message"),
+    [
+        ({"cse": "noop_pass:NoOpPass"}, "package broken-pkg: pass 'cse' is already registered by dlfc"),
+        ({"test-other": "noop_pass:NoOpPass"}, "installed pass 'test-other': noop_pass:NoOpPass is named 'test-no-op', not like its entry point"),
+        ({"test-no-op": "noop_pass:Missing"}, "installed pass 'test-no-op' (noop_pass:Missing): AttributeError:"),
+        ({"test-no-op": "noop_pass:dataclass"}, "installed pass 'test-no-op': noop_pass:dataclass is not a ModulePass subclass"),
+    ],
+)
+def test_broken_installed_plugins(dlfc: Dlfc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, points: dict[str, str], message: str) -> None:
+    write_package(tmp_path / "site", "broken-pkg", points, {"noop_pass": PASS_MODULE})
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    result = dlfc("--list-passes")
+    assert result.code == 1
+    assert_one_line_error(result.err, message)
+
+
+def test_installed_passes_load_only_when_used(dlfc: Dlfc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, graph_mlir: Path) -> None:
+    write_package(tmp_path / "site", "lazy-pkg", {"test-no-op": "noop_pass:Missing"}, {"noop_pass": PASS_MODULE})
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    assert dlfc(graph_mlir, "--emit", "graph").code == 0  # the broken plugin is never imported
+    assert_one_line_error(dlfc(graph_mlir, "--pass-pipeline", "test-no-op").err, "installed pass 'test-no-op'")
+
+
+# --------------------------------------------------------------------------- plugin files that cannot be used
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("def broken(:\n", "cannot load pass plugin: SyntaxError: "),
+        ("import no_such_module_anywhere\n", "cannot load pass plugin: ModuleNotFoundError: No module named 'no_such_module_anywhere'"),
+        ("x = 1\n", "defines no ModulePass subclass"),
+        (PASS_MODULE.replace('name = "test-no-op"', 'label = "x"'), "pass class NoOpPass has no `name` (its CLI name)"),
+        (PASS_MODULE.replace("test-no-op", "convert-graph-to-fusion"), "pass 'convert-graph-to-fusion' is already registered by dlfc"),
+    ],
+)
+def test_bad_plugin_files(dlfc: Dlfc, tmp_path: Path, source: str, message: str) -> None:
+    plugin = tmp_path / "plugin.py"
+    plugin.write_text(textwrap.dedent(source))
+    result = dlfc("--load-pass-plugin", plugin, "--list-passes")
+    assert result.code == 1 and result.out == ""
+    assert_one_line_error(result.err, f"{plugin}: {message}")
+
+
+def test_missing_plugin_file(dlfc: Dlfc, tmp_path: Path) -> None:
+    assert_one_line_error(dlfc("--load-pass-plugin", tmp_path / "nope.py", "--list-passes").err, f"{tmp_path / 'nope.py'}: no such file")
+
+
+def test_two_plugin_files_with_one_pass_name(dlfc: Dlfc, tmp_path: Path) -> None:
+    first, second = tmp_path / "a" / "passes.py", tmp_path / "b" / "passes.py"
+    for path in (first, second):
+        path.parent.mkdir()
+        path.write_text(textwrap.dedent(PASS_MODULE))
+    result = dlfc("--load-pass-plugin", first, "--load-pass-plugin", second, "--list-passes")
+    assert_one_line_error(result.err, f"{second}: pass 'test-no-op' is already registered by {first}")
+
+
+def test_imported_pass_classes_are_not_registered_again(dlfc: Dlfc, tmp_path: Path) -> None:
+    plugin = tmp_path / "reexport.py"
+    plugin.write_text("from xdsl.transforms.canonicalize import CanonicalizePass\n" + textwrap.dedent(PASS_MODULE))
+    result = dlfc("--load-pass-plugin", plugin, "--list-passes")
+    assert result.code == 0, result.err
+    assert re.search(r"^  test-no-op ", result.out, re.M)
