@@ -10,11 +10,9 @@ graph op its own kernel on one core.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -32,7 +30,7 @@ from dialects import accel, graph
 from hw.cost import baseline_latency
 from hw.interpreter import Execution, entry_function, execute
 from hw.target import DEFAULT_TARGET, Accelerator, TargetError, load_target
-from hw.weights import WeightError, WeightStore, load_npz, numpy_dtype
+from hw.weights import WeightError, WeightStore, attach_store, load_npz, numpy_dtype, store_of, write_npz
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,15 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- inputs
 
 
-def read_model(args: argparse.Namespace, ctx: Context) -> tuple[ModuleOp, WeightStore | None]:
-    """The module and, for an .mlir plan, the weight store of --weights (a .dlm module carries its own)."""
-    if os.path.splitext(args.input)[1] == ".mlir" and args.weights is not None:
-        module = load_module(args.input, argparse.Namespace(weights=None), ctx)
-        try:
-            return module, WeightStore.from_npz(args.weights)
-        except WeightError as e:
-            raise UsageError(f"--weights {args.weights}: {e}") from None
-    return load_module(args.input, args, ctx), None
+def read_model(args: argparse.Namespace, ctx: Context) -> ModuleOp:
+    """The module with its weight store: a model's --weights, or a plan's own file overridden by --weights."""
+    if os.path.splitext(args.input)[1] != ".mlir" or args.weights is None:
+        return load_module(args.input, args, ctx)
+    module = load_module(args.input, argparse.Namespace(weights=None), ctx)
+    try:
+        given = load_npz(args.weights)
+    except WeightError as e:
+        raise UsageError(f"--weights {args.weights}: {e}") from None
+    attach_store(module, WeightStore({**store_of(module).arrays, **given}, args.weights))
+    return module
 
 
 def choose_target(hw: str | None, module: ModuleOp) -> Accelerator:
@@ -262,24 +262,6 @@ def chrome_trace(run: Execution, model: str) -> dict[str, Any]:
     }
 
 
-def npz_bytes(names: Sequence[str], arrays: Sequence[np.ndarray]) -> bytes:
-    buffer = io.BytesIO()
-    np.savez(buffer, **dict(zip(names, arrays)))
-    return buffer.getvalue()
-
-
-def write_bytes_atomically(data: bytes, path: str) -> None:
-    """Write `data` to `path` through a temporary file, so a failure never leaves a partial file."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".dlfc-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def output_names(fn: func.FuncOp) -> list[str]:
     """`output<i>`: the names of the model's outputs in --outputs files."""
     return [f"output{i}" for i in range(len(fn.function_type.outputs.data))]
@@ -305,7 +287,7 @@ def run_command(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     check_output_paths(args)
     ctx = make_context()
-    module, weights = read_model(args, ctx)
+    module = read_model(args, ctx)
     target = choose_target(args.hw, module)
     fn = entry_function(module)
     inputs = read_inputs(args.inputs, fn) if args.inputs else random_inputs(fn, module, args.seed)
@@ -316,7 +298,7 @@ def run_command(argv: Sequence[str]) -> int:
 
     started = time.perf_counter()
     try:
-        run = execute(module, inputs, target, weights)
+        run = execute(module, inputs, target)
     except WeightError as e:
         raise UsageError(f"{args.weights or args.input}: {e}") from None
     wall = time.perf_counter() - started
@@ -327,6 +309,6 @@ def run_command(argv: Sequence[str]) -> int:
     if args.report is not None:
         write_atomically(json.dumps({"model": args.input, "kernels": rows, "totals": summary}, indent=1) + "\n", args.report)
     if args.outputs is not None:
-        write_bytes_atomically(npz_bytes(output_names(fn), run.outputs), args.outputs)
+        write_npz(args.outputs, dict(zip(output_names(fn), run.outputs)))
     sys.stdout.write(format_table(rows, summary) + f"wall time:         {wall:.2f} s (interpreting)\n")
     return 0
