@@ -404,14 +404,7 @@ def test_reshape():
     assert_close(dlfc(lambda v: graph.ReshapeOp(v, (4, -1)), x), onnx_op("Reshape", x, i64s(4, -1)))
 
 
-FLATTEN_NEGATIVE_AXIS = pytest.mark.xfail(
-    strict=True,
-    reason="graph.py FlattenOp.__init__ normalises a negative axis as axis % (rank + 1), one too far right; "
-    "ONNX Flatten takes rank + axis: on [2,3,4], -1 gives [6,4] (graph.py: [24,1]) and -3 gives [1,24] (graph.py: [2,12])",
-)
-
-
-@pytest.mark.parametrize("axis", [0, 1, 2, 3, pytest.param(-1, marks=FLATTEN_NEGATIVE_AXIS), pytest.param(-3, marks=FLATTEN_NEGATIVE_AXIS)])
+@pytest.mark.parametrize("axis", [0, 1, 2, 3, -1, -3])
 def test_flatten(axis):
     x = random((2, 3, 4), 26)
     assert_close(dlfc(lambda v: graph.FlattenOp(v, axis), x), onnx_op("Flatten", x, axis=axis))
