@@ -140,7 +140,7 @@ def test_other_targets_change_time_not_values() -> None:
 # --------------------------------------------------------------------------- examples
 
 
-@pytest.mark.parametrize(("model", "size", "cores"), [("resnet18", 3, 8), ("unet", 4, 16), ("vit_tiny", 6, 4)])
+@pytest.mark.parametrize(("model", "size", "cores"), [("resnet18", 3, 8), ("unet", 4, 16), ("mobilenet_v2", 6, 4)])
 def test_fused_example_plan_equals_reference(model: str, size: int, cores: int) -> None:
     """A plan fusing runs of consecutive ops computes what the graph-level reference computes."""
     module = load_dlm(str(EXAMPLES / f"{model}.dlm"))
