@@ -1,0 +1,204 @@
+"""fuse-dnnfusion: DNNFusion's fusion-plan generation (Niu et al., PLDI 2021, §4.3, Listing 1).
+
+Blocks grow greedily from seeds. A seed is the unfused One-to-One op with the
+smallest intermediate result (ties in block order). Its block grows along
+predecessors, then along successors (the paper lets the two walks come in
+either order); each candidate is checked against the fusion table
+(`fusion_table.py`) with the block's current mapping type:
+
+- red: the candidate stays out and the walk does not continue past it;
+- green: it joins;
+- yellow: it joins only if the fused kernel is not slower than the block and
+  the candidate apart, by the hardware cost model, each decision cached in the
+  profiling database (`profile_db.py`).
+
+After each merge the block takes the fused mapping type of the table cell.
+Every merge must also keep the block convex (no path leaves it and comes
+back; checked on the graph with the blocks so far contracted, so the kernels
+stay acyclic) and its intermediates on chip (the per-core working set fits in
+the target's on-chip memory, whole or in row tiles). Blocks may have several
+outputs.
+
+Choices where the paper leaves room, and one extension:
+- The two walks repeat until neither adds an op, so an op reached by the
+  successor walk brings its other producers along (`a*b + c*d` is one block).
+- The predecessor walk does not continue behind a Many-to-Many op it reached:
+  a conv absorbs the elementwise ops after it, and its input chain is left to
+  the block of the conv before (each input element is read many times).
+- Extension: the paper's graphs split LayerNorm, GELU or Softmax into many
+  One-to-One ops, so One-to-One seeds reach everything. dlfc's ops are
+  coarser: once no One-to-One seed is left, the remaining unfused ops seed
+  blocks too, simplest mapping type first (then smallest result, block order).
+
+Each `fusion.group` records its block's mapping type (`mapping`) and its seed
+op (`seed`: the seed's result name, or `<op>#<index>`). Options: `target`
+(preset or .toml), `cores` (the core count kernels are costed on) and
+`profile-db` (a JSON profiling database to reuse and extend; also
+`dlfc --profile-db FILE`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.ir import Attribute, Operation
+from xdsl.passes import ModulePass
+
+from compiler.conversion.convert_graph_to_fusion import form_groups
+from compiler.pipeline import add_statistic
+from compiler.transforms.fusion_graph import (
+    MAPPING_ATTR,
+    ContractedDag,
+    OpGraph,
+    report_groups,
+)
+from compiler.transforms.fusion_table import Colour, fusion_cell, mapping_label
+from compiler.transforms.profile_db import CostModelProfiler, ProfileDB
+from dialects import graph
+from dialects.graph import MappingType
+from hw.target import DEFAULT_TARGET, load_target
+
+SEED_ATTR = "seed"
+
+
+class Profitability(Protocol):
+    """What the planner asks the hardware: capacity, and the yellow-cell profitability."""
+
+    def fits_on_chip(self, ops: Sequence[graph.GraphOp]) -> bool:
+        """Do the intermediates of `ops`, as one kernel, fit in the on-chip memory of its cores?"""
+        ...
+
+    def fused_not_slower(self, block: Sequence[graph.GraphOp], candidate: graph.GraphOp) -> bool:
+        """Is `block` + `candidate` as one kernel not slower than the two kernels apart?"""
+        ...
+
+
+@dataclass
+class Block:
+    """A fusion block being grown: its ops (indices), its mapping type and its node in the contracted graph."""
+
+    seed: int
+    node: int
+    mapping: MappingType
+    members: list[int] = field(default_factory=list)
+
+
+class Planner:
+    """DNNFusion's plan for the graph ops of one function body (in block order)."""
+
+    def __init__(self, ops: Sequence[graph.GraphOp], profitability: Profitability):
+        self.graph = OpGraph.build(ops)
+        self.dag = ContractedDag(self.graph.succs)
+        self.profitability = profitability
+        self.mapping = [op.mapping_type() for op in ops]
+        self.block_of: list[Block | None] = [None] * len(ops)
+
+    def plan(self) -> list[Block]:
+        """Blocks covering every op, in the order their seeds were chosen."""
+        blocks: list[Block] = []
+        for seed in self.seed_order():
+            if self.block_of[seed] is None:
+                block = Block(seed, seed, self.mapping[seed], [seed])
+                self.block_of[seed] = block
+                self.grow_until_stable(block)
+                blocks.append(block)
+        return blocks
+
+    def seed_order(self) -> list[int]:
+        """One-to-One ops by result size, then (the extension) the others by mapping type and size; ties in block order."""
+        size = self.graph.result_bytes
+        return sorted(range(len(self.mapping)), key=lambda i: (self.mapping[i], size(i), i))
+
+    def grow_until_stable(self, block: Block) -> None:
+        """Alternate the predecessor and successor walks until neither adds an op."""
+        while True:
+            added = self.grow(block, successors=False)
+            if not self.grow(block, successors=True) and not added:
+                return
+
+    def grow(self, block: Block, successors: bool) -> bool:
+        """Listing 1's recursive fuse_successor / fuse_predecessor from the block's ops; True if it fused any.
+
+        The predecessor walk does not go behind a Many-to-Many op: its inputs
+        are each read many times, so the block keeps it as its first op.
+        """
+        neighbours = self.graph.succs if successors else self.graph.preds
+        explore = (lambda op: True) if successors else (lambda op: self.mapping[op] != MappingType.MANY_TO_MANY)
+        stack = [iter(neighbours[m]) for m in sorted(block.members, reverse=True) if explore(m)]
+        size = len(block.members)
+        while stack:
+            candidate = next(stack[-1], None)
+            if candidate is None:
+                stack.pop()
+            elif self.block_of[candidate] is None and self.try_merge(block, candidate, successors) and explore(candidate):
+                stack.append(iter(neighbours[candidate]))
+        return len(block.members) > size
+
+    def try_merge(self, block: Block, candidate: int, as_successor: bool) -> bool:
+        """Add `candidate` to `block` if the table, convexity, capacity and (yellow) profit allow it."""
+        first, second = (block.mapping, self.mapping[candidate]) if as_successor else (self.mapping[candidate], block.mapping)
+        cell = fusion_cell(first, second)
+        if cell.fused is None:
+            return False
+        merge = self.dag.can_merge(block.node, candidate)
+        if merge is None:
+            return False
+        ops = self.graph.ops
+        members = [ops[i] for i in sorted(block.members)]
+        if not self.profitability.fits_on_chip(sorted([*members, ops[candidate]], key=self.graph.index.__getitem__)):
+            return False
+        if cell.colour is Colour.YELLOW and not self.profitability.fused_not_slower(members, ops[candidate]):
+            return False
+        block.node, block.mapping = self.dag.merge(merge), cell.fused
+        block.members.append(candidate)
+        self.block_of[candidate] = block
+        return True
+
+
+def seed_name(op: Operation, index: int) -> str:
+    """How a group names its seed: the seed's result name, else `<op>#<index in the function>`."""
+    hint = op.results[0].name_hint if op.results else None
+    return hint or f"{op.name}#{index}"
+
+
+def plan_parts(ops: list[graph.GraphOp], profitability: Profitability, annotations: dict[Operation, dict[str, Attribute]]) -> list[list[Operation]]:
+    """The DNNFusion parts of one function's ops, in block order; records each part's attributes under its first op."""
+    blocks = sorted(Planner(ops, profitability).plan(), key=lambda block: min(block.members))
+    parts: list[list[Operation]] = []
+    for block in blocks:
+        part: list[Operation] = [ops[i] for i in sorted(block.members)]
+        annotations[part[0]] = {
+            MAPPING_ATTR: StringAttr(mapping_label(block.mapping)),
+            SEED_ATTR: StringAttr(seed_name(ops[block.seed], block.seed)),
+        }
+        parts.append(part)
+    return parts
+
+
+@dataclass(frozen=True)
+class FuseDnnfusionPass(ModulePass):
+    """Fuse graph ops into fusion.groups with DNNFusion's mapping-type table and greedy seeds."""
+
+    name = "fuse-dnnfusion"
+
+    target: str = DEFAULT_TARGET
+    """The accelerator whose cost model decides capacity and the yellow cells (preset or .toml)."""
+    cores: int = 1
+    """The core count each kernel is costed on."""
+    profile_db: str | None = None
+    """A JSON profiling database to reuse and extend."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        db = ProfileDB.load(self.profile_db) if self.profile_db else ProfileDB()
+        profiler = CostModelProfiler(load_target(self.target), self.cores, db)
+        annotations: dict[Operation, dict[str, Attribute]] = {}
+        groups = form_groups(op, lambda ops: plan_parts(ops, profiler, annotations), lambda part: annotations[part[0]])
+        report_groups(groups)
+        add_statistic("profiling database hits", db.hits)
+        add_statistic("profiled pairs", db.misses)
+        if self.profile_db and db.misses:
+            db.save(self.profile_db)

@@ -1,0 +1,134 @@
+"""Every example under every fusion pass: valid plans, unchanged numerics, and DNNFusion against TVM's patterns.
+
+The models go through the default graph-level passes first, as the compiler
+does before fusion (`benchmarks/fusion_table.py` measures the same way).
+The big examples, and the numerics of all but the small ones, run with `-m slow`.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from xdsl.dialects import func
+from xdsl.dialects.builtin import IntegerType, ModuleOp
+
+from dialects import fusion, graph
+from dialects.graph import MappingType
+from hw.interpreter import execute
+from hw.reference import run_graph
+from hw.target import DEFAULT_TARGET, load_target
+from hw.weights import numpy_dtype
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.dlm"))
+TRANSFORMERS = {"bert_base", "vit_tiny"}
+SLOW = {"bert_base", "resnet50", "vgg16"}
+"""Examples whose graph-level passes and interpretation take tens of seconds: only with -m slow."""
+SMALL = {"dnnfusion_table4", "mobilenet_v2", "resnet18"}
+"""Examples whose numerics are checked by default."""
+PASSES = ("fuse-none", "fuse-patterns", "fuse-dnnfusion")
+
+_spec = importlib.util.spec_from_file_location("fusion_table_benchmark", ROOT / "benchmarks" / "fusion_table.py")
+assert _spec is not None and _spec.loader is not None
+bench = sys.modules[_spec.name] = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+
+@pytest.fixture(autouse=True)
+def only_with_m_slow(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("slow") and "slow" not in request.config.getoption("markexpr"):
+        pytest.skip("slow: run with -m slow")
+
+
+@functools.cache
+def graph_stage(name: str) -> ModuleOp:
+    return bench.graph_stage(ROOT / "examples" / f"{name}.dlm", DEFAULT_TARGET)
+
+
+@functools.cache
+def planned(name: str, pass_name: str) -> tuple[ModuleOp, float]:
+    return bench.fuse(graph_stage(name), pass_name, DEFAULT_TARGET)
+
+
+def fused(name: str, pass_name: str) -> ModuleOp:
+    return planned(name, pass_name)[0]
+
+
+@functools.cache
+def row(name: str):
+    plans = {p: bench.plan_result(*planned(name, p), load_target()) for p in PASSES}
+    return bench.model_row(name, graph_stage(name), plans)
+
+
+def example(name: str):
+    return pytest.param(name, marks=pytest.mark.slow) if name in SLOW else name
+
+
+def graph_ops(module: ModuleOp) -> list[graph.GraphOp]:
+    return [op for op in module.walk() if isinstance(op, graph.GraphOp)]
+
+
+@pytest.mark.parametrize("pass_name", PASSES)
+@pytest.mark.parametrize("name", map(example, EXAMPLES))
+def test_plan_verifies_and_covers_every_op(name: str, pass_name: str):
+    module = fused(name, pass_name)
+    module.verify()
+    groups = [op for op in module.walk() if isinstance(op, fusion.GroupOp)]
+    assert sum(len([o for o in g.body.block.ops if isinstance(o, graph.GraphOp)]) for g in groups) == len(graph_ops(graph_stage(name)))
+    assert all("mapping" in g.attributes for g in groups)
+    if pass_name == "fuse-dnnfusion":
+        for g in groups:
+            many = [o for o in g.body.block.ops if isinstance(o, graph.GraphOp) and o.mapping_type() == MappingType.MANY_TO_MANY]
+            assert len(many) <= 1, f"{g.sym_name.data} fuses two Many-to-Many ops (a red cell)"
+            assert "seed" in g.attributes
+
+
+@pytest.mark.parametrize("name", map(example, EXAMPLES))
+def test_dnnfusion_kernels_against_patterns(name: str):
+    """Strictly fewer kernels than TVM's patterns on transformers, never more elsewhere."""
+    plans = row(name).plans
+    dnnf, patterns = plans["fuse-dnnfusion"].kernels, plans["fuse-patterns"].kernels
+    assert dnnf < patterns if name in TRANSFORMERS else dnnf <= patterns
+    assert patterns <= plans["fuse-none"].kernels
+
+
+@pytest.mark.parametrize("name", map(example, EXAMPLES))
+def test_dnnfusion_latency_never_worse_than_patterns(name: str):
+    plans = row(name).plans
+    assert plans["fuse-dnnfusion"].latency_s <= plans["fuse-patterns"].latency_s <= plans["fuse-none"].latency_s
+    assert plans["fuse-dnnfusion"].dram_intermediate_bytes <= plans["fuse-none"].dram_intermediate_bytes
+
+
+def random_inputs(module: ModuleOp) -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    (fn,) = [op for op in module.ops if isinstance(op, func.FuncOp)]
+    inputs = []
+    for t in fn.function_type.inputs.data:
+        shape = tuple(t.get_shape())  # type: ignore[attr-defined]
+        if isinstance(t.element_type, IntegerType):  # type: ignore[attr-defined]
+            inputs.append(rng.integers(0, 100, shape))
+        else:
+            inputs.append(rng.uniform(0.5, 2.0, shape).astype(numpy_dtype(t.element_type)))  # type: ignore[attr-defined]
+    return inputs
+
+
+NUMERICS = [
+    pytest.param(name, pass_name, marks=() if name in SMALL else pytest.mark.slow)
+    for name in EXAMPLES
+    for pass_name in PASSES
+]
+
+
+@pytest.mark.parametrize(("name", "pass_name"), NUMERICS)
+def test_numerics_equal_the_unfused_graph(name: str, pass_name: str):
+    inputs = random_inputs(graph_stage(name))
+    expected = run_graph(graph_stage(name), inputs)
+    actual = execute(fused(name, pass_name), inputs, load_target()).outputs
+    assert len(actual) == len(expected)
+    for a, e in zip(actual, expected):
+        np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-6)
