@@ -55,7 +55,7 @@ DEFAULT_PIPELINE: dict[Level, list[str]] = {
         "cse", "graph-simplify-shapes", "graph-fold-batchnorm", "graph-fold-constants",
         "graph-algebraic-simplify", "graph-fold-constants", "cse", "dce",
     ],  # fmt: skip
-    Level.FUSION: ["convert-graph-to-fusion", "autotune"],
+    Level.FUSION: ["fuse-dnnfusion", "autotune"],
     Level.ACCEL: ["convert-fusion-to-accel"],
 }
 

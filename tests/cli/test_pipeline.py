@@ -181,7 +181,7 @@ def test_print_ir_after_unknown_pass(dlfc: Dlfc, graph_mlir: Path) -> None:
 
 
 def test_generic_output_and_dumps(dlfc: Dlfc, graph_mlir: Path) -> None:
-    result = dlfc(graph_mlir, "--mlir-print-op-generic", "--mlir-print-ir-after=convert-graph-to-fusion")
+    result = dlfc(graph_mlir, "--mlir-print-op-generic", "--mlir-print-ir-after=fuse-dnnfusion")
     assert result.out.startswith('"builtin.module"()')
     assert '"fusion.group"' in result.err
     assert parse(result.out).is_structurally_equivalent(parse(dlfc(graph_mlir).out))
