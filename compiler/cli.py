@@ -102,9 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("-o", "--output", metavar="OUT", default="-", help="where to write the plan ('-' = stdout, the default)")
     output.add_argument(
         "--emit",
-        choices=[level.label for level in Level],
+        choices=[*(level.label for level in Level), "dot"],
         help="stop at this IR level: graph (one op per layer), fusion (fused groups) or accel "
-        "(kernels with core counts; the default)",
+        "(kernels with core counts; the default); dot: the fusion level as a Graphviz graph, groups as clusters",
     )
     output.add_argument("--weights", metavar="FILE.npz", help="weights by name for a .dlm model; missing ones are initialised deterministically")
     output.add_argument("--hw", metavar="NAME|FILE.toml", help="the target accelerator: a preset (mlu100, the default, or mlu270) or a description file; given to every pass with a 'target' option")
@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         "'pass-a,pass-b{option=value other=1,2}' (options separated by spaces)",
     )
     pipeline.add_argument("--print-pipeline", action="store_true", help="print the pipeline that would run for FILE (in --pass-pipeline syntax, all options spelled out) and exit")
+    pipeline.add_argument("--profile-db", metavar="FILE.json", help="DNNFusion's profiling database, read and extended: given to every pass with a 'profile-db' option (fuse-dnnfusion)")
     pipeline.add_argument("--list-passes", action="store_true", help="list every pass with its description and options, and exit")
     pipeline.add_argument(
         "--load-pass-plugin",
@@ -314,7 +315,7 @@ def compile_command(argv: Sequence[str]) -> int:
         raise UsageError("--emit and --pass-pipeline exclude each other: --pass-pipeline runs exactly the passes it lists")
     check_pass_names(registry, "--mlir-print-ir-before", args.mlir_print_ir_before)
     check_pass_names(registry, "--mlir-print-ir-after", args.mlir_print_ir_after)
-    options = target_option(args.hw)
+    options = {**target_option(args.hw), **({"profile_db": (args.profile_db,)} if args.profile_db else {})}
     passes: list[ModulePass] | None = None
     if args.pass_pipeline is not None:  # a bad pipeline fails before a long parse
         passes = parse_pass_pipeline(args.pass_pipeline, registry.factories, options)
@@ -325,7 +326,7 @@ def compile_command(argv: Sequence[str]) -> int:
     parsed = time.perf_counter()
 
     if passes is None:
-        start, stop = level_of(module), Level[(args.emit or Level.ACCEL.label).upper()]
+        start, stop = level_of(module), Level[(args.emit or Level.ACCEL.label).replace("dot", "fusion").upper()]
         if start > stop:
             raise UsageError(f"{args.input}: input is already at the {start.label} level; cannot emit {stop.label}")
         passes = parse_pass_pipeline(",".join(default_pipeline(start, stop)), registry.factories, options)
@@ -338,9 +339,10 @@ def compile_command(argv: Sequence[str]) -> int:
     runs = run_pipeline(ctx, module, passes, instruments, verify_each=not args.no_verify_each)
 
     printing = time.perf_counter()
-    if args.output != "-":
+    if args.output != "-" and args.emit != "dot":
         save_plan_weights(module, args.output)
-    write_atomically(print_module(module, args.mlir_print_op_generic), args.output)
+    text = import_object("compiler.emit_dot:module_to_dot")(module) if args.emit == "dot" else print_module(module, args.mlir_print_op_generic)
+    write_atomically(text, args.output)
     finished = time.perf_counter()
     if args.stats:
         sys.stderr.write(statistics.report())
