@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
+import subprocess
 import textwrap
 import tomllib
 from pathlib import Path
 
 import pytest
+from xdsl.builder import ImplicitBuilder
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp, TensorType, f32
+from xdsl.xdsl_opt_main import xDSLOptMain
 
-from compiler.plugins import ENTRY_POINT_GROUP
-from tests.cli.conftest import PLUGINS, Dlfc, parse
-from tests.cli.test_compile import assert_one_line_error
+from compiler.cli import main
+from compiler.context import make_context
+from compiler.opt import main as dlfc_opt_main
+from compiler.plugins import ENTRY_POINT_GROUP, import_plugin_file
 from dialects import accel, graph
+from tests.cli.conftest import PLUGINS, REPO, Dlfc, parse
+from tests.cli.test_compile import assert_one_line_error
 
 TINY = PLUGINS / "tiny.dlm"
 FOLD_RELU = PLUGINS / "graph_fold_relu.py"
@@ -198,3 +208,80 @@ def test_imported_pass_classes_are_not_registered_again(dlfc: Dlfc, tmp_path: Pa
     result = dlfc("--load-pass-plugin", plugin, "--list-passes")
     assert result.code == 0, result.err
     assert re.search(r"^  test-no-op ", result.out, re.M)
+
+
+# --------------------------------------------------------------------------- the tutorial, docs/writing-a-pass.md
+
+TUTORIAL = REPO / "docs" / "writing-a-pass.md"
+CODE_BLOCK = re.compile(r"^```python (\S+)\n(.*?)^```$", re.M | re.S)
+CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```$", re.M | re.S)
+GraphFoldReluPass = import_plugin_file(str(FOLD_RELU)).GraphFoldReluPass
+
+
+def test_fold_relu_unit() -> None:
+    t = TensorType(f32, [2, 3])
+    fn = func.FuncOp("main", ((t,), (t,)))
+    with ImplicitBuilder(fn.body) as (x,):
+        func.ReturnOp(graph.ReluOp(graph.ReluOp(x).output).output)
+    module = ModuleOp([fn])
+    GraphFoldReluPass().apply(make_context(), module)
+    module.verify()
+    assert sum(isinstance(op, graph.ReluOp) for op in module.walk()) == 1
+
+
+def test_tutorial_code_is_the_tested_code() -> None:
+    blocks = CODE_BLOCK.findall(TUTORIAL.read_text())
+    assert {source for source, _ in blocks} == {"examples/plugins/graph_fold_relu.py", "examples/plugins/accel_cap_cores.py", "excerpt=tests/cli/test_plugins.py"}
+    for source, code in blocks:
+        if source.startswith("excerpt="):
+            assert code in (REPO / source.removeprefix("excerpt=")).read_text()
+        else:
+            assert code == (REPO / source).read_text()
+
+
+def tutorial_commands() -> list[tuple[str, list[str]]]:
+    """Each `$ command` of the tutorial's console blocks, with the output lines shown after it."""
+    commands: list[tuple[str, list[str]]] = []
+    for block in CONSOLE_BLOCK.findall(TUTORIAL.read_text()):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                commands.append((line[2:], []))
+            else:
+                commands[-1][1].append(line)
+    return commands
+
+
+IN_PROCESS = {"dlfc": main, "dlfc-opt": dlfc_opt_main}
+
+
+def run_shown_command(command: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Exit status and output (stdout and stderr) of a tutorial command, run in the current directory."""
+    words = shlex.split(command)
+    capsys.readouterr()
+    if not any(c in command for c in "$|>`"):
+        if words[0] in IN_PROCESS:
+            code = IN_PROCESS[words[0]](words[1:])
+            captured = capsys.readouterr()
+            return code, captured.out + captured.err
+        if words[0] == "xdsl-opt":
+            xDSLOptMain(args=words[1:]).run()
+            return 0, capsys.readouterr().out
+    if shutil.which(words[0]) is None:
+        pytest.skip(f"{words[0]} is not installed (pip install -e .)")
+    done = subprocess.run(command, shell=True, capture_output=True, text=True)
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_following_the_tutorial_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every command of the tutorial, in order, in a fresh directory: it succeeds and prints what is shown."""
+    (tmp_path / "examples").symlink_to(REPO / "examples")
+    monkeypatch.chdir(tmp_path)
+    commands = tutorial_commands()
+    assert len(commands) >= 10
+    for command, shown in commands:
+        code, output = run_shown_command(command, capsys)
+        assert code == 0, (command, output)
+        for line in shown:
+            if line.strip() != "...":
+                pattern = ".*".join(re.escape(part) for part in line.strip().split("..."))
+                assert re.search(pattern, output), (command, line)

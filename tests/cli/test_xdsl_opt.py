@@ -22,6 +22,10 @@ from dialects import get_all_dialects
 from tests.cli.conftest import PLUGINS, Dlfc, parse
 
 TINY = PLUGINS / "tiny.dlm"
+UNIVERSE_INSTALLED = "dlfc" in {p.name for p in entry_points(group="xdsl.universe")}
+needs_universe = pytest.mark.skipif(
+    not UNIVERSE_INSTALLED, reason="dlfc's xdsl.universe entry point is not installed: run `pip install -e . --no-deps`"
+)
 
 
 def run_xdsl_opt(*args: str | Path) -> str:
@@ -54,20 +58,18 @@ def test_universe_names_do_not_clash_with_xdsls() -> None:
     assert not set(DLFC_UNIVERSE.all_passes) & set(XDSL_UNIVERSE.all_passes)
 
 
+@needs_universe
 def test_the_entry_point_is_installed() -> None:
     points = {p.name: p.value for p in entry_points(group="xdsl.universe")}
-    if "dlfc" not in points:
-        pytest.skip("dlfc is not installed: run `pip install -e . --no-deps` to register its xdsl.universe entry point")
     assert points["dlfc"] == "compiler.universe:DLFC_UNIVERSE"
     multiverse = Universe.get_multiverse()
     assert set(DLFC_UNIVERSE.all_passes) <= set(multiverse.all_passes)
     assert set(get_all_dialects()) <= set(multiverse.all_dialects)
 
 
+@needs_universe
 @pytest.mark.parametrize("level", list(Level))
 def test_xdsl_opt_round_trips_a_plan(plans: dict[Level, Path], level: Level) -> None:
-    if "dlfc" not in {p.name for p in entry_points(group="xdsl.universe")}:
-        pytest.skip("dlfc's xdsl.universe entry point is not installed (pip install -e . --no-deps)")
     text = plans[level].read_text()
     assert run_xdsl_opt(plans[level]).rstrip("\n") == text.rstrip("\n")
     generic = run_xdsl_opt(plans[level], "--print-op-generic")
@@ -75,9 +77,8 @@ def test_xdsl_opt_round_trips_a_plan(plans: dict[Level, Path], level: Level) -> 
     assert parse(generic).is_structurally_equivalent(parse(text))
 
 
+@needs_universe
 def test_xdsl_opt_runs_dlfc_passes(plans: dict[Level, Path], dlfc: Dlfc) -> None:
-    if "dlfc" not in {p.name for p in entry_points(group="xdsl.universe")}:
-        pytest.skip("dlfc's xdsl.universe entry point is not installed (pip install -e . --no-deps)")
     out = run_xdsl_opt(plans[Level.FUSION], "-p", "convert-fusion-to-accel")
     assert level_of(parse(out)) == Level.ACCEL
     assert out.rstrip("\n") == dlfc(plans[Level.FUSION], "--pass-pipeline", "convert-fusion-to-accel").out.rstrip("\n")
@@ -121,11 +122,11 @@ def test_dlfc_opt_parse_error(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert re.match(rf"dlfc-opt: error: {re.escape(str(bad))}:\d+:\d+: Operation graph.no_such_op is not registered$", err)
 
 
+@needs_universe
 def test_stock_xdsl_opt_command(plans: dict[Level, Path]) -> None:
     """The installed `xdsl-opt` executable, in a real process, runs a dlfc pass."""
     xdsl_opt = shutil.which("xdsl-opt")
-    if xdsl_opt is None or "dlfc" not in {p.name for p in entry_points(group="xdsl.universe")}:
-        pytest.skip("xdsl-opt or dlfc's xdsl.universe entry point is not installed (pip install -e . --no-deps)")
+    assert xdsl_opt is not None
     result = subprocess.run([xdsl_opt, plans[Level.GRAPH], "-p", "convert-graph-to-fusion"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert level_of(parse(result.stdout)) == Level.FUSION
