@@ -7,7 +7,7 @@ the measurement is the hardware cost model (`hw/cost.py`): the latency of the
 fused kernel against the latencies of the block and of the candidate, each a
 kernel of its own, on the planner's core count.
 
-A decision is keyed by the target and a signature of both parts: each op's
+A decision is keyed by the target's parameters and a signature of both parts: each op's
 type, properties, operand and result shapes, which operands come from inside
 the kernel and which results leave it. Two kernels with the same key have the
 same modelled cost, so a decision recorded for one layer of a model (or for
@@ -126,14 +126,17 @@ def kernel_signature(ops: Sequence[graph.GraphOp]) -> str:
     return ";".join(parts)
 
 
-def pair_key(target: str, block: Sequence[graph.GraphOp], candidate: graph.GraphOp) -> str:
-    """The database key of fusing `candidate` into `block` on `target`."""
-    text = f"{target}|{kernel_signature(block)}|{kernel_signature([*block, candidate])}"
+def pair_key(target: Accelerator, block: Sequence[graph.GraphOp], candidate: graph.GraphOp) -> str:
+    """The database key of fusing `candidate` into `block` on `target` (every parameter of it, not only its name)."""
+    text = f"{target!r}|{kernel_signature(block)}|{kernel_signature([*block, candidate])}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def pair_label(block: Sequence[Operation], candidate: Operation) -> str:
-    return f"{'+'.join(op.name for op in block)} -> {candidate.name}"
+    """`graph.dense+graph.reshape -> graph.transpose` (long blocks abbreviated)."""
+    names = [op.name for op in block]
+    shown = "+".join(names[:4]) + (f"+... ({len(names)} ops)" if len(names) > 4 else "")
+    return f"{shown} -> {candidate.name}"
 
 
 @dataclass
@@ -160,7 +163,7 @@ class CostModelProfiler:
 
     def fused_not_slower(self, block: Sequence[graph.GraphOp], candidate: graph.GraphOp) -> bool:
         """True if `block` + `candidate` as one kernel is not slower than the two kernels apart."""
-        key = pair_key(self.target.name, block, candidate)
+        key = pair_key(self.target, block, candidate)
         decision = self.db.lookup(key)
         if decision is None:
             decision = self.measure(block, candidate)

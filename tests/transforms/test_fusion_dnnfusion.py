@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import random
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from fusion_testing import Stub, fuse, graph_ops, group_labels, groups, model, plan
 
 from compiler.transforms.fuse_dnnfusion import FuseDnnfusionPass
@@ -120,6 +123,39 @@ def test_contracted_dag_keeps_a_topological_order_after_merges():
     assert dag.can_merge(node, 3) is not None
 
 
+def reaches(succ: list[set[int]], start: int, goal: int) -> bool:
+    stack, seen = [start], set()
+    while stack:
+        n = stack.pop()
+        if n == goal:
+            return True
+        if n not in seen:
+            seen.add(n)
+            stack.extend(succ[n])
+    return False
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_contracted_dag_agrees_with_brute_force_on_random_graphs(seed: int):
+    rng = random.Random(seed)
+    n = 30
+    edges = [sorted({j for j in range(i + 1, n) if rng.random() < 0.12}) for i in range(n)]
+    dag = ContractedDag(edges)
+    alive = set(range(n))
+    for _ in range(60):
+        a = rng.choice(sorted(alive))
+        if not dag.succ[a]:
+            continue
+        b = rng.choice(sorted(dag.succ[a]))
+        others = [set(s) - {b} if i == a else set(s) for i, s in enumerate(dag.succ)]
+        cycle = any(reaches(others, s, b) for s in others[a])  # a path a -> ... -> b besides the edge
+        merge = dag.can_merge(a, b)
+        assert (merge is None) == cycle
+        if merge is not None:
+            alive.discard(a if dag.merge(merge) == b else b)
+        assert all(dag.pos[x] < dag.pos[y] for x in alive for y in dag.succ[x])
+
+
 # --------------------------------------------------------------------------- capacity
 
 
@@ -170,7 +206,7 @@ def test_yellow_cell_stays_apart_when_fusing_is_slower():
     assert plan(model(*YELLOW), Stub(profitable=False)) == [["y"], ["dense"]]
     m = model(*YELLOW)
     dense, reshape = graph_ops(m)
-    db = ProfileDB({pair_key("mlu100", [reshape], dense): Decision("profiled slower", fused=2.0, separate=1.0)})
+    db = ProfileDB({pair_key(load_target(), [reshape], dense): Decision("profiled slower", fused=2.0, separate=1.0)})
     assert plan(m, CostModelProfiler(load_target(), db=db)) == [["y"], ["dense"]]  # type: ignore[arg-type]
     assert (db.hits, db.misses) == (1, 0)
 
@@ -202,9 +238,11 @@ def test_profiling_database_round_trips_and_is_reused(tmp_path: Path):
 def test_profile_keys_depend_on_shapes_and_target():
     a, same = graph_ops(model(*YELLOW)), graph_ops(model(*YELLOW))
     b = graph_ops(model("y = reshape(dense(x, 32), [1, 8, 4, 8])\noutput y", "x: f32[1, 8, 64]"))
-    assert pair_key("mlu100", a[1:], a[0]) == pair_key("mlu100", same[1:], same[0])
-    assert pair_key("mlu100", a[1:], a[0]) != pair_key("mlu100", b[1:], b[0])
-    assert pair_key("mlu100", a[1:], a[0]) != pair_key("mlu270", a[1:], a[0])
+    mlu100 = load_target()
+    assert pair_key(mlu100, a[1:], a[0]) == pair_key(mlu100, same[1:], same[0])
+    assert pair_key(mlu100, a[1:], a[0]) != pair_key(mlu100, b[1:], b[0])
+    assert pair_key(mlu100, a[1:], a[0]) != pair_key(load_target("mlu270"), a[1:], a[0])
+    assert pair_key(mlu100, a[1:], a[0]) != pair_key(replace(mlu100, onchip_bytes=1024), a[1:], a[0])
 
 
 # --------------------------------------------------------------------------- output
