@@ -61,7 +61,7 @@ class OpGraph:
 
 @dataclass(frozen=True)
 class Merge:
-    """A legal merge of node `first` into its (transitive) consumer `second`.
+    """A legal merge of node `first` with its consumer `second`.
 
     `moved`: the nodes `first` reaches that are ordered before `second`; they move after the merged node.
     """
@@ -74,7 +74,9 @@ class Merge:
 class ContractedDag:
     """A DAG over op indices in which adjacent nodes can be merged when that keeps it acyclic.
 
-    A node is named by one of its ops; `merge` returns the name of the merged node.
+    Nodes start as the ops `0..n-1`, numbered in a topological order (every
+    edge goes to a higher number); a node is named by one of its ops, and
+    `merge` returns the name of the merged node.
     """
 
     def __init__(self, succs: Sequence[Sequence[int]]):
