@@ -19,7 +19,9 @@ from xdsl.pattern_rewriter import (
 )
 
 from compiler.pipeline import add_statistic
+from compiler.transforms.algebraic_rules import operand_orders
 from compiler.transforms.graph_constants import CompileTimeValues, element_type, weight_name
+from compiler.transforms.graph_simplify_shapes import ReshapeLike
 from dialects import graph
 from dialects.graph import float_of, shape_of
 
@@ -56,8 +58,7 @@ def per_channel(array: np.ndarray, rank: int, axis: int, channels: int) -> np.nd
 
 def elementwise_affine(op: graph.BinaryOp, axis: int, values: CompileTimeValues) -> ChannelAffine | None:
     """x·c, c·x, x/c, x + c, c + x or x − c, with c a known per-channel value along `axis`."""
-    orders = [(op.lhs, op.rhs)] + ([(op.rhs, op.lhs)] if isinstance(op, graph.MulOp | graph.AddOp) else [])
-    for x, c in orders:
+    for x, c in operand_orders(op):
         value = values.value(c)
         if value is None or x.type != op.output.type:
             continue
@@ -130,23 +131,80 @@ class FoldAffineIntoProducer(RewritePattern):
             scale, shift = scale * affine.scale, shift * affine.scale + affine.shift
             chain.append(user)
             value = user.results[0]
-        weight = self.values.value(op.weight)
-        bias = self.values.value(op.bias) if op.bias is not None else 0.0
-        if not chain or weight is None or bias is None:
+        if not chain or (folded := rescaled(op, scale, shift, self.values)) is None:
             return
-        new_weight = weight.astype(np.float64) * scale.reshape((-1,) + (1,) * (weight.ndim - 1))
-        new_bias = np.asarray(bias, np.float64) * scale + shift
-        dtype = element_type(op.output)
-        w = self.values.materialize(folded_name(weight_name(op.weight) or "weight"), new_weight, dtype)
-        b = self.values.materialize(folded_name(folded_bias_base(op)), new_bias, dtype)
-        folded = type(op).create(
-            operands=[op.input, w.output, b.output], result_types=[op.output.type], properties=dict(op.properties)
-        )
-        rewriter.replace(chain[-1], [w, b, folded])
+        rewriter.replace(chain[-1], folded)
         for dead in [*reversed(chain[:-1]), op]:
             rewriter.erase(dead)
         for folded_op in chain:
-            add_statistic(f"{folded_op.name.removeprefix('graph.')}-into-{op.name.removeprefix('graph.')}")
+            add_statistic(f"{short_name(folded_op)}-into-{short_name(op)}")
+
+
+def linear_source(value: SSAValue) -> Producer | None:
+    """The conv2d or dense that `value` is linear in, through single-use reshapes, transposes and matmul operands."""
+    if not value.has_one_use():
+        return None
+    op = value.owner
+    if isinstance(op, graph.Conv2DOp | graph.DenseOp):
+        return op
+    if isinstance(op, ReshapeLike | graph.TransposeOp):
+        return linear_source(op.input)
+    if isinstance(op, graph.MatMulOp):
+        return linear_source(op.lhs) or linear_source(op.rhs)
+    return None
+
+
+class FoldScaleThroughLinearOps(RewritePattern):
+    """f(conv(x, W, b))·s = f(conv(x, W·s, b·s)) for a scalar s and f linear (dense likewise).
+
+    f is a chain of single-use reshapes, transposes and matmul operands, as in
+    attention's (q @ kᵀ)·(1/√d) with q a reshaped, transposed dense.
+    """
+
+    def __init__(self, values: CompileTimeValues):
+        self.values = values
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: graph.MulOp | graph.DivOp, rewriter: PatternRewriter, /) -> None:
+        for x, c in operand_orders(op):
+            value = self.values.value(c)
+            if value is None or value.size != 1 or x.type != op.output.type:
+                continue
+            if (producer := linear_source(x)) is None:
+                continue
+            factor = float(value.reshape(())) if isinstance(op, graph.MulOp) else 1.0 / float(value.reshape(()))
+            channels = shape_of(producer.output.type)[channel_axis(producer)]
+            if (folded := rescaled(producer, np.full(channels, factor), None, self.values)) is None:
+                continue
+            rewriter.replace(producer, folded)
+            rewriter.replace(op, [], [x])
+            add_statistic(f"scale-into-{short_name(producer)}")
+            return
+
+
+def rescaled(op: Producer, scale: np.ndarray, shift: np.ndarray | None, values: CompileTimeValues) -> list[Operation] | None:
+    """Ops computing op(x)·scale + shift (per output channel) as one conv2d/dense with new weights.
+
+    None if op's weights are not known at compile time. Without a shift, an op
+    without bias stays without.
+    """
+    weight = values.value(op.weight)
+    bias = values.value(op.bias) if op.bias is not None else None
+    if weight is None or (op.bias is not None and bias is None):
+        return None
+    dtype = element_type(op.output)
+    new_weight = weight.astype(np.float64) * scale.reshape((-1,) + (1,) * (weight.ndim - 1))
+    new_ops: list[Operation] = [values.materialize(folded_name(weight_name(op.weight) or "weight"), new_weight, dtype)]
+    if bias is not None or shift is not None:
+        new_bias = (0.0 if bias is None else bias.astype(np.float64)) * scale + (0.0 if shift is None else shift)
+        new_ops.append(values.materialize(folded_name(folded_bias_base(op)), new_bias, dtype))
+    operands = [op.input, *(new.results[0] for new in new_ops)]
+    new_ops.append(type(op).create(operands=operands, result_types=[op.output.type], properties=dict(op.properties)))
+    return new_ops
+
+
+def short_name(op: Operation) -> str:
+    return op.name.removeprefix("graph.")
 
 
 class DecomposeBatchNorm(RewritePattern):
@@ -180,14 +238,17 @@ class GraphFoldBatchNormPass(ModulePass):
     """Fold inference batch norms and per-channel scale/shift into the preceding conv2d or dense.
 
     The folded weights are computed from the module's weight store and added to
-    it as `stored` weights (`<weight>.folded`, `<bias>.folded`). A batch norm
-    with no single-use conv2d/dense before it becomes a per-channel mul and add.
+    it as `stored` weights (`<weight>.folded`, `<bias>.folded`). A scalar scale
+    also folds back through reshapes, transposes and matmuls. A batch norm with
+    no single-use conv2d/dense before it becomes a per-channel mul and add.
     """
 
     name = "graph-fold-batchnorm"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         values = CompileTimeValues(op)
-        patterns: list[RewritePattern] = [FoldAffineIntoProducer(values), DecomposeBatchNorm(values)]
+        patterns: list[RewritePattern] = [
+            FoldAffineIntoProducer(values), FoldScaleThroughLinearOps(values), DecomposeBatchNorm(values),
+        ]  # fmt: skip
         PatternRewriteWalker(GreedyRewritePatternApplier(patterns)).rewrite_module(op)
 

@@ -29,37 +29,43 @@ class FoldConstantSubgraph(RewritePattern):
 
     def __init__(self, values: CompileTimeValues):
         self.values = values
-        self.known: dict[SSAValue, tuple[np.ndarray, str] | None] = {}
+        self.foldable: dict[SSAValue, bool] = {}
+        self.folded: dict[SSAValue, tuple[np.ndarray, str]] = {}
 
-    def fold(self, value: SSAValue) -> tuple[np.ndarray, str] | None:
-        """The value and the name of `value` if only weights and constants determine it."""
-        if value not in self.known:
-            self.known[value] = self._compute(value)
-        return self.known[value]
+    def is_foldable(self, value: SSAValue) -> bool:
+        """True if only weights and constants determine `value`."""
+        if value not in self.foldable:
+            op = value.owner
+            if isinstance(op, graph.WeightOp | graph.ConstantOp):
+                self.foldable[value] = True
+            else:
+                computed = isinstance(op, graph.GraphOp) and bool(op.operands)
+                self.foldable[value] = computed and all(self.is_foldable(v) for v in op.operands)  # type: ignore[union-attr]
+        return self.foldable[value]
 
-    def _compute(self, value: SSAValue) -> tuple[np.ndarray, str] | None:
-        if (array := self.values.value(value)) is not None:
-            return array, weight_name(value) or "constant"
-        op = value.owner
-        if not isinstance(op, graph.GraphOp) or not op.operands:
-            return None
-        arguments = [self.fold(v) for v in op.operands]
-        if any(a is None for a in arguments):
-            return None
-        names = [name for _, name in arguments if name != "constant"]  # type: ignore[misc]
-        base = f"{names[0] if names else 'constant'}.{op.name.removeprefix('graph.')}"
-        results = evaluate(op, [array for array, _ in arguments])  # type: ignore[misc]
-        for i, (result, array) in enumerate(zip(op.results, results)):
-            self.known[result] = (array, base if len(results) == 1 else f"{base}.{i}")
-        return self.known[value]
+    def fold(self, value: SSAValue) -> tuple[np.ndarray, str]:
+        """The value of a foldable `value`, and the name a weight holding it gets."""
+        if value not in self.folded:
+            if (array := self.values.value(value)) is not None:
+                self.folded[value] = (array, weight_name(value) or "constant")
+            else:
+                op = value.owner
+                assert isinstance(op, graph.GraphOp)
+                arguments = [self.fold(v) for v in op.operands]
+                names = [name for _, name in arguments if name != "constant"]
+                base = f"{names[0] if names else 'constant'}.{op.name.removeprefix('graph.')}"
+                results = evaluate(op, [array for array, _ in arguments])
+                for i, (result, array) in enumerate(zip(op.results, results)):
+                    self.folded[result] = (array, base if len(results) == 1 else f"{base}.{i}")
+        return self.folded[value]
 
     def _inside_subgraph(self, op: Operation) -> bool:
         """True if every user of `op` is folded too: `op` is no output of its sub-graph."""
         users = [use.operation for result in op.results for use in result.uses]
-        return all(isinstance(u, graph.GraphOp) and self.fold(u.results[0]) is not None for u in users)
+        return all(isinstance(u, graph.GraphOp) and self.is_foldable(u.results[0]) for u in users)
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
-        if not isinstance(op, graph.GraphOp) or self.fold(op.results[0]) is None or self._inside_subgraph(op):
+        if not isinstance(op, graph.GraphOp) or not self.is_foldable(op.results[0]) or self._inside_subgraph(op):
             return
         new_ops: list[Operation] = []
         new_results: list[SSAValue | None] = []
@@ -67,7 +73,7 @@ class FoldConstantSubgraph(RewritePattern):
             if result.first_use is None:
                 new_results.append(None)
                 continue
-            array, name = self.fold(result)  # type: ignore[misc]
+            array, name = self.fold(result)
             new_ops.append(self.values.materialize(name, array, element_type(result)))
             new_results.append(new_ops[-1].results[0])
         rewriter.replace(op, new_ops, new_results)

@@ -11,6 +11,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 
+from compiler.cli import main
 from compiler.frontend import load_dlm
 from compiler.pipeline import PassFailure
 from compiler.transforms.algebraic_rules import AbsPair, SqrtPair
@@ -114,3 +115,14 @@ def test_rewriting_reaches_a_fixpoint() -> None:
 def test_bad_options_are_reported(options: dict[str, object], message: str) -> None:
     with pytest.raises(PassFailure, match=message.replace("(", r"\(").replace(")", r"\)")):
         run_passes(parse(SQRT_AND_ABS), GraphAlgebraicSimplifyPass(**options))  # type: ignore[arg-type]
+
+
+def test_stats_report_how_often_each_rule_fired(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(TABLE4), "--emit", "graph", "--stats", "-o", str(tmp_path / "plan.mlir")]) == 0
+    report = capsys.readouterr().err
+    section = report[report.index("graph-algebraic-simplify") :]
+    section = section[: section.index("graph-fold-constants")]
+    merged_by_cse = 3 * MN  # the second √B, ReduceSum(B) and A+B
+    flops = f"(S) {sum(TABLE4_BEFORE) - merged_by_cse} -> {sum(TABLE4_DLFC_AFTER)} flops"
+    for line in [flops, "(S) 3 factor-common-term", "(S) 2 repeated-factor", "(S) 1 sqrt-pair"]:
+        assert line in section

@@ -205,3 +205,48 @@ builtin.module {
 }
 """
     assert check_rewrite(GraphFoldBatchNormPass(), SHARED_WEIGHT, expected) == {"batchnorm-into-conv2d": 2}
+
+
+def test_a_scalar_scale_folds_back_through_reshapes_transposes_and_matmul() -> None:
+    """Attention's (q @ kᵀ)·½ with q = transpose(reshape(dense(x))): the ½ moves into the dense's weights."""
+    source = dlm("""
+        model attention {
+          input x: f32[1, 4, 8]
+          query = dense(x, 8)
+          q = transpose(reshape(query, [1, 4, 2, 4]), [0, 2, 1, 3])
+          kt = transpose(reshape(x, [1, 4, 2, 4]), [0, 2, 3, 1])
+          output softmax(q @ kt * 0.5, axis=-1)
+        }
+    """)
+    expected = """
+builtin.module {
+  func.func @attention(%x: tensor<1x4x8xf32>) -> tensor<1x2x4x4xf32> {
+    %query.weight.folded = graph.weight "query.weight.folded" {init = "stored"} : tensor<8x8xf32>
+    %query.bias.folded = graph.weight "query.bias.folded" {init = "stored"} : tensor<8xf32>
+    %query = graph.dense %x, %query.weight.folded, %query.bias.folded : (tensor<1x4x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<1x4x8xf32>
+    %0 = graph.reshape %query {shape = array<i64: 1, 4, 2, 4>} : (tensor<1x4x8xf32>) -> tensor<1x4x2x4xf32>
+    %q = graph.transpose %0 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x4xf32>) -> tensor<1x2x4x4xf32>
+    %1 = graph.reshape %x {shape = array<i64: 1, 4, 2, 4>} : (tensor<1x4x8xf32>) -> tensor<1x4x2x4xf32>
+    %kt = graph.transpose %1 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x4x2x4xf32>) -> tensor<1x2x4x4xf32>
+    %2 = graph.matmul %q, %kt : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+    %3 = graph.softmax %2 {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+    func.return %3 : tensor<1x2x4x4xf32>
+  }
+}
+"""
+    assert check_rewrite(GraphFoldBatchNormPass(), source, expected) == {"scale-into-dense": 1}
+
+
+def test_a_scale_stays_where_it_cannot_move_into_weights() -> None:
+    """Not folded: the dense's result is used elsewhere too, an add is in between, the scale is not a scalar."""
+    check_unchanged(GraphFoldBatchNormPass(), dlm("""
+        model m {
+          param s: f32[1, 1, 4]
+          input x: f32[1, 4, 8]
+          query = dense(x, 8)
+          a = reshape(query, [1, 4, 2, 4]) * 0.5
+          b = reshape(dense(x, 8, bias=false) + x, [1, 4, 2, 4]) * 0.5
+          c = reshape(dense(x, 8, bias=false), [1, 4, 2, 4]) * s
+          output a, query, b, c
+        }
+    """))

@@ -1,0 +1,92 @@
+"""What the default graph pipeline's rewriting does to each example: ops, FLOPs and batch norms before and after.
+
+    python benchmarks/rewrite_table.py [examples/*.dlm ...] [--json benchmarks/rewrite_table.json]
+
+Runs the graph-level default pipeline (`compiler.pipeline.DEFAULT_PIPELINE[Level.GRAPH]`)
+on every model, prints one row per model and writes the rows, with how often each
+rewrite fired, as JSON. Ops are graph compute ops (weights and constants not counted);
+FLOPs are the sum of their `flops()`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from xdsl.dialects.builtin import ModuleOp
+
+from compiler.context import make_context
+from compiler.frontend import load_dlm
+from compiler.passes import get_all_passes
+from compiler.pipeline import DEFAULT_PIPELINE, Level, parse_pass_pipeline, run_pipeline
+from dialects import graph
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+
+
+@dataclass
+class Row:
+    model: str
+    ops_before: int
+    ops_after: int
+    flops_before: int
+    flops_after: int
+    batchnorms_before: int
+    batchnorms_after: int
+    seconds: float
+    rewrites: dict[str, int] = field(default_factory=dict)
+
+
+def measure(module: ModuleOp) -> tuple[int, int, int]:
+    """(compute ops, FLOPs, batch norms) of a graph-level module."""
+    ops = [op for op in module.walk() if isinstance(op, graph.GraphOp)]
+    return len(ops), sum(op.flops() for op in ops), sum(isinstance(op, graph.BatchNormOp) for op in ops)
+
+
+def rewrite(path: Path) -> Row:
+    """Run the default graph pipeline on the model at `path` and measure it before and after."""
+    module = load_dlm(str(path))
+    before = measure(module)
+    passes = parse_pass_pipeline(",".join(DEFAULT_PIPELINE[Level.GRAPH]), get_all_passes(), {})
+    start = time.perf_counter()
+    runs = run_pipeline(make_context(), module, passes)
+    seconds = time.perf_counter() - start
+    after = measure(module)
+    rewrites = sum((run.statistics for run in runs), Counter())
+    return Row(path.stem, before[0], after[0], before[1], after[1], before[2], after[2], seconds, dict(sorted(rewrites.items())))
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        f"{'model':<18} {'ops':>13} {'GFLOPs':>19} {'change':>8} {'batchnorms':>11} {'seconds':>8}",
+    ]
+    for r in rows:
+        change = (r.flops_after - r.flops_before) / r.flops_before
+        lines.append(
+            f"{r.model:<18} {r.ops_before:>5} -> {r.ops_after:<5} {r.flops_before / 1e9:>8.4f} -> {r.flops_after / 1e9:<8.4f}"
+            f" {change:>+8.3%} {r.batchnorms_before:>4} -> {r.batchnorms_after:<3} {r.seconds:>8.2f}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="*", type=Path, help="models (default: every examples/*.dlm)")
+    parser.add_argument("--json", type=Path, default=Path(__file__).with_suffix(".json"), help="where to write the rows")
+    args = parser.parse_args(argv)
+    rows = [rewrite(path) for path in (args.models or sorted(EXAMPLES.glob("*.dlm")))]
+    print(table(rows))
+    for r in rows:
+        print(f"{r.model}: " + ", ".join(f"{name} {count}" for name, count in r.rewrites.items()))
+    args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
+    print(f"wrote {args.json}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
