@@ -15,7 +15,6 @@ import dataclasses
 import os
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn, get_type_hints
@@ -23,8 +22,8 @@ from typing import NoReturn, get_type_hints
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
-from xdsl.utils.hints import type_repr
 from xdsl.utils.exceptions import DiagnosticException, ParseError
+from xdsl.utils.hints import type_repr
 
 from compiler.context import make_context
 from compiler.passes import import_object
@@ -35,6 +34,7 @@ from compiler.pipeline import (
     PassInstrument,
     PipelineError,
     StatisticsCollector,
+    Stopwatch,
     TreeDirWriter,
     default_pipeline,
     describe_exception,
@@ -303,7 +303,7 @@ def make_instruments(args: argparse.Namespace, pass_count: int) -> list[PassInst
 
 
 def compile_command(argv: Sequence[str]) -> int:
-    started = time.perf_counter()
+    clock = Stopwatch()
     args = build_parser().parse_args(argv)
     registry = make_registry(args.load_pass_plugin)
     if args.list_passes:
@@ -318,18 +318,19 @@ def compile_command(argv: Sequence[str]) -> int:
     options = {**target_option(args.hw), **({"profile_db": (args.profile_db,)} if args.profile_db else {})}
     passes: list[ModulePass] | None = None
     if args.pass_pipeline is not None:  # a bad pipeline fails before a long parse
-        passes = parse_pass_pipeline(args.pass_pipeline, registry.factories, options)
+        with clock.measure("Pass setup"):
+            passes = parse_pass_pipeline(args.pass_pipeline, registry.factories, options)
 
     ctx = make_context()
-    loading = time.perf_counter()
-    module = load_module(args.input, args, ctx)
-    parsed = time.perf_counter()
+    with clock.measure("Parser"):
+        module = load_module(args.input, args, ctx)
 
     if passes is None:
         start, stop = level_of(module), Level[(args.emit or Level.ACCEL.label).replace("dot", "fusion").upper()]
         if start > stop:
             raise UsageError(f"{args.input}: input is already at the {start.label} level; cannot emit {stop.label}")
-        passes = parse_pass_pipeline(",".join(default_pipeline(start, stop)), registry.factories, options)
+        with clock.measure("Pass setup"):
+            passes = parse_pass_pipeline(",".join(default_pipeline(start, stop)), registry.factories, options)
     if args.print_pipeline:
         sys.stdout.write(pipeline_text(passes) + "\n")
         return 0
@@ -338,17 +339,17 @@ def compile_command(argv: Sequence[str]) -> int:
     instruments = [*make_instruments(args, len(passes)), *([statistics] if args.stats else [])]
     runs = run_pipeline(ctx, module, passes, instruments, verify_each=not args.no_verify_each)
 
-    printing = time.perf_counter()
-    if args.output != "-" and args.emit != "dot":
-        save_plan_weights(module, args.output)
-    text = import_object("compiler.emit_dot:module_to_dot")(module) if args.emit == "dot" else print_module(module, args.mlir_print_op_generic)
-    write_atomically(text, args.output)
-    finished = time.perf_counter()
+    with clock.measure("Output"):
+        if args.output != "-" and args.emit != "dot":
+            save_plan_weights(module, args.output)
+        text = import_object("compiler.emit_dot:module_to_dot")(module) if args.emit == "dot" else print_module(module, args.mlir_print_op_generic)
+        write_atomically(text, args.output)
     if args.stats:
         sys.stderr.write(statistics.report())
     if args.mlir_timing:
-        rows = [(0, "Parser", parsed - loading), *pipeline_timing_rows(runs), (0, "Output", finished - printing)]
-        sys.stderr.write(timing_report(rows, finished - started))
+        steps = clock.seconds
+        rows = [(0, "Parser", steps["Parser"]), (0, "Pass setup", steps["Pass setup"]), *pipeline_timing_rows(runs), (0, "Output", steps["Output"])]
+        sys.stderr.write(timing_report(rows, clock.elapsed()))
     return 0
 
 

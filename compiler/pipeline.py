@@ -16,14 +16,14 @@ import re
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TextIO
 
 import numpy as np
-
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Operation
@@ -408,6 +408,25 @@ class StatisticsCollector(PassInstrument):
 
 
 # --------------------------------------------------------------------------- timing
+
+
+class Stopwatch:
+    """Wall time of named steps (`with clock.measure("Parser"): ...`), from its creation on."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def measure(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
 
 
 def report_banner(title: str) -> list[str]:

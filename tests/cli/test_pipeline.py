@@ -231,7 +231,7 @@ def test_mlir_timing(dlfc: Dlfc, graph_mlir: Path) -> None:
     rows = [re.fullmatch(r"  +(\d+\.\d{4}) \( *(\d+\.\d)%\)  (.*)", line) for line in lines[6:]]
     assert all(rows), lines[6:]
     names = [row.group(3) for row in rows if row]
-    assert names == ["Parser", "Pipeline", "  cse", "  Verifier", "  convert-graph-to-fusion", "  Verifier", "Output", "Rest", "Total"]
+    assert names == ["Parser", "Pass setup", "Pipeline", "  cse", "  Verifier", "  convert-graph-to-fusion", "  Verifier", "Output", "Rest", "Total"]
     top = [float(row.group(1)) for row in rows if row and not row.group(3).startswith(" ")]
     assert sum(top[:-1]) == pytest.approx(top[-1], abs=5e-4)
     assert rows[-1] and rows[-1].group(2) == "100.0"
