@@ -1,0 +1,324 @@
+"""autotune: choose the fusion scheme and every kernel's core count together (DLFusion's two knobs).
+
+The objective is the modelled latency of the whole plan: kernels run one after
+the other, so it is the sum of the kernels' latencies (`hw.cost`). A kernel's
+latency depends only on its own ops and core count, so once the fusion scheme
+is fixed the best core counts are found kernel by kernel (`best_cores`), and
+the joint problem becomes: choose the partition of the graph ops into kernels
+whose sum of best-core latencies is smallest.
+
+The search space is every plan whose kernels are legal groups of at most
+`window` ops that can run one after another (no two kernels feed each other).
+A group is legal when it is
+- convex: no path leaves the group and comes back (it could not run as one launch);
+- legal under DNNFusion's fusion table: no path inside the group meets a red
+  cell (with the paper's table: no path leads from a One-to-Many or
+  Many-to-Many op into a Many-to-Many op, e.g. conv -> relu -> conv);
+- or exactly a group of the incoming plan, whatever rules its planner used,
+  so the result is never worse than the incoming plan.
+
+Algorithm: a DP over the ideals of the dataflow graph (sets of ops closed
+under producers). A plan's kernels, in execution order, grow a chain of ideals
+{} = I0 < I1 < ... < Ik = all ops with kernel j = Ij - I(j-1); conversely the
+difference of two nested ideals is always convex. So the best plan is a
+shortest path over ideals, exact over the whole space:
+
+    best[{}] = 0,   best[J] = min over legal S with J - S an ideal of best[J - S] + latency(S, best cores)
+
+The S of an ideal J are its upsets (closed under consumers within J), grown
+from J's last ops and dropped as soon as one is illegal: legality is monotone
+(a convex group that contains an illegal one is illegal). On a chain the
+ideals are the prefixes and this is the classic segmentation DP, with O(n * L)
+kernels costed for n ops and legal groups of at most L ops. DNN graphs are
+nearly chains: the examples have 39 to about 1,000 ideals (transformers'
+query/key/value branches give the most). A graph with many parallel branches
+can have exponentially many; above `max-states` ideals the DP runs over the
+prefixes of one topological order only, i.e. over the segmentations of the
+block order with the incoming groups dissolved (every incoming group is
+contiguous in it, so the guarantees above still hold).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain
+
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
+from xdsl.ir import Attribute, Operation
+from xdsl.passes import ModulePass
+
+from compiler.conversion.convert_graph_to_fusion import form_groups
+from compiler.conversion.outlining import inline_region_op
+from compiler.pipeline import add_statistic
+from compiler.transforms.fusion_table import Colour, fusion_cell
+from dialects import accel, fusion, graph
+from hw.cost import CORES_ATTR, best_cores
+from hw.target import DEFAULT_TARGET, Accelerator, load_target
+
+# --------------------------------------------------------------------------- legality
+
+
+def fused_type(producers: Iterable[graph.MappingType], op: graph.MappingType) -> graph.MappingType | None:
+    """The mapping type reaching an op fused with its in-group producers (None: a red cell).
+
+    Each producer type `p` meets `op` through the table cell (p, op); the
+    result is the most complex of the cells' fused types and the op's own.
+    """
+    result = op
+    for producer in producers:
+        cell = fusion_cell(producer, op)
+        if cell.colour is Colour.RED or cell.fused is None:
+            return None
+        result = max(result, cell.fused)
+    return result
+
+
+def is_legal_group(ops: Sequence[graph.GraphOp]) -> bool:
+    """True when no path inside the group (ops in topological order) meets a red cell of the fusion table."""
+    reaching: dict[Operation, graph.MappingType] = {}
+    for op in ops:
+        producers = (reaching[v.owner] for v in op.operands if v.owner in reaching)
+        fused = fused_type(producers, op.mapping_type())
+        if fused is None:
+            return False
+        reaching[op] = fused
+    return True
+
+
+# --------------------------------------------------------------------------- plans
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """One kernel of a plan: the ops at these indices of the search order, on `cores` cores."""
+
+    ops: tuple[int, ...]
+    cores: int
+    latency: float
+    """Modelled latency in seconds."""
+
+
+def plan_latency(plan: Iterable[Kernel]) -> float:
+    """The modelled latency of a plan whose kernels run one after the other."""
+    return sum(k.latency for k in plan)
+
+
+def bits(mask: int) -> Iterator[int]:
+    """The positions of the set bits of `mask`, ascending."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+def mask_of(indices: Iterable[int]) -> int:
+    return sum(1 << i for i in set(indices))
+
+
+class Tuner:
+    """The DP over ideals for the graph ops of one function (a topological order; op i is bit i of a mask)."""
+
+    def __init__(self, ops: Sequence[graph.GraphOp], target: Accelerator, window: int):
+        self.ops, self.target, self.window = ops, target, window
+        index = {op: i for i, op in enumerate(ops)}
+        self.preds = [mask_of(index[v.owner] for v in op.operands if v.owner in index) for op in ops]
+        self.succs = [0] * len(ops)
+        for i, producers in enumerate(self.preds):
+            for p in bits(producers):
+                self.succs[p] |= 1 << i
+        self._legal: dict[int, bool] = {}
+        self._kernels: dict[int, Kernel] = {}
+
+    def legal(self, group: int) -> bool:
+        found = self._legal.get(group)
+        if found is None:
+            found = self._legal[group] = is_legal_group([self.ops[i] for i in bits(group)])
+        return found
+
+    def kernel(self, group: int) -> Kernel:
+        """The group as one kernel on its best core count (each group is costed once)."""
+        found = self._kernels.get(group)
+        if found is None:
+            add_statistic("kernels costed")
+            cores, cost = best_cores([self.ops[i] for i in bits(group)], self.target)
+            found = self._kernels[group] = Kernel(tuple(bits(group)), cores, cost.latency)
+        return found
+
+    # ------------------------------------------------------------------ the states
+
+    def ideals(self, limit: int) -> list[int] | None:
+        """Every ideal, by increasing size (the empty one first); None when there are more than `limit`."""
+        found, layer = [0], [0]
+        seen = {0}
+        while layer:
+            grown: list[int] = []
+            for ideal in layer:
+                for i in range(len(self.ops)):
+                    bigger = ideal | 1 << i
+                    if bigger != ideal and not self.preds[i] & ~ideal and bigger not in seen:
+                        seen.add(bigger)
+                        grown.append(bigger)
+            if len(seen) > limit:
+                return None
+            found += grown
+            layer = grown
+        return found
+
+    def prefixes(self) -> list[int]:
+        """The prefixes of the order: the ideals of the order seen as a chain."""
+        return [(1 << j) - 1 for j in range(len(self.ops) + 1)]
+
+    # ------------------------------------------------------------------ the kernels that end an ideal
+
+    def upsets(self, ideal: int) -> Iterator[int]:
+        """The legal groups S of at most `window` ops with `ideal` - S an ideal (grown breadth-first from the last ops)."""
+        last = mask_of(i for i in bits(ideal) if not self.succs[i] & ideal)
+        queue = deque((1 << i, last | self.preds[i]) for i in bits(last))
+        seen: set[int] = set()
+        while queue:
+            group, candidates = queue.popleft()
+            if group in seen or not self.legal(group):
+                continue
+            seen.add(group)
+            yield group
+            if group.bit_count() < self.window:
+                for x in bits(candidates & ideal & ~group):
+                    if not self.succs[x] & ideal & ~group:
+                        queue.append((group | 1 << x, candidates | self.preds[x]))
+
+    def segments(self) -> Callable[[int], Iterator[int]]:
+        """For a prefix of the order, its legal suffixes of at most `window` ops (found with two pointers)."""
+        first = [0] * (len(self.ops) + 1)
+        i = 0
+        for j in range(1, len(self.ops) + 1):
+            i = max(i, j - self.window)
+            while not self.legal(mask_of(range(i, j))):
+                i += 1
+            first[j] = i
+
+        def suffixes(prefix: int) -> Iterator[int]:
+            j = prefix.bit_length()
+            return (mask_of(range(i, j)) for i in range(j - 1, first[j] - 1, -1))
+
+        return suffixes
+
+    # ------------------------------------------------------------------ the DP
+
+    def solve(self, states: Sequence[int], removals: Callable[[int], Iterable[int]]) -> list[Kernel]:
+        """The cheapest chain of `states` (ideals by increasing size) from {} to all ops.
+
+        From each state J the kernels S of `removals(J)` lead back to J - S when that is a state.
+        """
+        best: dict[int, float] = {0: 0.0}
+        choice: dict[int, Kernel] = {}
+        for ideal in states[1:]:
+            best[ideal] = float("inf")
+            for group in removals(ideal):
+                rest = ideal & ~group
+                if rest not in best:
+                    continue
+                kernel = self.kernel(group)
+                if best[rest] + kernel.latency < best[ideal]:
+                    best[ideal], choice[ideal] = best[rest] + kernel.latency, kernel
+        plan: list[Kernel] = []
+        ideal = states[-1]
+        while ideal:
+            plan.append(choice[ideal])
+            ideal &= ~mask_of(choice[ideal].ops)
+        return plan[::-1]
+
+
+def tune(ops: Sequence[graph.GraphOp], seeds: Sequence[int], target: Accelerator, window: int, max_states: int) -> list[Kernel]:
+    """The best plan for `ops` (a topological order in which every seed group, a mask, is contiguous)."""
+    tuner = Tuner(ops, target, window)
+    exceptions = [g for g in seeds if g.bit_count() > window or not tuner.legal(g)]
+    ideals = tuner.ideals(max_states)
+    if ideals is None:
+        add_statistic("searched one topological order")
+        states, removals = tuner.prefixes(), tuner.segments()
+    else:
+        states, removals = ideals, tuner.upsets
+    add_statistic("states", len(states))
+    return tuner.solve(states, lambda ideal: chain(removals(ideal), (g for g in exceptions if not g & ~ideal)))
+
+
+# --------------------------------------------------------------------------- from and back to the IR
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """One function's graph ops in the search order, and the incoming plan's groups."""
+
+    function: func.FuncOp
+    ops: list[graph.GraphOp]
+    seeds: list[int]
+    """The incoming groups as masks over `ops`."""
+
+
+def dissolve_groups(module: ModuleOp) -> list[SearchSpace]:
+    """Inline every `fusion.group` of every function; each group's ops stay contiguous in the block."""
+    spaces: list[SearchSpace] = []
+    for fn in module.ops:
+        if not isinstance(fn, func.FuncOp):
+            continue
+        if any(isinstance(op, accel.KernelOp) for op in fn.body.block.ops):
+            raise ValueError("fusion tuning runs on graph- or fusion-level modules, before convert-fusion-to-accel")
+        groups = [op for op in fn.body.block.ops if isinstance(op, fusion.GroupOp)]
+        members = [[op for op in g.body.block.ops if isinstance(op, graph.GraphOp)] for g in groups]
+        for group in groups:
+            inline_region_op(group)
+        ops = [op for op in fn.body.block.ops if isinstance(op, graph.GraphOp)]
+        index = {op: i for i, op in enumerate(ops)}
+        seeds = [mask_of(index[op] for op in m) for m in members if m]
+        spaces.append(SearchSpace(fn, ops, seeds))
+    return spaces
+
+
+def outline_plans(module: ModuleOp, plans: Sequence[Sequence[Kernel]]) -> list[fusion.GroupOp]:
+    """Form one `fusion.group` per kernel (functions in module order), each with its `cores` attribute."""
+    pending = iter(plans)
+    cores: dict[Operation, int] = {}
+
+    def parts(ops: list[graph.GraphOp]) -> list[list[Operation]]:
+        found: list[list[Operation]] = []
+        for kernel in next(pending):
+            part: list[Operation] = [ops[i] for i in kernel.ops]
+            cores[part[0]] = kernel.cores
+            found.append(part)
+        return found
+
+    def annotate(part: Sequence[Operation]) -> dict[str, Attribute]:
+        return {CORES_ATTR: IntegerAttr(cores[part[0]], i64)}
+
+    groups = form_groups(module, parts, annotate)
+    add_statistic("kernels", len(groups))
+    return groups
+
+
+@dataclass(frozen=True)
+class AutotunePass(ModulePass):
+    """Choose fusion groups and core counts together: an exact DP over the ideals of the dataflow graph.
+
+    Works on graph- or fusion-level modules: the incoming groups (if any) are
+    dissolved and kept as candidates. Every resulting `fusion.group` has a
+    `cores` attribute.
+    """
+
+    name = "autotune"
+
+    target: str = DEFAULT_TARGET
+    window: int = 32
+    """The largest group considered, in ops."""
+    max_states: int = 20000
+    """The most ideals the DP visits; beyond, it searches the segmentations of one topological order."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.window < 1 or self.max_states < 1:
+            raise ValueError(f"autotune: window and max-states must be positive, got {self.window} and {self.max_states}")
+        target = load_target(self.target)
+        plans = [tune(s.ops, s.seeds, target, self.window, self.max_states) for s in dissolve_groups(op)]
+        outline_plans(op, plans)
