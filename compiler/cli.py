@@ -254,7 +254,7 @@ def pass_options(pass_class: type[ModulePass]) -> list[str]:
 def option_value(value: object) -> str:
     """A pass option's value as --pass-pipeline spells it."""
     if isinstance(value, tuple):
-        return ",".join(option_value(v) for v in value)
+        return ",".join(option_value(v) for v in value) if value else "()"
     if isinstance(value, str):
         return f'"{value}"'
     return str(value).lower() if isinstance(value, bool | None) else str(value)
