@@ -5,8 +5,8 @@
 with the graph ops' reference numerics (`hw.reference.GraphFunctions`) and
 appends its modelled cost (`hw.cost`) to a timeline. Graph compute ops outside
 any kernel (a graph-level module) are timed as one-op kernels on one core,
-which is the unoptimised baseline. Kernels run one after another: the
-timeline is sequential.
+which is the unoptimised baseline. Kernels run one after another, unless
+`schedule-parallel` placed them on disjoint cores (`core_offset`, `start`).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Operation
 
 from compiler.conversion.outlining import kernel_name
+from compiler.transforms.schedule_parallel import Timeline
 from dialects import accel, fusion, graph
 from hw.cost import KernelCost, group_cost, region_cores
 from hw.reference import GraphFunctions
@@ -67,7 +68,7 @@ class Execution:
     @property
     def latency(self) -> float:
         """Modelled end-to-end latency in seconds."""
-        return self.timeline[-1].end if self.timeline else 0.0
+        return max((k.end for k in self.timeline), default=0.0)
 
     @property
     def flops(self) -> int:
@@ -85,17 +86,21 @@ class AccelFunctions(InterpreterFunctions):
     def __init__(self, target: Accelerator):
         self.target = target
         self.timeline: list[KernelRun] = []
+        self.schedule = Timeline(target.cores)
 
-    def record(self, name: str, ops: Sequence[Operation], cores: int) -> None:
-        """Append a kernel of `ops` on `cores` cores to the timeline, right after the previous one."""
+    def record(self, launch: Operation, name: str, ops: Sequence[Operation], cores: int) -> None:
+        """Append a kernel of `ops` on `cores` cores to the timeline, placed as its schedule attributes say.
+
+        Without `core_offset` (see schedule-parallel) a kernel takes the whole chip, right after the previous one.
+        """
         cost = group_cost(ops, cores, self.target)
-        start = self.timeline[-1].end if self.timeline else 0.0
+        slot = self.schedule.place(launch, cost.latency)
         count = sum(1 for op in ops if isinstance(op, graph.GraphOp))
-        self.timeline.append(KernelRun(name, count, start, start + cost.latency, cost))
+        self.timeline.append(KernelRun(name, count, slot.start, slot.end, cost))
 
     def run_region_op(self, interpreter: Interpreter, op: accel.KernelOp | fusion.GroupOp, args: PythonValues) -> PythonValues:
         results = interpreter.run_ssacfg_region(op.body, args, op.sym_name.data)
-        self.record(op.sym_name.data, list(op.body.block.ops), region_cores(op))
+        self.record(op, op.sym_name.data, list(op.body.block.ops), region_cores(op))
         return results
 
     @impl(accel.KernelOp)
@@ -127,7 +132,7 @@ class FreeOpTimer(Interpreter.Listener):
 
     def did_interpret_op(self, op: Operation, results: PythonValues) -> None:
         if isinstance(op, graph.GraphOp) and isinstance(op.parent_op(), func.FuncOp):
-            self.functions.record(kernel_name(len(self.functions.timeline), [op]), [op], 1)
+            self.functions.record(op, kernel_name(len(self.functions.timeline), [op]), [op], 1)
 
 
 def entry_function(module: ModuleOp) -> func.FuncOp:
