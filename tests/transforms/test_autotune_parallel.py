@@ -105,3 +105,15 @@ def test_scheduled_plan_computes_the_same_outputs():
     assert all(isinstance(k, accel.KernelOp) for k in kernels_of(module))
     for got, want in zip(execute(module, [x], MLU100).outputs, expected, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_the_interpreter_runs_the_schedule():
+    """hw.interpreter's timeline places kernels as the schedule attributes say: side by side, same makespan."""
+    module = accel_module(INCEPTION, tune=False)
+    saving = schedule_parallel(module, MLU100)
+    x = np.random.default_rng(3).standard_normal((1, 8, 16, 16)).astype(np.float32)
+    execution = execute(module, [x], MLU100)
+    assert execution.latency == pytest.approx(saving.parallel) and execution.latency < saving.sequential
+    planned = replay(module, MLU100).slots
+    assert [k.start for k in execution.timeline] == pytest.approx([s.start for s in planned])
+    assert [k.end for k in execution.timeline] == pytest.approx([s.end for s in planned])
