@@ -51,14 +51,23 @@ from xdsl.passes import ModulePass
 
 from compiler.context import make_context
 from compiler.pipeline import add_statistic
-from compiler.transforms.autotune import Kernel, SearchSpace, bits, dissolve_groups, fused_type, outline_plans, plan_latency
+from compiler.transforms.autotune import (
+    Kernel,
+    SearchSpace,
+    bits,
+    dissolve_groups,
+    fused_type,
+    mask_of,
+    outline_plans,
+    plan_latency,
+)
 from dialects import graph
 from hw.cost import best_cores, cost_model
 from hw.target import DEFAULT_TARGET, Accelerator, load_target
 
 EXHAUSTIVE_ATTR = "oracle.exhaustive"
 DEADLINE_CHECK = 1024
-"""Partitions evaluated between two looks at the clock."""
+"""Configurations evaluated between two looks at the clock."""
 
 
 class _TimeUp(Exception):
@@ -91,11 +100,11 @@ class _Window:
     def __post_init__(self) -> None:
         n = len(self.ops)
         index = {op: i for i, op in enumerate(self.ops)}
-        self.preds = [_or(1 << index[v.owner] for v in op.operands if v.owner in index) for op in self.ops]
+        self.preds = [mask_of(index[v.owner] for v in op.operands if v.owner in index) for op in self.ops]
         self.desc = [0] * n
         for i in range(n - 1, -1, -1):
             self.desc[i] = _or(1 << j | self.desc[j] for j in range(i + 1, n) if self.preds[j] >> i & 1)
-        self.anc = [_or(1 << i for i in range(n) if self.desc[i] >> j & 1) for j in range(n)]
+        self.anc = [mask_of(i for i in range(n) if self.desc[i] >> j & 1) for j in range(n)]
 
     def groups(self, cap: int) -> list[int]:
         """Every legal convex set of at most `cap` ops, as a mask (grown in index order, pruned when it breaks)."""
