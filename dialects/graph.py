@@ -100,6 +100,15 @@ def float_of(attr: Attribute) -> float:
     return float(attr.value.data)
 
 
+def float_literal(value: float) -> str:
+    """The shortest text of `value` that parses back (`1.0e-05`, not `1e-05`; `inf`, `-inf`, `nan`)."""
+    text = repr(float(value))
+    mantissa, _, exponent = text.partition("e")
+    if exponent and "." not in mantissa:
+        return f"{mantissa}.0e{exponent}"
+    return text
+
+
 def fmt_shape(shape: Sequence[int]) -> str:
     return "[" + ",".join(str(d) for d in shape) + "]"
 
@@ -325,20 +334,22 @@ class ConstantOp(IRDLOperation):
             raise VerifyException("graph.constant: result must be a 0-d tensor")
 
     def print(self, printer: Printer) -> None:
-        printer.print_string(f" {self.number!r}")
+        printer.print_string(f" {float_literal(self.number)}")
         printer.print_op_attributes(self.attributes)
         printer.print_string(" : ")
         printer.print_attribute(self.output.type)
 
     @classmethod
     def parse(cls, parser: Parser) -> ConstantOp:
-        value = parser.parse_number()
+        sign = -1.0 if parser.parse_optional_punctuation("-") is not None else 1.0
+        keyword = parser.parse_optional_keyword("inf") or parser.parse_optional_keyword("nan")
+        value = sign * float(keyword if keyword is not None else parser.parse_number())
         attrs = parser.parse_optional_attr_dict()
         parser.parse_punctuation(":")
         result_type = parser.parse_type()
         if not isinstance(result_type, TensorType):
             parser.raise_error("graph.constant: expected a tensor type")
-        op = cls(float(value), result_type.element_type)
+        op = cls(value, result_type.element_type)
         op.attributes.update(attrs)
         return op
 

@@ -9,8 +9,10 @@ from xdsl.builder import ImplicitBuilder
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType, f32, i64
 from xdsl.ir import SSAValue
+from xdsl.parser import Parser
 from xdsl.utils.exceptions import VerifyException
 
+from compiler.context import make_context
 from dialects import graph
 from dialects.graph import MappingType as M
 
@@ -181,12 +183,16 @@ def test_flops():
     assert build([(2, 3)], lambda x: graph.TransposeOp(x, [1, 0])).flops() == 0
 
 
-def test_constant_prints_its_value():
+@pytest.mark.parametrize("value,text", [(1e-5, "1.0e-05"), (0.5, "0.5"), (-2.0, "-2.0"), (1.5e20, "1.5e+20"), (float("inf"), "inf"), (-float("inf"), "-inf")])
+def test_constant_prints_its_value_and_parses_back(value, text):
     fn = func.FuncOp("f", ([], []))
     with ImplicitBuilder(fn.body):
-        graph.ConstantOp(1e-5, f32)
+        graph.ConstantOp(value, f32)
         func.ReturnOp()
-    assert "graph.constant 1e-05 : tensor<f32>" in str(fn)
+    module = ModuleOp([fn])
+    assert f"graph.constant {text} : tensor<f32>" in str(module)
+    parsed = Parser(make_context(), str(module)).parse_module()
+    assert str(parsed) == str(module)
 
 
 def test_unary_float_only():
