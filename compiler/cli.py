@@ -78,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Compile a DNN model through the graph -> fusion -> accel IR levels and print the\n"
             "resulting plan in MLIR syntax.\n\n"
-            "FILE is a .dlm model, or an .mlir module at any level: a plan, or a dump of an\n"
-            "earlier run, from whose level compilation resumes.\n"
+            "FILE is a .dlm model, an .onnx model (needs 'pip install dlfc[onnx]'), or an .mlir\n"
+            "module at any level: a plan, or a dump of an earlier run, from whose level\n"
+            "compilation resumes.\n"
             "To run a model on the hardware model: dlfc run FILE (see dlfc run --help)."
         ),
         epilog=(
@@ -94,8 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", metavar="FILE", nargs="?", help="the model: a .dlm file or an .mlir module")
-    parser.add_argument("--input-shape", metavar="NAME=D0,D1,...", action="append", help="static shape of an ONNX model input with dynamic dimensions (repeatable)")
+    parser.add_argument("input", metavar="FILE", nargs="?", help="the model: a .dlm, .onnx or .mlir file")
     parser.add_argument("--version", action="version", version=f"dlfc {dlfc_version()}")
 
     output = parser.add_argument_group("output")
@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(kernels with core counts; the default); dot: the fusion level as a Graphviz graph, groups as clusters",
     )
     output.add_argument("--weights", metavar="FILE.npz", help="weights by name for a .dlm model; missing ones are initialised deterministically")
+    output.add_argument("--input-shape", metavar="NAME=D0,D1,...", action="append", help="static shape of an ONNX model input with dynamic dimensions (repeatable)")
     output.add_argument("--hw", metavar="NAME|FILE.toml", help="the target accelerator: a preset (mlu100, the default, or mlu270) or a description file; given to every pass with a 'target' option")
     output.add_argument("--mlir-print-op-generic", action="store_true", help="print the plan and the dumps in MLIR's generic op form")
 
