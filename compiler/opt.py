@@ -67,7 +67,7 @@ class DlfcOptMain(xDSLOptMain):
     def parse_dlm(self, stream: IO[bytes]) -> ModuleOp:
         from compiler.frontend import parse_dlm
 
-        return parse_dlm(stream.read().decode("utf-8"), self.get_input_name(), self.args.weights)
+        return parse_dlm(stream.read(), self.get_input_name(), self.args.weights)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -122,6 +122,16 @@ def test_dlfc_opt_parse_error(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert re.match(rf"dlfc-opt: error: {re.escape(str(bad))}:\d+:\d+: Operation graph.no_such_op is not registered$", err)
 
 
+def test_dlfc_opt_binary_dlm(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A non-UTF-8 .dlm file is a diagnostic at its first bad byte, not a traceback."""
+    bad = tmp_path / "bad.dlm"
+    bad.write_bytes(b"model m {\xff}\n")
+    assert dlfc_opt([str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{bad}:1:10: error: invalid UTF-8 byte 0xff; a .dlm file must be UTF-8 text")
+    assert "Traceback" not in err
+
+
 @needs_universe
 def test_stock_xdsl_opt_command(plans: dict[Level, Path]) -> None:
     """The installed `xdsl-opt` executable, in a real process, runs a dlfc pass."""
