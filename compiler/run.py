@@ -188,6 +188,7 @@ def kernel_rows(run: Execution) -> list[dict[str, Any]]:
             "bound": k.bound,
             "percent": 100 * k.cost.latency / total,
             "start_us": k.start * 1e6,
+            "first_core": k.first_core,
             "compute_us": k.cost.compute * 1e6,
             "memory_us": k.cost.memory * 1e6,
             "overhead_us": k.cost.overhead * 1e6,
@@ -242,7 +243,11 @@ def format_table(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str
 
 
 def chrome_trace(run: Execution, model: str) -> dict[str, Any]:
-    """The timeline in Chrome's trace-event format (complete events, times in µs)."""
+    """The timeline in Chrome's trace-event format (complete events, times in µs).
+
+    Each kernel is drawn on the track of its first core, so kernels that run
+    side by side on disjoint cores (schedule-parallel) get separate tracks.
+    """
     return {
         "traceEvents": [
             {
@@ -252,8 +257,13 @@ def chrome_trace(run: Execution, model: str) -> dict[str, Any]:
                 "ts": k.start * 1e6,
                 "dur": k.cost.latency * 1e6,
                 "pid": 0,
-                "tid": 0,
-                "args": {"ops": k.ops, "cores": k.cores, "bound": k.bound, "intermediates": k.cost.intermediates},
+                "tid": k.first_core,
+                "args": {
+                    "ops": k.ops,
+                    "cores": f"{k.first_core}-{k.first_core + k.cores - 1}",
+                    "bound": k.bound,
+                    "intermediates": k.cost.intermediates,
+                },
             }
             for k in run.timeline
         ],

@@ -41,13 +41,17 @@ from hw.weights import WeightStore, numpy_dtype, store_of
 
 @dataclass(frozen=True)
 class KernelRun:
-    """One kernel launch on the timeline: `start` and `end` in seconds from the start of the run."""
+    """One kernel launch on the timeline: `start` and `end` in seconds from the start of the run.
+
+    It runs on cores `first_core` .. `first_core + cores - 1`.
+    """
 
     name: str
     ops: int
     start: float
     end: float
     cost: KernelCost
+    first_core: int = 0
 
     @property
     def cores(self) -> int:
@@ -96,7 +100,7 @@ class AccelFunctions(InterpreterFunctions):
         cost = group_cost(ops, cores, self.target)
         slot = self.schedule.place(launch, cost.latency)
         count = sum(1 for op in ops if isinstance(op, graph.GraphOp))
-        self.timeline.append(KernelRun(name, count, slot.start, slot.end, cost))
+        self.timeline.append(KernelRun(name, count, slot.start, slot.end, cost, slot.offset))
 
     def run_region_op(self, interpreter: Interpreter, op: accel.KernelOp | fusion.GroupOp, args: PythonValues) -> PythonValues:
         results = interpreter.run_ssacfg_region(op.body, args, op.sym_name.data)

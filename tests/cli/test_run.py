@@ -222,3 +222,24 @@ def test_compiled_plan_runs_like_its_model(dlfc: Dlfc, model: Path, tmp_path: Pa
     with np.load(tmp_path / "model.npz") as a, np.load(tmp_path / "plan.npz") as b:
         for name in a.files:
             np.testing.assert_allclose(b[name], a[name], rtol=1e-4, atol=1e-6)
+
+
+def test_trace_of_a_parallel_schedule_puts_side_by_side_kernels_on_their_own_tracks(dlfc: Dlfc, tmp_path: Path) -> None:
+    """With schedule-parallel, kernels on disjoint cores overlap in time; each track (first core) stays sequential."""
+    model = EXAMPLES / "resnet18.dlm"
+    pipeline = dlfc(model, "--print-pipeline").out.strip() + ",schedule-parallel"
+    plan, trace = tmp_path / "parallel.mlir", tmp_path / "trace.json"
+    assert dlfc(model, "--pass-pipeline", pipeline, "-o", plan).code == 0
+    result = dlfc("run", plan, "--trace", trace)
+    assert result.code == 0, result.err
+    events = json.loads(trace.read_text())["traceEvents"]
+    tracks: dict[int, list[dict]] = {}
+    for event in events:
+        first, last = map(int, event["args"]["cores"].split("-"))
+        assert first == event["tid"] and last >= first
+        tracks.setdefault(event["tid"], []).append(event)
+    assert len(tracks) > 1
+    for track in tracks.values():
+        track.sort(key=lambda e: e["ts"])
+        for before, after in zip(track, track[1:]):
+            assert after["ts"] >= before["ts"] + before["dur"] - 1e-9
