@@ -22,6 +22,8 @@ from compiler.context import make_context
 from compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
 from compiler.conversion.convert_graph_to_fusion import form_groups
 from compiler.frontend import load_dlm
+from compiler.passes import get_all_passes
+from compiler.pipeline import parse_pass_pipeline, run_pipeline
 from compiler.transforms.assign_cores import assign_cores
 from compiler.transforms.autotune import AutotunePass, is_legal_group, plan_latency, tune
 from dialects import accel, fusion, graph
@@ -101,11 +103,11 @@ def brute_force(ops: Sequence[graph.GraphOp]) -> float:
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(layers, st.sampled_from((3, 16, 64)), st.sampled_from((4, 14)))
 def test_dp_matches_brute_force_on_random_chains(chain: list[Layer], channels: int, size: int):
-    """Both the DP over all ideals and the one over the prefixes of the order (max-states=1) are exact on chains."""
+    """Both the DP over all ideals and the one over the prefixes of the order (a budget of 1) are exact on chains."""
     ops = graph_ops(chain_module(chain, channels, size))
     optimum = brute_force(ops)
-    for max_states in (10_000, 1):
-        plan = tune(ops, [], MLU100, window=len(ops), max_states=max_states)
+    for budget in (10_000, 1):
+        plan = tune(ops, [], MLU100, window=len(ops), budget=budget)
         assert plan_latency(plan) == pytest.approx(optimum, rel=1e-12)
         assert [i for k in plan for i in k.ops] == list(range(len(ops)))
         for kernel in plan:
@@ -162,6 +164,18 @@ def test_autotune_examples_quickly_and_never_worse(path: Path):
     latency = tuned_latency(tuned)
     assert latency <= tuned_latency(incoming) * (1 + 1e-9)
     assert latency <= alone * (1 + 1e-9)
+
+
+def test_wide_graphs_fall_back_to_one_order_quickly():
+    """Ten independent branches: about 4**10 ideals, over the budget; one topological order is searched instead."""
+    body = "\n".join(f"b{i} = sigmoid(relu(x * {i + 2}.0))" for i in range(10))
+    module = model(body + "\noutput " + ", ".join(f"b{i}" for i in range(10)), "x: f32[1, 64]")
+    alone = every_op_alone_best(module)
+    start = time.process_time()
+    (run,) = run_pipeline(make_context(), module, parse_pass_pipeline("autotune", get_all_passes()))
+    assert time.process_time() - start < 3
+    assert run.statistics["searched one topological order"] == 1
+    assert tuned_latency(module) <= alone
 
 
 def test_incoming_groups_stay_candidates_even_when_the_table_forbids_them():
