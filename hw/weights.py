@@ -67,23 +67,24 @@ def initial_value(name: str, type: TensorType, init: str) -> np.ndarray:
     """The generated value of weight `name` of `type`, drawn as `init` says (see INIT_KINDS)."""
     shape = tuple(type.get_shape())
     rng = np.random.default_rng(seed_of(name))
+    normal = lambda std: rng.standard_normal(shape, dtype=np.float32) * np.float32(std)  # noqa: E731
     if init == "he_normal":
-        values = rng.normal(0.0, math.sqrt(2.0 / math.prod(shape[1:])), shape)
+        values = normal(math.sqrt(2.0 / math.prod(shape[1:])))
     elif init == "zeros":
-        values = np.zeros(shape)
+        values = np.zeros(shape, np.float32)
     elif init == "ones":
-        values = np.ones(shape)
+        values = np.ones(shape, np.float32)
     elif init == "normal":
-        values = rng.normal(0.0, NORMAL_STD, shape)
+        values = normal(NORMAL_STD)
     elif init in ("bn_scale", "bn_var"):
-        values = rng.uniform(0.5, 1.5, shape)
+        values = rng.random(shape, dtype=np.float32) + np.float32(0.5)
     elif init == "bn_shift":
-        values = rng.normal(0.0, BN_SHIFT_STD, shape)
+        values = normal(BN_SHIFT_STD)
     elif init == STORED:
         raise WeightError(f"weight '{name}' has no stored value: give the weights file its plan names")
     else:
         raise ValueError(f"unknown initialiser '{init}' for weight '{name}'; known: {', '.join(INIT_KINDS)}")
-    return values.astype(numpy_dtype(type.element_type))
+    return values.astype(numpy_dtype(type.element_type), copy=False)
 
 
 def load_npz(path: str) -> dict[str, np.ndarray]:
