@@ -145,24 +145,25 @@ def _options(op: accel.KernelOp, target: Accelerator, recore: bool) -> list[Kern
     return [model.cost(boundary, c) for c in counts]
 
 
+def dram_rate(cost: KernelCost) -> float:
+    """A kernel's average DRAM traffic while it runs, in bytes per second."""
+    return cost.dram_bytes / cost.latency if cost.latency else 0.0
+
+
 def schedule(kernels: Sequence[accel.KernelOp], target: Accelerator, recore: bool) -> Timeline:
     """Place every kernel (in block order) as the module docstring says; returns the planned timeline."""
     timeline = Timeline(target.cores)
     bandwidth = _Bandwidth(target.dram_bandwidth)
     for op in kernels:
         ready = timeline.ready_time(op)
-        best: tuple[float, int, int, float, KernelCost] | None = None
+        options: list[tuple[float, int, int, float, KernelCost]] = []
         for cost in _options(op, target, recore):
             offset = min(range(0, target.cores - cost.cores + 1, cost.cores), key=lambda o: timeline.cores_free(o, cost.cores))
-            rate = cost.dram_bytes / cost.latency if cost.latency else 0.0
-            start = bandwidth.earliest(max(ready, timeline.cores_free(offset, cost.cores)), cost.latency, rate)
-            candidate = (start + cost.latency, cost.cores, offset, start, cost)
-            if best is None or candidate[:3] < best[:3]:
-                best = candidate
-        assert best is not None
-        _, cores, offset, start, cost = best
+            start = bandwidth.earliest(max(ready, timeline.cores_free(offset, cost.cores)), cost.latency, dram_rate(cost))
+            options.append((start + cost.latency, cost.cores, offset, start, cost))
+        _, cores, offset, start, cost = min(options, key=lambda option: option[:3])  # first end, fewest cores
         timeline.occupy(op, offset, cores, start, cost.latency)
-        bandwidth.add(start, start + cost.latency, cost.dram_bytes / cost.latency if cost.latency else 0.0)
+        bandwidth.add(start, start + cost.latency, dram_rate(cost))
     return timeline
 
 

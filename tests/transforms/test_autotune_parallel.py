@@ -15,7 +15,15 @@ from compiler.frontend import load_dlm
 from compiler.passes import get_all_passes
 from compiler.pipeline import parse_pass_pipeline, run_pipeline
 from compiler.transforms.autotune import AutotunePass
-from compiler.transforms.schedule_parallel import OFFSET_ATTR, START_ATTR, Timeline, kernels_of, replay, schedule_parallel
+from compiler.transforms.schedule_parallel import (
+    OFFSET_ATTR,
+    START_ATTR,
+    Timeline,
+    dram_rate,
+    kernels_of,
+    replay,
+    schedule_parallel,
+)
 from dialects import accel, graph
 from hw.cost import kernel_cost
 from hw.interpreter import execute
@@ -43,7 +51,7 @@ def check_schedule(timeline: Timeline) -> None:
             assert a.offset + a.cores <= b.offset or b.offset + b.cores <= a.offset
     for slot in timeline.slots:
         running = [s for s in timeline.slots if s.start <= slot.start < s.end]
-        rates = [kernel_cost(s.op, MLU100).dram_bytes / (s.end - s.start) for s in running]  # type: ignore[arg-type]
+        rates = [dram_rate(kernel_cost(s.op, MLU100)) for s in running]  # type: ignore[arg-type]
         assert sum(rates) <= MLU100.dram_bandwidth * (1 + 1e-9)
 
 
