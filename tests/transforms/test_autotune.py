@@ -166,6 +166,17 @@ def test_autotune_examples_quickly_and_never_worse(path: Path):
     assert latency <= alone * (1 + 1e-9)
 
 
+@pytest.mark.parametrize("name", ["resnet18", "unet", "vit_tiny"])
+def test_autotune_is_never_worse_than_the_planners_with_their_best_cores(name: str):
+    graph_level = load_dlm(str(EXAMPLES / f"{name}.dlm"))
+    latencies = {}
+    for pipeline in ("fuse-patterns,assign-cores", "fuse-dnnfusion,assign-cores", "fuse-dnnfusion,autotune"):
+        module = graph_level.clone()
+        run_pipeline(make_context(), module, parse_pass_pipeline(pipeline, get_all_passes()))
+        latencies[pipeline] = tuned_latency(module)
+    assert latencies["fuse-dnnfusion,autotune"] <= min(latencies.values()) * (1 + 1e-9)
+
+
 def test_wide_graphs_fall_back_to_one_order_quickly():
     """Ten independent branches: about 4**10 ideals, over the budget; one topological order is searched instead."""
     body = "\n".join(f"b{i} = sigmoid(relu(x * {i + 2}.0))" for i in range(10))
