@@ -1,0 +1,195 @@
+"""Fuzzing the .dlm front end through `dlfc`: every input compiles or gets one clean diagnostic.
+
+Inputs: random bytes, random token sequences, random programs that follow the
+grammar, and mutations of every example model (tokens deleted, duplicated,
+swapped, inserted; numbers, names and shapes changed). Property, for each:
+`dlfc FILE -o OUT` exits 0 having written OUT, or exits 1 with a
+`FILE:LINE:COL: error:` diagnostic (or `FILE: error:`), with no traceback,
+no OUT and no temporary file left behind; and it finishes within the time limit.
+
+Mutated examples run a cheap pipeline (cse): a changed number may make a
+weight of billions of elements, which the weight-folding passes would
+allocate. Random programs are tiny and run the default pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from compiler.frontend.ops import OPS
+from tests.fuzz.harness import (
+    check_model_diagnostic,
+    check_outputs_written,
+    fuzz,
+    run_dlfc,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((REPO / "examples").glob("*.dlm"))
+
+# A .dlm file as tokens, whitespace and comments included (so that joining them gives the file back).
+TOKEN = re.compile(
+    r"#[^\n]*"  # comment
+    r'|"[^"\n]*"?'  # string (possibly unterminated)
+    r"|(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"  # number
+    r"|[A-Za-z_]\w*"  # name or keyword
+    r"|//|\n|[ \t\r\f]+|."  # operator, newline, blanks, any other character
+)
+KEYWORDS = ["block", "model", "repeat", "return", "input", "output", "param", "true", "false"]
+PUNCTUATION = ["(", ")", "[", "]", "{", "}", ",", "=", ":", "+", "-", "*", "/", "//", "@", "\n"]
+NUMBERS = ["0", "1", "2", "3", "4", "7", "16", "64", "255", "1000", "0.0", "0.5", "1.", ".25", "1e-5", "2.5e3",
+           "1e400", "1e-400", "007", str(2**31), str(2**63), str(10**30)]  # fmt: skip
+ELEMENT_TYPES = ["f32", "f16", "i32", "i64", "f64", "bf16", "u8"]
+NAMES = ["x", "y", "z", "image", "ch", "stride", "kernel", "axis", "axes", "keepdims", "bias", "out", "a", "b"]
+VOCABULARY = [*KEYWORDS, *PUNCTUATION, *NUMBERS, *ELEMENT_TYPES, *NAMES, *sorted(OPS), '"s"', "#", "$", "\t", "é"]
+HUGE_REPEAT = re.compile(r"\brepeat\s+(\d{4,}|[\d.]*[eE])")
+"""A repeat count that unrolls for ever (pinned in tests/differential/test_known_bugs.py)."""
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN.findall(text)
+
+
+def significant(parts: list[str]) -> list[int]:
+    """Indices of the tokens that are not blanks, newlines or comments."""
+    return [i for i, t in enumerate(parts) if not (t.isspace() or t.startswith("#"))]
+
+
+def compile_dlm(capsys: pytest.CaptureFixture[str], source: str | bytes, *options: str) -> None:
+    """Write the model, run `dlfc` on it and check the outcome."""
+    with tempfile.TemporaryDirectory() as directory:
+        path, out = Path(directory) / "model.dlm", Path(directory) / "plan.mlir"
+        if isinstance(source, bytes):
+            path.write_bytes(source)
+        else:
+            path.write_text(source, encoding="utf-8")
+        outcome = run_dlfc(capsys, path, "-o", out, *options)
+        text = source if isinstance(source, str) else None
+        check_model_diagnostic(outcome, [path], text)
+        check_outputs_written(outcome, Path(directory), [out])
+        if outcome.code == 0:
+            plan = out.read_text(encoding="utf-8")
+            assert plan.startswith("builtin.module") and plan.endswith("}\n"), "the plan is not a whole module"
+
+
+# --------------------------------------------------------------------------- mutations of the examples
+
+
+MUTATIONS = ["delete", "duplicate", "swap", "swap-adjacent", "insert", *["number"] * 4, *["name"] * 2]
+"""Mutation kinds, as often as they are drawn: most change a number (a shape, a count, a size) or a name."""
+
+
+def is_number(token: str) -> bool:
+    return token[:1].isdigit() or token[:1] == "."
+
+
+def is_name(token: str) -> bool:
+    return token[:1].isalpha() or token[:1] == "_"
+
+
+@st.composite
+def mutated(draw: st.DrawFn, source: str) -> str:
+    """`source` with one to three token mutations."""
+    parts = tokens(source)
+    for _ in range(draw(st.sampled_from([1, 1, 1, 2, 3]))):
+        where = significant(parts)
+        kind = draw(st.sampled_from(MUTATIONS))
+        kinds = {"number": is_number, "name": is_name}
+        i = draw(st.sampled_from([k for k in where if kinds.get(kind, bool)(parts[k])] or where))
+        if kind == "delete":
+            parts[i] = ""
+        elif kind == "duplicate":
+            parts[i] = parts[i] + " " + parts[i]
+        elif kind == "swap":
+            j = draw(st.sampled_from(where))
+            parts[i], parts[j] = parts[j], parts[i]
+        elif kind == "swap-adjacent":
+            j = where[min(where.index(i) + 1, len(where) - 1)]
+            parts[i], parts[j] = parts[j], parts[i]
+        elif kind == "insert":
+            parts[i] = draw(st.sampled_from(VOCABULARY)) + " " + parts[i]
+        else:
+            parts[i] = draw(replacement(parts[i], [parts[k] for k in where]))
+    return "".join(parts)
+
+
+def replacement(token: str, file_tokens: list[str]) -> st.SearchStrategy[str]:
+    """Another number for a number, another name (of the file or the language) for a name, else any token."""
+    if is_number(token):
+        return st.sampled_from(NUMBERS) | st.integers(0, 300).map(str)
+    if is_name(token):
+        return st.sampled_from(sorted({t for t in file_tokens if is_name(t)})) | st.sampled_from(VOCABULARY)
+    return st.sampled_from(VOCABULARY)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_mutated_example(example: Path, capsys: pytest.CaptureFixture[str], examples: Callable[[int], int]) -> None:
+    def check(text: str) -> None:
+        assume(not HUGE_REPEAT.search(text))
+        compile_dlm(capsys, text, "--pass-pipeline", "cse")
+
+    fuzz(mutated(example.read_text(encoding="utf-8")), check, examples(6))
+
+
+# --------------------------------------------------------------------------- random input
+
+
+def test_random_bytes(capsys: pytest.CaptureFixture[str], examples: Callable[[int], int]) -> None:
+    fuzz(st.binary(max_size=400), lambda data: compile_dlm(capsys, data), examples(40))
+
+
+def test_random_tokens(capsys: pytest.CaptureFixture[str], examples: Callable[[int], int]) -> None:
+    def check(words: list[str]) -> None:
+        assume(not HUGE_REPEAT.search(" ".join(words)))
+        compile_dlm(capsys, " ".join(words))
+
+    fuzz(st.lists(st.sampled_from(VOCABULARY), max_size=60), check, examples(40))
+
+
+# --------------------------------------------------------------------------- random programs that follow the grammar
+
+SMALL_NUMBERS = ["0", "1", "2", "3", "4", "8", "-1", "0.5", "1e-5", "2.0"]
+
+
+def expressions(variables: list[str]) -> st.SearchStrategy[str]:
+    """Expressions over the model's variables: calls of random ops, arithmetic, lists and literals."""
+    leaves = st.sampled_from([*variables, *SMALL_NUMBERS, "true", "false", '"s"'])
+
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        keyword = st.tuples(st.sampled_from(NAMES + ["pad", "groups", "eps", "scale", "block", "alpha"]), inner).map(
+            lambda kv: f"{kv[0]}={kv[1]}"
+        )
+        keywords = st.lists(keyword, max_size=2, unique_by=lambda k: k.split("=")[0])
+        call = st.tuples(st.sampled_from(sorted(OPS)), st.lists(inner, max_size=3), keywords)
+        return (
+            call.map(lambda c: f"{c[0]}({', '.join([*c[1], *c[2]])})")
+            | st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "//", "@"]), inner).map(" ".join)
+            | st.lists(inner, max_size=4).map(lambda items: f"[{', '.join(items)}]")
+            | inner.map(lambda e: f"-{e}")
+        )
+
+    return st.recursive(leaves, extend, max_leaves=8)
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> str:
+    """`model m { inputs; assignments; output }`, each statement random but well-formed."""
+    dims = st.lists(st.sampled_from(["1", "2", "3", "4", "8"]), min_size=0, max_size=4)
+    inputs = [f"  input {n}: {draw(st.sampled_from(ELEMENT_TYPES[:4]))}[{', '.join(draw(dims))}]" for n in ("x", "y")]
+    variables, lines = ["x", "y"], []
+    for name in draw(st.lists(st.sampled_from(["a", "b", "c", "x"]), max_size=5)):
+        lines.append(f"  {name} = {draw(expressions(variables))}")
+        variables.append(name)
+    output = draw(expressions(variables))
+    return "model m {\n" + "\n".join([*inputs, *lines, f"  output {output}"]) + "\n}\n"
+
+
+def test_random_program(capsys: pytest.CaptureFixture[str], examples: Callable[[int], int]) -> None:
+    fuzz(programs(), lambda source: compile_dlm(capsys, source), examples(60))
