@@ -39,12 +39,6 @@ bench = sys.modules[_spec.name] = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench)
 
 
-@pytest.fixture(autouse=True)
-def only_with_m_slow(request: pytest.FixtureRequest) -> None:
-    if request.node.get_closest_marker("slow") and "slow" not in request.config.getoption("markexpr"):
-        pytest.skip("slow: run with -m slow")
-
-
 @functools.cache
 def graph_stage(name: str) -> ModuleOp:
     return bench.graph_stage(ROOT / "examples" / f"{name}.dlm", DEFAULT_TARGET)
