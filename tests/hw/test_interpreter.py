@@ -64,7 +64,7 @@ def assert_same_outputs(run: Execution, reference: list[np.ndarray]) -> None:
     assert len(run.outputs) == len(reference)
     for got, want in zip(run.outputs, reference):
         assert got.shape == want.shape and got.dtype == want.dtype
-        np.testing.assert_allclose(got, want, rtol=1e-4)
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
 
 
 def sample_input(module: ModuleOp, seed: int = 0) -> list[np.ndarray]:
