@@ -245,11 +245,11 @@ class CostModel:
             )  # fmt: skip
 
         compute = sum(self._op_time(f, cores, 1.0) for f in facts)
-        if working_set <= t.onchip_bytes:
+        tiles = self.tiles_needed(boundary, cores)
+        if tiles == 1:
             return make(compute, base_bytes, "on-chip")
         spilled = make(compute, base_bytes + boundary.spill_bytes, "spilled")
-        tiles = math.ceil(working_set / t.onchip_bytes)
-        if not boundary.tileable or tiles > min(f.rows for f in facts):
+        if tiles is None:
             return spilled
         tiled_compute = sum(
             self._op_time(f, cores, min(tiles, 1 + (tiles - 1) * need / f.rows))
@@ -257,6 +257,15 @@ class CostModel:
         )
         tiled = make(tiled_compute, base_bytes + (tiles - 1) * boundary.weight_bytes, "tiled", tiles)
         return tiled if tiled.latency < spilled.latency else spilled
+
+    def tiles_needed(self, boundary: Boundary, cores: int) -> int | None:
+        """Row tiles that keep the kernel's intermediates on chip: 1 if they fit whole, None if no tiling does."""
+        tiles = math.ceil(math.ceil(boundary.peak_live_bytes / cores) / self.target.onchip_bytes)
+        if tiles <= 1:
+            return 1
+        if not boundary.tileable or tiles > min(self.facts(op).rows for op in boundary.ops):
+            return None
+        return tiles
 
     def _op_time(self, f: OpFacts, cores: int, halo_factor: float) -> float:
         """work * ceil(E / c) / E / (core_peak * eff) * halo_factor: the slowest core's share."""

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import tempfile
 from collections.abc import Sequence
@@ -154,12 +153,7 @@ class CostModelProfiler:
         otherwise they would have to spill to DRAM.
         """
         model = cost_model(self.target)
-        boundary = model.boundary(ops)
-        working_set = math.ceil(boundary.peak_live_bytes / self.cores)
-        if working_set <= self.target.onchip_bytes:
-            return True
-        tiles = math.ceil(working_set / self.target.onchip_bytes)
-        return boundary.tileable and tiles <= min(model.facts(op).rows for op in boundary.ops)
+        return model.tiles_needed(model.boundary(ops), self.cores) is not None
 
     def fused_not_slower(self, block: Sequence[graph.GraphOp], candidate: graph.GraphOp) -> bool:
         """True if `block` + `candidate` as one kernel is not slower than the two kernels apart."""
