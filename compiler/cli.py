@@ -14,7 +14,6 @@ import argparse
 import dataclasses
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn, get_type_hints
@@ -26,6 +25,7 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError
 from xdsl.utils.hints import type_repr
 
 from compiler.context import make_context
+from compiler.files import atomic_file
 from compiler.passes import import_object
 from compiler.pipeline import (
     IRPrinter,
@@ -215,18 +215,8 @@ def write_atomically(text: str, path: str) -> None:
     if path == "-":
         sys.stdout.write(text)
         return
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".dlfc-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_file(path) as f:
+        f.write(text)
 
 
 def list_passes(registry: PassRegistry) -> str:

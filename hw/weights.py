@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ import numpy as np
 from xdsl.dialects.builtin import Float16Type, Float32Type, Float64Type, IntegerType, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Attribute
 
+from compiler.files import atomic_file
 from dialects.graph import WeightOp
 
 # Initialiser kinds and what they draw (fan_in = prod(shape[1:]), 1 for a 1-D weight):
@@ -201,19 +201,10 @@ def plan_weights(module: ModuleOp) -> dict[str, np.ndarray]:
 
 def write_npz(path: str, arrays: Mapping[str, np.ndarray]) -> None:
     """Write `arrays` as an .npz file at `path`: all of it, or (on any failure) nothing."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".dlfc-", suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w") as archive:
-            for name, array in arrays.items():  # as np.savez, without its reserved keyword names
-                with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
-                    np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_file(path, "wb") as f, zipfile.ZipFile(f, "w") as archive:
+        for name, array in arrays.items():  # as np.savez, without its reserved keyword names
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
 
 
 def save_plan_weights(module: ModuleOp, plan_path: str) -> str | None:
