@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects import func
@@ -53,6 +53,8 @@ SQUASH_ABOVE = 6.0
 """Operands whose magnitude may exceed this go through tanh before a growing op."""
 INPUT_BOUND = 2.0
 """Float inputs are uniform in [-INPUT_BOUND, INPUT_BOUND]."""
+RECENT = 200
+"""When random draws find no operand, the newest this many tensors are searched first (keeps building linear)."""
 WEIGHT_INITS = ("he_normal", "normal", "bn_scale", "bn_shift", "bn_var", "ones", "zeros")
 
 
@@ -62,14 +64,12 @@ class Tensor:
 
     value: SSAValue
     bound: float
+    shape: Shape = field(init=False)
+    is_float: bool = field(init=False)
 
-    @property
-    def shape(self) -> Shape:
-        return shape_of(self.value.type)
-
-    @property
-    def is_float(self) -> bool:
-        return graph.is_float(self.value.type)
+    def __post_init__(self) -> None:
+        self.shape = shape_of(self.value.type)
+        self.is_float = graph.is_float(self.value.type)
 
 
 @dataclass
@@ -131,11 +131,21 @@ class ModelBuilder:
     # ----------------------------------------------------------------------- choosing operands
 
     def pick(self, accept: Callable[[Tensor], bool] = lambda t: True, floats: bool = True) -> Tensor | None:
-        """A pool tensor `accept` takes: often the newest such, else any; None if there is none."""
-        candidates = [t for t in self.pool if t.is_float == floats and accept(t)]
-        if not candidates:
-            return None
-        return candidates[-1] if self.rng.random() < 0.5 else self.rng.choice(candidates)
+        """A pool tensor `accept` takes: often the newest such, else any; None if there is none.
+
+        Draws by rejection first, so that building a model takes time linear in its size.
+        """
+
+        def fits(t: Tensor) -> bool:
+            return t.is_float == floats and accept(t)
+
+        if self.rng.random() < 0.5:
+            return next((t for t in reversed(self.pool) if fits(t)), None)
+        for _ in range(20):
+            if fits(t := self.rng.choice(self.pool)):
+                return t
+        candidates = [t for t in self.pool[-RECENT:] if fits(t)] or [t for t in self.pool if fits(t)]
+        return self.rng.choice(candidates) if candidates else None
 
     def pick_rank(self, low: int, high: int = 8) -> Tensor | None:
         return self.pick(lambda t: low <= len(t.shape) <= high)
@@ -620,7 +630,7 @@ def graph_op_count(module: ModuleOp) -> int:
 
 def model_of_ops(ops: int, seed: int = 0) -> RandomModel:
     """A random model with about `ops` graph ops (within a few percent), for scaling benchmarks."""
-    size = max(1, ops // 4)
+    size = max(1, ops // 2)
     for _ in range(8):
         model = random_model(seed, size)
         count = graph_op_count(model.module)

@@ -42,7 +42,7 @@ from hw.interpreter import execute
 from hw.reference import run_graph
 from hw.target import load_target
 from hw.weights import attach_store, store_of
-from tests.fuzz.harness import long_cases, time_limit
+from tests.fuzz.harness import CASES_CHECKED, long_cases, time_limit
 from tests.random_models import RandomModel, random_model
 
 RTOL, ATOL = 1e-4, 1e-5
@@ -187,3 +187,4 @@ def test_random_models_cover_every_graph_op() -> None:
 def test_pass_preserves_outputs(subject: str, seed: int) -> None:
     with time_limit(120.0):
         check_case(subject, seed)
+    CASES_CHECKED["differential"] += 1

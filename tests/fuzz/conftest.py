@@ -24,6 +24,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     session.config.stash[LONG_TESTS] = len(selected)
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    harness.report_cases(terminalreporter, "fuzz")
+
+
 @pytest.fixture
 def examples(request: pytest.FixtureRequest, long: bool) -> Callable[[int], int]:
     """How many examples this test checks, from the count it runs by default."""

@@ -16,6 +16,7 @@ import os
 import re
 import signal
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,9 +90,24 @@ USER_ERRORS = {"WeightError", "TargetError", "ShapeError", "VerifyException", "D
 """Exceptions that report a problem with the input; any other exception type in a message is a crash."""
 
 
+CASES_CHECKED: Counter[str] = Counter()
+"""Cases checked in this session, by suite ("fuzz", "differential"); each suite's conftest reports its count."""
+
+
 def fuzz(strategy: st.SearchStrategy[Any], check: Callable[[Any], None], examples: int) -> None:
     """Check `examples` values of `strategy` (deterministically: the same values in every run)."""
-    settings(FUZZ_SETTINGS, max_examples=examples)(given(strategy)(check))()
+
+    def counted(value: Any) -> None:
+        check(value)
+        CASES_CHECKED["fuzz"] += 1
+
+    settings(FUZZ_SETTINGS, max_examples=examples)(given(strategy)(counted))()
+
+
+def report_cases(terminal: pytest.TerminalReporter, suite: str) -> None:
+    """The summary line of a suite: how many cases it checked."""
+    if CASES_CHECKED[suite]:
+        terminal.write_line(f"{suite}: {CASES_CHECKED[suite]} cases checked")
 
 
 def examples(default: int, long: bool, long_tests: int) -> int:

@@ -134,6 +134,7 @@ def weights_files() -> st.SearchStrategy[bytes]:
 # --------------------------------------------------------------------------- properties
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # a negative variance in the file
 def test_weights_file(capsys: pytest.CaptureFixture[str], examples: Callable[[int], int]) -> None:
     """`dlfc model.dlm --weights w.npz -o plan.mlir`: a plan and its plan.npz, or a diagnostic and nothing."""
 

@@ -1,0 +1,111 @@
+"""Fuzzing .mlir input: `dlfc FILE.mlir -o OUT` compiles it or says why in one line.
+
+Inputs: random bytes, and mutations (tokens deleted, duplicated, swapped,
+inserted; numbers, names and tensor dimensions changed) of small random
+models printed at every level (graph, fusion, accel), in the custom and the
+generic format. Property: exit 0 with OUT written (and parsing back), or exit
+1 with one line `dlfc: error: ...` that names no internal exception, no OUT
+and no temporary file left behind; within the time limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+
+import pytest
+from hypothesis import strategies as st
+from xdsl.parser import Parser
+
+from compiler.context import make_context
+from compiler.pipeline import print_module, run_pipeline
+from tests.differential.test_passes import passes
+from tests.fuzz.harness import (
+    check_one_line_error,
+    check_outputs_written,
+    fuzz,
+    run_dlfc,
+    workspace,
+)
+from tests.random_models import random_model
+
+MLIR_TOKEN = re.compile(
+    r'"(?:[^"\\\n]|\\.)*"'  # string
+    r"|[%@^#!][\w.$-]*"  # value, symbol, block label, attribute or type alias
+    r"|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"  # number
+    r"|[A-Za-z_][\w.$]*"  # identifier: op name, type, keyword
+    r"|->|\s+|."  # arrow, blanks, any other character
+)
+DIMENSION = re.compile(r"(?<=[<x])\d+(?=x)")
+NUMBERS = ["0", "1", "2", "3", "7", "64", "4096", "-1", "1.5", "0.0", "1e400", "-0", str(2**63), "0x10"]
+VOCABULARY = [
+    *NUMBERS, "{", "}", "(", ")", "<", ">", "[", "]", ",", ":", "=", "->", "?", "%0", "%x", "@main", "^bb0",
+    "f16", "f64", "i1", "i64", "index", "tensor", "memref", "array", "dense", "true", "false", "unit",
+    "graph.relu", "graph.weight", "graph.constant", "fusion.group", "fusion.yield", "accel.kernel", "accel.yield",
+    "func.func", "func.return", "builtin.module", "#accel.target", "#accel.latency",
+]  # fmt: skip
+MUTATIONS = ["delete", "duplicate", "swap-adjacent", "insert", "number", "number", "name", "name", "dimension", "dimension"]
+LEVEL_PIPELINES = ("", "convert-graph-to-fusion", "fuse-dnnfusion,convert-fusion-to-accel")
+"""From a graph-level model: nothing (graph), to the fusion level, to the accel level."""
+
+
+@cache
+def seed_texts() -> list[str]:
+    """Small random models at every level, each in the custom and the generic format."""
+    texts = []
+    for seed in range(3):
+        for pipeline in LEVEL_PIPELINES:
+            module = random_model(seed, 10).module
+            if pipeline:
+                run_pipeline(make_context(), module, passes(pipeline))
+            texts += [print_module(module), print_module(module, generic=True)]
+    return texts
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    """One of the seed texts with one to three mutations."""
+    text = draw(st.sampled_from(seed_texts()))
+    for _ in range(draw(st.sampled_from([1, 1, 2, 3]))):
+        kind = draw(st.sampled_from(MUTATIONS))
+        if kind == "dimension" and (dims := list(DIMENSION.finditer(text))):
+            dim = draw(st.sampled_from(dims))
+            text = text[: dim.start()] + draw(st.sampled_from(["0", "1", "3", "5", "8", "?", "4096"])) + text[dim.end() :]
+            continue
+        parts = MLIR_TOKEN.findall(text)
+        where = [i for i, t in enumerate(parts) if not t.isspace()]
+        kinds = {"number": lambda t: t[:1].isdigit(), "name": lambda t: t[:1].isalpha() or t[:1] in "%@^#"}
+        i = draw(st.sampled_from([k for k in where if kinds.get(kind, bool)(parts[k])] or where))
+        if kind == "delete":
+            parts[i] = ""
+        elif kind == "duplicate":
+            parts[i] += " " + parts[i]
+        elif kind == "swap-adjacent":
+            j = where[min(where.index(i) + 1, len(where) - 1)]
+            parts[i], parts[j] = parts[j], parts[i]
+        elif kind == "insert":
+            parts[i] = draw(st.sampled_from(VOCABULARY)) + " " + parts[i]
+        else:
+            same_kind = sorted({parts[k] for k in where if kinds.get(kind, bool)(parts[k])})
+            parts[i] = draw(st.sampled_from(same_kind) | st.sampled_from(NUMBERS if kind == "number" else VOCABULARY))
+        text = "".join(parts)
+    return text
+
+
+def compile_mlir(capsys: pytest.CaptureFixture[str], source: str | bytes) -> None:
+    with workspace({"input.mlir": source}) as folder:
+        out = folder / "plan.mlir"
+        outcome = run_dlfc(capsys, folder / "input.mlir", "-o", out)
+        check_one_line_error(outcome)
+        check_outputs_written(outcome, folder, [out])
+        if outcome.code == 0:
+            Parser(make_context(), out.read_text(), name=str(out)).parse_module().verify()
+
+
+def test_mutated_module(capsys: pytest.CaptureFixture[str], examples: Callable[[int], int]) -> None:
+    fuzz(mutated(), lambda text: compile_mlir(capsys, text), examples(30))
+
+
+def test_random_bytes(capsys: pytest.CaptureFixture[str], examples: Callable[[int], int]) -> None:
+    fuzz(st.binary(max_size=400), lambda data: compile_mlir(capsys, data), examples(20))
