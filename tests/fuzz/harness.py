@@ -190,3 +190,49 @@ def workspace(files: dict[str, str | bytes]) -> Iterator[Path]:
             else:
                 (folder / name).write_text(content, encoding="utf-8")
         yield folder
+
+
+# --------------------------------------------------------------------------- mutating text token by token
+
+
+@dataclass(frozen=True)
+class TokenLanguage:
+    """What mutating a text format needs: its tokens, and what each kind of replacement draws."""
+
+    token: re.Pattern[str]
+    """Matches every token, blanks and comments included (so that joining the tokens gives the text back)."""
+    significant: Callable[[str], bool]
+    """The tokens worth mutating (not blanks, not comments)."""
+    classes: dict[str, Callable[[str], bool]]
+    """Replacement kind ("number", "name") -> the tokens it replaces."""
+    replacements: dict[str, Sequence[str]]
+    """Replacement kind -> values it draws besides the text's own tokens of that class."""
+    vocabulary: Sequence[str]
+    """What insertions draw."""
+
+
+MUTATIONS = ("delete", "duplicate", "swap", "swap-adjacent", "insert")
+"""The mutations every language has, besides a replacement for each of its classes."""
+
+
+def mutate(draw: st.DrawFn, language: TokenLanguage, text: str, kind: str) -> str:
+    """`text` with one token mutation of `kind` (one of MUTATIONS, or a class of `language`)."""
+    parts = language.token.findall(text)
+    where = [i for i, t in enumerate(parts) if language.significant(t)]
+    if not where:
+        return text
+    of_kind = language.classes.get(kind, language.significant)
+    i = draw(st.sampled_from([k for k in where if of_kind(parts[k])] or where))
+    if kind == "delete":
+        parts[i] = ""
+    elif kind == "duplicate":
+        parts[i] += " " + parts[i]
+    elif kind in ("swap", "swap-adjacent"):
+        j = draw(st.sampled_from(where)) if kind == "swap" else where[min(where.index(i) + 1, len(where) - 1)]
+        parts[i], parts[j] = parts[j], parts[i]
+    elif kind == "insert":
+        parts[i] = draw(st.sampled_from(language.vocabulary)) + " " + parts[i]
+    else:
+        same_class = sorted({parts[k] for k in where if of_kind(parts[k])})
+        parts[i] = draw(st.sampled_from([*same_class, *language.replacements[kind]]))
+    return "".join(parts)

@@ -15,7 +15,6 @@ allocate. Random programs are tiny and run the default pipeline.
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,9 +24,12 @@ from hypothesis import strategies as st
 
 from compiler.frontend.ops import OPS
 from tests.fuzz.harness import (
+    MUTATIONS,
+    TokenLanguage,
     check_model_diagnostic,
     check_outputs_written,
     fuzz,
+    mutate,
     run_dlfc,
 )
 
@@ -53,37 +55,19 @@ HUGE_REPEAT = re.compile(r"\brepeat\s+(\d{4,}|[\d.]*[eE])")
 """A repeat count that unrolls for ever (pinned in tests/differential/test_known_bugs.py)."""
 
 
-def tokens(text: str) -> list[str]:
-    return TOKEN.findall(text)
-
-
-def significant(parts: list[str]) -> list[int]:
-    """Indices of the tokens that are not blanks, newlines or comments."""
-    return [i for i, t in enumerate(parts) if not (t.isspace() or t.startswith("#"))]
-
-
 def compile_dlm(capsys: pytest.CaptureFixture[str], source: str | bytes, *options: str) -> None:
     """Write the model, run `dlfc` on it and check the outcome."""
-    with tempfile.TemporaryDirectory() as directory:
-        path, out = Path(directory) / "model.dlm", Path(directory) / "plan.mlir"
-        if isinstance(source, bytes):
-            path.write_bytes(source)
-        else:
-            path.write_text(source, encoding="utf-8")
+    with workspace({"model.dlm": source}) as folder:
+        path, out = folder / "model.dlm", folder / "plan.mlir"
         outcome = run_dlfc(capsys, path, "-o", out, *options)
-        text = source if isinstance(source, str) else None
-        check_model_diagnostic(outcome, [path], text)
-        check_outputs_written(outcome, Path(directory), [out])
+        check_model_diagnostic(outcome, [path], source if isinstance(source, str) else None)
+        check_outputs_written(outcome, folder, [out])
         if outcome.code == 0:
             plan = out.read_text(encoding="utf-8")
             assert plan.startswith("builtin.module") and plan.endswith("}\n"), "the plan is not a whole module"
 
 
 # --------------------------------------------------------------------------- mutations of the examples
-
-
-MUTATIONS = ["delete", "duplicate", "swap", "swap-adjacent", "insert", *["number"] * 4, *["name"] * 2]
-"""Mutation kinds, as often as they are drawn: most change a number (a shape, a count, a size) or a name."""
 
 
 def is_number(token: str) -> bool:
@@ -94,39 +78,23 @@ def is_name(token: str) -> bool:
     return token[:1].isalpha() or token[:1] == "_"
 
 
+DLM = TokenLanguage(
+    token=TOKEN,
+    significant=lambda t: not (t.isspace() or t.startswith("#")),
+    classes={"number": is_number, "name": is_name},
+    replacements={"number": [*NUMBERS, *map(str, range(0, 300, 7))], "name": VOCABULARY},
+    vocabulary=VOCABULARY,
+)
+KINDS = [*MUTATIONS, *["number"] * 4, *["name"] * 2]
+"""Mutation kinds, as often as they are drawn: most change a number (a shape, a count, a size) or a name."""
+
+
 @st.composite
 def mutated(draw: st.DrawFn, source: str) -> str:
     """`source` with one to three token mutations."""
-    parts = tokens(source)
     for _ in range(draw(st.sampled_from([1, 1, 1, 2, 3]))):
-        where = significant(parts)
-        kind = draw(st.sampled_from(MUTATIONS))
-        kinds = {"number": is_number, "name": is_name}
-        i = draw(st.sampled_from([k for k in where if kinds.get(kind, bool)(parts[k])] or where))
-        if kind == "delete":
-            parts[i] = ""
-        elif kind == "duplicate":
-            parts[i] = parts[i] + " " + parts[i]
-        elif kind == "swap":
-            j = draw(st.sampled_from(where))
-            parts[i], parts[j] = parts[j], parts[i]
-        elif kind == "swap-adjacent":
-            j = where[min(where.index(i) + 1, len(where) - 1)]
-            parts[i], parts[j] = parts[j], parts[i]
-        elif kind == "insert":
-            parts[i] = draw(st.sampled_from(VOCABULARY)) + " " + parts[i]
-        else:
-            parts[i] = draw(replacement(parts[i], [parts[k] for k in where]))
-    return "".join(parts)
-
-
-def replacement(token: str, file_tokens: list[str]) -> st.SearchStrategy[str]:
-    """Another number for a number, another name (of the file or the language) for a name, else any token."""
-    if is_number(token):
-        return st.sampled_from(NUMBERS) | st.integers(0, 300).map(str)
-    if is_name(token):
-        return st.sampled_from(sorted({t for t in file_tokens if is_name(t)})) | st.sampled_from(VOCABULARY)
-    return st.sampled_from(VOCABULARY)
+        source = mutate(draw, DLM, source, draw(st.sampled_from(KINDS)))
+    return source
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)

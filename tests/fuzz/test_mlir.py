@@ -22,9 +22,12 @@ from compiler.context import make_context
 from compiler.pipeline import print_module, run_pipeline
 from tests.differential.test_passes import passes
 from tests.fuzz.harness import (
+    MUTATIONS,
+    TokenLanguage,
     check_one_line_error,
     check_outputs_written,
     fuzz,
+    mutate,
     run_dlfc,
     workspace,
 )
@@ -45,7 +48,14 @@ VOCABULARY = [
     "graph.relu", "graph.weight", "graph.constant", "fusion.group", "fusion.yield", "accel.kernel", "accel.yield",
     "func.func", "func.return", "builtin.module", "#accel.target", "#accel.latency",
 ]  # fmt: skip
-MUTATIONS = ["delete", "duplicate", "swap-adjacent", "insert", "number", "number", "name", "name", "dimension", "dimension"]
+MLIR = TokenLanguage(
+    token=MLIR_TOKEN,
+    significant=lambda t: not t.isspace(),
+    classes={"number": lambda t: t[:1].isdigit(), "name": lambda t: t[:1].isalpha() or t[:1] in "%@^#"},
+    replacements={"number": NUMBERS, "name": VOCABULARY},
+    vocabulary=VOCABULARY,
+)
+KINDS = [*MUTATIONS, "number", "number", "name", "name", "dimension", "dimension"]
 LEVEL_PIPELINES = ("", "convert-graph-to-fusion", "fuse-dnnfusion,convert-fusion-to-accel")
 """From a graph-level model: nothing (graph), to the fusion level, to the accel level."""
 
@@ -68,28 +78,12 @@ def mutated(draw: st.DrawFn) -> str:
     """One of the seed texts with one to three mutations."""
     text = draw(st.sampled_from(seed_texts()))
     for _ in range(draw(st.sampled_from([1, 1, 2, 3]))):
-        kind = draw(st.sampled_from(MUTATIONS))
+        kind = draw(st.sampled_from(KINDS))
         if kind == "dimension" and (dims := list(DIMENSION.finditer(text))):
             dim = draw(st.sampled_from(dims))
             text = text[: dim.start()] + draw(st.sampled_from(["0", "1", "3", "5", "8", "?", "4096"])) + text[dim.end() :]
-            continue
-        parts = MLIR_TOKEN.findall(text)
-        where = [i for i, t in enumerate(parts) if not t.isspace()]
-        kinds = {"number": lambda t: t[:1].isdigit(), "name": lambda t: t[:1].isalpha() or t[:1] in "%@^#"}
-        i = draw(st.sampled_from([k for k in where if kinds.get(kind, bool)(parts[k])] or where))
-        if kind == "delete":
-            parts[i] = ""
-        elif kind == "duplicate":
-            parts[i] += " " + parts[i]
-        elif kind == "swap-adjacent":
-            j = where[min(where.index(i) + 1, len(where) - 1)]
-            parts[i], parts[j] = parts[j], parts[i]
-        elif kind == "insert":
-            parts[i] = draw(st.sampled_from(VOCABULARY)) + " " + parts[i]
         else:
-            same_kind = sorted({parts[k] for k in where if kinds.get(kind, bool)(parts[k])})
-            parts[i] = draw(st.sampled_from(same_kind) | st.sampled_from(NUMBERS if kind == "number" else VOCABULARY))
-        text = "".join(parts)
+            text = mutate(draw, MLIR, text, kind)
     return text
 
 
