@@ -31,6 +31,7 @@ from tests.fuzz.harness import (
     fuzz,
     mutate,
     run_dlfc,
+    workspace,
 )
 
 REPO = Path(__file__).resolve().parents[2]
