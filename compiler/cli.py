@@ -51,6 +51,7 @@ from compiler.pipeline import (
     verification_error,
 )
 from compiler.plugins import PassRegistry, PluginError, make_registry
+from hw.reference import ExecutionError
 from hw.weights import WeightError, load_plan_weights, save_plan_weights
 
 
@@ -376,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PassFailure as e:
         report_pass_failure(e)
         print(f"dlfc: error: {e}", file=sys.stderr)
-    except (UsageError, PipelineError, PluginError) as e:
+    except (UsageError, PipelineError, PluginError, WeightError, ExecutionError) as e:
         print(f"dlfc: error: {e}", file=sys.stderr)
     except OSError as e:
         print(f"dlfc: error: {e.filename or ''}: {e.strerror}", file=sys.stderr)

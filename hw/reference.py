@@ -37,6 +37,10 @@ Kernel = Callable[..., Any]
 KERNELS: dict[type[Operation], Kernel] = {}
 
 
+class ExecutionError(Exception):
+    """Input data an op cannot compute on (an embedding id outside its table, say)."""
+
+
 def kernel(*op_types: type[Operation]) -> Callable[[Kernel], Kernel]:
     """Register a function as the semantics of the given graph ops."""
 
@@ -167,6 +171,10 @@ def layernorm(op: graph.LayerNormOp, x: np.ndarray, scale: np.ndarray, bias: np.
 @kernel(graph.EmbeddingOp)
 def embedding(op: graph.EmbeddingOp, ids: np.ndarray, table: np.ndarray) -> np.ndarray:
     """ONNX Gather on axis 0: y[..., :] = table[ids[...], :] (negative ids count from the end)."""
+    rows = table.shape[0]
+    if ids.size and (ids.min() < -rows or ids.max() >= rows):
+        bad = ids[(ids < -rows) | (ids >= rows)].flat[0]
+        raise ExecutionError(f"{op.name}: id {bad} is out of range for a table of {rows} rows")
     return np.take(table, ids, axis=0)
 
 
@@ -497,6 +505,8 @@ def slice_(op: graph.SliceOp, x: np.ndarray) -> np.ndarray:
 def pad(op: graph.PadOp, x: np.ndarray) -> np.ndarray:
     """Constant padding; pads are [x1_begin, ..., xn_begin, x1_end, ..., xn_end] (ONNX order)."""
     pads = ints(op.pads)
+    if not pads:  # a 0-d tensor has nothing to pad
+        return x
     return np.pad(x, list(zip(pads[: x.ndim], pads[x.ndim :])), constant_values=float_of(op.value))
 
 

@@ -99,9 +99,13 @@ def load_npz(path: str) -> dict[str, np.ndarray]:
         raise WeightError("not an .npz archive (a single .npy array?)")
     with archive:
         try:
-            return {name: archive[name] for name in archive.files}
+            arrays = {name: archive[name] for name in archive.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error):
             raise WeightError("not a valid .npz file (an array in it is corrupt)") from None
+    for name, value in arrays.items():
+        if not isinstance(value, np.ndarray):
+            raise WeightError(f"'{name}' in the file is not a numpy array")
+    return arrays
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:

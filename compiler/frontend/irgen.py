@@ -46,6 +46,9 @@ from compiler.frontend.ops import (
 from dialects import graph
 from hw.weights import WeightError, WeightStore
 
+MAX_REPEAT_ITERATIONS = 100_000
+"""All `repeat` iterations of a model together, nested ones counted each time: bounds compile time."""
+
 ELEMENT_TYPES: dict[str, Attribute] = {"f16": f16, "f32": f32, "i32": i32, "i64": i64}
 """The element types a tensor type may name."""
 
@@ -328,6 +331,7 @@ class _Generator:
         self.stems: dict[ast.Stmt, str] = {}
         self.units: dict[ast.Stmt, dict[ast.Call, str]] = {}
         self.context: list[Note] = []  # enclosing block calls and repeat iterations, outermost first
+        self.iterations = 0  # repeat iterations unrolled so far, against MAX_REPEAT_ITERATIONS
 
     # ---- diagnostics
 
@@ -427,6 +431,12 @@ class _Generator:
         count = self.evaluate(stmt.count, scope)
         if not is_int(count) or count < 1:
             raise self.error(*ast.start_of(stmt.count), f"repeat count must be a positive integer, got {format_value(count)}")
+        self.iterations += count
+        if self.iterations > MAX_REPEAT_ITERATIONS:
+            raise self.error(
+                *ast.start_of(stmt.count),
+                f"repeat unrolls more than {MAX_REPEAT_ITERATIONS} iterations in the model (this one asks for {count})",
+            )
         for index in range(count):
             scope.repeat_indices.append(index)
             note = f"in iteration {index + 1} of {count} of this repeat"
