@@ -31,11 +31,11 @@ from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Operation
 
 from compiler.conversion.outlining import kernel_name
-from compiler.transforms.schedule_parallel import Timeline
 from dialects import accel, fusion, graph
 from hw.cost import KernelCost, group_cost, region_cores
 from hw.reference import GraphFunctions
 from hw.target import Accelerator
+from hw.timeline import Timeline
 from hw.weights import WeightStore, numpy_dtype, store_of
 
 

@@ -15,15 +15,8 @@ from compiler.frontend import load_dlm
 from compiler.passes import get_all_passes
 from compiler.pipeline import parse_pass_pipeline, run_pipeline
 from compiler.transforms.autotune import AutotunePass
-from compiler.transforms.schedule_parallel import (
-    OFFSET_ATTR,
-    START_ATTR,
-    Timeline,
-    dram_rate,
-    kernels_of,
-    replay,
-    schedule_parallel,
-)
+from compiler.transforms.schedule_parallel import dram_rate, kernels_of, replay, schedule_parallel
+from hw.timeline import OFFSET_ATTR, START_ATTR, Timeline
 from dialects import accel, graph
 from hw.cost import kernel_cost
 from hw.interpreter import execute
