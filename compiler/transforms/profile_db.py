@@ -26,8 +26,9 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
-from xdsl.ir import Operation
+from xdsl.ir import Attribute, Operation
 
 from dialects import graph
 from hw.cost import cost_model
@@ -103,6 +104,12 @@ class ProfileDB:
             raise
 
 
+@lru_cache(maxsize=1 << 16)
+def attribute_text(attribute: Attribute) -> str:
+    """`str(attribute)`, remembered: signatures print the same few types and properties over and over."""
+    return str(attribute)
+
+
 def kernel_signature(ops: Sequence[graph.GraphOp]) -> str:
     """What decides the modelled cost of `ops` as one kernel: types, properties, shapes and wiring.
 
@@ -114,12 +121,12 @@ def kernel_signature(ops: Sequence[graph.GraphOp]) -> str:
     parts: list[str] = []
     for op in ops:
         args = [
-            f"%{local[v.owner]}.{v.index}" if v.owner in local else str(v.type)  # type: ignore[attr-defined]
+            f"%{local[v.owner]}.{v.index}" if v.owner in local else attribute_text(v.type)  # type: ignore[attr-defined]
             for v in op.operands
         ]
-        props = ",".join(f"{k}={v}" for k, v in sorted(op.properties.items()))
+        props = ",".join(f"{k}={attribute_text(v)}" for k, v in sorted(op.properties.items()))
         results = [
-            f"{r.type}{'!' if any(u.operation not in local for u in r.uses) else ''}" for r in op.results
+            f"{attribute_text(r.type)}{'!' if any(u.operation not in local for u in r.uses) else ''}" for r in op.results
         ]
         parts.append(f"{op.name}{{{props}}}({','.join(args)})->({','.join(results)})")
     return ";".join(parts)
