@@ -283,6 +283,8 @@ class SearchSpace:
     ops: list[graph.GraphOp]
     seeds: list[int]
     """The incoming groups as masks over `ops`."""
+    seed_attributes: dict[int, dict[str, Attribute]]
+    """The planner's attributes of each incoming group (its mapping type, seed, ...), by mask."""
 
 
 def dissolve_groups(module: ModuleOp) -> list[SearchSpace]:
@@ -295,30 +297,38 @@ def dissolve_groups(module: ModuleOp) -> list[SearchSpace]:
             raise ValueError("fusion tuning runs on graph- or fusion-level modules, before convert-fusion-to-accel")
         groups = [op for op in fn.body.block.ops if isinstance(op, fusion.GroupOp)]
         members = [[op for op in g.body.block.ops if isinstance(op, graph.GraphOp)] for g in groups]
+        attributes = [{k: v for k, v in g.attributes.items() if k != CORES_ATTR} for g in groups]
         for group in groups:
             inline_region_op(group)
         ops = [op for op in fn.body.block.ops if isinstance(op, graph.GraphOp)]
         index = {op: i for i, op in enumerate(ops)}
-        seeds = [mask_of(index[op] for op in m) for m in members if m]
-        spaces.append(SearchSpace(fn, ops, seeds))
+        masks = [mask_of(index[op] for op in m) for m in members]
+        seeds = [mask for mask, m in zip(masks, members) if m]
+        spaces.append(SearchSpace(fn, ops, seeds, {mask: a for mask, a, m in zip(masks, attributes, members) if m and a}))
     return spaces
 
 
-def outline_plans(module: ModuleOp, plans: Sequence[Sequence[Kernel]]) -> list[fusion.GroupOp]:
-    """Form one `fusion.group` per kernel (functions in module order), each with its `cores` attribute."""
-    pending = iter(plans)
-    cores: dict[Operation, int] = {}
+def outline_plans(
+    module: ModuleOp, plans: Sequence[Sequence[Kernel]], spaces: Sequence[SearchSpace] = ()
+) -> list[fusion.GroupOp]:
+    """Form one `fusion.group` per kernel (functions in module order), each with its `cores` attribute.
+
+    A kernel that is exactly a group of the incoming plan keeps that group's attributes.
+    """
+    pending = iter(zip(plans, [s.seed_attributes for s in spaces] or [{}] * len(plans)))
+    attributes: dict[Operation, dict[str, Attribute]] = {}
 
     def parts(ops: list[graph.GraphOp]) -> list[list[Operation]]:
+        plan, kept = next(pending)
         found: list[list[Operation]] = []
-        for kernel in next(pending):
+        for kernel in plan:
             part: list[Operation] = [ops[i] for i in kernel.ops]
-            cores[part[0]] = kernel.cores
+            attributes[part[0]] = {**kept.get(mask_of(kernel.ops), {}), CORES_ATTR: IntegerAttr(kernel.cores, i64)}
             found.append(part)
         return found
 
     def annotate(part: Sequence[Operation]) -> dict[str, Attribute]:
-        return {CORES_ATTR: IntegerAttr(cores[part[0]], i64)}
+        return attributes[part[0]]
 
     groups = form_groups(module, parts, annotate)
     add_statistic("kernels", len(groups))
@@ -346,5 +356,6 @@ class AutotunePass(ModulePass):
         if self.window < 1 or self.max_states < 1:
             raise ValueError(f"autotune: window and max-states must be positive, got {self.window} and {self.max_states}")
         target = load_target(self.target)
-        plans = [tune(s.ops, s.seeds, target, self.window, self.max_states) for s in dissolve_groups(op)]
-        outline_plans(op, plans)
+        spaces = dissolve_groups(op)
+        plans = [tune(s.ops, s.seeds, target, self.window, self.max_states) for s in spaces]
+        outline_plans(op, plans, spaces)

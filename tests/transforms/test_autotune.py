@@ -255,3 +255,25 @@ def test_dlfc_compiles_resnet50_to_an_autotuned_plan(tmp_path: Path):
     plan = Parser(make_context(), out.read_text()).parse_module()
     kernels = [k for k in plan.walk() if isinstance(k, accel.KernelOp)]
     assert kernels and len({k.core_count for k in kernels}) > 1
+
+
+def test_groups_autotune_keeps_keep_the_planners_attributes():
+    """A group that autotune leaves as fuse-dnnfusion made it keeps its `mapping` and `seed`; new groups only get `cores`."""
+    module = load_dlm(str(EXAMPLES / "resnet18.dlm"))
+    run_pipeline(make_context(), module, parse_pass_pipeline("fuse-dnnfusion", get_all_passes()), [])
+
+    def ops_of(group: fusion.GroupOp) -> tuple[str, ...]:
+        return tuple(o.name for o in group.body.block.ops)
+
+    planned: dict[tuple[str, ...], set[tuple[object, object]]] = {}
+    for g in module.walk():
+        if isinstance(g, fusion.GroupOp):
+            planned.setdefault(ops_of(g), set()).add((g.attributes["mapping"], g.attributes["seed"]))
+    AutotunePass().apply(make_context(), module)
+    groups = [g for g in module.walk() if isinstance(g, fusion.GroupOp)]
+    annotated = [g for g in groups if "mapping" in g.attributes]
+    assert annotated and len(annotated) < len(groups)
+    for group in annotated:
+        assert (group.attributes["mapping"], group.attributes["seed"]) in planned[ops_of(group)]
+    assert all(isinstance(g.attributes["cores"], IntegerAttr) for g in groups)
+    assert all(set(g.attributes) == {"cores"} for g in groups if g not in annotated)
