@@ -52,8 +52,8 @@ NUMBERS = ["0", "1", "2", "3", "4", "7", "16", "64", "255", "1000", "0.0", "0.5"
 ELEMENT_TYPES = ["f32", "f16", "i32", "i64", "f64", "bf16", "u8"]
 NAMES = ["x", "y", "z", "image", "ch", "stride", "kernel", "axis", "axes", "keepdims", "bias", "out", "a", "b"]
 VOCABULARY = [*KEYWORDS, *PUNCTUATION, *NUMBERS, *ELEMENT_TYPES, *NAMES, *sorted(OPS), '"s"', "#", "$", "\t", "é"]
-HUGE_REPEAT = re.compile(r"\brepeat\s+(\d{4,}|[\d.]*[eE])")
-"""A repeat count that unrolls for ever (pinned in tests/differential/test_known_bugs.py)."""
+HUGE_REPEAT = re.compile(r"\brepeat\s+\d{4,}\b")
+"""A repeat count that may unroll millions of ops (an xfail in tests/differential/test_known_bugs.py)."""
 
 
 def compile_dlm(capsys: pytest.CaptureFixture[str], source: str | bytes, *options: str) -> None:
