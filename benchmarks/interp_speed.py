@@ -1,11 +1,12 @@
 """Speed of the graph-level reference interpreter against ONNX Runtime (single-threaded).
 
-    python benchmarks/interp_speed.py [examples/resnet50.dlm] [--repeat 5] [--fold-batchnorm]
+    python benchmarks/interp_speed.py [examples/resnet50.dlm] [--repeat 5] [--fold-batchnorm] [--json FILE]
 
 Compiles the model to graph IR, exports the same graph (same weights) to ONNX,
-and reports the median wall time of the interpreter (`hw.reference.GraphFunctions`) and of an
-onnxruntime session with one intra-op thread, plus where the interpreter's time
-goes per op kind. The export covers the ops of the CNN examples (conv, batchnorm,
+and reports the median wall and CPU time of the interpreter (`hw.reference.GraphFunctions`)
+and of an onnxruntime session with one intra-op thread, plus where the interpreter's time
+goes per op kind, as tables and as JSON (default benchmarks/interp_speed.json). On a
+busy machine the CPU-time ratio is the steadier one. The export covers the ops of the CNN examples (conv, batchnorm,
 relu, add, pooling, flatten, dense, softmax). With --fold-batchnorm, both run the
 graph after `graph-fold-batchnorm` (onnxruntime fuses conv + batchnorm itself).
 
@@ -21,11 +22,13 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy is imported
 
 import argparse
+import json
 import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -107,15 +110,15 @@ class OpTimer(Interpreter.Listener):
         self.seconds[op.name] += time.perf_counter() - self.start
 
 
-def median_seconds(runs: list[Callable[[], object]], repeat: int) -> list[float]:
-    """Median wall time of each run; the runs alternate, so that they see the same machine load."""
-    times: list[list[float]] = [[] for _ in runs]
+def median_seconds(runs: list[Callable[[], object]], repeat: int) -> list[tuple[float, float]]:
+    """Median wall and CPU time of each run; the runs alternate, so that they see the same machine load."""
+    times: list[list[tuple[float, float]]] = [[] for _ in runs]
     for _ in range(repeat):
         for run, samples in zip(runs, times):
-            start = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             run()
-            samples.append(time.perf_counter() - start)
-    return [statistics.median(samples) for samples in times]
+            samples.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return [(statistics.median(w for w, _ in samples), statistics.median(c for _, c in samples)) for samples in times]
 
 
 def main() -> None:
@@ -123,6 +126,7 @@ def main() -> None:
     parser.add_argument("model", nargs="?", default="examples/resnet50.dlm")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--fold-batchnorm", action="store_true", help="run graph-fold-batchnorm first")
+    parser.add_argument("--json", type=Path, default=Path(__file__).with_name("interp_speed.json"))
     args = parser.parse_args()
 
     module: ModuleOp = load_dlm(args.model)
@@ -151,11 +155,23 @@ def main() -> None:
     (ours,), (theirs,) = run_dlfc(), run_ort()  # also the warm-up (weights, allocator)
     np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-5)
     timer.seconds.clear()
-    dlfc_s, ort_s = median_seconds([run_dlfc, run_ort], args.repeat)
-    print(f"{args.model}: dlfc reference {dlfc_s * 1e3:.1f} ms, onnxruntime (1 thread) {ort_s * 1e3:.1f} ms, "
-          f"ratio {dlfc_s / ort_s:.2f}")
-    for op_name, seconds in sorted(timer.seconds.items(), key=lambda kv: -kv[1]):
-        print(f"  {op_name:22} {seconds / args.repeat * 1e3:8.2f} ms (mean)")
+    (dlfc_wall, dlfc_cpu), (ort_wall, ort_cpu) = median_seconds([run_dlfc, run_ort], args.repeat)
+    print(f"{args.model}{' (batch norms folded)' if args.fold_batchnorm else ''}, median of {args.repeat} runs")
+    print(f"{'':24} {'wall ms':>9} {'CPU ms':>9}")
+    print(f"{'dlfc reference':24} {dlfc_wall * 1e3:9.1f} {dlfc_cpu * 1e3:9.1f}")
+    print(f"{'onnxruntime (1 thread)':24} {ort_wall * 1e3:9.1f} {ort_cpu * 1e3:9.1f}")
+    print(f"{'ratio':24} {dlfc_wall / ort_wall:9.2f} {dlfc_cpu / ort_cpu:9.2f}")
+    per_op = {name: seconds / args.repeat for name, seconds in sorted(timer.seconds.items(), key=lambda kv: -kv[1])}
+    print(f"\n{'interpreter op':24} {'wall ms (mean)':>14}")
+    for op_name, seconds in per_op.items():
+        print(f"{op_name:24} {seconds * 1e3:14.2f}")
+    report = {
+        "model": args.model, "fold_batchnorm": args.fold_batchnorm, "repeat": args.repeat,
+        "dlfc": {"wall_s": dlfc_wall, "cpu_s": dlfc_cpu}, "onnxruntime": {"wall_s": ort_wall, "cpu_s": ort_cpu},
+        "ratio": {"wall": dlfc_wall / ort_wall, "cpu": dlfc_cpu / ort_cpu}, "per_op_wall_s": per_op,
+    }  # fmt: skip
+    args.json.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"\nwrote {args.json}")
 
 
 if __name__ == "__main__":
