@@ -141,6 +141,8 @@ class Tuner:
                 self.succs[p] |= 1 << i
         self._legal: dict[int, bool] = {}
         self._kernels: dict[int, Kernel] = {}
+        self._maximal: dict[int, int] = {}
+        """Ideal -> its maximal ops, for the ideals `ideals` found."""
 
     def legal(self, group: int) -> bool:
         found = self._legal.get(group)
@@ -160,20 +162,26 @@ class Tuner:
     # ------------------------------------------------------------------ the states
 
     def ideals(self) -> list[int] | None:
-        """Every ideal, by increasing size (the empty one first); None when there are more than the budget."""
-        found, layer = [0], [0]
-        seen = {0}
+        """Every ideal, by increasing size (the empty one first); None when there are more than the budget.
+
+        Each ideal of the breadth-first search carries its frontier (the ops outside it whose
+        producers are all in it), so growing it costs the frontier, not a pass over every op.
+        Records each ideal's maximal ops (those none of whose consumers is in it) for `upsets`.
+        """
+        self._maximal = {0: 0}
+        found, layer = [0], [(0, mask_of(i for i, producers in enumerate(self.preds) if not producers))]
         while layer:
-            grown: list[int] = []
-            for ideal in layer:
-                for i in range(len(self.ops)):
+            grown: list[tuple[int, int]] = []
+            for ideal, frontier in layer:
+                for i in bits(frontier):
                     bigger = ideal | 1 << i
-                    if bigger != ideal and not self.preds[i] & ~ideal and bigger not in seen:
-                        seen.add(bigger)
-                        grown.append(bigger)
-            if len(seen) > self.budget:
+                    if bigger not in self._maximal:
+                        self._maximal[bigger] = self._maximal[ideal] & ~self.preds[i] | 1 << i
+                        ready = mask_of(s for s in bits(self.succs[i]) if not self.preds[s] & ~bigger)
+                        grown.append((bigger, frontier & ~(1 << i) | ready))
+            if len(self._maximal) > self.budget:
                 return None
-            found += grown
+            found += [ideal for ideal, _ in grown]
             layer = grown
         return found
 
@@ -186,9 +194,11 @@ class Tuner:
     def upsets(self, ideal: int) -> Iterator[int]:
         """The legal groups S of at most `window` ops with `ideal` - S an ideal (grown breadth-first from the last ops).
 
+        `ideal` is one that `ideals` found.
+
         Raises OverBudget once more distinct groups than the budget have been examined.
         """
-        last = mask_of(i for i in bits(ideal) if not self.succs[i] & ideal)
+        last = self._maximal[ideal]
         queue = deque((1 << i, last | self.preds[i]) for i in bits(last))
         seen: set[int] = set()
         while queue:
