@@ -48,6 +48,8 @@ from hw.weights import WeightError, WeightStore
 
 MAX_REPEAT_ITERATIONS = 100_000
 """All `repeat` iterations of a model together, nested ones counted each time: bounds compile time."""
+MAX_MODEL_OPS = 500_000
+"""The most ops a model may expand to (DNNFusion's largest models have about 4,000)."""
 
 ELEMENT_TYPES: dict[str, Attribute] = {"f16": f16, "f32": f32, "i32": i32, "i64": i64}
 """The element types a tensor type may name."""
@@ -332,6 +334,7 @@ class _Generator:
         self.units: dict[ast.Stmt, dict[ast.Call, str]] = {}
         self.context: list[Note] = []  # enclosing block calls and repeat iterations, outermost first
         self.iterations = 0  # repeat iterations unrolled so far, against MAX_REPEAT_ITERATIONS
+        self.ops = 0  # ops emitted so far, against MAX_MODEL_OPS
 
     # ---- diagnostics
 
@@ -353,6 +356,7 @@ class _Generator:
 
     def emit(self, op: Operation) -> Operation:
         self.body.add_op(op)
+        self.ops += 1
         return op
 
     def weight(self, name: str, type: TensorType, init: str, at: ast.Node) -> SSAValue:
@@ -437,6 +441,7 @@ class _Generator:
                 *ast.start_of(stmt.count),
                 f"repeat unrolls more than {MAX_REPEAT_ITERATIONS} iterations in the model (this one asks for {count})",
             )
+        ops_before = self.ops
         for index in range(count):
             scope.repeat_indices.append(index)
             note = f"in iteration {index + 1} of {count} of this repeat"
@@ -444,6 +449,13 @@ class _Generator:
             self.execute_body(stmt.body, scope)
             self.context.pop()
             scope.repeat_indices.pop()
+            per_iteration = (self.ops - ops_before) / (index + 1)
+            if self.ops + per_iteration * (count - index - 1) > MAX_MODEL_OPS:
+                raise self.error(
+                    *ast.start_of(stmt.count),
+                    f"repeat would expand the model to about {int(ops_before + per_iteration * count)} ops "
+                    f"(at most {MAX_MODEL_OPS})",
+                )
 
     def assign(self, stmt: ast.Assign, scope: _Scope) -> None:
         targets = stmt.targets

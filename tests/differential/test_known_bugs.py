@@ -39,12 +39,6 @@ def test_huge_repeat_count_is_a_diagnostic() -> None:
         pytest.fail(f"parse_dlm of a model with `repeat 1000000000`: {e}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="frontend: the repeat limit counts iterations (100k), not the ops they create, so 99,999 iterations "
-    "of a BERT encoder layer (~4M ops) run for minutes and take gigabytes (tests/fuzz/test_dlm.py keeps "
-    "mutated repeat counts below 1000 until fixed)",
-)
 def test_repeat_of_a_large_body_is_a_diagnostic() -> None:
     source = (REPO / "examples" / "bert_base.dlm").read_text().replace("repeat 12 {", "repeat 99999 {")
     try:
