@@ -8,7 +8,8 @@ pass runs, and then:
 - the final module, printed and parsed back, runs in the interpreter
   (`hw.interpreter.execute`) to the outputs `run_graph` computes on the
   unoptimised graph (rtol 1e-4, atol 1e-5).
-The default pipeline (`dlfc`'s, graph to accel) is one more "pass".
+Passes also run with other options (VARIANTS), and the default pipeline
+(`dlfc`'s, graph to accel, for each target) is one more "pass".
 
 Cases are (pass, seed) pairs, passes taking turns; the default run checks a few
 per pass, the long mode (`-m slow`, `DLFC_FUZZ_EXAMPLES=N`) N more. A case that
@@ -72,7 +73,18 @@ INPUT_LEVELS: dict[str, tuple[Level, ...]] = {
 }
 # Options for passes whose defaults take too long on random models (also in the default pipeline).
 OPTIONS: dict[str, str] = {"oracle": "{window=4}"}
-DEFAULT_PIPELINE = "default-pipeline"
+# Passes with options other than their defaults, tested besides them.
+VARIANTS = [
+    "graph-algebraic-simplify{order=first}",
+    "fuse-dnnfusion{cores=4 target=mlu270}",
+    "fuse-patterns{max-depth=2}",
+    "autotune{window=4 max-states=3000 target=mlu270}",
+    "oracle{window=3 joint=false}",
+    "assign-cores{cores-by=features}",
+    "schedule-parallel{recore=false split=false}",
+]
+# The default pipeline (dlfc's, graph to accel) for each target: name -> --hw value (None: the default).
+DEFAULT_PIPELINES: dict[str, str | None] = {"default-pipeline": None, "default-pipeline-mlu270": "mlu270"}
 # How a graph-level model is brought to the fusion level: planners take turns by seed.
 FUSION_PLANNERS = ("convert-graph-to-fusion", "fuse-patterns", "fuse-dnnfusion")
 PER_PASS = 3
@@ -80,8 +92,8 @@ PER_PASS = 3
 
 
 def subjects() -> list[str]:
-    """Everything a case may test: each registered pass, then the default pipeline."""
-    return [*sorted(PASSES), DEFAULT_PIPELINE]
+    """Everything a case may test: each registered pass, the variants, the default pipelines."""
+    return [*sorted(PASSES), *VARIANTS, *DEFAULT_PIPELINES]
 
 
 def cases() -> list[ParameterSet]:
@@ -106,8 +118,9 @@ def with_options(name: str) -> str:
     return name + OPTIONS.get(name, "")
 
 
-def passes(pipeline: str) -> list[ModulePass]:
-    return parse_pass_pipeline(pipeline, get_all_passes())
+def passes(pipeline: str, target: str | None = None) -> list[ModulePass]:
+    """The passes of a pipeline; `target` is given to every pass with a target option (as `dlfc --hw`)."""
+    return parse_pass_pipeline(pipeline, get_all_passes(), {"target": (target,)} if target else None)
 
 
 class RoundTripChecker(PassInstrument):
@@ -160,14 +173,15 @@ def check_case(subject: str, seed: int) -> None:
     """One differential case: the subject on the model of `seed`, at every level it accepts."""
     model = random_model(seed, model_size(seed))
     expected = run_graph(model.module, model.inputs)
-    if subject == DEFAULT_PIPELINE:
+    target = DEFAULT_PIPELINES.get(subject)
+    if subject in DEFAULT_PIPELINES:
         stages = [(GRAPH, ",".join(with_options(name) for name in default_pipeline(GRAPH, ACCEL)))]
     else:
-        stages = [(level, with_options(subject)) for level in INPUT_LEVELS[subject]]
+        stages = [(level, with_options(subject)) for level in INPUT_LEVELS[subject.partition("{")[0]]]
     for level, pipeline in stages:
         module = prepare(model, level)
         try:
-            run_passes(module, passes(pipeline))
+            run_passes(module, passes(pipeline, target))
             check_outputs(module, model, expected)
         except (AssertionError, Exception) as e:
             raise AssertionError(f"{subject} on {model} at the {level.label} level: {e}") from e
