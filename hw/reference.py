@@ -26,7 +26,6 @@ from numpy.polynomial import Chebyshev
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
-from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Operation
 
 from dialects import graph
@@ -591,6 +590,9 @@ def run_graph(
         if array.shape != tuple(t.get_shape()):
             raise ValueError(f"input {i} has shape {list(array.shape)}, expected {list(t.get_shape())}")
         args.append(array.astype(numpy_dtype(t.element_type), copy=False))
+    # Imported here: `xdsl.interpreters` loads every xDSL interpreter (0.5 s), which compiling never needs.
+    from xdsl.interpreters.func import FuncFunctions
+
     interpreter = Interpreter(module)
     interpreter.register_implementations(FuncFunctions())
     interpreter.register_implementations(GraphFunctions(store_of(module) if weights is None else weights))
