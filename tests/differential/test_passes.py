@@ -5,7 +5,7 @@ the pass's input level (graph; fusion through a fusion planner; accel), the
 pass runs, and then:
 - every intermediate module verifies (the pass manager checks after each pass)
   and round-trips through print and parse to the same text and structure;
-- the final module, printed and parsed back, runs in the interpreter
+- the final module, printed in the generic format and parsed back, runs in the interpreter
   (`hw.interpreter.execute`) to the outputs `run_graph` computes on the
   unoptimised graph (rtol 1e-4, atol 1e-5).
 Passes also run with other options (VARIANTS), and the default pipeline
@@ -130,13 +130,12 @@ class RoundTripChecker(PassInstrument):
         round_trip(module, f"after {run.module_pass.name}")
 
 
-def round_trip(module: ModuleOp, when: str) -> ModuleOp:
-    """The module parsed back from its text (with its weight store), checked to be the same module."""
-    text = print_module(module)
-    parsed = Parser(make_context(), text).parse_module()
+def round_trip(module: ModuleOp, when: str, generic: bool = False) -> ModuleOp:
+    """The module parsed back from its text (custom or generic; with its weight store), checked to be the same module."""
+    parsed = Parser(make_context(), print_module(module, generic)).parse_module()
     parsed.verify()
-    again = print_module(parsed)
-    assert again == text, f"{when}: the module prints differently after a print/parse round trip"
+    text = print_module(module)
+    assert print_module(parsed) == text, f"{when}: the module prints differently after a print/parse round trip"
     assert parsed.is_structurally_equivalent(module), f"{when}: the parsed module differs from the printed one"
     attach_store(parsed, store_of(module))
     return parsed
@@ -158,8 +157,8 @@ def prepare(model: RandomModel, level: Level) -> ModuleOp:
 
 
 def check_outputs(module: ModuleOp, model: RandomModel, expected: Sequence[np.ndarray]) -> None:
-    """The module, round-tripped through text, computes `expected` on the model's inputs."""
-    parsed = round_trip(module, "at the end")
+    """The module, round-tripped through its generic text, computes `expected` on the model's inputs."""
+    parsed = round_trip(module, "at the end (generic format)", generic=True)
     actual = execute(parsed, model.inputs, load_target()).outputs
     assert len(actual) == len(expected), f"{len(actual)} outputs instead of {len(expected)}"
     for index, (got, want) in enumerate(zip(actual, expected)):
