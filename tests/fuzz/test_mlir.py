@@ -5,7 +5,8 @@ inserted; numbers, names and tensor dimensions changed) of small random
 models printed at every level (graph, fusion, accel), in the custom and the
 generic format. Property: exit 0 with OUT written (and parsing back), or exit
 1 with one line `dlfc: error: ...` that names no internal exception, no OUT
-and no temporary file left behind; within the time limit.
+and no temporary file left behind; within the time limit. A plan that compiled
+then runs (`dlfc run`), which succeeds or fails the same clean way.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ def mutated(draw: st.DrawFn) -> str:
 
 
 def compile_mlir(capsys: pytest.CaptureFixture[str], source: str | bytes) -> None:
+    """`dlfc input.mlir -o plan.mlir`, then (if it compiled) `dlfc run plan.mlir`: each succeeds or fails cleanly."""
     with workspace({"input.mlir": source}) as folder:
         out = folder / "plan.mlir"
         outcome = run_dlfc(capsys, folder / "input.mlir", "-o", out)
@@ -95,6 +97,7 @@ def compile_mlir(capsys: pytest.CaptureFixture[str], source: str | bytes) -> Non
         check_outputs_written(outcome, folder, [out])
         if outcome.code == 0:
             Parser(make_context(), out.read_text(), name=str(out)).parse_module().verify()
+            check_one_line_error(run_dlfc(capsys, "run", out))
 
 
 def test_mutated_module(capsys: pytest.CaptureFixture[str], examples: Callable[[int], int]) -> None:
