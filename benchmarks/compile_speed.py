@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -147,20 +148,37 @@ def compile_in_process(path: Path) -> Row:
     return row
 
 
+# `dlfc ARGS` that reports its peak resident memory (VmHWM) on its last line of stderr. The
+# rusage of a child would not do: its ru_maxrss starts from the forking process's size.
+DLFC_WITH_PEAK = """\
+import sys
+from compiler.cli import main
+code = main(sys.argv[1:])
+peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+sys.stderr.write(f"peak {peak.split()[1]} KiB\\n")
+sys.exit(code)
+"""
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of the child processes that have ended."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def end_to_end(path: Path, repeat: int) -> tuple[float, float, float]:
     """Median wall and CPU seconds and the largest peak RSS (MB) of `dlfc PATH -o plan.mlir` in fresh processes."""
     walls, cpus, peaks = [], [], []
     with tempfile.TemporaryDirectory() as directory:
-        command = [sys.executable, "-m", "compiler.cli", str(path), "-o", str(Path(directory) / "plan.mlir")]
+        command = [sys.executable, "-c", DLFC_WITH_PEAK, str(path), "-o", str(Path(directory) / "plan.mlir")]
         for _ in range(repeat):
-            start = time.perf_counter()
-            process = subprocess.Popen(command, cwd=REPO)
-            _, status, usage = os.wait4(process.pid, 0)
+            before, start = children_cpu(), time.perf_counter()
+            done = subprocess.run(command, cwd=REPO, stderr=subprocess.PIPE, text=True, check=False)
             walls.append(time.perf_counter() - start)
-            if os.waitstatus_to_exitcode(status) != 0:
-                raise RuntimeError(f"{' '.join(command)} failed")
-            cpus.append(usage.ru_utime + usage.ru_stime)
-            peaks.append(usage.ru_maxrss / 1024)  # KiB on Linux
+            cpus.append(children_cpu() - before)
+            if done.returncode != 0:
+                raise RuntimeError(f"dlfc {path} failed:\n{done.stderr}")
+            peaks.append(int(done.stderr.rsplit("peak ", 1)[1].split()[0]) / 1024)
     return statistics.median(walls), statistics.median(cpus), max(peaks)
 
 
