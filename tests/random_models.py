@@ -11,8 +11,9 @@ preferring the newest (deep chains) but often reaching back (branches, joins
 and residuals). Binary ops broadcast against weights, constants and reduced
 tensors. Every tensor nobody uses is a result of the function.
 
-The first steps of a model run every op kind once, in a random order, so a
-model of `len(STEPS)` steps or more contains every graph op.
+The first steps of a model run every op kind's step once, in a random order,
+so a model of `len(STEPS)` steps or more has every graph op (unless a step
+gives up: no operand fits it, or its result would exceed `MAX_ELEMENTS`).
 
 Values stay in safe ranges: the domain of log, sqrt, rsqrt, reciprocal, the
 divisor of div and the base of pow is |x| + 0.5; exp and square take tanh'd
