@@ -68,7 +68,7 @@ def graph_ops(module: ModuleOp) -> list[graph.GraphOp]:
 
 
 @pytest.mark.parametrize("pass_name", PASSES)
-@pytest.mark.parametrize("name", map(example, EXAMPLES))
+@pytest.mark.parametrize("name", [example(name) for name in EXAMPLES])
 def test_plan_verifies_and_covers_every_op(name: str, pass_name: str):
     module = fused(name, pass_name)
     module.verify()
@@ -82,7 +82,7 @@ def test_plan_verifies_and_covers_every_op(name: str, pass_name: str):
             assert "seed" in g.attributes
 
 
-@pytest.mark.parametrize("name", map(example, EXAMPLES))
+@pytest.mark.parametrize("name", [example(name) for name in EXAMPLES])
 def test_dnnfusion_kernels_against_patterns(name: str):
     """Strictly fewer kernels than TVM's patterns on transformers, never more elsewhere."""
     plans = row(name).plans
@@ -91,7 +91,7 @@ def test_dnnfusion_kernels_against_patterns(name: str):
     assert patterns <= plans["fuse-none"].kernels
 
 
-@pytest.mark.parametrize("name", map(example, EXAMPLES))
+@pytest.mark.parametrize("name", [example(name) for name in EXAMPLES])
 def test_dnnfusion_latency_never_worse_than_patterns(name: str):
     plans = row(name).plans
     assert plans["fuse-dnnfusion"].latency_s <= plans["fuse-patterns"].latency_s <= plans["fuse-none"].latency_s
