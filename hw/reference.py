@@ -62,7 +62,7 @@ def evaluate(op: Operation, args: Sequence[np.ndarray]) -> tuple[np.ndarray, ...
     """The results of graph compute op `op` on operand values `args`, in the IR result dtypes."""
     fn = KERNELS.get(type(op))
     if fn is None:
-        raise NotImplementedError(f"{op.name} has no reference semantics")
+        raise ExecutionError(f"{op.name} has no reference semantics (hw/reference.py KERNELS)")
     out = fn(op, *args)
     results = out if isinstance(out, tuple) else (out,)
     return tuple(np.asarray(r, dtype=result_dtype(op, i)) for i, r in enumerate(results))
