@@ -37,7 +37,6 @@ from onnx import helper, numpy_helper
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.interpreter import Interpreter
-from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Operation, SSAValue
 
 from compiler.context import make_context
@@ -45,7 +44,7 @@ from compiler.frontend import load_dlm
 from compiler.transforms.graph_fold_batchnorm import GraphFoldBatchNormPass
 from dialects import graph
 from dialects.graph import float_of, int_of, ints
-from hw.reference import GraphFunctions
+from hw.reference import DataflowFunctions, GraphFunctions
 from hw.weights import WeightStore, numpy_dtype, store_of
 
 Names = Callable[[SSAValue], str]
@@ -142,7 +141,7 @@ def main() -> None:
 
     timer = OpTimer()
     interpreter = Interpreter(module, listeners=(timer,))
-    interpreter.register_implementations(FuncFunctions())
+    interpreter.register_implementations(DataflowFunctions())
     interpreter.register_implementations(GraphFunctions(store))
     run_dlfc = partial(interpreter.call_op, fn.sym_name.data, tuple(inputs))
 

@@ -27,13 +27,12 @@ from xdsl.interpreter import (
     impl_terminator,
     register_impls,
 )
-from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Operation
 
 from compiler.conversion.outlining import kernel_name
 from dialects import accel, fusion, graph
 from hw.cost import KernelCost, group_cost, region_cores
-from hw.reference import GraphFunctions
+from hw.reference import DataflowFunctions, GraphFunctions
 from hw.target import Accelerator
 from hw.timeline import Timeline
 from hw.weights import WeightStore, numpy_dtype, store_of
@@ -165,7 +164,7 @@ def execute(
     )
     functions = AccelFunctions(target)
     interpreter = Interpreter(module, listeners=(FreeOpTimer(functions),))
-    interpreter.register_implementations(FuncFunctions())
+    interpreter.register_implementations(DataflowFunctions())
     interpreter.register_implementations(GraphFunctions(weights if weights is not None else store_of(module)))
     interpreter.register_implementations(functions)
     outputs = interpreter.call_op(fn.sym_name.data, args)

@@ -5,8 +5,9 @@ Every kernel is a plain function `kernel(op, *args) -> array | tuple[array, ...]
 of the op (for its properties) and its operand values, registered in `KERNELS`;
 `evaluate` runs one and gives its results the dtypes of the op's result types.
 The accel-level interpreter reuses them unchanged. `GraphFunctions` exposes the
-kernels, plus `graph.weight`, to xDSL's `Interpreter`, and `run_graph` runs a
-graph-level module with it.
+kernels, plus `graph.weight`, to xDSL's `Interpreter`; `DataflowFunctions` runs
+a function body, releasing each value after its last use; `run_graph` runs a
+graph-level module with both.
 
 Convolution is im2col on a strided view plus one batched BLAS matmul over all
 groups (depthwise included; a 1x1 stride-1 conv needs no copy); pooling reduces
@@ -25,8 +26,8 @@ from numpy.lib.stride_tricks import as_strided
 from numpy.polynomial import Chebyshev
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType
-from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
-from xdsl.ir import Operation
+from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, impl_callable, register_impls
+from xdsl.ir import Block, Operation, SSAValue
 
 from dialects import graph
 from dialects.graph import float_of, int_of, ints
@@ -568,6 +569,38 @@ class GraphFunctions(InterpreterFunctions):
         return (self.weights.get(op.weight_id, op.output.type, op.init.data),)
 
 
+def run_dataflow(interpreter: Interpreter, block: Block, args: PythonValues) -> PythonValues:
+    """Run the ops of a single-block function body in order; returns the operands of its `func.return`.
+
+    Each value is released right after its last use, as a runtime's memory
+    planner would release its buffer, so a large model's intermediates do not
+    all stay alive until the end (and fresh memory need not be paged in).
+    """
+    last_use: dict[SSAValue, Operation] = {}
+    for op in block.ops:
+        last_use.update((operand, op) for operand in op.operands)
+    values: dict[SSAValue, Any] = dict(zip(block.args, args, strict=True))
+    for op in block.ops:
+        inputs = tuple(values[operand] for operand in op.operands)
+        if isinstance(op, func.ReturnOp):
+            return inputs
+        for operand in op.operands:
+            if last_use[operand] is op:
+                values.pop(operand, None)
+        values.update(zip(op.results, interpreter.run_op(op, inputs), strict=True))
+        del inputs
+    raise ValueError("function body does not end in func.return")
+
+
+@register_impls
+class DataflowFunctions(InterpreterFunctions):
+    """Calls of a `func.func` whose body is one block of ops (every dlfc module's function); see `run_dataflow`."""
+
+    @impl_callable(func.FuncOp)
+    def call_func(self, interpreter: Interpreter, op: func.FuncOp, args: PythonValues) -> PythonValues:
+        return run_dataflow(interpreter, op.body.block, args)
+
+
 def run_graph(
     module: ModuleOp, inputs: Sequence[np.ndarray], weights: WeightStore | Mapping[str, np.ndarray] | None = None
 ) -> list[np.ndarray]:
@@ -590,10 +623,7 @@ def run_graph(
         if array.shape != tuple(t.get_shape()):
             raise ValueError(f"input {i} has shape {list(array.shape)}, expected {list(t.get_shape())}")
         args.append(array.astype(numpy_dtype(t.element_type), copy=False))
-    # Imported here: `xdsl.interpreters` loads every xDSL interpreter (0.5 s), which compiling never needs.
-    from xdsl.interpreters.func import FuncFunctions
-
     interpreter = Interpreter(module)
-    interpreter.register_implementations(FuncFunctions())
+    interpreter.register_implementations(DataflowFunctions())
     interpreter.register_implementations(GraphFunctions(store_of(module) if weights is None else weights))
     return list(interpreter.call_op(fn.sym_name.data, tuple(args)))

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from weakref import ref
 
 import numpy as np
 import pytest
 from xdsl.builder import ImplicitBuilder
 from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, TensorType, f32, i64
+from xdsl.interpreter import Interpreter
 from xdsl.ir import Operation
 
 from compiler.context import make_context
 from compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
 from compiler.conversion.convert_graph_to_fusion import form_groups
-from compiler.frontend import load_dlm
+from compiler.frontend import load_dlm, parse_dlm
 from dialects import accel, fusion, graph
 from hw.cost import group_cost, kernel_cost
 from hw.interpreter import Execution, entry_function, execute
-from hw.reference import run_graph
+from hw.reference import DataflowFunctions, GraphFunctions, run_graph
 from hw.target import load_target
 from hw.weights import WeightStore
 
@@ -152,3 +154,24 @@ def test_fused_example_plan_equals_reference(model: str, size: int, cores: int) 
     assert_same_outputs(run, reference)
     assert len(run.timeline) == len([op for op in module.walk() if isinstance(op, accel.KernelOp)])
     assert {k.cores for k in run.timeline} == {cores}
+
+
+def test_function_releases_each_value_after_its_last_use() -> None:
+    """`a` is released once `b = relu(a)` ran: a large model's intermediates do not all stay alive."""
+    module = parse_dlm("model m {\n  input x: f32[4]\n  a = relu(x)\n  b = relu(a)\n  output relu(b)\n}\n", "m.dlm")
+    alive_before: list[list[bool]] = []
+    results: list[ref[np.ndarray]] = []
+
+    class Watch(Interpreter.Listener):
+        def will_interpret_op(self, op: Operation, args: tuple) -> None:
+            alive_before.append([r() is not None for r in results])
+
+        def did_interpret_op(self, op: Operation, values: tuple) -> None:
+            results.append(ref(values[0]))
+
+    interpreter = Interpreter(module, listeners=(Watch(),))
+    interpreter.register_implementations(DataflowFunctions())
+    interpreter.register_implementations(GraphFunctions())
+    (y,) = interpreter.call_op("m", (np.array([-1, 2, -3, 4], np.float32),))
+    np.testing.assert_array_equal(y, [0, 2, 0, 4])
+    assert alive_before == [[], [True], [False, True]]  # before each relu: is a (, b) alive?
