@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Run a model on dlfc's hardware model: compute its outputs (numpy) and model how long\n"
             "each kernel takes on the accelerator. Prints one row per kernel (ops fused in it, cores,\n"
-            "modelled microseconds, what limits it, share of the total) and the totals: modelled\n"
+            "modelled microseconds, what limits it, share of all kernels' time) and the totals: modelled\n"
             "latency, achieved FLOP/s, DRAM traffic and the speedup over the unoptimised baseline\n"
             "(every op its own kernel on one core: the ops of the model as written, or of the plan\n"
             "dissolved back into graph ops).\n\n"
@@ -177,8 +177,12 @@ def random_inputs(fn: func.FuncOp, module: ModuleOp, seed: int) -> list[np.ndarr
 
 
 def kernel_rows(run: Execution) -> list[dict[str, Any]]:
-    """One JSON-ready row per kernel of the timeline."""
-    total = run.latency or 1.0
+    """One JSON-ready row per kernel of the timeline.
+
+    `percent` is the kernel's share of all kernels' time, which is the latency
+    unless schedule-parallel overlaps kernels: the shares always add up to 100.
+    """
+    total = sum(k.cost.latency for k in run.timeline) or 1.0
     return [
         {
             "name": k.name,
@@ -220,7 +224,7 @@ def totals(run: Execution, baseline: float, baseline_of: str, target: Accelerato
 
 def format_table(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str:
     width = max([len("kernel"), *(len(r["name"]) for r in rows)])
-    lines = [f"{'kernel':<{width}}  {'ops':>4}  {'cores':>5}  {'µs':>10}  {'bound':<8}  {'% total':>7}  intermediates"]
+    lines = [f"{'kernel':<{width}}  {'ops':>4}  {'cores':>5}  {'µs':>10}  {'bound':<8}  {'% time':>7}  intermediates"]
     lines += [
         f"{r['name']:<{width}}  {r['ops']:>4}  {r['cores']:>5}  {r['latency_us']:>10.3f}  {r['bound']:<8}  "
         f"{r['percent']:>6.1f}%  {r['intermediates'] if r['working_set_bytes'] else '-'}"

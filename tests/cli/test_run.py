@@ -53,7 +53,7 @@ def fused_plan(model: Path, tmp_path: Path, cores: int = 8) -> Path:
 
 def table_rows(out: str) -> list[list[str]]:
     lines = out.splitlines()
-    assert lines[0].split() == ["kernel", "ops", "cores", "µs", "bound", "%", "total", "intermediates"]
+    assert lines[0].split() == ["kernel", "ops", "cores", "µs", "bound", "%", "time", "intermediates"]
     return [line.split() for line in lines[1 : lines.index("")]]
 
 
@@ -230,8 +230,13 @@ def test_trace_of_a_parallel_schedule_puts_side_by_side_kernels_on_their_own_tra
     pipeline = dlfc(model, "--print-pipeline").out.strip() + ",schedule-parallel"
     plan, trace = tmp_path / "parallel.mlir", tmp_path / "trace.json"
     assert dlfc(model, "--pass-pipeline", pipeline, "-o", plan).code == 0
-    result = dlfc("run", plan, "--trace", trace)
+    report = tmp_path / "report.json"
+    result = dlfc("run", plan, "--trace", trace, "--report", report)
     assert result.code == 0, result.err
+    data = json.loads(report.read_text())
+    kernel_time = sum(k["latency_us"] for k in data["kernels"]) * 1e-6
+    assert data["totals"]["latency_s"] < kernel_time  # kernels overlap, and their shares still add up to 100%
+    assert sum(k["percent"] for k in data["kernels"]) == pytest.approx(100)
     events = json.loads(trace.read_text())["traceEvents"]
     tracks: dict[int, list[dict]] = {}
     for event in events:
