@@ -612,7 +612,12 @@ def random_model(seed: int, size: int = 40) -> RandomModel:
 
 
 def model_inputs(types: Sequence[TensorType], vocab: int, seed: int) -> list[np.ndarray]:
-    """Floats uniform in [-INPUT_BOUND, INPUT_BOUND]; integer ids in [0, vocab)."""
+    """Floats uniform in [-INPUT_BOUND, INPUT_BOUND]; integer ids in [0, vocab).
+
+    Ids stay inside the embedding tables (`vocab` rows): the differential
+    tests compare what models compute, and an id outside a table is an error
+    instead (which tests/fuzz/test_npz.py and test_known_bugs.py check).
+    """
     rng = np.random.default_rng(seed)
     inputs = []
     for t in types:

@@ -2,10 +2,12 @@
 
 Each test states the correct behaviour: a 0-d pad, a `repeat` too large to
 unroll, a plan whose weights file lacks a weight, embedding ids outside the
-table, and a weights archive holding something that is not an array. A bug not
-fixed yet is marked `xfail(strict=True)`, its reason naming the workaround the
-suites use meanwhile; when it is fixed the strict xfail fails, and the marker
-and the workaround go.
+table, and a weights archive holding something that is not an array. All are
+fixed, and the suites generate these inputs again (huge repeat counts with the
+frontend's op limit lowered, to keep each case short: see tests/fuzz/test_dlm.py).
+A bug found and not fixed yet goes here marked `xfail(strict=True)`, its reason
+naming the workaround the suites use meanwhile; when it is fixed the strict
+xfail fails, and the marker and the workaround go.
 """
 
 from __future__ import annotations
