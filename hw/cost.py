@@ -26,15 +26,19 @@ tiles (halo = 1 + (T - 1) * need / rows, weights read T times) or spills every
 intermediate to DRAM (one write, unless it is an output anyway, and one read
 per consuming op), whichever is faster; `KernelCost.intermediates` says which.
 
-Per-op facts are cached per target in a dict keyed by the op, so the fusion
-planner and tuner can call `group_cost` thousands of times.
+Per-op facts, including each op's untiled compute time on every legal core
+count, are cached per target in a dict keyed by the op, so the fusion planner
+and tuner can call `group_cost` thousands of times. A search that analyses
+many subsets of one list of ops takes a `Dataflow` of the list once: it reads
+the IR a single time, and the boundary of each subset is then a scan of integers.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import accumulate
 from typing import Literal
 
 from xdsl.dialects.builtin import IntegerAttr, IntegerType, ModuleOp, TensorType
@@ -67,6 +71,8 @@ class OpFacts:
     - `halo`: extra input rows a tile needs per output tile, (kh - 1) * dilation.
     - `operand_bytes`, `result_bytes`: DRAM bytes of each operand and result
       (of an embedding's table, only the rows it gathers).
+    - `times`: the op's untiled compute time on each of the target's legal core
+      counts (`CostModel._op_time` with no halo).
     """
 
     flops: int
@@ -78,6 +84,7 @@ class OpFacts:
     halo: int
     operand_bytes: tuple[int, ...]
     result_bytes: tuple[int, ...]
+    times: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,21 +113,26 @@ class KernelCost:
 
 @dataclass(frozen=True)
 class Boundary:
-    """The core-count independent analysis of one set of ops (see the module docstring).
+    """The analysis of one set of ops that every core count shares (see the module docstring).
 
-    `ops` in a topological order; `io_bytes`: inputs read plus outputs written;
-    `weight_bytes`: weights read; `peak_live_bytes`: the most intermediate bytes
-    alive at once when the ops run in that order; `spill_bytes`: extra traffic
-    if every intermediate goes through DRAM; `tileable`: every op can be
-    split by output rows.
+    `ops` in a topological order and `facts` theirs; `io_bytes`: inputs read
+    plus outputs written; `weight_bytes`: weights read; `peak_live_bytes`: the
+    most intermediate bytes alive at once when the ops run in that order;
+    `spill_bytes`: extra traffic if every intermediate goes through DRAM;
+    `tileable`: every op can be split by output rows; `flops`: their sum;
+    `compute`: the untiled compute time on each legal core count, the sum
+    over ops (in order) of their `OpFacts.times`.
     """
 
     ops: tuple[graph.GraphOp, ...]
+    facts: tuple[OpFacts, ...]
     io_bytes: int
     weight_bytes: int
     peak_live_bytes: int
     spill_bytes: int
     tileable: bool
+    flops: int
+    compute: tuple[float, ...]
 
 
 def channel_efficiency(channels: int, vector_width: int) -> float:
@@ -135,6 +147,8 @@ class CostModel:
         self.target = target
         self._facts: dict[Operation, OpFacts] = {}
         self._bytes: dict[Attribute, int] = {}
+        self._legal_index = {cores: k for k, cores in enumerate(target.legal_cores)}
+        self._launch: dict[int, tuple[float, float]] = {}
 
     # ------------------------------------------------------------------ per-op facts
 
@@ -169,70 +183,25 @@ class CostModel:
         operands = [self.tensor_bytes(v.type) for v in op.operands]
         if isinstance(op, graph.EmbeddingOp):  # a lookup reads only the rows it gathers
             operands[1] = min(operands[1], results[0])
-        return OpFacts(flops, work, axis, max(extent, 1), efficiency, rows, halo, tuple(operands), results)
+        facts = OpFacts(flops, work, axis, max(extent, 1), efficiency, rows, halo, tuple(operands), results)
+        return replace(facts, times=tuple(self._op_time(facts, c, 1.0) for c in self.target.legal_cores))
 
     # ------------------------------------------------------------------ boundary analysis
+
+    def dataflow(self, ops: Sequence[graph.GraphOp]) -> Dataflow:
+        """The dataflow among `ops`, for the boundaries of many of their subsets."""
+        return Dataflow(self, ops)
 
     def boundary(self, ops: Iterable[Operation]) -> Boundary:
         """Inputs, outputs, weights and intermediates of a set of ops (in any order)."""
         members = [op for op in ops if isinstance(op, graph.GraphOp)]
-        boundary = self._scan(members)
-        if boundary is None:
-            boundary = self._scan(_topological(members))
-            assert boundary is not None
-        return boundary
-
-    def _scan(self, members: list[graph.GraphOp]) -> Boundary | None:
-        """The boundary of `members`, or None if they are not in a topological order."""
-        position = {op: i for i, op in enumerate(members)}
-        facts = [self.facts(op) for op in members]
-        external: set[SSAValue] = set()
-        weights: dict[SSAValue, int] = {}
-        io_bytes = peak = spill = 0
-        live = [0] * (len(members) + 1)
-        for i, op in enumerate(members):
-            f = facts[i]
-            for value, size in zip(op.operands, f.operand_bytes):
-                owner = value.owner
-                j = position.get(owner)
-                if j is not None:
-                    if j >= i:
-                        return None
-                elif isinstance(owner, SOURCE_OPS):
-                    if size > weights.get(value, 0):
-                        weights[value] = size
-                elif value not in external:
-                    external.add(value)
-                    io_bytes += size
-            for result, size in zip(op.results, f.result_bytes):
-                last, readers, escapes = i, 0, False
-                for use in result.uses:
-                    j = position.get(use.operation)
-                    if j is None:
-                        escapes = True
-                    else:
-                        last, readers = max(last, j), readers + 1
-                if escapes:
-                    io_bytes += size
-                if readers:
-                    live[i] += size
-                    live[last + 1] -= size
-                    spill += size * (readers + (0 if escapes else 1))
-        running = 0
-        for delta in live:
-            running += delta
-            peak = max(peak, running)
-        return Boundary(tuple(members), io_bytes, sum(weights.values()), peak, spill, all(f.rows > 0 for f in facts))
+        return self.dataflow(members).boundary(range(len(members)))
 
     # ------------------------------------------------------------------ latency
 
     def cost(self, boundary: Boundary, cores: int) -> KernelCost:
         """The cost of the analysed set of ops on `cores` cores (the formulas of the module docstring)."""
-        t = self.target
-        facts = [self.facts(op) for op in boundary.ops]
-        overhead = t.launch_overhead + t.sync_overhead(cores)
-        bandwidth = min(t.dram_bandwidth, cores * t.core_dma_bandwidth)
-        flops = sum(f.flops for f in facts)
+        overhead, bandwidth = self._overhead_and_bandwidth(cores)
         working_set = math.ceil(boundary.peak_live_bytes / cores)
         base_bytes = boundary.io_bytes + boundary.weight_bytes
 
@@ -241,10 +210,10 @@ class CostModel:
             bound: Bound = "overhead" if overhead >= max(compute, memory) else "compute" if compute >= memory else "memory"
             return KernelCost(
                 cores, overhead + max(compute, memory), compute, memory, overhead, bound,
-                flops, dram_bytes, working_set, handling, tiles,
+                boundary.flops, dram_bytes, working_set, handling, tiles,
             )  # fmt: skip
 
-        compute = sum(self._op_time(f, cores, 1.0) for f in facts)
+        compute = self._untiled_compute(boundary, cores)
         tiles = self.tiles_needed(boundary, cores)
         if tiles == 1:
             return make(compute, base_bytes, "on-chip")
@@ -253,7 +222,7 @@ class CostModel:
             return spilled
         tiled_compute = sum(
             self._op_time(f, cores, min(tiles, 1 + (tiles - 1) * need / f.rows))
-            for f, need in zip(facts, _halo_needs(boundary.ops, facts))
+            for f, need in zip(boundary.facts, _halo_needs(boundary.ops, boundary.facts))
         )
         tiled = make(tiled_compute, base_bytes + (tiles - 1) * boundary.weight_bytes, "tiled", tiles)
         return tiled if tiled.latency < spilled.latency else spilled
@@ -263,9 +232,25 @@ class CostModel:
         tiles = math.ceil(math.ceil(boundary.peak_live_bytes / cores) / self.target.onchip_bytes)
         if tiles <= 1:
             return 1
-        if not boundary.tileable or tiles > min(self.facts(op).rows for op in boundary.ops):
+        if not boundary.tileable or tiles > min(f.rows for f in boundary.facts):
             return None
         return tiles
+
+    def _overhead_and_bandwidth(self, cores: int) -> tuple[float, float]:
+        """launch + sync(c) and min(dram_bandwidth, c * core_dma_bandwidth): a kernel's fixed costs on c cores."""
+        found = self._launch.get(cores)
+        if found is None:
+            t = self.target
+            overhead = t.launch_overhead + t.sync_overhead(cores)
+            found = self._launch[cores] = (overhead, min(t.dram_bandwidth, cores * t.core_dma_bandwidth))
+        return found
+
+    def _untiled_compute(self, boundary: Boundary, cores: int) -> float:
+        """The sum over ops of `_op_time` with no halo: precomputed in `boundary.compute` for a legal core count."""
+        k = self._legal_index.get(cores)
+        if k is None:
+            return sum(self._op_time(f, cores, 1.0) for f in boundary.facts)
+        return boundary.compute[k]
 
     def _op_time(self, f: OpFacts, cores: int, halo_factor: float) -> float:
         """work * ceil(E / c) / E / (core_peak * eff) * halo_factor: the slowest core's share."""
@@ -277,9 +262,102 @@ class CostModel:
 
     def best_cores(self, ops: Iterable[Operation]) -> tuple[int, KernelCost]:
         """The legal core count with the lowest latency (the fewest cores on a tie) and its cost."""
-        boundary = self.boundary(ops)
+        return self.fastest(self.boundary(ops))
+
+    def fastest(self, boundary: Boundary) -> tuple[int, KernelCost]:
+        """`best_cores` of an analysed set of ops."""
         best = min((self.cost(boundary, c) for c in self.target.legal_cores), key=lambda k: (k.latency, k.cores))
         return best.cores, best
+
+
+class Dataflow:
+    """The dataflow among a list of graph ops, by their indices in the list: the IR is read once, here.
+
+    Per op, `reads` holds one (value, producer, bytes, is a weight) per operand:
+    the value's `id` (the ops keep it alive), the index of the op producing it
+    (-1: none of the list's); `writes` one (bytes, consumer per use) per result,
+    the consumer an index or -1 (an op outside the list, a yield or a return).
+    It holds while the ops and their uses do not change.
+    """
+
+    def __init__(self, model: CostModel, ops: Sequence[graph.GraphOp]):
+        self.ops = ops
+        self._no_compute = (0,) * len(model.target.legal_cores)
+        self.facts = [model.facts(op) for op in ops]
+        index = {id(op): i for i, op in enumerate(ops)}
+        self.reads = [_reads(op, f.operand_bytes, index) for op, f in zip(ops, self.facts)]
+        self.writes = [_writes(op, f.result_bytes, index) for op, f in zip(ops, self.facts)]
+
+    def boundary(self, members: Sequence[int]) -> Boundary:
+        """The boundary of the ops at these indices (in any order)."""
+        boundary = self._scan(members)
+        if boundary is None:
+            boundary = self._scan(self._topological(members))
+            assert boundary is not None
+        return boundary
+
+    def _scan(self, members: Sequence[int]) -> Boundary | None:
+        """The boundary of `members`, or None if they are not in a topological order."""
+        position = {m: k for k, m in enumerate(members)}
+        external: set[int] = set()
+        weights: dict[int, int] = {}
+        io_bytes = spill = 0
+        live = [0] * (len(members) + 1)
+        for k, m in enumerate(members):
+            for value, producer, size, weight in self.reads[m]:
+                j = position.get(producer)
+                if j is not None:
+                    if j >= k:
+                        return None
+                elif weight:
+                    if size > weights.get(value, 0):
+                        weights[value] = size
+                elif value not in external:
+                    external.add(value)
+                    io_bytes += size
+            for size, consumers in self.writes[m]:
+                last, readers, escapes = k, 0, False
+                for consumer in consumers:
+                    j = position.get(consumer)
+                    if j is None:
+                        escapes = True
+                    else:
+                        last, readers = max(last, j), readers + 1
+                if escapes:
+                    io_bytes += size
+                if readers:
+                    live[k] += size
+                    live[last + 1] -= size
+                    spill += size * (readers + (0 if escapes else 1))
+        peak = max(accumulate(live, initial=0))
+        facts = tuple([self.facts[m] for m in members])
+        return Boundary(
+            tuple([self.ops[m] for m in members]), facts, io_bytes, sum(weights.values()), peak, spill,
+            all(f.rows > 0 for f in facts), sum(f.flops for f in facts), self._compute(facts),
+        )  # fmt: skip
+
+    def _compute(self, facts: Sequence[OpFacts]) -> tuple[float, ...]:
+        """Per legal core count, the sum of the ops' `times` in their order (0 for no ops)."""
+        return tuple(map(sum, zip(*[f.times for f in facts]))) or self._no_compute
+
+    def _topological(self, members: Sequence[int]) -> list[int]:
+        """`members` reordered so that every producer precedes its consumers (a stable depth-first order)."""
+        inside = set(members)
+        order: list[int] = []
+        done: set[int] = set()
+        for root in members:
+            stack = [(root, False)]
+            while stack:
+                m, expanded = stack.pop()
+                if m in done:
+                    continue
+                if expanded:
+                    done.add(m)
+                    order.append(m)
+                    continue
+                stack.append((m, True))
+                stack.extend((p, False) for _, p, _, _ in reversed(self.reads[m]) if p in inside and p not in done)
+        return order
 
 
 # ---------------------------------------------------------------------- module-level API
@@ -397,24 +475,18 @@ def _tiling(op: graph.GraphOp) -> tuple[int, int]:
     return 0, 0
 
 
-def _topological(ops: Sequence[graph.GraphOp]) -> list[graph.GraphOp]:
-    """`ops` reordered so that every producer precedes its consumers (a stable depth-first order)."""
-    index = set(ops)
-    order: list[graph.GraphOp] = []
-    done: set[graph.GraphOp] = set()
-    for root in ops:
-        stack = [(root, False)]
-        while stack:
-            op, expanded = stack.pop()
-            if op in done:
-                continue
-            if expanded:
-                done.add(op)
-                order.append(op)
-                continue
-            stack.append((op, True))
-            stack.extend((v.owner, False) for v in reversed(op.operands) if v.owner in index and v.owner not in done)
-    return order
+def _reads(op: graph.GraphOp, sizes: Sequence[int], index: dict[int, int]) -> tuple[tuple[int, int, int, bool], ...]:
+    """`Dataflow.reads` of one op, given the index of each op of the list by its `id`."""
+    reads = []
+    for value, size in zip(op.operands, sizes):
+        producer = index.get(id(value.owner), -1)
+        reads.append((id(value), producer, size, producer < 0 and isinstance(value.owner, SOURCE_OPS)))
+    return tuple(reads)
+
+
+def _writes(op: graph.GraphOp, sizes: Sequence[int], index: dict[int, int]) -> tuple[tuple[int, list[int]], ...]:
+    """`Dataflow.writes` of one op, given the index of each op of the list by its `id`."""
+    return tuple((size, [index.get(id(use.operation), -1) for use in result.uses]) for result, size in zip(op.results, sizes))
 
 
 def _halo_needs(order: Sequence[graph.GraphOp], facts: Sequence[OpFacts]) -> list[int]:

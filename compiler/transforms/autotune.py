@@ -58,7 +58,7 @@ from compiler.conversion.outlining import inline_region_op
 from compiler.pipeline import add_statistic
 from compiler.transforms.fusion_table import Colour, fusion_cell
 from dialects import accel, fusion, graph
-from hw.cost import CORES_ATTR, best_cores
+from hw.cost import CORES_ATTR, cost_model
 from hw.target import DEFAULT_TARGET, Accelerator, load_target
 
 # --------------------------------------------------------------------------- legality
@@ -110,15 +110,28 @@ def plan_latency(plan: Iterable[Kernel]) -> float:
 
 
 def bits(mask: int) -> Iterator[int]:
-    """The positions of the set bits of `mask`, ascending."""
+    """The positions of the set bits of `mask`, ascending.
+
+    The mask is first shifted down to its lowest set bit, so a few bits high in a
+    mask over many ops cost as many steps on a small integer, not on a long one.
+    """
+    if not mask:
+        return
+    offset = (mask & -mask).bit_length() - 1
+    mask >>= offset
     while mask:
         low = mask & -mask
-        yield low.bit_length() - 1
+        yield offset + low.bit_length() - 1
         mask ^= low
 
 
 def mask_of(indices: Iterable[int]) -> int:
     return sum(1 << i for i in set(indices))
+
+
+def span(start: int, stop: int) -> int:
+    """The mask of the ops start, ..., stop - 1: `mask_of(range(start, stop))` in one step."""
+    return ((1 << (stop - start)) - 1) << start
 
 
 class OverBudget(Exception):
@@ -139,6 +152,8 @@ class Tuner:
         for i, producers in enumerate(self.preds):
             for p in bits(producers):
                 self.succs[p] |= 1 << i
+        self.model = cost_model(target)
+        self.dataflow = self.model.dataflow(ops)
         self._legal: dict[int, bool] = {}
         self._kernels: dict[int, Kernel] = {}
         self._maximal: dict[int, int] = {}
@@ -155,8 +170,9 @@ class Tuner:
         found = self._kernels.get(group)
         if found is None:
             add_statistic("kernels costed")
-            cores, cost = best_cores([self.ops[i] for i in bits(group)], self.target)
-            found = self._kernels[group] = Kernel(tuple(bits(group)), cores, cost.latency)
+            members = tuple(bits(group))
+            cores, cost = self.model.fastest(self.dataflow.boundary(members))
+            found = self._kernels[group] = Kernel(members, cores, cost.latency)
         return found
 
     # ------------------------------------------------------------------ the states
@@ -187,7 +203,7 @@ class Tuner:
 
     def prefixes(self) -> list[int]:
         """The prefixes of the order: the ideals of the order seen as a chain."""
-        return [(1 << j) - 1 for j in range(len(self.ops) + 1)]
+        return [span(0, j) for j in range(len(self.ops) + 1)]
 
     # ------------------------------------------------------------------ the kernels that end an ideal
 
@@ -220,13 +236,13 @@ class Tuner:
         i = 0
         for j in range(1, len(self.ops) + 1):
             i = max(i, j - self.window)
-            while not self.legal(mask_of(range(i, j))):
+            while not self.legal(span(i, j)):
                 i += 1
             first[j] = i
 
         def suffixes(prefix: int) -> Iterator[int]:
             j = prefix.bit_length()
-            return (mask_of(range(i, j)) for i in range(j - 1, first[j] - 1, -1))
+            return (span(i, j) for i in range(j - 1, first[j] - 1, -1))
 
         return suffixes
 

@@ -177,6 +177,22 @@ def test_embedding_reads_only_gathered_rows() -> None:
     assert cost.dram_bytes == 128 * 8 + 2 * 128 * 768 * 2  # i64 ids, gathered rows, output
 
 
+def test_dataflow_boundaries_match_the_boundaries_of_the_ops() -> None:
+    """A `Dataflow` of a whole function gives every subset the boundary and costs of the subset alone."""
+    module = load_dlm(str(EXAMPLES / "resnet18.dlm"))
+    ops = [op for op in entry_function(module).body.block.ops if isinstance(op, graph.GraphOp)]
+    model = CostModel(MLU100)
+    dataflow = model.dataflow(ops)
+    odd = CostModel(dataclasses.replace(MLU100, legal_cores=(3,)))  # 3 cores: not a legal count of MLU100
+    for indices in [[i] for i in range(len(ops))] + [list(range(i, min(i + 7, len(ops)))) for i in range(0, len(ops), 5)]:
+        boundary = dataflow.boundary(indices)
+        assert boundary == model.boundary([ops[i] for i in indices])
+        backwards = indices[::-1]  # sorted topologically first
+        assert dataflow.boundary(backwards) == model.boundary([ops[i] for i in backwards])
+        assert model.fastest(boundary) == best_cores([ops[i] for i in indices], MLU100)
+        assert model.cost(boundary, 3) == odd.cost(odd.boundary([ops[i] for i in indices]), 3)
+
+
 # --------------------------------------------------------------------------- fusion and on-chip memory (DNNFusion)
 
 
