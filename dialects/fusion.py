@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from xdsl.dialects.builtin import StringAttr, TensorType
-from xdsl.ir import Attribute, Dialect, Region, SSAValue
+from xdsl.ir import Attribute, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     irdl_op_definition,
@@ -25,6 +25,8 @@ from xdsl.irdl import (
 )
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
+
+from dialects.graph import is_source
 
 
 def verify_region_signature(op: IRDLOperation, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue], body: Region) -> None:
@@ -77,6 +79,13 @@ class GroupOp(IRDLOperation):
 
     def verify_(self) -> None:
         verify_region_signature(self, self.inputs, self.outputs, self.body)
+
+
+def kernel_name(index: int, ops: Sequence[Operation]) -> str:
+    """A readable name for the `index`-th fused kernel of `ops`: `k<index>_<first op kinds>` (sources left out)."""
+    kinds = [op.name.split(".", 1)[1] for op in ops if not is_source(op)]
+    shown = "+".join(kinds[:3]) + ("+..." if len(kinds) > 3 else "")
+    return f"k{index}_{shown}"
 
 
 Fusion = Dialect("fusion", [GroupOp, YieldOp], [])

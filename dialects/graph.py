@@ -33,7 +33,7 @@ from xdsl.dialects.builtin import (
     f64,
     i64,
 )
-from xdsl.ir import Attribute, Dialect, SSAValue
+from xdsl.ir import Attribute, Dialect, Operation, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
@@ -352,6 +352,15 @@ class ConstantOp(IRDLOperation):
         op = cls(value, result_type.element_type)
         op.attributes.update(attrs)
         return op
+
+
+SOURCE_OPS = (WeightOp, ConstantOp)
+"""Ops that provide data without computing: every region (fused kernel) that uses one gets its own copy."""
+
+
+def is_source(op: Operation | None) -> bool:
+    """Is `op` a weight or a constant (see SOURCE_OPS)?"""
+    return isinstance(op, SOURCE_OPS)
 
 
 # --------------------------------------------------------------------------- layers

@@ -53,8 +53,6 @@ Handling = Literal["on-chip", "tiled", "spilled"]
 CORES_ATTR = "cores"
 """The discardable attribute on a `fusion.group` that fixes its core count (set by a tuner)."""
 
-SOURCE_OPS = (graph.WeightOp, graph.ConstantOp)
-
 
 @dataclass(frozen=True)
 class OpFacts:
@@ -480,7 +478,7 @@ def _reads(op: graph.GraphOp, sizes: Sequence[int], index: dict[int, int]) -> tu
     reads = []
     for value, size in zip(op.operands, sizes):
         producer = index.get(id(value.owner), -1)
-        reads.append((id(value), producer, size, producer < 0 and isinstance(value.owner, SOURCE_OPS)))
+        reads.append((id(value), producer, size, producer < 0 and graph.is_source(value.owner)))
     return tuple(reads)
 
 

@@ -29,8 +29,8 @@ from xdsl.interpreter import (
 )
 from xdsl.ir import Operation
 
-from compiler.conversion.outlining import kernel_name
 from dialects import accel, fusion, graph
+from dialects.fusion import kernel_name
 from hw.cost import KernelCost, group_cost, region_cores
 from hw.reference import DataflowFunctions, GraphFunctions
 from hw.target import Accelerator

@@ -15,7 +15,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
-from compiler.conversion.outlining import kernel_name, outline
+from compiler.conversion.outlining import outline
 from dialects import fusion, graph
 
 
@@ -38,7 +38,7 @@ def form_groups(
         ops = [op for op in block.ops if isinstance(op, graph.GraphOp)]
 
         def make(part: Sequence[Operation], inputs, result_types, body) -> fusion.GroupOp:
-            group = fusion.GroupOp(kernel_name(len(groups), part), inputs, result_types, body)
+            group = fusion.GroupOp(fusion.kernel_name(len(groups), part), inputs, result_types, body)
             if annotate is not None:
                 group.attributes.update(annotate(part))
             groups.append(group)

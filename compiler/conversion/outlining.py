@@ -14,18 +14,10 @@ from collections.abc import Callable, Sequence
 
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
-from dialects import graph
+from dialects.graph import is_source
 
 RegionOpFactory = Callable[[Sequence[Operation], Sequence[SSAValue], Sequence[Attribute], Region], Operation]
 """Builds the region op for a part: (ops of the part, inputs, result types, body) -> op."""
-
-SOURCE_OPS = (graph.WeightOp, graph.ConstantOp)
-
-
-def is_source(op: Operation | None) -> bool:
-    """Weights and constants: cloned into every region that uses them."""
-    return isinstance(op, SOURCE_OPS)
-
 
 def outline(block: Block, parts: Sequence[Sequence[Operation]], make: RegionOpFactory, terminator: type[Operation]) -> list[Operation]:
     """Replace each part (a convex set of ops of `block`) by one region op.
@@ -123,10 +115,3 @@ def inline_region_op(op: Operation) -> None:
         result.replace_all_uses_with(value)
     op.detach()
     op.erase()
-
-
-def kernel_name(index: int, ops: Sequence[Operation]) -> str:
-    """A readable kernel name: `k<index>_<first op kinds>`."""
-    kinds = [op.name.split(".", 1)[1] for op in ops if not is_source(op)]
-    shown = "+".join(kinds[:3]) + ("+..." if len(kinds) > 3 else "")
-    return f"k{index}_{shown}"
