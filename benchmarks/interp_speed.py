@@ -44,7 +44,7 @@ from compiler.frontend import load_dlm
 from compiler.transforms.graph_fold_batchnorm import GraphFoldBatchNormPass
 from dialects import graph
 from dialects.graph import float_of, int_of, ints
-from hw.reference import DataflowFunctions, GraphFunctions
+from hw.reference import FunctionCalls, GraphFunctions
 from hw.weights import WeightStore, numpy_dtype, store_of
 
 Names = Callable[[SSAValue], str]
@@ -141,7 +141,7 @@ def main() -> None:
 
     timer = OpTimer()
     interpreter = Interpreter(module, listeners=(timer,))
-    interpreter.register_implementations(DataflowFunctions())
+    interpreter.register_implementations(FunctionCalls())
     interpreter.register_implementations(GraphFunctions(store))
     run_dlfc = partial(interpreter.call_op, fn.sym_name.data, tuple(inputs))
 

@@ -32,7 +32,7 @@ from xdsl.ir import Operation
 from dialects import accel, fusion, graph
 from dialects.fusion import kernel_name
 from hw.cost import KernelCost, group_cost, region_cores
-from hw.reference import DataflowFunctions, GraphFunctions
+from hw.reference import FunctionCalls, GraphFunctions
 from hw.target import Accelerator
 from hw.timeline import Timeline
 from hw.weights import WeightStore, numpy_dtype, store_of
@@ -164,7 +164,7 @@ def execute(
     )
     functions = AccelFunctions(target)
     interpreter = Interpreter(module, listeners=(FreeOpTimer(functions),))
-    interpreter.register_implementations(DataflowFunctions())
+    interpreter.register_implementations(FunctionCalls())
     interpreter.register_implementations(GraphFunctions(weights if weights is not None else store_of(module)))
     interpreter.register_implementations(functions)
     outputs = interpreter.call_op(fn.sym_name.data, args)

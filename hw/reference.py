@@ -5,7 +5,7 @@ Every kernel is a plain function `kernel(op, *args) -> array | tuple[array, ...]
 of the op (for its properties) and its operand values, registered in `KERNELS`;
 `evaluate` runs one and gives its results the dtypes of the op's result types.
 The accel-level interpreter reuses them unchanged. `GraphFunctions` exposes the
-kernels, plus `graph.weight`, to xDSL's `Interpreter`; `DataflowFunctions` runs
+kernels, plus `graph.weight`, to xDSL's `Interpreter`; `FunctionCalls` runs
 a function body, releasing each value after its last use; `run_graph` runs a
 graph-level module with both.
 
@@ -569,12 +569,12 @@ class GraphFunctions(InterpreterFunctions):
         return (self.weights.get(op.weight_id, op.output.type, op.init.data),)
 
 
-def run_dataflow(interpreter: Interpreter, block: Block, args: PythonValues) -> PythonValues:
+def run_function_body(interpreter: Interpreter, block: Block, args: PythonValues) -> PythonValues:
     """Run the ops of a single-block function body in order; returns the operands of its `func.return`.
 
     Each value is released right after its last use, as a runtime's memory
     planner would release its buffer, so a large model's intermediates do not
-    all stay alive until the end (and fresh memory need not be paged in).
+    all stay alive until the end.
     """
     last_use: dict[SSAValue, Operation] = {}
     for op in block.ops:
@@ -593,12 +593,12 @@ def run_dataflow(interpreter: Interpreter, block: Block, args: PythonValues) -> 
 
 
 @register_impls
-class DataflowFunctions(InterpreterFunctions):
-    """Calls of a `func.func` whose body is one block of ops (every dlfc module's function); see `run_dataflow`."""
+class FunctionCalls(InterpreterFunctions):
+    """Calls of a `func.func` whose body is one block of ops (every dlfc module's function); see `run_function_body`."""
 
     @impl_callable(func.FuncOp)
     def call_func(self, interpreter: Interpreter, op: func.FuncOp, args: PythonValues) -> PythonValues:
-        return run_dataflow(interpreter, op.body.block, args)
+        return run_function_body(interpreter, op.body.block, args)
 
 
 def run_graph(
@@ -624,6 +624,6 @@ def run_graph(
             raise ValueError(f"input {i} has shape {list(array.shape)}, expected {list(t.get_shape())}")
         args.append(array.astype(numpy_dtype(t.element_type), copy=False))
     interpreter = Interpreter(module)
-    interpreter.register_implementations(DataflowFunctions())
+    interpreter.register_implementations(FunctionCalls())
     interpreter.register_implementations(GraphFunctions(store_of(module) if weights is None else weights))
     return list(interpreter.call_op(fn.sym_name.data, tuple(args)))

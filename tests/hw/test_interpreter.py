@@ -20,7 +20,7 @@ from compiler.frontend import load_dlm, parse_dlm
 from dialects import accel, fusion, graph
 from hw.cost import group_cost, kernel_cost
 from hw.interpreter import Execution, entry_function, execute
-from hw.reference import DataflowFunctions, GraphFunctions, run_graph
+from hw.reference import FunctionCalls, GraphFunctions, run_graph
 from hw.target import load_target
 from hw.weights import WeightStore
 
@@ -170,7 +170,7 @@ def test_function_releases_each_value_after_its_last_use() -> None:
             results.append(ref(values[0]))
 
     interpreter = Interpreter(module, listeners=(Watch(),))
-    interpreter.register_implementations(DataflowFunctions())
+    interpreter.register_implementations(FunctionCalls())
     interpreter.register_implementations(GraphFunctions())
     (y,) = interpreter.call_op("m", (np.array([-1, 2, -3, 4], np.float32),))
     np.testing.assert_array_equal(y, [0, 2, 0, 4])
