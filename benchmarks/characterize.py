@@ -2,7 +2,7 @@
 
 Like DLFusion's synthesized-layer experiment, this sweeps synthetic layers
 over operation counts and channel sizes, costs each on every legal core
-count with the cost model (`hw.cost`), and reports the best core count:
+count with the cost model (`dlfc.hw.cost`), and reports the best core count:
 
 - conv: a 3x3 convolution, C -> C channels, padding 1, on a 1 x C x H x H
   input; FLOPs = 18 * C^2 * H^2.
@@ -33,9 +33,9 @@ from xdsl.builder import ImplicitBuilder
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType, f32
 
-from dialects import graph
-from hw.cost import CostModel
-from hw.target import DEFAULT_TARGET, Accelerator, load_target
+from dlfc.dialects import graph
+from dlfc.hw.cost import CostModel
+from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target
 
 CHANNELS = (4, 8, 16, 32, 64, 128, 256, 512, 1024)
 STEPS = {"conv": range(5, 15), "dense": range(5, 16)}
@@ -171,7 +171,7 @@ def plot_heatmap(points: Sequence[Point], target: Accelerator, path: Path) -> bo
     kinds = sorted({p.kind for p in points})
     fig, axes = plt.subplots(1, len(kinds), figsize=(6 * len(kinds), 4.5), squeeze=False)
     levels = list(target.legal_cores)
-    for ax, kind in zip(axes[0], kinds):
+    for ax, kind in zip(axes[0], kinds, strict=False):
         mine = [p for p in points if p.kind == kind]
         steps, channels = sorted({p.step for p in mine}), sorted({p.channels for p in mine})
         grid = [[math.nan] * len(steps) for _ in channels]
@@ -179,7 +179,15 @@ def plot_heatmap(points: Sequence[Point], target: Accelerator, path: Path) -> bo
             grid[channels.index(p.channels)][steps.index(p.step)] = math.log2(p.best_cores)
         image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=math.log2(levels[-1]))
         for p in mine:
-            ax.text(steps.index(p.step), channels.index(p.channels), str(p.best_cores), ha="center", va="center", color="w", fontsize=8)
+            ax.text(
+                steps.index(p.step),
+                channels.index(p.channels),
+                str(p.best_cores),
+                ha="center",
+                va="center",
+                color="w",
+                fontsize=8,
+            )
         ax.set_xticks(range(len(steps)), [_si(_flops_at(kind, j)) for j in steps], rotation=45)
         ax.set_yticks(range(len(channels)), [str(c) for c in channels])
         ax.set_xlabel("operation count (FLOPs)")
@@ -194,9 +202,15 @@ def plot_heatmap(points: Sequence[Point], target: Accelerator, path: Path) -> bo
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Sweep synthetic conv and dense layers: best core count by op count and channel size.")
-    parser.add_argument("--hw", default=DEFAULT_TARGET, metavar="NAME|FILE.toml", help="accelerator preset or description file")
-    parser.add_argument("--out-dir", type=Path, default=RESULTS, help=f"where to write characterize.csv/.json/.png (default {RESULTS})")
+    parser = argparse.ArgumentParser(
+        description="Sweep synthetic conv and dense layers: best core count by op count and channel size."
+    )
+    parser.add_argument(
+        "--hw", default=DEFAULT_TARGET, metavar="NAME|FILE.toml", help="accelerator preset or description file"
+    )
+    parser.add_argument(
+        "--out-dir", type=Path, default=RESULTS, help=f"where to write characterize.csv/.json/.png (default {RESULTS})"
+    )
     args = parser.parse_args(argv)
     target = load_target(args.hw)
     points = sweep(target)

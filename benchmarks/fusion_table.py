@@ -24,14 +24,14 @@ from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
 
-from compiler.context import make_context
-from compiler.frontend import load_dlm
-from compiler.passes import get_all_passes
-from compiler.pipeline import Level, default_pipeline, parse_pass_pipeline, run_pipeline
-from dialects import fusion, graph
-from hw.cost import cost_model, kernel_cost
-from hw.target import DEFAULT_TARGET, Accelerator, load_target
-from hw.weights import attach_store, store_of
+from dlfc.compiler.context import make_context
+from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.passes import get_all_passes
+from dlfc.compiler.pipeline import Level, default_pipeline, parse_pass_pipeline, run_pipeline
+from dlfc.dialects import fusion, graph
+from dlfc.hw.cost import cost_model, kernel_cost
+from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target
+from dlfc.hw.weights import attach_store, store_of
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PLANS = ("fuse-none", "fuse-patterns", "fuse-dnnfusion")
@@ -149,7 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = [measure(p, target, args.hw) for p in paths]
     sys.stdout.write(table(rows, target))
     if args.json:
-        data = {"target": target.name, "cores": 1, "models": [{**asdict(r), "fusion_rate": r.fusion_rate} for r in rows]}
+        data = {
+            "target": target.name,
+            "cores": 1,
+            "models": [{**asdict(r), "fusion_rate": r.fusion_rate} for r in rows],
+        }
         Path(args.json).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return 0
 

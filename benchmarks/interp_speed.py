@@ -3,7 +3,7 @@
     python benchmarks/interp_speed.py [examples/resnet50.dlm] [--repeat 5] [--fold-batchnorm] [--json FILE]
 
 Compiles the model to graph IR, exports the same graph (same weights) to ONNX,
-and reports the median wall and CPU time of the interpreter (`hw.reference.GraphFunctions`)
+and reports the median wall and CPU time of the interpreter (`dlfc.hw.reference.GraphFunctions`)
 and of an onnxruntime session with one intra-op thread, plus where the interpreter's time
 goes per op kind, as tables and as JSON (default benchmarks/interp_speed.json). On a
 busy machine the CPU-time ratio is the steadier one. The export covers the ops of the CNN examples (conv, batchnorm,
@@ -39,13 +39,13 @@ from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.interpreter import Interpreter
 from xdsl.ir import Operation, SSAValue
 
-from compiler.context import make_context
-from compiler.frontend import load_dlm
-from compiler.transforms.graph_fold_batchnorm import GraphFoldBatchNormPass
-from dialects import graph
-from dialects.graph import float_of, int_of, ints
-from hw.reference import FunctionCalls, GraphFunctions
-from hw.weights import WeightStore, numpy_dtype, store_of
+from dlfc.compiler.context import make_context
+from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.transforms.graph_fold_batchnorm import GraphFoldBatchNormPass
+from dlfc.dialects import graph
+from dlfc.dialects.graph import float_of, int_of, ints
+from dlfc.hw.reference import FunctionCalls, GraphFunctions
+from dlfc.hw.weights import WeightStore, numpy_dtype, store_of
 
 Names = Callable[[SSAValue], str]
 
@@ -60,7 +60,9 @@ def onnx_node(op: Operation, name: Names) -> onnx.NodeProto:
         return helper.make_node("BatchNormalization", ins, outs, epsilon=float_of(op.eps))
     if isinstance(op, graph.MaxPoolOp | graph.AvgPoolOp):
         kind = "MaxPool" if isinstance(op, graph.MaxPoolOp) else "AveragePool"
-        return helper.make_node(kind, ins, outs, kernel_shape=ints(op.kernel), strides=ints(op.stride), pads=ints(op.pad))
+        return helper.make_node(
+            kind, ins, outs, kernel_shape=ints(op.kernel), strides=ints(op.stride), pads=ints(op.pad)
+        )
     if isinstance(op, graph.DenseOp):
         return helper.make_node("Gemm", ins, outs, transB=1)
     if isinstance(op, graph.FlattenOp | graph.SoftmaxOp):
@@ -113,7 +115,7 @@ def median_seconds(runs: list[Callable[[], object]], repeat: int) -> list[tuple[
     """Median wall and CPU time of each run; the runs alternate, so that they see the same machine load."""
     times: list[list[tuple[float, float]]] = [[] for _ in runs]
     for _ in range(repeat):
-        for run, samples in zip(runs, times):
+        for run, samples in zip(runs, times, strict=False):
             wall, cpu = time.perf_counter(), time.process_time()
             run()
             samples.append((time.perf_counter() - wall, time.process_time() - cpu))
@@ -165,10 +167,14 @@ def main() -> None:
     for op_name, seconds in per_op.items():
         print(f"{op_name:24} {seconds * 1e3:14.2f}")
     report = {
-        "model": args.model, "fold_batchnorm": args.fold_batchnorm, "repeat": args.repeat,
-        "dlfc": {"wall_s": dlfc_wall, "cpu_s": dlfc_cpu}, "onnxruntime": {"wall_s": ort_wall, "cpu_s": ort_cpu},
-        "ratio": {"wall": dlfc_wall / ort_wall, "cpu": dlfc_cpu / ort_cpu}, "per_op_wall_s": per_op,
-    }  # fmt: skip
+        "model": args.model,
+        "fold_batchnorm": args.fold_batchnorm,
+        "repeat": args.repeat,
+        "dlfc": {"wall_s": dlfc_wall, "cpu_s": dlfc_cpu},
+        "onnxruntime": {"wall_s": ort_wall, "cpu_s": ort_cpu},
+        "ratio": {"wall": dlfc_wall / ort_wall, "cpu": dlfc_cpu / ort_cpu},
+        "per_op_wall_s": per_op,
+    }
     args.json.write_text(json.dumps(report, indent=1) + "\n")
     print(f"\nwrote {args.json}")
 

@@ -42,13 +42,13 @@ from typing import Any, TypeVar
 from fusion_table import EXAMPLES, graph_stage, run
 from xdsl.dialects.builtin import ModuleOp
 
-from compiler.context import make_context
-from compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from compiler.transforms.oracle import OracleResult, Reduction, oracle
-from compiler.transforms.schedule_parallel import schedule_parallel
-from dialects import fusion, graph
-from hw.cost import baseline_latency, kernel_cost
-from hw.target import DEFAULT_TARGET, Accelerator, load_target
+from dlfc.compiler.context import make_context
+from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
+from dlfc.compiler.transforms.oracle import OracleResult, Reduction, oracle
+from dlfc.compiler.transforms.schedule_parallel import schedule_parallel
+from dlfc.dialects import fusion, graph
+from dlfc.hw.cost import baseline_latency, kernel_cost
+from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target
 
 STRATEGIES = {
     "fusion only": "fuse-dnnfusion",
@@ -146,14 +146,18 @@ def tables(rows: list[Row], target: Accelerator, reduction: Reduction) -> str:
     for r in rows:
         cells = " | ".join(fmt(r.microseconds(c), ".1f") for c in COLUMNS)
         latency.append(f"| {r.model} | {r.ops} | {r.baseline * 1e6:.1f} | {cells} |")
-    head = "| model | " + " | ".join(COLUMNS) + f" | autotune search | oracle search (window {reduction.window}) | ratio |"
+    head = (
+        "| model | " + " | ".join(COLUMNS) + f" | autotune search | oracle search (window {reduction.window}) | ratio |"
+    )
     rule = "|" + "---|" * (4 + len(COLUMNS))
     speedup = ["Speedup over the baseline; search times in CPU seconds", "", head, rule]
     for r in rows:
         cells = " | ".join(fmt(r.speedup(c), ".2f", "×") for c in COLUMNS)
         oracle_s = fmt(r.oracle_search_s, ".1f") + ("" if r.oracle_exhaustive in (None, True) else " (limit)")
         ratio = (
-            r.oracle_search_s / r.autotune_search_s if r.oracle_exhaustive and r.oracle_search_s and r.autotune_search_s else None
+            r.oracle_search_s / r.autotune_search_s
+            if r.oracle_exhaustive and r.oracle_search_s and r.autotune_search_s
+            else None
         )
         speedup.append(f"| {r.model} | {cells} | {r.autotune_search_s:.2f} | {oracle_s} | {fmt(ratio, '.0f', '×')} |")
     return "\n".join(latency) + "\n\n" + "\n".join(speedup) + "\n"
@@ -181,13 +185,37 @@ def write_outputs(rows: list[Row], target: Accelerator, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "paper_table.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["model", "ops", "baseline_us", *(f"{c}_us" for c in COLUMNS), *(f"{c}_speedup" for c in COLUMNS),
-                         "autotune_search_s", "oracle_search_s", "oracle_exhaustive", "oracle_configurations"])  # fmt: skip
+        writer.writerow(
+            [
+                "model",
+                "ops",
+                "baseline_us",
+                *(f"{c}_us" for c in COLUMNS),
+                *(f"{c}_speedup" for c in COLUMNS),
+                "autotune_search_s",
+                "oracle_search_s",
+                "oracle_exhaustive",
+                "oracle_configurations",
+            ]
+        )
         for r in rows:
-            writer.writerow([r.model, r.ops, r.baseline * 1e6, *(fmt(r.microseconds(c), ".3f") for c in COLUMNS),
-                             *(fmt(r.speedup(c), ".4f") for c in COLUMNS), r.autotune_search_s, r.oracle_search_s,
-                             r.oracle_exhaustive, r.oracle_configurations])  # fmt: skip
-    data = {"target": target.name, "models": [{**asdict(r), "speedup": {c: r.speedup(c) for c in COLUMNS}} for r in rows]}
+            writer.writerow(
+                [
+                    r.model,
+                    r.ops,
+                    r.baseline * 1e6,
+                    *(fmt(r.microseconds(c), ".3f") for c in COLUMNS),
+                    *(fmt(r.speedup(c), ".4f") for c in COLUMNS),
+                    r.autotune_search_s,
+                    r.oracle_search_s,
+                    r.oracle_exhaustive,
+                    r.oracle_configurations,
+                ]
+            )
+    data = {
+        "target": target.name,
+        "models": [{**asdict(r), "speedup": {c: r.speedup(c) for c in COLUMNS}} for r in rows],
+    }
     (out / "paper_table.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     try:
         import matplotlib
@@ -215,18 +243,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="*", help="example names (default: every examples/*.dlm)")
     parser.add_argument("--hw", default=DEFAULT_TARGET, help="accelerator preset or .toml (default: %(default)s)")
-    parser.add_argument("--out", default=str(HERE / "results"), help="directory for CSV, JSON and PNG (default: %(default)s)")
+    parser.add_argument(
+        "--out", default=str(HERE / "results"), help="directory for CSV, JSON and PNG (default: %(default)s)"
+    )
     parser.add_argument("--no-oracle", action="store_true", help="skip the oracle")
     parser.add_argument(
         "--oracle-window", type=int, default=Reduction().window, help="oracle window in ops (default: %(default)s)"
     )
-    parser.add_argument("--oracle-time-limit", type=float, default=600.0, help="seconds per model (default: %(default)s)")
+    parser.add_argument(
+        "--oracle-time-limit", type=float, default=600.0, help="seconds per model (default: %(default)s)"
+    )
     parser.add_argument("--jobs", type=int, default=1, help="oracle worker processes (default: %(default)s)")
     args = parser.parse_args(argv)
     target = load_target(args.hw)
     reduction = Reduction(window=args.oracle_window)
     paths = [EXAMPLES / f"{m}.dlm" for m in args.models] or sorted(EXAMPLES.glob("*.dlm"))
-    rows = [measure(p, target, args.hw, reduction, args.oracle_time_limit, args.jobs, not args.no_oracle) for p in paths]
+    rows = [
+        measure(p, target, args.hw, reduction, args.oracle_time_limit, args.jobs, not args.no_oracle) for p in paths
+    ]
     sys.stdout.write(tables(rows, target, reduction) + "\n" + checks(rows))
     write_outputs(rows, target, Path(args.out))
     return 0

@@ -2,7 +2,7 @@
 
     python benchmarks/rewrite_table.py [examples/*.dlm ...] [--json benchmarks/rewrite_table.json]
 
-Runs the graph-level default pipeline (`compiler.pipeline.DEFAULT_PIPELINE[Level.GRAPH]`)
+Runs the graph-level default pipeline (`dlfc.compiler.pipeline.DEFAULT_PIPELINE[Level.GRAPH]`)
 on every model, prints one row per model and writes the rows, with how often each
 rewrite fired, as JSON. Ops are graph compute ops (weights and constants not counted);
 FLOPs are the sum of their `flops()`.
@@ -20,11 +20,11 @@ from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
 
-from compiler.context import make_context
-from compiler.frontend import load_dlm
-from compiler.passes import get_all_passes
-from compiler.pipeline import DEFAULT_PIPELINE, Level, parse_pass_pipeline, run_pipeline
-from dialects import graph
+from dlfc.compiler.context import make_context
+from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.passes import get_all_passes
+from dlfc.compiler.pipeline import DEFAULT_PIPELINE, Level, parse_pass_pipeline, run_pipeline
+from dlfc.dialects import graph
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
@@ -58,7 +58,17 @@ def rewrite(path: Path) -> Row:
     seconds = time.perf_counter() - start
     after = measure(module)
     rewrites = sum((run.statistics for run in runs), Counter())
-    return Row(path.stem, before[0], after[0], before[1], after[1], before[2], after[2], seconds, dict(sorted(rewrites.items())))
+    return Row(
+        path.stem,
+        before[0],
+        after[0],
+        before[1],
+        after[1],
+        before[2],
+        after[2],
+        seconds,
+        dict(sorted(rewrites.items())),
+    )
 
 
 def table(rows: list[Row]) -> str:
@@ -77,7 +87,9 @@ def table(rows: list[Row]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="*", type=Path, help="models (default: every examples/*.dlm)")
-    parser.add_argument("--json", type=Path, default=Path(__file__).with_suffix(".json"), help="where to write the rows")
+    parser.add_argument(
+        "--json", type=Path, default=Path(__file__).with_suffix(".json"), help="where to write the rows"
+    )
     args = parser.parse_args(argv)
     rows = [rewrite(path) for path in (args.models or sorted(EXAMPLES.glob("*.dlm")))]
     print(table(rows))

@@ -24,10 +24,10 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException, ParseError
 from xdsl.utils.hints import type_repr
 
-from compiler.context import make_context
-from compiler.files import atomic_file
-from compiler.passes import import_object
-from compiler.pipeline import (
+from dlfc.compiler.context import make_context
+from dlfc.compiler.files import atomic_file
+from dlfc.compiler.passes import import_object
+from dlfc.compiler.pipeline import (
     IRPrinter,
     Level,
     PassFailure,
@@ -50,9 +50,9 @@ from compiler.pipeline import (
     unknown_pass_message,
     verification_error,
 )
-from compiler.plugins import PassRegistry, PluginError, make_registry
-from hw.reference import ExecutionError
-from hw.weights import WeightError, load_plan_weights, save_plan_weights
+from dlfc.compiler.plugins import PassRegistry, PluginError, make_registry
+from dlfc.hw.reference import ExecutionError
+from dlfc.hw.weights import WeightError, load_plan_weights, save_plan_weights
 
 
 class UsageError(Exception):
@@ -100,17 +100,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dlfc {dlfc_version()}")
 
     output = parser.add_argument_group("output")
-    output.add_argument("-o", "--output", metavar="OUT", default="-", help="where to write the plan ('-' = stdout, the default)")
+    output.add_argument(
+        "-o", "--output", metavar="OUT", default="-", help="where to write the plan ('-' = stdout, the default)"
+    )
     output.add_argument(
         "--emit",
         choices=[*(level.label for level in Level), "dot"],
         help="stop at this IR level: graph (one op per layer), fusion (fused groups) or accel "
         "(kernels with core counts; the default); dot: the fusion level as a Graphviz graph, groups as clusters",
     )
-    output.add_argument("--weights", metavar="FILE.npz", help="weights by name for a .dlm model; missing ones are initialised deterministically")
-    output.add_argument("--input-shape", metavar="NAME=D0,D1,...", action="append", help="static shape of an ONNX model input with dynamic dimensions (repeatable)")
-    output.add_argument("--hw", metavar="NAME|FILE.toml", help="the target accelerator: a preset (mlu100, the default, or mlu270) or a description file; given to every pass with a 'target' option")
-    output.add_argument("--mlir-print-op-generic", action="store_true", help="print the plan and the dumps in MLIR's generic op form")
+    output.add_argument(
+        "--weights",
+        metavar="FILE.npz",
+        help="weights by name for a .dlm model; missing ones are initialised deterministically",
+    )
+    output.add_argument(
+        "--input-shape",
+        metavar="NAME=D0,D1,...",
+        action="append",
+        help="static shape of an ONNX model input with dynamic dimensions (repeatable)",
+    )
+    output.add_argument(
+        "--hw",
+        metavar="NAME|FILE.toml",
+        help="the target accelerator: a preset (mlu100, the default, or mlu270) or a description file; given to every pass with a 'target' option",
+    )
+    output.add_argument(
+        "--mlir-print-op-generic", action="store_true", help="print the plan and the dumps in MLIR's generic op form"
+    )
 
     pipeline = parser.add_argument_group("pipeline")
     pipeline.add_argument(
@@ -119,9 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="run exactly these passes instead of the default pipeline, in xDSL's syntax: "
         "'pass-a,pass-b{option=value other=1,2}' (options separated by spaces)",
     )
-    pipeline.add_argument("--print-pipeline", action="store_true", help="print the pipeline that would run for FILE (in --pass-pipeline syntax, all options spelled out) and exit")
-    pipeline.add_argument("--profile-db", metavar="FILE.json", help="DNNFusion's profiling database, read and extended: given to every pass with a 'profile-db' option (fuse-dnnfusion)")
-    pipeline.add_argument("--list-passes", action="store_true", help="list every pass with its description and options, and exit")
+    pipeline.add_argument(
+        "--print-pipeline",
+        action="store_true",
+        help="print the pipeline that would run for FILE (in --pass-pipeline syntax, all options spelled out) and exit",
+    )
+    pipeline.add_argument(
+        "--profile-db",
+        metavar="FILE.json",
+        help="DNNFusion's profiling database, read and extended: given to every pass with a 'profile-db' option (fuse-dnnfusion)",
+    )
+    pipeline.add_argument(
+        "--list-passes", action="store_true", help="list every pass with its description and options, and exit"
+    )
     pipeline.add_argument(
         "--load-pass-plugin",
         metavar="FILE.py",
@@ -129,17 +156,35 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="register the ModulePass subclasses defined in FILE.py (repeatable; see docs/writing-a-pass.md)",
     )
-    pipeline.add_argument("--no-verify-each", action="store_true", help="verify the module only at the end, not after every pass")
+    pipeline.add_argument(
+        "--no-verify-each", action="store_true", help="verify the module only at the end, not after every pass"
+    )
 
     debug = parser.add_argument_group("debugging (dumps go to stderr, as with mlir-opt)")
     debug.add_argument("--mlir-print-ir-before-all", action="store_true", help="print the IR before every pass")
     debug.add_argument("--mlir-print-ir-after-all", action="store_true", help="print the IR after every pass")
     names = {"metavar": "PASS", "action": "extend", "type": lambda s: s.split(","), "default": []}
-    debug.add_argument("--mlir-print-ir-before", help="print the IR before each run of PASS (repeatable, or PASS,PASS)", **names)
-    debug.add_argument("--mlir-print-ir-after", help="print the IR after each run of PASS (repeatable, or PASS,PASS)", **names)
-    debug.add_argument("--mlir-print-ir-tree-dir", metavar="DIR", help="write DIR/00-input.mlir and DIR/NN-<pass>.mlir after each pass; every file is a valid dlfc input")
-    debug.add_argument("--mlir-timing", action="store_true", help="report the wall time of parsing, each pass, verification and printing")
-    debug.add_argument("--stats", action="store_true", help="report per pass: operations and FLOPs before and after, and the pass's own counters")
+    debug.add_argument(
+        "--mlir-print-ir-before", help="print the IR before each run of PASS (repeatable, or PASS,PASS)", **names
+    )
+    debug.add_argument(
+        "--mlir-print-ir-after", help="print the IR after each run of PASS (repeatable, or PASS,PASS)", **names
+    )
+    debug.add_argument(
+        "--mlir-print-ir-tree-dir",
+        metavar="DIR",
+        help="write DIR/00-input.mlir and DIR/NN-<pass>.mlir after each pass; every file is a valid dlfc input",
+    )
+    debug.add_argument(
+        "--mlir-timing",
+        action="store_true",
+        help="report the wall time of parsing, each pass, verification and printing",
+    )
+    debug.add_argument(
+        "--stats",
+        action="store_true",
+        help="report per pass: operations and FLOPs before and after, and the pass's own counters",
+    )
     return parser
 
 
@@ -177,7 +222,7 @@ def parse_error_message(error: ParseError) -> str:
 
 
 def read_dlm(path: str, args: argparse.Namespace, ctx: Context) -> ModuleOp:
-    from compiler.frontend import load_dlm
+    from dlfc.compiler.frontend import load_dlm
 
     return load_dlm(path, args.weights)
 
@@ -194,7 +239,7 @@ Frontend = Callable[[str, argparse.Namespace, Context], ModuleOp]
 FRONTENDS: dict[str, Frontend] = {
     ".dlm": read_dlm,
     ".mlir": read_mlir,
-    ".onnx": lambda path, args, ctx: import_object("compiler.frontend.onnx:read_onnx")(path, args, ctx),
+    ".onnx": lambda path, args, ctx: import_object("dlfc.compiler.frontend.onnx:read_onnx")(path, args, ctx),
 }
 
 
@@ -274,7 +319,7 @@ def target_option(hw: str | None) -> dict[str, tuple[str, ...]]:
     """The `target` option every pass that has one receives from --hw (checked here)."""
     if hw is None:
         return {}
-    from hw.target import TargetError, load_target
+    from dlfc.hw.target import TargetError, load_target
 
     try:
         load_target(hw)
@@ -285,12 +330,19 @@ def target_option(hw: str | None) -> dict[str, tuple[str, ...]]:
 
 def make_instruments(args: argparse.Namespace, pass_count: int) -> list[PassInstrument]:
     instruments: list[PassInstrument] = []
-    if args.mlir_print_ir_before_all or args.mlir_print_ir_after_all or args.mlir_print_ir_before or args.mlir_print_ir_after:
+    if (
+        args.mlir_print_ir_before_all
+        or args.mlir_print_ir_after_all
+        or args.mlir_print_ir_before
+        or args.mlir_print_ir_after
+    ):
         before = pass_filter(args.mlir_print_ir_before_all, args.mlir_print_ir_before)
         after = pass_filter(args.mlir_print_ir_after_all, args.mlir_print_ir_after)
         instruments.append(IRPrinter(sys.stderr, before, after, args.mlir_print_op_generic))
     if args.mlir_print_ir_tree_dir:
-        instruments.append(TreeDirWriter(args.mlir_print_ir_tree_dir, pass_count, write_atomically, args.mlir_print_op_generic))
+        instruments.append(
+            TreeDirWriter(args.mlir_print_ir_tree_dir, pass_count, write_atomically, args.mlir_print_op_generic)
+        )
     return instruments
 
 
@@ -304,7 +356,9 @@ def compile_command(argv: Sequence[str]) -> int:
     if args.input is None:
         raise UsageError("no input file (see dlfc --help)")
     if args.emit is not None and args.pass_pipeline is not None:
-        raise UsageError("--emit and --pass-pipeline exclude each other: --pass-pipeline runs exactly the passes it lists")
+        raise UsageError(
+            "--emit and --pass-pipeline exclude each other: --pass-pipeline runs exactly the passes it lists"
+        )
     check_pass_names(registry, "--mlir-print-ir-before", args.mlir_print_ir_before)
     check_pass_names(registry, "--mlir-print-ir-after", args.mlir_print_ir_after)
     options = {**target_option(args.hw), **({"profile_db": (args.profile_db,)} if args.profile_db else {})}
@@ -334,13 +388,22 @@ def compile_command(argv: Sequence[str]) -> int:
     with clock.measure("Output"):
         if args.output != "-" and args.emit != "dot":
             save_plan_weights(module, args.output)
-        text = import_object("compiler.emit_dot:module_to_dot")(module) if args.emit == "dot" else print_module(module, args.mlir_print_op_generic)
+        text = (
+            import_object("dlfc.compiler.emit_dot:module_to_dot")(module)
+            if args.emit == "dot"
+            else print_module(module, args.mlir_print_op_generic)
+        )
         write_atomically(text, args.output)
     if args.stats:
         sys.stderr.write(statistics.report())
     if args.mlir_timing:
         steps = clock.seconds
-        rows = [(0, "Parser", steps["Parser"]), (0, "Pass setup", steps["Pass setup"]), *pipeline_timing_rows(runs), (0, "Output", steps["Output"])]
+        rows = [
+            (0, "Parser", steps["Parser"]),
+            (0, "Pass setup", steps["Pass setup"]),
+            *pipeline_timing_rows(runs),
+            (0, "Output", steps["Output"]),
+        ]
         sys.stderr.write(timing_report(rows, clock.elapsed()))
     return 0
 
@@ -361,12 +424,12 @@ def report_pass_failure(failure: PassFailure) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from compiler.frontend.diagnostics import DlmError
+    from dlfc.compiler.frontend.diagnostics import DlmError
 
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv[:1] == ["run"]:
-            from compiler.run import run_command
+            from dlfc.compiler.run import run_command
 
             return run_command(argv[1:])
         return compile_command(argv)

@@ -6,7 +6,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import Builtin
 from xdsl.dialects.func import Func
 
-from dialects import get_all_dialects
+from dlfc.dialects import get_all_dialects
 
 
 def make_context() -> Context:

@@ -15,7 +15,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
 from xdsl.ir import Operation, SSAValue
 
-from dialects import graph
+from dlfc.dialects import graph
 
 FILL = {
     graph.MappingType.ONE_TO_ONE: "#e8f5e9",
@@ -72,7 +72,7 @@ class DotWriter:
     def cluster(self, op: Operation) -> None:
         """A region op (fusion.group, accel.kernel): its body's ops inside a cluster."""
         body = op.regions[0].block
-        for arg, value in zip(body.args, op.operands):
+        for arg, value in zip(body.args, op.operands, strict=False):
             if value in self.source:
                 self.source[arg] = self.source[value]
         members = [inner for inner in body.ops if isinstance(inner, graph.GraphOp)]
@@ -87,7 +87,7 @@ class DotWriter:
         self.lines.append("  }")
         terminator = body.last_op
         if terminator is not None:
-            for result, value in zip(op.results, terminator.operands):
+            for result, value in zip(op.results, terminator.operands, strict=False):
                 if value in self.source:
                     self.source[result] = self.source[value]
 
@@ -124,6 +124,10 @@ def module_to_dot(module: ModuleOp) -> str:
     for op in module.ops:
         if isinstance(op, func.FuncOp):
             writer.function(op)
-    header = ["digraph dlfc {", "  rankdir=TB;", '  node [shape=box, style="rounded,filled", fillcolor=white, fontname="Helvetica"];']
+    header = [
+        "digraph dlfc {",
+        "  rankdir=TB;",
+        '  node [shape=box, style="rounded,filled", fillcolor=white, fontname="Helvetica"];',
+    ]
     edges = [f"  {a} -> {b};" for a, b in writer.edges]
     return "\n".join([*header, *writer.lines, *edges, "}"]) + "\n"

@@ -18,10 +18,10 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.exceptions import DiagnosticException, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
-from compiler.cli import dlfc_version, parse_error_message
-from compiler.pipeline import PipelineError, describe_exception, parse_pass_pipeline
-from compiler.plugins import PluginError, make_registry
-from dialects import get_all_dialects
+from dlfc.compiler.cli import dlfc_version, parse_error_message
+from dlfc.compiler.pipeline import PipelineError, describe_exception, parse_pass_pipeline
+from dlfc.compiler.plugins import PluginError, make_registry
+from dlfc.dialects import get_all_dialects
 
 
 def plugin_files(args: Sequence[str] | None) -> list[str]:
@@ -36,7 +36,9 @@ class DlfcOptMain(xDSLOptMain):
 
     def __init__(self, args: Sequence[str] | None = None):
         self.plugin_files = plugin_files(args)
-        super().__init__(description="dlfc's modular optimizer driver (xdsl-opt with dlfc's dialects and passes)", args=args)
+        super().__init__(
+            description="dlfc's modular optimizer driver (xdsl-opt with dlfc's dialects and passes)", args=args
+        )
 
     def register_all_dialects(self) -> None:
         super().register_all_dialects()
@@ -58,20 +60,26 @@ class DlfcOptMain(xDSLOptMain):
     def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
         super().register_all_arguments(arg_parser)
         arg_parser.add_argument("--weights", metavar="FILE.npz", help="weights by name for a .dlm model")
-        arg_parser.add_argument("--load-pass-plugin", metavar="FILE.py", action="append", default=[], help="register the ModulePass subclasses defined in FILE.py")
+        arg_parser.add_argument(
+            "--load-pass-plugin",
+            metavar="FILE.py",
+            action="append",
+            default=[],
+            help="register the ModulePass subclasses defined in FILE.py",
+        )
 
     def setup_pipeline(self) -> None:
         parse_pass_pipeline(self.args.passes, self.available_passes)  # dlfc's one-line errors, did-you-mean
         super().setup_pipeline()
 
     def parse_dlm(self, stream: IO[bytes]) -> ModuleOp:
-        from compiler.frontend import parse_dlm
+        from dlfc.compiler.frontend import parse_dlm
 
         return parse_dlm(stream.read(), self.get_input_name(), self.args.weights)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from compiler.frontend.diagnostics import DlmError
+    from dlfc.compiler.frontend.diagnostics import DlmError
 
     try:
         DlfcOptMain(args=argv).run()

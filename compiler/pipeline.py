@@ -32,9 +32,9 @@ from xdsl.printer import Printer
 from xdsl.utils.arg_spec import ArgSpec, ParameterListType, parse_pipeline
 from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException
 
-from compiler.passes import PassFactory
-from dialects import accel, fusion, graph
-from hw.weights import WEIGHTS_ATTR, plan_weights, write_npz
+from dlfc.compiler.passes import PassFactory
+from dlfc.dialects import accel, fusion, graph
+from dlfc.hw.weights import WEIGHTS_ATTR, plan_weights, write_npz
 
 
 class Level(IntEnum):
@@ -52,9 +52,15 @@ class Level(IntEnum):
 # The passes that run at each level; the last pass of a stage produces the next level.
 DEFAULT_PIPELINE: dict[Level, list[str]] = {
     Level.GRAPH: [
-        "cse", "graph-simplify-shapes", "graph-fold-batchnorm", "graph-fold-constants",
-        "graph-algebraic-simplify", "graph-fold-constants", "cse", "dce",
-    ],  # fmt: skip
+        "cse",
+        "graph-simplify-shapes",
+        "graph-fold-batchnorm",
+        "graph-fold-constants",
+        "graph-algebraic-simplify",
+        "graph-fold-constants",
+        "cse",
+        "dce",
+    ],
     Level.FUSION: ["fuse-dnnfusion", "autotune"],
     Level.ACCEL: ["convert-fusion-to-accel"],
 }
@@ -73,7 +79,12 @@ def level_of(module: ModuleOp) -> Level:
 
 def default_pipeline(start: Level, stop: Level) -> list[str]:
     """The default passes that take a module at `start` to `stop` (graph passes run on graph input only)."""
-    return [p for level in Level if start <= level <= stop and (level > start or level == Level.GRAPH) for p in DEFAULT_PIPELINE[level]]
+    return [
+        p
+        for level in Level
+        if start <= level <= stop and (level > start or level == Level.GRAPH)
+        for p in DEFAULT_PIPELINE[level]
+    ]
 
 
 # --------------------------------------------------------------------------- building a pipeline
@@ -114,7 +125,9 @@ def describe_pipeline_syntax_error(error: ArgSpecParseError) -> str:
     return f"invalid pass pipeline{where}: {lines[-1] if lines else 'syntax error'}"
 
 
-def instantiate(spec: ArgSpec, factories: Mapping[str, PassFactory], option_defaults: Mapping[str, ParameterListType]) -> ModulePass:
+def instantiate(
+    spec: ArgSpec, factories: Mapping[str, PassFactory], option_defaults: Mapping[str, ParameterListType]
+) -> ModulePass:
     """The pass a spec names, with its options checked against the pass's fields."""
     if spec.name not in factories:
         raise PipelineError(unknown_pass_message(spec.name, factories))
@@ -233,12 +246,19 @@ def run_pipeline(
         for instrument in instruments:
             instrument.run_after_pipeline(module)
     if not verify_each and passes and (problem := verification_error(module)) is not None:
-        raise PassFailure(f"the pipeline produced invalid IR: {problem} (verify after each pass to find the pass)", None, module)
+        raise PassFailure(
+            f"the pipeline produced invalid IR: {problem} (verify after each pass to find the pass)", None, module
+        )
     return runs
 
 
 def run_pass(
-    ctx: Context, module: ModuleOp, index: int, module_pass: ModulePass, instruments: Sequence[PassInstrument], verify_each: bool
+    ctx: Context,
+    module: ModuleOp,
+    index: int,
+    module_pass: ModulePass,
+    instruments: Sequence[PassInstrument],
+    verify_each: bool,
 ) -> PassRun:
     run = PassRun(index, module_pass)
     for instrument in instruments:

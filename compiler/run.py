@@ -2,7 +2,7 @@
 
 A .dlm model (or a graph- or fusion-level .mlir) is first compiled to an accel
 plan with the default pipeline; a plan .mlir runs as it is. The interpreter
-(`hw.interpreter`) computes the outputs with numpy and the cost model times
+(`dlfc.hw.interpreter`) computes the outputs with numpy and the cost model times
 every kernel. The report compares against the unoptimised baseline: every
 graph op its own kernel on one core.
 """
@@ -22,15 +22,15 @@ from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
 
-from compiler.cli import ArgumentParser, UsageError, load_module, write_atomically
-from compiler.context import make_context
-from compiler.passes import get_all_passes
-from compiler.pipeline import Level, default_pipeline, level_of, parse_pass_pipeline, run_pipeline
-from dialects import accel, graph
-from hw.cost import baseline_latency
-from hw.interpreter import Execution, entry_function, execute
-from hw.target import DEFAULT_TARGET, Accelerator, TargetError, load_target
-from hw.weights import WeightError, WeightStore, attach_store, load_npz, numpy_dtype, store_of, write_npz
+from dlfc.compiler.cli import ArgumentParser, UsageError, load_module, write_atomically
+from dlfc.compiler.context import make_context
+from dlfc.compiler.passes import get_all_passes
+from dlfc.compiler.pipeline import Level, default_pipeline, level_of, parse_pass_pipeline, run_pipeline
+from dlfc.dialects import accel, graph
+from dlfc.hw.cost import baseline_latency
+from dlfc.hw.interpreter import Execution, entry_function, execute
+from dlfc.hw.target import DEFAULT_TARGET, Accelerator, TargetError, load_target
+from dlfc.hw.weights import WeightError, WeightStore, attach_store, load_npz, numpy_dtype, store_of, write_npz
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,7 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("input", metavar="FILE", help="the model: a .dlm file or an .mlir plan")
-    parser.add_argument("--input-shape", metavar="NAME=D0,D1,...", action="append", help="static shape of an ONNX model input with dynamic dimensions (repeatable)")
+    parser.add_argument(
+        "--input-shape",
+        metavar="NAME=D0,D1,...",
+        action="append",
+        help="static shape of an ONNX model input with dynamic dimensions (repeatable)",
+    )
     parser.add_argument(
         "--hw",
         metavar="NAME|FILE.toml",
@@ -73,9 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
     given.add_argument(
         "--seed", type=int, default=0, metavar="N", help="seed of the random inputs used without --inputs (default 0)"
     )
-    parser.add_argument("--weights", metavar="FILE.npz", help="weights by name; missing ones are initialised deterministically")
+    parser.add_argument(
+        "--weights", metavar="FILE.npz", help="weights by name; missing ones are initialised deterministically"
+    )
     parser.add_argument("--outputs", metavar="OUT.npz", help="write the model's outputs")
-    parser.add_argument("--trace", metavar="OUT.json", help="write the kernel timeline as a Chrome trace (opens in Perfetto)")
+    parser.add_argument(
+        "--trace", metavar="OUT.json", help="write the kernel timeline as a Chrome trace (opens in Perfetto)"
+    )
     parser.add_argument("--report", metavar="OUT.json", help="write the per-kernel table and the totals as JSON")
     return parser
 
@@ -141,7 +150,7 @@ def read_inputs(path: str, fn: func.FuncOp) -> list[np.ndarray]:
     if unknown:
         raise UsageError(f"--inputs {path}: unknown input '{unknown[0]}' (the model's inputs: {', '.join(names)})")
     inputs = []
-    for name, arg in zip(names, fn.body.block.args):
+    for name, arg in zip(names, fn.body.block.args, strict=False):
         if name not in arrays:
             raise UsageError(f"--inputs {path}: missing input '{name}' (the model's inputs: {', '.join(names)})")
         array, t = arrays[name], arg.type
@@ -321,8 +330,10 @@ def run_command(argv: Sequence[str]) -> int:
     if args.trace is not None:
         write_atomically(json.dumps(chrome_trace(run, args.input)) + "\n", args.trace)
     if args.report is not None:
-        write_atomically(json.dumps({"model": args.input, "kernels": rows, "totals": summary}, indent=1) + "\n", args.report)
+        write_atomically(
+            json.dumps({"model": args.input, "kernels": rows, "totals": summary}, indent=1) + "\n", args.report
+        )
     if args.outputs is not None:
-        write_npz(args.outputs, dict(zip(output_names(fn), run.outputs)))
+        write_npz(args.outputs, dict(zip(output_names(fn), run.outputs, strict=False)))
     sys.stdout.write(format_table(rows, summary) + f"wall time:         {wall:.2f} s (interpreting)\n")
     return 0

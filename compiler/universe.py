@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from xdsl.universe import Universe
 
-from compiler.passes import get_all_passes, is_dlfc_pass
-from dialects import get_all_dialects
+from dlfc.compiler.passes import get_all_passes, is_dlfc_pass
+from dlfc.dialects import get_all_dialects
 
 DLFC_UNIVERSE = Universe(
     all_dialects=get_all_dialects(),

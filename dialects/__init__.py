@@ -11,17 +11,17 @@ def get_all_dialects() -> dict[str, Callable[[], Dialect]]:
     """Name -> factory of every dlfc dialect (imported on first use)."""
 
     def graph() -> Dialect:
-        from dialects.graph import Graph
+        from dlfc.dialects.graph import Graph
 
         return Graph
 
     def fusion() -> Dialect:
-        from dialects.fusion import Fusion
+        from dlfc.dialects.fusion import Fusion
 
         return Fusion
 
     def accel() -> Dialect:
-        from dialects.accel import Accel
+        from dlfc.dialects.accel import Accel
 
         return Accel
 

@@ -35,7 +35,7 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
-from dialects.fusion import verify_region_signature
+from dlfc.dialects.fusion import verify_region_signature
 
 TARGET_ATTR = "accel.target"
 BOUNDS = ("compute", "memory", "overhead")

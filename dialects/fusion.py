@@ -26,10 +26,12 @@ from xdsl.irdl import (
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
-from dialects.graph import is_source
+from dlfc.dialects.graph import is_source
 
 
-def verify_region_signature(op: IRDLOperation, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue], body: Region) -> None:
+def verify_region_signature(
+    op: IRDLOperation, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue], body: Region
+) -> None:
     """Block arguments must match the operands and the terminator must yield the results' types."""
     block = body.block
     if tuple(a.type for a in block.args) != tuple(v.type for v in inputs):

@@ -150,7 +150,7 @@ def broadcast(op: str, a: Shape, b: Shape) -> Shape:
     rank = max(len(a), len(b))
     a1, b1 = (1,) * (rank - len(a)) + a, (1,) * (rank - len(b)) + b
     out = []
-    for x, y in zip(a1, b1):
+    for x, y in zip(a1, b1, strict=False):
         if x != y and 1 not in (x, y):
             raise ShapeError(f"{op}: shapes {fmt_shape(a)} and {fmt_shape(b)} do not broadcast")
         out.append(max(x, y) if 0 not in (x, y) else 0)
@@ -304,9 +304,7 @@ class WeightOp(IRDLOperation):
     assembly_format = "$name attr-dict `:` type($output)"
 
     def __init__(self, name: str, type: TensorType, init: str):
-        super().__init__(
-            properties={"name": StringAttr(name), "init": StringAttr(init)}, result_types=[type]
-        )
+        super().__init__(properties={"name": StringAttr(name), "init": StringAttr(init)}, result_types=[type])
 
     @property
     def weight_id(self) -> str:
@@ -419,9 +417,7 @@ class Conv2DOp(StructuredOp):
         if groups < 1 or c % groups or out % groups:
             raise ShapeError(f"{cls.name}: {groups} groups do not divide {c} input and {out} output channels")
         if cin_g * groups != c:
-            raise ShapeError(
-                f"{cls.name}: input has {c} channels but weight {fmt_shape(ws)} expects {cin_g * groups}"
-            )
+            raise ShapeError(f"{cls.name}: input has {c} channels but weight {fmt_shape(ws)} expects {cin_g * groups}")
         if bias and shape_of(bias[0]) != (out,):
             raise ShapeError(f"{cls.name}: bias must have shape [{out}], got {fmt_shape(shape_of(bias[0]))}")
         ho = window_out(cls.name, h, kh, stride[0], pad[0] + pad[2], dil[0])
@@ -458,7 +454,9 @@ class DenseOp(StructuredOp):
             raise ShapeError(f"{cls.name}: input must have rank >= 1")
         require_rank(cls.name, "weight", ws, 2)
         if ws[1] != xs[-1]:
-            raise ShapeError(f"{cls.name}: input {fmt_shape(xs)} has {xs[-1]} features but weight {fmt_shape(ws)} expects {ws[1]}")
+            raise ShapeError(
+                f"{cls.name}: input {fmt_shape(xs)} has {xs[-1]} features but weight {fmt_shape(ws)} expects {ws[1]}"
+            )
         if bias and shape_of(bias[0]) != (ws[0],):
             raise ShapeError(f"{cls.name}: bias must have shape [{ws[0]}], got {fmt_shape(shape_of(bias[0]))}")
         return [tensor(x.element_type, xs[:-1] + (ws[0],))]
@@ -484,7 +482,9 @@ class BatchNormOp(StructuredOp):
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
 
-    def __init__(self, input: SSAValue, scale: SSAValue, bias: SSAValue, mean: SSAValue, var: SSAValue, eps: float = 1e-5):
+    def __init__(
+        self, input: SSAValue, scale: SSAValue, bias: SSAValue, mean: SSAValue, var: SSAValue, eps: float = 1e-5
+    ):
         self._build([input, scale, bias, mean, var], {"eps": FloatAttr(eps, f64)})
 
     @classmethod
@@ -493,7 +493,7 @@ class BatchNormOp(StructuredOp):
         xs = shape_of(x)
         if len(xs) < 2:
             raise ShapeError(f"{cls.name}: input must have rank >= 2, got shape {fmt_shape(xs)}")
-        for s, what in zip(stats, ("scale", "bias", "mean", "var")):
+        for s, what in zip(stats, ("scale", "bias", "mean", "var"), strict=False):
             if shape_of(s) != (xs[1],):
                 raise ShapeError(f"{cls.name}: {what} must have shape [{xs[1]}], got {fmt_shape(shape_of(s))}")
         return [x]
@@ -582,7 +582,9 @@ class MatMulOp(StructuredOp):
         a2 = (1,) + sa if len(sa) == 1 else sa
         b2 = sb + (1,) if len(sb) == 1 else sb
         if a2[-1] != b2[-2]:
-            raise ShapeError(f"{cls.name}: shapes {fmt_shape(sa)} and {fmt_shape(sb)} do not match ({a2[-1]} != {b2[-2]})")
+            raise ShapeError(
+                f"{cls.name}: shapes {fmt_shape(sa)} and {fmt_shape(sb)} do not match ({a2[-1]} != {b2[-2]})"
+            )
         batch = broadcast(cls.name, a2[:-2], b2[:-2])
         out = batch + (a2[-2],) * (len(sa) > 1) + (b2[-1],) * (len(sb) > 1)
         return [tensor(a.element_type, out)]
@@ -909,7 +911,9 @@ class PoolOp(StructuredOp):
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
 
-    def __init__(self, input: SSAValue, kernel: Sequence[int], stride: Sequence[int], pad: Sequence[int] = (0, 0, 0, 0)):
+    def __init__(
+        self, input: SSAValue, kernel: Sequence[int], stride: Sequence[int], pad: Sequence[int] = (0, 0, 0, 0)
+    ):
         self._build([input], {"kernel": i64_array(kernel), "stride": i64_array(stride), "pad": i64_array(pad)})
 
     @classmethod
@@ -1131,7 +1135,7 @@ class ConcatOp(StructuredOp):
             raise ShapeError(f"{cls.name}: axis {axis} is out of range for rank {len(first)}")
         for t in operand_types[1:]:
             s = shape_of(t)
-            if len(s) != len(first) or any(a != b for i, (a, b) in enumerate(zip(s, first)) if i != axis):
+            if len(s) != len(first) or any(a != b for i, (a, b) in enumerate(zip(s, first, strict=False)) if i != axis):
                 raise ShapeError(f"{cls.name}: shapes {fmt_shape(first)} and {fmt_shape(s)} differ outside axis {axis}")
             if t.element_type != operand_types[0].element_type:
                 raise ShapeError(f"{cls.name}: element types differ")
@@ -1167,7 +1171,9 @@ class SplitOp(StructuredOp):
         if not 0 <= axis < len(xs):
             raise ShapeError(f"{cls.name}: axis {axis} is out of range for rank {len(xs)}")
         if not sizes or any(s < 1 for s in sizes) or sum(sizes) != xs[axis]:
-            raise ShapeError(f"{cls.name}: sizes {list(sizes)} do not add up to dimension {xs[axis]} of {fmt_shape(xs)}")
+            raise ShapeError(
+                f"{cls.name}: sizes {list(sizes)} do not add up to dimension {xs[axis]} of {fmt_shape(xs)}"
+            )
         return [tensor(x.element_type, xs[:axis] + (s,) + xs[axis + 1 :]) for s in sizes]
 
 
@@ -1188,8 +1194,8 @@ class SliceOp(ShapeOp):
         norm_axes = [normalize_axis(self.name, a, len(xs)) for a in axes]
         clamp = lambda v, d: min(max(v + d if v < 0 else v, 0), d)  # noqa: E731
         props = {
-            "starts": i64_array([clamp(s, xs[a]) for s, a in zip(starts, norm_axes)]),
-            "ends": i64_array([clamp(e, xs[a]) for e, a in zip(ends, norm_axes)]),
+            "starts": i64_array([clamp(s, xs[a]) for s, a in zip(starts, norm_axes, strict=False)]),
+            "ends": i64_array([clamp(e, xs[a]) for e, a in zip(ends, norm_axes, strict=False)]),
             "axes": i64_array(norm_axes),
         }
         self._build([input], props)
@@ -1201,9 +1207,11 @@ class SliceOp(ShapeOp):
         starts, ends, axes = ints(props["starts"]), ints(props["ends"]), ints(props["axes"])
         if not len(starts) == len(ends) == len(axes) or len(set(axes)) != len(axes):
             raise ShapeError(f"{cls.name}: starts, ends and axes must have the same length and distinct axes")
-        for s, e, a in zip(starts, ends, axes):
+        for s, e, a in zip(starts, ends, axes, strict=False):
             if not 0 <= a < len(xs) or not 0 <= s < e <= xs[a]:
-                raise ShapeError(f"{cls.name}: range {s}:{e} on axis {a} of {fmt_shape(shape_of(x))} is empty or out of range")
+                raise ShapeError(
+                    f"{cls.name}: range {s}:{e} on axis {a} of {fmt_shape(shape_of(x))} is empty or out of range"
+                )
             xs[a] = e - s
         return [tensor(x.element_type, xs)]
 
@@ -1296,15 +1304,60 @@ class DepthToSpaceOp(ShapeOp):
 Graph = Dialect(
     "graph",
     [
-        WeightOp, ConstantOp,
-        Conv2DOp, DenseOp, BatchNormOp, LayerNormOp, EmbeddingOp, MatMulOp,
-        AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp,
-        ReluOp, Relu6Op, LeakyReluOp, SigmoidOp, TanhOp, GeluOp, SiluOp, HardSwishOp, HardSigmoidOp,
-        ExpOp, LogOp, SqrtOp, RsqrtOp, ReciprocalOp, SquareOp, NegOp, AbsOp, ErfOp, ClipOp,
-        SoftmaxOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceProdOp,
-        MaxPoolOp, AvgPoolOp, GlobalAvgPoolOp,
-        ReshapeOp, FlattenOp, TransposeOp, SqueezeOp, UnsqueezeOp,
-        ConcatOp, SplitOp, SliceOp, PadOp, UpsampleOp, ChannelShuffleOp, DepthToSpaceOp,
+        WeightOp,
+        ConstantOp,
+        Conv2DOp,
+        DenseOp,
+        BatchNormOp,
+        LayerNormOp,
+        EmbeddingOp,
+        MatMulOp,
+        AddOp,
+        SubOp,
+        MulOp,
+        DivOp,
+        MaxOp,
+        MinOp,
+        PowOp,
+        ReluOp,
+        Relu6Op,
+        LeakyReluOp,
+        SigmoidOp,
+        TanhOp,
+        GeluOp,
+        SiluOp,
+        HardSwishOp,
+        HardSigmoidOp,
+        ExpOp,
+        LogOp,
+        SqrtOp,
+        RsqrtOp,
+        ReciprocalOp,
+        SquareOp,
+        NegOp,
+        AbsOp,
+        ErfOp,
+        ClipOp,
+        SoftmaxOp,
+        ReduceSumOp,
+        ReduceMeanOp,
+        ReduceMaxOp,
+        ReduceProdOp,
+        MaxPoolOp,
+        AvgPoolOp,
+        GlobalAvgPoolOp,
+        ReshapeOp,
+        FlattenOp,
+        TransposeOp,
+        SqueezeOp,
+        UnsqueezeOp,
+        ConcatOp,
+        SplitOp,
+        SliceOp,
+        PadOp,
+        UpsampleOp,
+        ChannelShuffleOp,
+        DepthToSpaceOp,
     ],
     [],
-)  # fmt: skip
+)

@@ -44,8 +44,8 @@ from typing import Literal
 from xdsl.dialects.builtin import IntegerAttr, IntegerType, ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 
-from dialects import accel, fusion, graph
-from hw.target import Accelerator
+from dlfc.dialects import accel, fusion, graph
+from dlfc.hw.target import Accelerator
 
 Bound = Literal["compute", "memory", "overhead"]
 Handling = Literal["on-chip", "tiled", "spilled"]
@@ -204,11 +204,22 @@ class CostModel:
 
         def make(compute: float, dram_bytes: int, handling: Handling, tiles: int = 1) -> KernelCost:
             memory = dram_bytes / bandwidth
-            bound: Bound = "overhead" if overhead >= max(compute, memory) else "compute" if compute >= memory else "memory"
+            bound: Bound = (
+                "overhead" if overhead >= max(compute, memory) else "compute" if compute >= memory else "memory"
+            )
             return KernelCost(
-                cores, overhead + max(compute, memory), compute, memory, overhead, bound,
-                boundary.flops, dram_bytes, working_set, handling, tiles,
-            )  # fmt: skip
+                cores,
+                overhead + max(compute, memory),
+                compute,
+                memory,
+                overhead,
+                bound,
+                boundary.flops,
+                dram_bytes,
+                working_set,
+                handling,
+                tiles,
+            )
 
         compute = self._untiled_compute(boundary, cores)
         tiles = self.tiles_needed(boundary, cores)
@@ -219,7 +230,7 @@ class CostModel:
             return spilled
         tiled_compute = sum(
             self._op_time(f, cores, min(tiles, 1 + (tiles - 1) * need / f.rows))
-            for f, need in zip(boundary.facts, _halo_needs(boundary.ops, boundary.facts))
+            for f, need in zip(boundary.facts, _halo_needs(boundary.ops, boundary.facts), strict=False)
         )
         tiled = make(tiled_compute, base_bytes + (tiles - 1) * boundary.weight_bytes, "tiled", tiles)
         return tiled if tiled.latency < spilled.latency else spilled
@@ -282,8 +293,8 @@ class Dataflow:
         self._no_compute = (0,) * len(model.target.legal_cores)
         self.facts = [model.facts(op) for op in ops]
         index = {id(op): i for i, op in enumerate(ops)}
-        self.reads = [_reads(op, f.operand_bytes, index) for op, f in zip(ops, self.facts)]
-        self.writes = [_writes(op, f.result_bytes, index) for op, f in zip(ops, self.facts)]
+        self.reads = [_reads(op, f.operand_bytes, index) for op, f in zip(ops, self.facts, strict=False)]
+        self.writes = [_writes(op, f.result_bytes, index) for op, f in zip(ops, self.facts, strict=False)]
 
     def boundary(self, members: Sequence[int]) -> Boundary:
         """The boundary of the ops at these indices (in any order)."""
@@ -329,13 +340,20 @@ class Dataflow:
         peak = max(accumulate(live, initial=0))
         facts = tuple([self.facts[m] for m in members])
         return Boundary(
-            tuple([self.ops[m] for m in members]), facts, io_bytes, sum(weights.values()), peak, spill,
-            all(f.rows > 0 for f in facts), sum(f.flops for f in facts), self._compute(facts),
-        )  # fmt: skip
+            tuple([self.ops[m] for m in members]),
+            facts,
+            io_bytes,
+            sum(weights.values()),
+            peak,
+            spill,
+            all(f.rows > 0 for f in facts),
+            sum(f.flops for f in facts),
+            self._compute(facts),
+        )
 
     def _compute(self, facts: Sequence[OpFacts]) -> tuple[float, ...]:
         """Per legal core count, the sum of the ops' `times` in their order (0 for no ops)."""
-        return tuple(map(sum, zip(*[f.times for f in facts]))) or self._no_compute
+        return tuple(map(sum, zip(*[f.times for f in facts], strict=False))) or self._no_compute
 
     def _topological(self, members: Sequence[int]) -> list[int]:
         """`members` reordered so that every producer precedes its consumers (a stable depth-first order)."""
@@ -472,7 +490,7 @@ def _tiling(op: graph.GraphOp) -> tuple[int, int]:
 def _reads(op: graph.GraphOp, sizes: Sequence[int], index: dict[int, int]) -> tuple[tuple[int, int, int, bool], ...]:
     """`Dataflow.reads` of one op, given the index of each op of the list by its `id`."""
     reads = []
-    for value, size in zip(op.operands, sizes):
+    for value, size in zip(op.operands, sizes, strict=False):
         producer = index.get(id(value.owner), -1)
         reads.append((id(value), producer, size, producer < 0 and graph.is_source(value.owner)))
     return tuple(reads)
@@ -480,7 +498,10 @@ def _reads(op: graph.GraphOp, sizes: Sequence[int], index: dict[int, int]) -> tu
 
 def _writes(op: graph.GraphOp, sizes: Sequence[int], index: dict[int, int]) -> tuple[tuple[int, list[int]], ...]:
     """`Dataflow.writes` of one op, given the index of each op of the list by its `id`."""
-    return tuple((size, [index.get(id(use.operation), -1) for use in result.uses]) for result, size in zip(op.results, sizes))
+    return tuple(
+        (size, [index.get(id(use.operation), -1) for use in result.uses])
+        for result, size in zip(op.results, sizes, strict=False)
+    )
 
 
 def _halo_needs(order: Sequence[graph.GraphOp], facts: Sequence[OpFacts]) -> list[int]:

@@ -2,8 +2,8 @@
 
 `AccelFunctions` gives xDSL's interpreter the semantics of `accel.kernel`
 (and `fusion.group`, so fusion-level modules run too): a kernel runs its body
-with the graph ops' reference numerics (`hw.reference.GraphFunctions`) and
-appends its modelled cost (`hw.cost`) to a timeline. Graph compute ops outside
+with the graph ops' reference numerics (`dlfc.hw.reference.GraphFunctions`) and
+appends its modelled cost (`dlfc.hw.cost`) to a timeline. Graph compute ops outside
 any kernel (a graph-level module) are timed as one-op kernels on one core,
 which is the unoptimised baseline. Kernels run one after another, unless
 `schedule-parallel` placed them on disjoint cores (`core_offset`, `start`).
@@ -29,13 +29,13 @@ from xdsl.interpreter import (
 )
 from xdsl.ir import Operation
 
-from dialects import accel, fusion, graph
-from dialects.fusion import kernel_name
-from hw.cost import KernelCost, group_cost, region_cores
-from hw.reference import FunctionCalls, GraphFunctions
-from hw.target import Accelerator
-from hw.timeline import Timeline
-from hw.weights import WeightStore, numpy_dtype, store_of
+from dlfc.dialects import accel, fusion, graph
+from dlfc.dialects.fusion import kernel_name
+from dlfc.hw.cost import KernelCost, group_cost, region_cores
+from dlfc.hw.reference import FunctionCalls, GraphFunctions
+from dlfc.hw.target import Accelerator
+from dlfc.hw.timeline import Timeline
+from dlfc.hw.weights import WeightStore, numpy_dtype, store_of
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,9 @@ class AccelFunctions(InterpreterFunctions):
         count = sum(1 for op in ops if isinstance(op, graph.GraphOp))
         self.timeline.append(KernelRun(name, count, slot.start, slot.end, cost, slot.offset))
 
-    def run_region_op(self, interpreter: Interpreter, op: accel.KernelOp | fusion.GroupOp, args: PythonValues) -> PythonValues:
+    def run_region_op(
+        self, interpreter: Interpreter, op: accel.KernelOp | fusion.GroupOp, args: PythonValues
+    ) -> PythonValues:
         results = interpreter.run_ssacfg_region(op.body, args, op.sym_name.data)
         self.record(op, op.sym_name.data, list(op.body.block.ops), region_cores(op))
         return results

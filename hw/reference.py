@@ -29,9 +29,9 @@ from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, impl_callable, register_impls
 from xdsl.ir import Block, Operation, SSAValue
 
-from dialects import graph
-from dialects.graph import float_of, int_of, ints
-from hw.weights import WeightStore, numpy_dtype, store_of
+from dlfc.dialects import graph
+from dlfc.dialects.graph import float_of, int_of, ints
+from dlfc.hw.weights import WeightStore, numpy_dtype, store_of
 
 Kernel = Callable[..., Any]
 KERNELS: dict[type[Operation], Kernel] = {}
@@ -97,7 +97,9 @@ def pad_hw(x: np.ndarray, pad: Sequence[int], value: float) -> np.ndarray:
     return out
 
 
-def windows(x: np.ndarray, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int] = (1, 1)) -> np.ndarray:
+def windows(
+    x: np.ndarray, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int] = (1, 1)
+) -> np.ndarray:
     """Read-only view [N, C, kh, kw, Ho, Wo] of the sliding windows of (padded) NCHW `x`.
 
     view[n, c, i, j, p, q] = x[n, c, p * sh + i * dh, q * sw + j * dw].
@@ -240,7 +242,9 @@ def _erfcx(v: float) -> float:
 
 
 # erf(x) = x * P(x^2) on |x| < 1: the Maclaurin series, 14 terms (error < 5e-13).
-_ERF_SERIES = np.array([2 / math.sqrt(math.pi) * (-1) ** k / (math.factorial(k) * (2 * k + 1)) for k in range(14)][::-1])
+_ERF_SERIES = np.array(
+    [2 / math.sqrt(math.pi) * (-1) ** k / (math.factorial(k) * (2 * k + 1)) for k in range(14)][::-1]
+)
 # erfc(x) * exp(x^2) on [1, 6]: Chebyshev interpolant of degree 20 (error < 1e-12).
 _ERFCX = Chebyshev(
     Chebyshev.interpolate(np.frompyfunc(_erfcx, 1, 1), 20, domain=[1.0, 6.0]).coef.astype(np.float64),
@@ -496,7 +500,7 @@ def split(op: graph.SplitOp, x: np.ndarray) -> tuple[np.ndarray, ...]:
 def slice_(op: graph.SliceOp, x: np.ndarray) -> np.ndarray:
     """x[starts:ends] on the given axes (bounds already clamped)."""
     index = [slice(None)] * x.ndim
-    for start, end, axis in zip(ints(op.starts), ints(op.ends), ints(op.axes)):
+    for start, end, axis in zip(ints(op.starts), ints(op.ends), ints(op.axes), strict=False):
         index[axis] = slice(start, end)
     return x[tuple(index)]
 
@@ -507,7 +511,7 @@ def pad(op: graph.PadOp, x: np.ndarray) -> np.ndarray:
     pads = ints(op.pads)
     if not pads:  # a 0-d tensor has nothing to pad
         return x
-    return np.pad(x, list(zip(pads[: x.ndim], pads[x.ndim :])), constant_values=float_of(op.value))
+    return np.pad(x, list(zip(pads[: x.ndim], pads[x.ndim :], strict=False)), constant_values=float_of(op.value))
 
 
 @kernel(graph.UpsampleOp)
@@ -607,7 +611,7 @@ def run_graph(
     """Interpret the single `func.func` of a graph-level module on `inputs`; returns its results.
 
     Weight values come from `weights`, by default from the module's own store
-    (`hw.weights.store_of`).
+    (`dlfc.hw.weights.store_of`).
     """
     funcs = [op for op in module.ops if isinstance(op, func.FuncOp)]
     if len(funcs) != 1:
@@ -617,7 +621,7 @@ def run_graph(
     if len(inputs) != len(arg_types):
         raise ValueError(f"@{fn.sym_name.data} takes {len(arg_types)} inputs, got {len(inputs)}")
     args = []
-    for i, (value, t) in enumerate(zip(inputs, arg_types)):
+    for i, (value, t) in enumerate(zip(inputs, arg_types, strict=False)):
         assert isinstance(t, TensorType)
         array = np.asarray(value)
         if array.shape != tuple(t.get_shape()):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from xdsl.dialects.builtin import FloatAttr, IntegerAttr
 from xdsl.ir import Operation, SSAValue
 
-from hw.cost import region_cores
+from dlfc.hw.cost import region_cores
 
 OFFSET_ATTR = "core_offset"
 START_ATTR = "start"

@@ -20,8 +20,8 @@ import numpy as np
 from xdsl.dialects.builtin import Float16Type, Float32Type, Float64Type, IntegerType, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Attribute
 
-from compiler.files import atomic_file
-from dialects.graph import WeightOp
+from dlfc.compiler.files import atomic_file
+from dlfc.dialects.graph import WeightOp
 
 # Initialiser kinds and what they draw (fan_in = prod(shape[1:]), 1 for a 1-D weight):
 INIT_KINDS: Mapping[str, str] = {

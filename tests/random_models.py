@@ -42,9 +42,9 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Block, Operation, Region, SSAValue
 
-from dialects import graph
-from dialects.graph import shape_of
-from hw.weights import numpy_dtype
+from dlfc.dialects import graph
+from dlfc.dialects.graph import shape_of
+from dlfc.hw.weights import numpy_dtype
 
 Shape = tuple[int, ...]
 
@@ -185,7 +185,7 @@ class ModelBuilder:
 
 def broadcasts(small: Shape, large: Shape) -> bool:
     """True if `small` broadcasts to exactly `large`."""
-    return len(small) <= len(large) and all(s in (1, d) for s, d in zip(reversed(small), reversed(large)))
+    return len(small) <= len(large) and all(s in (1, d) for s, d in zip(reversed(small), reversed(large), strict=False))
 
 
 def divisors(n: int) -> list[int]:
@@ -288,7 +288,11 @@ def binary_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
     y = b.broadcast_partner(x)
     if op_type is graph.PowOp:
         x = b.positive(b.small(x, 3.0))
-        y = b.constant(b.rng.choice([2.0, 3.0, 0.5, -1.0, 1.5])) if b.rng.random() < 0.6 else b.unary(graph.TanhOp, y, 1.0)
+        y = (
+            b.constant(b.rng.choice([2.0, 3.0, 0.5, -1.0, 1.5]))
+            if b.rng.random() < 0.6
+            else b.unary(graph.TanhOp, y, 1.0)
+        )
         bound = max(x.bound**2, 4.0)
     elif op_type is graph.DivOp:
         y = b.positive(y)
@@ -311,8 +315,10 @@ def conv2d_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
     out = groups * b.rng.choice([1, 2, 3]) if groups > 1 else b.rng.choice([1, 2, 4, 8])
     pad = [b.rng.choice([0, 0, 1, 2]) for _ in range(4)]
     kernel = [b.rng.randint(1, min(3, size + pad[i] + pad[i + 2])) for i, size in enumerate((h, w))]
-    dilation = [2 if k > 1 and b.rng.random() < 0.2 and 2 * (k - 1) + 1 <= size + pad[i] + pad[i + 2] else 1
-                for i, (k, size) in enumerate(zip(kernel, (h, w)))]  # fmt: skip
+    dilation = [
+        2 if k > 1 and b.rng.random() < 0.2 and 2 * (k - 1) + 1 <= size + pad[i] + pad[i + 2] else 1
+        for i, (k, size) in enumerate(zip(kernel, (h, w), strict=False))
+    ]
     stride = [b.rng.choice([1, 1, 2]) for _ in range(2)]
     weight = b.weight([out, c // groups, *kernel], "he_normal")
     bias = b.weight([out], b.rng.choice(["zeros", "bn_shift"])).value if b.rng.random() < 0.5 else None
@@ -483,7 +489,12 @@ def concat_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
     axis = b.rng.randrange(len(x.shape))
     parts = [x]
     for _ in range(b.rng.randint(1, 3)):
-        same = lambda t: len(t.shape) == len(x.shape) and all(d == e for i, (d, e) in enumerate(zip(t.shape, x.shape)) if i != axis)
+
+        def same(t: Tensor) -> bool:
+            return len(t.shape) == len(x.shape) and all(
+                d == e for i, (d, e) in enumerate(zip(t.shape, x.shape, strict=False)) if i != axis
+            )
+
         partner = b.pick(same) if b.rng.random() < 0.7 else None
         parts.append(partner or b.weight([*x.shape[:axis], b.rng.randint(1, 3), *x.shape[axis + 1 :]]))
     signed = axis - len(x.shape) if b.rng.random() < 0.3 else axis
@@ -497,7 +508,7 @@ def split_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
         return None
     axis = b.rng.choice([i for i, d in enumerate(x.shape) if d >= 2])
     cuts = sorted(b.rng.sample(range(1, x.shape[axis]), b.rng.randint(1, min(3, x.shape[axis] - 1))))
-    sizes = [end - start for start, end in zip([0, *cuts], [*cuts, x.shape[axis]])]
+    sizes = [end - start for start, end in zip([0, *cuts], [*cuts, x.shape[axis]], strict=False)]
     return b.emit(graph.SplitOp(x.value, sizes, axis), x.bound)
 
 

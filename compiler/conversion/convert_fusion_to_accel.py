@@ -15,10 +15,10 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
-from compiler.transforms.annotate_latency import annotate_kernels
-from dialects import accel, fusion
-from hw.cost import CORES_ATTR, region_cores
-from hw.target import load_target
+from dlfc.compiler.transforms.annotate_latency import annotate_kernels
+from dlfc.dialects import accel, fusion
+from dlfc.hw.cost import CORES_ATTR, region_cores
+from dlfc.hw.target import load_target
 
 
 class GroupToKernel(RewritePattern):

@@ -15,8 +15,8 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
-from compiler.conversion.outlining import outline
-from dialects import fusion, graph
+from dlfc.compiler.conversion.outlining import outline
+from dlfc.dialects import fusion, graph
 
 
 def form_groups(

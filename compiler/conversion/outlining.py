@@ -14,12 +14,15 @@ from collections.abc import Callable, Sequence
 
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
-from dialects.graph import is_source
+from dlfc.dialects.graph import is_source
 
 RegionOpFactory = Callable[[Sequence[Operation], Sequence[SSAValue], Sequence[Attribute], Region], Operation]
 """Builds the region op for a part: (ops of the part, inputs, result types, body) -> op."""
 
-def outline(block: Block, parts: Sequence[Sequence[Operation]], make: RegionOpFactory, terminator: type[Operation]) -> list[Operation]:
+
+def outline(
+    block: Block, parts: Sequence[Sequence[Operation]], make: RegionOpFactory, terminator: type[Operation]
+) -> list[Operation]:
     """Replace each part (a convex set of ops of `block`) by one region op.
 
     Returns the new region ops, in the order of `parts`. The block is put back
@@ -34,7 +37,9 @@ def outline(block: Block, parts: Sequence[Sequence[Operation]], make: RegionOpFa
     return new_ops
 
 
-def _outline_part(block: Block, part: Sequence[Operation], make: RegionOpFactory, terminator: type[Operation]) -> Operation:
+def _outline_part(
+    block: Block, part: Sequence[Operation], make: RegionOpFactory, terminator: type[Operation]
+) -> Operation:
     members = set(part)
     inputs: list[SSAValue] = []
     sources: list[Operation] = []
@@ -51,8 +56,8 @@ def _outline_part(block: Block, part: Sequence[Operation], make: RegionOpFactory
     outputs = [r for op in part for r in op.results if any(u.operation not in members for u in r.uses)]
 
     body = Block(arg_types=[v.type for v in inputs])
-    mapping: dict[SSAValue, SSAValue] = dict(zip(inputs, body.args))
-    for arg, value in zip(body.args, inputs):
+    mapping: dict[SSAValue, SSAValue] = dict(zip(inputs, body.args, strict=False))
+    for arg, value in zip(body.args, inputs, strict=False):
         arg.name_hint = value.name_hint
     for op in [*sources, *part]:
         body.add_op(op.clone(value_mapper=mapping))
@@ -60,7 +65,7 @@ def _outline_part(block: Block, part: Sequence[Operation], make: RegionOpFactory
 
     region_op = make(part, inputs, [v.type for v in outputs], Region(body))
     block.insert_op_before(region_op, part[-1])
-    for old, new in zip(outputs, region_op.results):
+    for old, new in zip(outputs, region_op.results, strict=False):
         new.name_hint = old.name_hint
         old.replace_all_uses_with(new)
     for op in reversed(part):
@@ -104,14 +109,14 @@ def inline_region_op(op: Operation) -> None:
     yielded = list(term.operands)
     parent = op.parent_block()
     assert parent is not None
-    for arg, value in zip(body.args, op.operands):
+    for arg, value in zip(body.args, op.operands, strict=False):
         arg.replace_all_uses_with(value)
     term.detach()
     term.erase()
     for inner in list(body.ops):
         inner.detach()
         parent.insert_op_before(inner, op)
-    for result, value in zip(op.results, yielded):
+    for result, value in zip(op.results, yielded, strict=False):
         result.replace_all_uses_with(value)
     op.detach()
     op.erase()

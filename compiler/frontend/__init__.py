@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from xdsl.dialects.builtin import ModuleOp
 
-from compiler.frontend.diagnostics import DlmError, SourceFile
-from compiler.frontend.irgen import check_program, generate
-from compiler.frontend.parser import decode_source, parse_program, read_source
-from hw.weights import WeightError, WeightStore, attach_store
+from dlfc.compiler.frontend.diagnostics import DlmError, SourceFile
+from dlfc.compiler.frontend.irgen import check_program, generate
+from dlfc.compiler.frontend.parser import decode_source, parse_program, read_source
+from dlfc.hw.weights import WeightError, WeightStore, attach_store
 
 __all__ = ["DlmError", "load_dlm", "parse_dlm"]
 
@@ -21,7 +21,7 @@ def load_dlm(path: str, weights: str | None = None) -> ModuleOp:
 
     With `weights` (an .npz file), every weight the file names is checked against
     the model, and the file's values become the module's weight store
-    (`hw.weights.store_of(module)`).
+    (`dlfc.hw.weights.store_of(module)`).
     """
     return _compile(read_source(path), weights)
 

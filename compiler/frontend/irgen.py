@@ -29,9 +29,9 @@ from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
-from compiler.frontend import ast
-from compiler.frontend.diagnostics import DlmError, Note, SourceFile
-from compiler.frontend.ops import (
+from dlfc.compiler.frontend import ast
+from dlfc.compiler.frontend.diagnostics import DlmError, Note, SourceFile
+from dlfc.compiler.frontend.ops import (
     OPS,
     REQUIRED,
     ArgKindError,
@@ -43,8 +43,8 @@ from compiler.frontend.ops import (
     is_number,
     operand,
 )
-from dialects import graph
-from hw.weights import WeightError, WeightStore
+from dlfc.dialects import graph
+from dlfc.hw.weights import WeightError, WeightStore
 
 MAX_REPEAT_ITERATIONS = 100_000
 """All `repeat` iterations of a model together, nested ones counted each time: bounds compile time."""
@@ -55,11 +55,18 @@ ELEMENT_TYPES: dict[str, Attribute] = {"f16": f16, "f32": f32, "i32": i32, "i64"
 """The element types a tensor type may name."""
 
 _TENSOR_OPERATORS: dict[str, type[graph.BinaryOp]] = {
-    "+": graph.AddOp, "-": graph.SubOp, "*": graph.MulOp, "/": graph.DivOp,
-}  # fmt: skip
+    "+": graph.AddOp,
+    "-": graph.SubOp,
+    "*": graph.MulOp,
+    "/": graph.DivOp,
+}
 _VALUE_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "//": operator.floordiv,
-}  # fmt: skip
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "//": operator.floordiv,
+}
 
 
 # --------------------------------------------------------------------------- AST walking
@@ -169,11 +176,16 @@ class _Checker:
             name = definition.name
             if isinstance(definition, ast.ModelDef):
                 if model is not None:
-                    raise self.error(name, f"a file holds one model, but model '{model.name.name}' is already "
-                                           f"defined at line {model.name.line}")  # fmt: skip
+                    raise self.error(
+                        name,
+                        f"a file holds one model, but model '{model.name.name}' is already "
+                        f"defined at line {model.name.line}",
+                    )
                 model = definition
             elif name.name in self.blocks:
-                raise self.error(name, f"block '{name.name}' is already defined at line {self.blocks[name.name].name.line}")
+                raise self.error(
+                    name, f"block '{name.name}' is already defined at line {self.blocks[name.name].name.line}"
+                )
             elif name.name in OPS:
                 raise self.error(name, f"block '{name.name}' has the name of an op")
             else:
@@ -232,7 +244,12 @@ class _Checker:
         self._check_exprs([param.default], known, index)
 
     def _check_body(
-        self, definition: ast.BlockDef | ast.ModelDef, body: Sequence[ast.Stmt], known: set[str], index: int, top_level: bool
+        self,
+        definition: ast.BlockDef | ast.ModelDef,
+        body: Sequence[ast.Stmt],
+        known: set[str],
+        index: int,
+        top_level: bool,
     ) -> None:
         in_model = isinstance(definition, ast.ModelDef)
         for position, stmt in enumerate(body):
@@ -383,7 +400,9 @@ class _Generator:
 
     def name_statements(self, body: Sequence[ast.Stmt]) -> None:
         """Give each statement of a definition its name stem (the target, made unique)."""
-        statements = [s for s in walk_statements(body) if isinstance(s, ast.Assign | ast.Param | ast.Output | ast.Return)]
+        statements = [
+            s for s in walk_statements(body) if isinstance(s, ast.Assign | ast.Param | ast.Output | ast.Return)
+        ]
         for stmt, stem in zip(statements, unique_names([_target_name(s) for s in statements]), strict=True):
             self.stems[stmt] = stem
 
@@ -429,12 +448,16 @@ class _Generator:
             scope.variables[stmt.name.name] = arg
         else:
             assert isinstance(stmt, ast.Param)
-            scope.variables[stmt.name.name] = self.weight(scope.prefix, self.tensor_type(stmt.type, scope), "normal", stmt)
+            scope.variables[stmt.name.name] = self.weight(
+                scope.prefix, self.tensor_type(stmt.type, scope), "normal", stmt
+            )
 
     def repeat(self, stmt: ast.Repeat, scope: _Scope) -> None:
         count = self.evaluate(stmt.count, scope)
         if not is_int(count) or count < 1:
-            raise self.error(*ast.start_of(stmt.count), f"repeat count must be a positive integer, got {format_value(count)}")
+            raise self.error(
+                *ast.start_of(stmt.count), f"repeat count must be a positive integer, got {format_value(count)}"
+            )
         self.iterations += count
         if self.iterations > MAX_REPEAT_ITERATIONS:
             raise self.error(
@@ -462,8 +485,10 @@ class _Generator:
         if isinstance(stmt.value, ast.Call):
             values = self.call(stmt.value, scope)
             if len(values) != len(targets):
-                raise self.error_at(stmt.value, f"'{stmt.value.callee}' produces {_results(len(values))} "
-                                                f"but {len(targets)} names are assigned")  # fmt: skip
+                raise self.error_at(
+                    stmt.value,
+                    f"'{stmt.value.callee}' produces {_results(len(values))} but {len(targets)} names are assigned",
+                )
         else:
             values = [self.evaluate(stmt.value, scope)]
             if len(targets) > 1:
@@ -483,12 +508,16 @@ class _Generator:
     def tensor_type(self, type_expr: ast.TensorTypeExpr, scope: _Scope) -> TensorType:
         dtype = type_expr.dtype
         if dtype.name not in ELEMENT_TYPES:
-            raise self.error_at(dtype, f"unknown element type '{dtype.name}'; expected one of {', '.join(ELEMENT_TYPES)}")
+            raise self.error_at(
+                dtype, f"unknown element type '{dtype.name}'; expected one of {', '.join(ELEMENT_TYPES)}"
+            )
         dims = []
         for expr in type_expr.dims:
             dim = self.evaluate(expr, scope)
             if not is_int(dim) or not 1 <= dim < 2**63:
-                raise self.error(*ast.start_of(expr), f"a dimension must be a positive integer, got {format_value(dim)}")
+                raise self.error(
+                    *ast.start_of(expr), f"a dimension must be a positive integer, got {format_value(dim)}"
+                )
             dims.append(dim)
         return TensorType(ELEMENT_TYPES[dtype.name], dims)
 
@@ -509,8 +538,11 @@ class _Generator:
         results = self.call(expr, scope)
         if len(results) != 1:
             names = ", ".join(f"r{i}" for i in range(len(results)))
-            raise self.error_at(expr, f"'{expr.callee}' produces {_results(len(results))}; "
-                                      f"assign them to names: {names} = {expr.callee}(...)")  # fmt: skip
+            raise self.error_at(
+                expr,
+                f"'{expr.callee}' produces {_results(len(results))}; "
+                f"assign them to names: {names} = {expr.callee}(...)",
+            )
         return results[0]
 
     def list_item(self, item: ast.Expr, scope: _Scope) -> Value:
@@ -525,7 +557,9 @@ class _Generator:
         with self.shape_errors(expr.line, expr.column):
             if expr.op == "@":
                 if not (isinstance(left, SSAValue) and isinstance(right, SSAValue)):
-                    raise self.error_at(expr, f"'@' needs two tensors, got {format_value(left)} and {format_value(right)}")
+                    raise self.error_at(
+                        expr, f"'@' needs two tensors, got {format_value(left)} and {format_value(right)}"
+                    )
                 op = graph.MatMulOp(left, right)
             elif expr.op == "//":
                 raise self.error_at(expr, "'//' is only defined on numbers, not tensors")
@@ -591,8 +625,11 @@ class _Generator:
         for keyword in call.keywords:
             if keyword.name not in params or keyword.name == variadic:
                 candidates = [p for p in params if p != variadic]
-                raise self.error_at(keyword, f"{call.callee}: unknown keyword argument '{keyword.name}'"
-                                             + _did_you_mean(keyword.name, candidates))  # fmt: skip
+                raise self.error_at(
+                    keyword,
+                    f"{call.callee}: unknown keyword argument '{keyword.name}'"
+                    + _did_you_mean(keyword.name, candidates),
+                )
             if keyword.name in matched:
                 raise self.error_at(keyword, f"{call.callee}: argument '{keyword.name}' is given twice")
             matched[keyword.name] = ((keyword.line, keyword.column), self.evaluate(keyword.value, scope))

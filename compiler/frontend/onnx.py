@@ -10,7 +10,7 @@ Every ONNX value the model's outputs depend on becomes either
   op type (`CONVERTERS`, one function per ONNX op type).
 
 A constant used as a tensor becomes a `graph.weight` (init `stored`) named after
-its ONNX value, its array in the module's weight store (`hw.weights.attach_store`);
+its ONNX value, its array in the module's weight store (`dlfc.hw.weights.attach_store`);
 a one-element constant operand of an elementwise op becomes a `graph.constant`.
 SSA values carry their ONNX value names as name hints.
 
@@ -32,9 +32,9 @@ from xdsl.dialects.builtin import ModuleOp, TensorType, f16, f32, f64, i32, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
-from dialects import graph
-from dialects.graph import shape_of
-from hw.weights import STORED, WeightStore, attach_store, numpy_dtype
+from dlfc.dialects import graph
+from dlfc.dialects.graph import shape_of
+from dlfc.hw.weights import STORED, WeightStore, attach_store, numpy_dtype
 
 if TYPE_CHECKING:
     from onnx import ModelProto, NodeProto, ValueInfoProto
@@ -84,8 +84,8 @@ def load_onnx(path: str, input_shapes: Mapping[str, Sequence[int]] | None = None
 
 
 def read_onnx(path: str, args: argparse.Namespace, ctx: Context) -> ModuleOp:
-    """The CLI front end of .onnx files (`compiler.cli.FRONTENDS`): errors become one-line UsageErrors."""
-    from compiler.cli import UsageError
+    """The CLI front end of .onnx files (`dlfc.compiler.cli.FRONTENDS`): errors become one-line UsageErrors."""
+    from dlfc.compiler.cli import UsageError
 
     if getattr(args, "weights", None) is not None:
         raise UsageError("--weights applies to .dlm models; an ONNX model carries its own weights")
@@ -200,7 +200,9 @@ class Importer:
         inputs = [i.name for i in self.graph.input if isinstance(self.values[i.name], SSAValue)]
         unknown = sorted(set(self.input_shapes) - set(inputs))
         if unknown:
-            raise self.fail(f"--input-shape names no input of the model: {', '.join(unknown)} (inputs: {', '.join(inputs)})")
+            raise self.fail(
+                f"--input-shape names no input of the model: {', '.join(unknown)} (inputs: {', '.join(inputs)})"
+            )
         for proto in self.nodes:
             self.import_node(NodeImport(self, proto))
         results = [self.tensor(o.name) for o in self.graph.output]
@@ -226,7 +228,9 @@ class Importer:
                 op = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op_type}"
                 unsupported.setdefault(op, []).append(node_label(node))
         if unsupported:
-            raise self.fail("unsupported ONNX operators: " + "; ".join(listing(op, names) for op, names in unsupported.items()))
+            raise self.fail(
+                "unsupported ONNX operators: " + "; ".join(listing(op, names) for op, names in unsupported.items())
+            )
 
     def add_input(self, info: ValueInfoProto) -> SSAValue:
         """A block argument for model input `info`, with its static (or given) shape."""
@@ -238,17 +242,25 @@ class Importer:
         tensor_type = info.type.tensor_type
         element = ELEMENT_TYPES.get(np.dtype(helper.tensor_dtype_to_np_dtype(tensor_type.elem_type)))
         if element is None:
-            raise self.fail(f"input '{name}' has element type {helper.tensor_dtype_to_string(tensor_type.elem_type)}, not a float or int32/int64 type")
+            raise self.fail(
+                f"input '{name}' has element type {helper.tensor_dtype_to_string(tensor_type.elem_type)}, not a float or int32/int64 type"
+            )
         dims = [d.dim_value if d.dim_value > 0 else (d.dim_param or "?") for d in tensor_type.shape.dim]
         given = self.input_shapes.get(name)
         if given is not None:
-            fixed = [(i, d, g) for i, (d, g) in enumerate(zip(dims, given)) if isinstance(d, int) and d != g]
+            fixed = [
+                (i, d, g) for i, (d, g) in enumerate(zip(dims, given, strict=False)) if isinstance(d, int) and d != g
+            ]
             if tensor_type.HasField("shape") and (len(given) != len(dims) or fixed):
-                raise self.fail(f"input '{name}' has shape [{','.join(map(str, dims))}]; --input-shape gives {list(given)}")
+                raise self.fail(
+                    f"input '{name}' has shape [{','.join(map(str, dims))}]; --input-shape gives {list(given)}"
+                )
             shape = list(given)
         elif not tensor_type.HasField("shape") or any(isinstance(d, str) for d in dims):
             dynamic = ", ".join(f"{d} (axis {i})" for i, d in enumerate(dims) if isinstance(d, str)) or "unknown rank"
-            raise self.fail(f"input '{name}' has dynamic dimensions {dynamic}: give its shape with --input-shape {name}=D0,D1,...")
+            raise self.fail(
+                f"input '{name}' has dynamic dimensions {dynamic}: give its shape with --input-shape {name}=D0,D1,..."
+            )
         else:
             shape = dims
         arg = self.block.insert_arg(TensorType(element, shape), len(self.block.args))
@@ -298,7 +310,9 @@ class Importer:
 
 def listing(op: str, names: list[str]) -> str:
     """`Where x3 (a, b, c)`, at most NAMES_SHOWN names."""
-    shown = ", ".join(names[:NAMES_SHOWN]) + (f", and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
+    shown = ", ".join(names[:NAMES_SHOWN]) + (
+        f", and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
+    )
     return f"{op} x{len(names)} ({shown})"
 
 
@@ -334,7 +348,9 @@ class NodeImport:
 
     def folds(self) -> bool:
         """True if this is a default-domain node whose inputs are all constants."""
-        return self.proto.domain in ("", "ai.onnx") and all(isinstance(self.value(i), np.ndarray) for i in self.present())
+        return self.proto.domain in ("", "ai.onnx") and all(
+            isinstance(self.value(i), np.ndarray) for i in self.present()
+        )
 
     def fold(self) -> list[np.ndarray]:
         """The node's outputs computed by ONNX's reference implementation."""
@@ -369,7 +385,9 @@ class NodeImport:
         """Input `index` as a constant; fails if it is computed from model inputs."""
         value = self.value(index)
         if not isinstance(value, np.ndarray):
-            raise self.fail(f"input {index} ('{self.proto.input[index]}') must be a constant, but depends on model inputs")
+            raise self.fail(
+                f"input {index} ('{self.proto.input[index]}') must be a constant, but depends on model inputs"
+            )
         return value
 
     def ints(self, index: int) -> list[int]:
@@ -591,7 +609,9 @@ def reduce(n: NodeImport) -> Value:
 # ---- layers
 
 
-def window_pads(n: NodeImport, sizes: Sequence[int], kernel: Sequence[int], strides: Sequence[int], dilations: Sequence[int]) -> list[int]:
+def window_pads(
+    n: NodeImport, sizes: Sequence[int], kernel: Sequence[int], strides: Sequence[int], dilations: Sequence[int]
+) -> list[int]:
     """[top, left, bottom, right] from `pads` or `auto_pad` (SAME_UPPER / SAME_LOWER / VALID)."""
     auto_pad = n.attr("auto_pad", "NOTSET")
     if auto_pad == "NOTSET":
@@ -600,9 +620,12 @@ def window_pads(n: NodeImport, sizes: Sequence[int], kernel: Sequence[int], stri
         return [0] * 2 * len(sizes)
     if auto_pad not in ("SAME_UPPER", "SAME_LOWER"):
         raise n.fail(f"auto_pad '{auto_pad}' is not supported")
-    totals = [max(0, (-(-size // s) - 1) * s + (k - 1) * d + 1 - size) for size, k, s, d in zip(sizes, kernel, strides, dilations)]
+    totals = [
+        max(0, (-(-size // s) - 1) * s + (k - 1) * d + 1 - size)
+        for size, k, s, d in zip(sizes, kernel, strides, dilations, strict=False)
+    ]
     begins = [t // 2 if auto_pad == "SAME_UPPER" else t - t // 2 for t in totals]
-    return begins + [t - b for t, b in zip(totals, begins)]
+    return begins + [t - b for t, b in zip(totals, begins, strict=False)]
 
 
 def spatial(n: NodeImport, x: SSAValue) -> Sequence[int]:
@@ -643,7 +666,7 @@ def pool(n: NodeImport) -> Value:
     if n.proto.op_type == "AveragePool" and n.attr("count_include_pad", 0) and any(pads):
         raise n.fail("count_include_pad=1 with padding is not supported")
     if n.attr("ceil_mode", 0):
-        for axis, (size, k, s) in enumerate(zip(sizes, kernel, strides)):
+        for axis, (size, k, s) in enumerate(zip(sizes, kernel, strides, strict=False)):
             padded = size + pads[axis] + pads[axis + 2]
             out = -(-(padded - k) // s) + 1
             if (out - 1) * s >= size + pads[axis]:  # the last window must start inside the input
@@ -723,7 +746,12 @@ def gemm(n: NodeImport) -> Value:
 
 def gemm_bias(n: NodeImport, c: Value | None, beta: float, out: int) -> SSAValue | None:
     """Gemm's C as a dense bias [out], when it is a constant that broadcasts along rows."""
-    if not isinstance(c, np.ndarray) or c.ndim > 2 or (c.ndim == 2 and c.shape[0] != 1) or c.shape[-1:] not in ((out,), (1,), ()):
+    if (
+        not isinstance(c, np.ndarray)
+        or c.ndim > 2
+        or (c.ndim == 2 and c.shape[0] != 1)
+        or c.shape[-1:] not in ((out,), (1,), ())
+    ):
         return None
     bias = np.broadcast_to(c.reshape(-1), (out,)) * np.asarray(beta, c.dtype)
     return n.derived(2, "" if beta == 1 and c.shape == (out,) else ".bias", bias.astype(c.dtype))
@@ -830,7 +858,7 @@ def slice_(n: NodeImport) -> Value:
 def full_rank(values: Sequence[Any], axes: Iterable[int], fill: Sequence[Any]) -> list[Any]:
     """`fill` with `values` put at `axes` (the `axes` input of Pad and attribute of Resize)."""
     out = list(fill)
-    for axis, value in zip(axes, values):
+    for axis, value in zip(axes, values, strict=False):
         out[axis] = value
     return out
 
@@ -879,10 +907,10 @@ def resize(n: NodeImport) -> Value:
     scales = n.array(2).astype(np.float64) if n.has(2) and n.array(2).size else None
     if n.has(3):
         out = full_rank(n.ints(3), axes, xs)
-        scales_full = [o / d for o, d in zip(out, xs)]
+        scales_full = [o / d for o, d in zip(out, xs, strict=False)]
     elif scales is not None:
         scales_full = full_rank(list(scales), axes, [1.0] * len(xs))
-        out = [int(math.floor(d * s)) for d, s in zip(xs, scales_full)]
+        out = [int(math.floor(d * s)) for d, s in zip(xs, scales_full, strict=False)]
     else:
         raise n.fail("needs scales or sizes")
     factor = out[-1] // xs[-1] if len(xs) == 4 and xs[-1] else 0
@@ -892,11 +920,13 @@ def resize(n: NodeImport) -> Value:
     rounding = n.attr("nearest_mode", "round_prefer_floor")
     if mode not in COORDINATES or rounding not in ROUNDING:
         raise n.fail(f"coordinate_transformation_mode '{mode}' with nearest_mode '{rounding}' is not supported")
-    for size, s in zip(xs[2:], scales_full[2:]):
+    for size, s in zip(xs[2:], scales_full[2:], strict=False):
         i = np.arange(size * factor, dtype=np.float64)
         source = np.clip(ROUNDING[rounding](COORDINATES[mode](i, s, size, size * factor)), 0, size - 1)
         if not np.array_equal(source, i // factor):
-            raise n.fail(f"coordinate_transformation_mode '{mode}' with nearest_mode '{rounding}' does not repeat pixels")
+            raise n.fail(
+                f"coordinate_transformation_mode '{mode}' with nearest_mode '{rounding}' does not repeat pixels"
+            )
     return n.emit(graph.UpsampleOp(x, factor))
 
 

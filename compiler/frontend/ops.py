@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from xdsl.dialects.builtin import TensorType, f32
 from xdsl.ir import Attribute, Operation, SSAValue
 
-from dialects import graph
-from dialects.graph import ShapeError, fmt_shape, shape_of
+from dlfc.dialects import graph
+from dlfc.dialects.graph import ShapeError, fmt_shape, shape_of
 
 Value = SSAValue | int | float | bool | str | list
 """What an expression evaluates to: a tensor (an SSA value) or a compile-time value."""
@@ -254,8 +254,10 @@ def _batchnorm(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
     if len(xs) < 2:
         raise ShapeError(f"batchnorm: input must have rank >= 2, got shape {fmt_shape(xs)}")
     et = _element_type(x)
-    stats = [ctx.weight(p, (xs[1],), et, init) for p, init in
-             (("scale", "bn_scale"), ("bias", "bn_shift"), ("mean", "bn_shift"), ("var", "bn_var"))]  # fmt: skip
+    stats = [
+        ctx.weight(p, (xs[1],), et, init)
+        for p, init in (("scale", "bn_scale"), ("bias", "bn_shift"), ("mean", "bn_shift"), ("var", "bn_var"))
+    ]
     return graph.BatchNormOp(x, *stats, eps=a["eps"])
 
 
@@ -317,24 +319,51 @@ def _pool_spec(name: str, cls: type[graph.PoolOp]) -> OpSpec:
 
 
 _UNARY = {
-    "relu": graph.ReluOp, "relu6": graph.Relu6Op, "sigmoid": graph.SigmoidOp, "tanh": graph.TanhOp,
-    "gelu": graph.GeluOp, "silu": graph.SiluOp, "hardswish": graph.HardSwishOp,
-    "hardsigmoid": graph.HardSigmoidOp, "exp": graph.ExpOp, "log": graph.LogOp, "sqrt": graph.SqrtOp,
-    "rsqrt": graph.RsqrtOp, "reciprocal": graph.ReciprocalOp, "neg": graph.NegOp, "abs": graph.AbsOp,
+    "relu": graph.ReluOp,
+    "relu6": graph.Relu6Op,
+    "sigmoid": graph.SigmoidOp,
+    "tanh": graph.TanhOp,
+    "gelu": graph.GeluOp,
+    "silu": graph.SiluOp,
+    "hardswish": graph.HardSwishOp,
+    "hardsigmoid": graph.HardSigmoidOp,
+    "exp": graph.ExpOp,
+    "log": graph.LogOp,
+    "sqrt": graph.SqrtOp,
+    "rsqrt": graph.RsqrtOp,
+    "reciprocal": graph.ReciprocalOp,
+    "neg": graph.NegOp,
+    "abs": graph.AbsOp,
     "erf": graph.ErfOp,
-}  # fmt: skip
+}
 _BINARY = {
-    "add": graph.AddOp, "sub": graph.SubOp, "mul": graph.MulOp, "div": graph.DivOp,
-    "max": graph.MaxOp, "min": graph.MinOp, "pow": graph.PowOp,
-}  # fmt: skip
+    "add": graph.AddOp,
+    "sub": graph.SubOp,
+    "mul": graph.MulOp,
+    "div": graph.DivOp,
+    "max": graph.MaxOp,
+    "min": graph.MinOp,
+    "pow": graph.PowOp,
+}
 _REDUCE = {"reduce_sum": graph.ReduceSumOp, "reduce_mean": graph.ReduceMeanOp, "reduce_max": graph.ReduceMaxOp}
 
 _SPECS: list[OpSpec] = [
     # layers
-    OpSpec("conv2d", (
-        Arg("x", tensor), Arg("out", positive), Arg("kernel", pair), Arg("stride", pair, (1, 1)),
-        Arg("pad", padding, (0, 0, 0, 0)), Arg("dilation", pair, (1, 1)), Arg("groups", positive, 1),
-        Arg("bias", boolean, True)), _conv2d, layer=True),
+    OpSpec(
+        "conv2d",
+        (
+            Arg("x", tensor),
+            Arg("out", positive),
+            Arg("kernel", pair),
+            Arg("stride", pair, (1, 1)),
+            Arg("pad", padding, (0, 0, 0, 0)),
+            Arg("dilation", pair, (1, 1)),
+            Arg("groups", positive, 1),
+            Arg("bias", boolean, True),
+        ),
+        _conv2d,
+        layer=True,
+    ),
     OpSpec("dense", (Arg("x", tensor), Arg("out", positive), Arg("bias", boolean, True)), _dense, layer=True),
     OpSpec("batchnorm", (Arg("x", tensor), Arg("eps", number, 1e-5)), _batchnorm, layer=True),
     OpSpec("layernorm", (Arg("x", tensor), Arg("eps", number, 1e-5)), _layernorm, layer=True),
@@ -344,10 +373,16 @@ _SPECS: list[OpSpec] = [
     # elementwise
     *(_unary(name, cls) for name, cls in _UNARY.items()),
     *(_binary(name, cls) for name, cls in _BINARY.items()),
-    OpSpec("leaky_relu", (Arg("x", tensor), Arg("alpha", number, 0.01)),
-           lambda ctx, a: graph.LeakyReluOp(a["x"], a["alpha"])),
-    OpSpec("clip", (Arg("x", tensor), Arg("min", number), Arg("max", number)),
-           lambda ctx, a: graph.ClipOp(a["x"], a["min"], a["max"])),
+    OpSpec(
+        "leaky_relu",
+        (Arg("x", tensor), Arg("alpha", number, 0.01)),
+        lambda ctx, a: graph.LeakyReluOp(a["x"], a["alpha"]),
+    ),
+    OpSpec(
+        "clip",
+        (Arg("x", tensor), Arg("min", number), Arg("max", number)),
+        lambda ctx, a: graph.ClipOp(a["x"], a["min"], a["max"]),
+    ),
     # normalisation and reduction
     OpSpec("softmax", (Arg("x", tensor), Arg("axis", integer, -1)), lambda ctx, a: graph.SoftmaxOp(a["x"], a["axis"])),
     *(_reduce(name, cls) for name, cls in _REDUCE.items()),
@@ -359,24 +394,44 @@ _SPECS: list[OpSpec] = [
     OpSpec("reshape", (Arg("x", tensor), Arg("shape", integers)), lambda ctx, a: graph.ReshapeOp(a["x"], a["shape"])),
     OpSpec("flatten", (Arg("x", tensor), Arg("axis", integer, 1)), lambda ctx, a: graph.FlattenOp(a["x"], a["axis"])),
     OpSpec("transpose", (Arg("x", tensor), Arg("perm", integers)), lambda ctx, a: graph.TransposeOp(a["x"], a["perm"])),
-    OpSpec("squeeze", (Arg("x", tensor), Arg("axes", int_or_integers)),
-           lambda ctx, a: graph.SqueezeOp(a["x"], a["axes"])),
-    OpSpec("unsqueeze", (Arg("x", tensor), Arg("axes", int_or_integers)),
-           lambda ctx, a: graph.UnsqueezeOp(a["x"], a["axes"])),
+    OpSpec(
+        "squeeze", (Arg("x", tensor), Arg("axes", int_or_integers)), lambda ctx, a: graph.SqueezeOp(a["x"], a["axes"])
+    ),
+    OpSpec(
+        "unsqueeze",
+        (Arg("x", tensor), Arg("axes", int_or_integers)),
+        lambda ctx, a: graph.UnsqueezeOp(a["x"], a["axes"]),
+    ),
     # data movement
-    OpSpec("concat", (Arg("inputs", tensor), Arg("axis", integer, 1)),
-           lambda ctx, a: graph.ConcatOp(a["inputs"], a["axis"]), variadic="inputs"),
+    OpSpec(
+        "concat",
+        (Arg("inputs", tensor), Arg("axis", integer, 1)),
+        lambda ctx, a: graph.ConcatOp(a["inputs"], a["axis"]),
+        variadic="inputs",
+    ),
     OpSpec("split", (Arg("x", tensor), Arg("parts", count_or_sizes), Arg("axis", integer)), _split),
-    OpSpec("slice", (Arg("x", tensor), Arg("starts", integers), Arg("ends", integers), Arg("axes", integers, None)),
-           _slice),
-    OpSpec("pad", (Arg("x", tensor), Arg("pads", integers), Arg("value", number, 0.0)),
-           lambda ctx, a: graph.PadOp(a["x"], a["pads"], a["value"])),
-    OpSpec("upsample", (Arg("x", tensor), Arg("scale", positive, 2)), lambda ctx, a: graph.UpsampleOp(a["x"], a["scale"])),
-    OpSpec("channel_shuffle", (Arg("x", tensor), Arg("groups", positive)),
-           lambda ctx, a: graph.ChannelShuffleOp(a["x"], a["groups"])),
-    OpSpec("depth_to_space", (Arg("x", tensor), Arg("block", positive)),
-           lambda ctx, a: graph.DepthToSpaceOp(a["x"], a["block"])),
-]  # fmt: skip
+    OpSpec(
+        "slice", (Arg("x", tensor), Arg("starts", integers), Arg("ends", integers), Arg("axes", integers, None)), _slice
+    ),
+    OpSpec(
+        "pad",
+        (Arg("x", tensor), Arg("pads", integers), Arg("value", number, 0.0)),
+        lambda ctx, a: graph.PadOp(a["x"], a["pads"], a["value"]),
+    ),
+    OpSpec(
+        "upsample", (Arg("x", tensor), Arg("scale", positive, 2)), lambda ctx, a: graph.UpsampleOp(a["x"], a["scale"])
+    ),
+    OpSpec(
+        "channel_shuffle",
+        (Arg("x", tensor), Arg("groups", positive)),
+        lambda ctx, a: graph.ChannelShuffleOp(a["x"], a["groups"]),
+    ),
+    OpSpec(
+        "depth_to_space",
+        (Arg("x", tensor), Arg("block", positive)),
+        lambda ctx, a: graph.DepthToSpaceOp(a["x"], a["block"]),
+    ),
+]
 
 OPS: Mapping[str, OpSpec] = {spec.name: spec for spec in _SPECS}
 """Every op of the language by name."""

@@ -15,13 +15,19 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.lexer import PatternStr
 from lark.tree import Meta
 
-from compiler.frontend import ast
-from compiler.frontend.diagnostics import DlmError, SourceFile
+from dlfc.compiler.frontend import ast
+from dlfc.compiler.frontend.diagnostics import DlmError, SourceFile
 
 GRAMMAR = Path(__file__).with_name("dlm.lark")
 
 # Terminals that are not spelt literally, described in words.
-_TERMINAL_WORDS = {"NAME": "a name", "NUMBER": "a number", "STRING": "a string", "_NL": "a new line", "$END": "end of file"}
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": "a string",
+    "_NL": "a new line",
+    "$END": "end of file",
+}
 # Sets of terminals that read better as one phrase in "expected ..." lists.
 _EXPRESSION_START = frozenset({"NAME", "NUMBER", "STRING", "TRUE", "FALSE", "LPAR", "LSQB", "MINUS"})
 _OPERATORS = frozenset({"PLUS", "MINUS", "STAR", "SLASH", "DSLASH", "AT"})
@@ -161,7 +167,9 @@ class _AstBuilder(Transformer):
             if p.name in seen:
                 raise self.source.error(p.line, p.column, f"duplicate parameter '{p.name}'")
             if has_default and p.default is None:
-                raise self.source.error(p.line, p.column, f"parameter '{p.name}' without a default follows a parameter with one")
+                raise self.source.error(
+                    p.line, p.column, f"parameter '{p.name}' without a default follows a parameter with one"
+                )
             seen.add(p.name)
             has_default = p.default is not None
 
@@ -273,4 +281,6 @@ def decode_source(data: bytes, name: str) -> SourceFile:
         line = data.count(b"\n", 0, e.start) + 1
         column = len(data[line_start : e.start].decode("utf-8", errors="replace")) + 1
         shown = SourceFile(name, data.decode("utf-8", errors="replace"))
-        raise shown.error(line, column, f"invalid UTF-8 byte 0x{data[e.start]:02x}; a .dlm file must be UTF-8 text") from None
+        raise shown.error(
+            line, column, f"invalid UTF-8 byte 0x{data[e.start]:02x}; a .dlm file must be UTF-8 text"
+        ) from None

@@ -44,10 +44,10 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 from xdsl.transforms.dead_code_elimination import would_be_trivially_dead
 
-from compiler.pipeline import add_statistic
-from compiler.transforms.graph_constants import element_type
-from dialects import graph
-from dialects.graph import ShapeError, num_elements, shape_of
+from dlfc.compiler.pipeline import add_statistic
+from dlfc.compiler.transforms.graph_constants import element_type
+from dlfc.dialects import graph
+from dlfc.dialects.graph import ShapeError, num_elements, shape_of
 
 # --------------------------------------------------------------------------- cost and benefit
 
@@ -249,8 +249,11 @@ class IdentityElement(AlgebraicRule):
 
     name = "identity-element"
     NEUTRAL: ClassVar[dict[type[graph.BinaryOp], float]] = {
-        graph.MulOp: 1.0, graph.DivOp: 1.0, graph.AddOp: 0.0, graph.SubOp: 0.0,
-    }  # fmt: skip
+        graph.MulOp: 1.0,
+        graph.DivOp: 1.0,
+        graph.AddOp: 0.0,
+        graph.SubOp: 0.0,
+    }
 
     def candidates(self, op: Operation) -> Iterator[Build]:
         if isinstance(op, graph.BinaryOp) and type(op) in self.NEUTRAL:
@@ -537,16 +540,42 @@ class ReduceOfScaled(AlgebraicRule):
 
 
 RULES: tuple[AlgebraicRule, ...] = (
-    IdentityElement(), DoubleNegation(), DoubleReciprocal(), AbsorbNegation(), StrengthReduction(),
-    RepeatedFactor(), SqrtPair(), AbsPair(), ExpPair(), NegPair(), ReciprocalPair(), ReciprocalSharedFactor(),
-    DivideByReciprocal(), ReassociateProduct(), FactorCommonTerm(), ReduceProdOfExp(), ReduceOfScaled(),
-)  # fmt: skip
+    IdentityElement(),
+    DoubleNegation(),
+    DoubleReciprocal(),
+    AbsorbNegation(),
+    StrengthReduction(),
+    RepeatedFactor(),
+    SqrtPair(),
+    AbsPair(),
+    ExpPair(),
+    NegPair(),
+    ReciprocalPair(),
+    ReciprocalSharedFactor(),
+    DivideByReciprocal(),
+    ReassociateProduct(),
+    FactorCommonTerm(),
+    ReduceProdOfExp(),
+    ReduceOfScaled(),
+)
 """Every rule, in the order xDSL's first-match driver tries them."""
 
 ALGEBRAIC_OPS: tuple[type[Operation], ...] = (
-    graph.AddOp, graph.SubOp, graph.MulOp, graph.DivOp, graph.PowOp, graph.NegOp, graph.ReciprocalOp, graph.SqrtOp,
-    graph.SquareOp, graph.ExpOp, graph.AbsOp, graph.ReduceSumOp, graph.ReduceMeanOp, graph.ReduceProdOp,
-)  # fmt: skip
+    graph.AddOp,
+    graph.SubOp,
+    graph.MulOp,
+    graph.DivOp,
+    graph.PowOp,
+    graph.NegOp,
+    graph.ReciprocalOp,
+    graph.SqrtOp,
+    graph.SquareOp,
+    graph.ExpOp,
+    graph.AbsOp,
+    graph.ReduceSumOp,
+    graph.ReduceMeanOp,
+    graph.ReduceProdOp,
+)
 """Ops with associative, commutative or distributive properties: the rules' vocabulary.
 
 DNNFusion matches within sub-graphs of these ops, cut at every other op.

@@ -2,7 +2,7 @@
 
 Each kernel gets `latency = <us us, bound>`: its modelled latency on its own
 core count and the bound that limits it (compute, memory or overhead), as
-`hw.cost.kernel_cost` computes them for the module's target.
+`dlfc.hw.cost.kernel_cost` computes them for the module's target.
 `convert-fusion-to-accel` annotates the kernels it creates; run this pass
 again after anything changes a kernel's cores or body.
 """
@@ -15,9 +15,9 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
-from dialects import accel
-from hw.cost import kernel_cost
-from hw.target import Accelerator, load_target
+from dlfc.dialects import accel
+from dlfc.hw.cost import kernel_cost
+from dlfc.hw.target import Accelerator, load_target
 
 
 def annotate_kernels(module: ModuleOp, target: Accelerator) -> None:

@@ -5,7 +5,7 @@ Works on `fusion.group`s (sets their `cores` attribute) and on `accel.kernel`s
 to choose, option `cores-by`:
 
 - `model` (default): the legal core count with the lowest latency in the cost
-  model (`hw.cost.best_cores`; the fewest cores on a tie);
+  model (`dlfc.hw.cost.best_cores`; the fewest cores on a tie);
 - `features`: a DLFusion-style rule of thumb that looks only at the kernel's
   operation count and feature-map channel size, as DLFusion's strategy does
   (`features_cores`). It ignores memory traffic, on-chip capacity and the
@@ -22,11 +22,11 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
-from compiler.pipeline import add_statistic
-from compiler.transforms.annotate_latency import annotate_kernels
-from dialects import accel, fusion, graph
-from hw.cost import CORES_ATTR, best_cores, channel_efficiency
-from hw.target import DEFAULT_TARGET, Accelerator, load_target
+from dlfc.compiler.pipeline import add_statistic
+from dlfc.compiler.transforms.annotate_latency import annotate_kernels
+from dlfc.dialects import accel, fusion, graph
+from dlfc.hw.cost import CORES_ATTR, best_cores, channel_efficiency
+from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target
 
 CORES_BY = ("model", "features")
 

@@ -1,7 +1,7 @@
 """autotune: choose the fusion scheme and every kernel's core count together (DLFusion's two knobs).
 
 The objective is the modelled latency of the whole plan: kernels run one after
-the other, so it is the sum of the kernels' latencies (`hw.cost`). A kernel's
+the other, so it is the sum of the kernels' latencies (`dlfc.hw.cost`). A kernel's
 latency depends only on its own ops and core count, so once the fusion scheme
 is fixed the best core counts are found kernel by kernel (`best_cores`), and
 the joint problem becomes: choose the partition of the graph ops into kernels
@@ -53,13 +53,13 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
-from compiler.conversion.convert_graph_to_fusion import form_groups
-from compiler.conversion.outlining import inline_region_op
-from compiler.pipeline import add_statistic
-from compiler.transforms.fusion_table import Colour, fusion_cell
-from dialects import accel, fusion, graph
-from hw.cost import CORES_ATTR, cost_model
-from hw.target import DEFAULT_TARGET, Accelerator, load_target
+from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
+from dlfc.compiler.conversion.outlining import inline_region_op
+from dlfc.compiler.pipeline import add_statistic
+from dlfc.compiler.transforms.fusion_table import Colour, fusion_cell
+from dlfc.dialects import accel, fusion, graph
+from dlfc.hw.cost import CORES_ATTR, cost_model
+from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target
 
 # --------------------------------------------------------------------------- legality
 
@@ -272,7 +272,9 @@ class Tuner:
         return plan[::-1]
 
 
-def tune(ops: Sequence[graph.GraphOp], seeds: Sequence[int], target: Accelerator, window: int, budget: int) -> list[Kernel]:
+def tune(
+    ops: Sequence[graph.GraphOp], seeds: Sequence[int], target: Accelerator, window: int, budget: int
+) -> list[Kernel]:
     """The best plan for `ops` (a topological order in which every seed group, a mask, is contiguous).
 
     The exact DP over every ideal when its ideals and candidate groups fit in
@@ -329,8 +331,12 @@ def dissolve_groups(module: ModuleOp) -> list[SearchSpace]:
         ops = [op for op in fn.body.block.ops if isinstance(op, graph.GraphOp)]
         index = {op: i for i, op in enumerate(ops)}
         masks = [mask_of(index[op] for op in m) for m in members]
-        seeds = [mask for mask, m in zip(masks, members) if m]
-        spaces.append(SearchSpace(fn, ops, seeds, {mask: a for mask, a, m in zip(masks, attributes, members) if m and a}))
+        seeds = [mask for mask, m in zip(masks, members, strict=False) if m]
+        spaces.append(
+            SearchSpace(
+                fn, ops, seeds, {mask: a for mask, a, m in zip(masks, attributes, members, strict=False) if m and a}
+            )
+        )
     return spaces
 
 
@@ -341,7 +347,7 @@ def outline_plans(
 
     A kernel that is exactly a group of the incoming plan keeps that group's attributes.
     """
-    pending = iter(zip(plans, [s.seed_attributes for s in spaces] or [{}] * len(plans)))
+    pending = iter(zip(plans, [s.seed_attributes for s in spaces] or [{}] * len(plans), strict=False))
     attributes: dict[Operation, dict[str, Attribute]] = {}
 
     def parts(ops: list[graph.GraphOp]) -> list[list[Operation]]:
@@ -380,7 +386,9 @@ class AutotunePass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.window < 1 or self.max_states < 1:
-            raise ValueError(f"autotune: window and max-states must be positive, got {self.window} and {self.max_states}")
+            raise ValueError(
+                f"autotune: window and max-states must be positive, got {self.window} and {self.max_states}"
+            )
         target = load_target(self.target)
         spaces = dissolve_groups(op)
         plans = [tune(s.ops, s.seeds, target, self.window, self.max_states) for s in spaces]

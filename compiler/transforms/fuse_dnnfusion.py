@@ -48,19 +48,19 @@ from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
-from compiler.conversion.convert_graph_to_fusion import form_groups
-from compiler.pipeline import add_statistic
-from compiler.transforms.fusion_graph import (
+from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
+from dlfc.compiler.pipeline import add_statistic
+from dlfc.compiler.transforms.fusion_graph import (
     MAPPING_ATTR,
     ContractedDag,
     OpGraph,
     report_groups,
 )
-from compiler.transforms.fusion_table import Colour, fusion_cell, mapping_label
-from compiler.transforms.profile_db import CostModelProfiler, ProfileDB
-from dialects import graph
-from dialects.graph import MappingType
-from hw.target import DEFAULT_TARGET, load_target
+from dlfc.compiler.transforms.fusion_table import Colour, fusion_cell, mapping_label
+from dlfc.compiler.transforms.profile_db import CostModelProfiler, ProfileDB
+from dlfc.dialects import graph
+from dlfc.dialects.graph import MappingType
+from dlfc.hw.target import DEFAULT_TARGET, load_target
 
 SEED_ATTR = "seed"
 
@@ -134,13 +134,17 @@ class Planner:
             candidate = next(stack[-1], None)
             if candidate is None:
                 stack.pop()
-            elif self.block_of[candidate] is None and self.try_merge(block, candidate, successors) and explore(candidate):
+            elif (
+                self.block_of[candidate] is None and self.try_merge(block, candidate, successors) and explore(candidate)
+            ):
                 stack.append(iter(neighbours[candidate]))
         return len(block.members) > size
 
     def try_merge(self, block: Block, candidate: int, as_successor: bool) -> bool:
         """Add `candidate` to `block` if the table, convexity, capacity and (yellow) profit allow it."""
-        first, second = (block.mapping, self.mapping[candidate]) if as_successor else (self.mapping[candidate], block.mapping)
+        first, second = (
+            (block.mapping, self.mapping[candidate]) if as_successor else (self.mapping[candidate], block.mapping)
+        )
         cell = fusion_cell(first, second)
         if cell.fused is None:
             return False
@@ -165,7 +169,9 @@ def seed_name(op: Operation, index: int) -> str:
     return hint or f"{op.name}#{index}"
 
 
-def plan_parts(ops: list[graph.GraphOp], profitability: Profitability, annotations: dict[Operation, dict[str, Attribute]]) -> list[list[Operation]]:
+def plan_parts(
+    ops: list[graph.GraphOp], profitability: Profitability, annotations: dict[Operation, dict[str, Attribute]]
+) -> list[list[Operation]]:
     """The DNNFusion parts of one function's ops, in block order; records each part's attributes under its first op."""
     blocks = sorted(Planner(ops, profitability).plan(), key=lambda block: min(block.members))
     parts: list[list[Operation]] = []

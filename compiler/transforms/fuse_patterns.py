@@ -36,9 +36,9 @@ from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
-from compiler.conversion.convert_graph_to_fusion import form_groups
-from compiler.transforms.fusion_graph import MAPPING_ATTR, group_mapping, report_groups
-from dialects import graph
+from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
+from dlfc.compiler.transforms.fusion_graph import MAPPING_ATTR, group_mapping, report_groups
+from dlfc.dialects import graph
 
 PATTERN_ATTR = "pattern"
 MAX_FUSED_OPS = 256
@@ -177,11 +177,21 @@ class Partitioner:
         if self.count_fused_with(i, sink) > self.max_depth or group.root() is self.groups[sink].root():
             return
         if group.pattern == Pattern.OUT_EWISE_FUSABLE:
-            fusable = phase == 0 and dom.pattern == Pattern.ELEMWISE and self.check_path(i, sink, lambda kind, _: kind <= Pattern.BROADCAST)
+            fusable = (
+                phase == 0
+                and dom.pattern == Pattern.ELEMWISE
+                and self.check_path(i, sink, lambda kind, _: kind <= Pattern.BROADCAST)
+            )
         elif group.pattern <= Pattern.BROADCAST:
-            fusable = (dom.pattern <= Pattern.INJECTIVE or dom.pattern == Pattern.COMM_REDUCE) and self.check_path(i, sink, broadcast_path)
+            fusable = (dom.pattern <= Pattern.INJECTIVE or dom.pattern == Pattern.COMM_REDUCE) and self.check_path(
+                i, sink, broadcast_path
+            )
         else:
-            fusable = group.pattern == Pattern.INJECTIVE and phase == 1 and self.check_path(i, sink, lambda kind, _: kind <= Pattern.INJECTIVE)
+            fusable = (
+                group.pattern == Pattern.INJECTIVE
+                and phase == 1
+                and self.check_path(i, sink, lambda kind, _: kind <= Pattern.INJECTIVE)
+            )
         if fusable:
             self.commit_fuse(i, sink)
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from xdsl.dialects.builtin import StringAttr, TensorType
 from xdsl.ir import Attribute, Operation
 
-from compiler.pipeline import add_statistic
-from compiler.transforms.fusion_table import mapping_label
-from dialects import graph
+from dlfc.compiler.pipeline import add_statistic
+from dlfc.compiler.transforms.fusion_table import mapping_label
+from dlfc.dialects import graph
 
 MAPPING_ATTR = "mapping"
 """The discardable attribute of a `fusion.group` naming its DNNFusion mapping type."""
@@ -120,7 +120,12 @@ class ContractedDag:
         """Place the merged node at `second`'s position with the nodes `first` reaches right after it."""
         lo, hi = self.pos[first], self.pos[second]
         window = [n for n in self.order[lo + 1 : hi] if n is not None]
-        segment: list[int | None] = [None, *(n for n in window if n not in moved), second, *(n for n in window if n in moved)]
+        segment: list[int | None] = [
+            None,
+            *(n for n in window if n not in moved),
+            second,
+            *(n for n in window if n in moved),
+        ]
         segment += [None] * (hi - lo + 1 - len(segment))
         self.order[lo : hi + 1] = segment
         for offset, node in enumerate(segment):

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from dialects.graph import MappingType
+from dlfc.dialects.graph import MappingType
 
 
 class Colour(Enum):
@@ -60,7 +60,7 @@ FUSION_TABLE: dict[tuple[MappingType, MappingType], Cell] = {
         (REORG, (Cell(G, REORG), Cell(Y, OTM), Cell(Y, MTM), Cell(G, REORG), Cell(G, REORG))),
         (SHUF, (Cell(G, SHUF), Cell(Y, OTM), Cell(Y, MTM), Cell(G, REORG), Cell(G, SHUF))),
     )
-    for second, cell in zip(COLUMNS, row)
+    for second, cell in zip(COLUMNS, row, strict=False)
 }
 
 

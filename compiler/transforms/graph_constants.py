@@ -1,7 +1,7 @@
 """Compile-time values of graph IR, and the weights that passes compute.
 
 A value is known at compile time when it is a `graph.weight` (its value is in
-the module's weight store, `hw.weights.store_of`) or a `graph.constant`.
+the module's weight store, `dlfc.hw.weights.store_of`) or a `graph.constant`.
 Passes that compute new weights (batch-norm folding, constant folding) add
 them to the store under fresh names and refer to them with `graph.weight` ops
 of init kind `stored`; a computed scalar stays an inline `graph.constant`.
@@ -13,9 +13,9 @@ import numpy as np
 from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 
-from dialects import graph
-from hw.reference import evaluate
-from hw.weights import STORED, numpy_dtype, store_of
+from dlfc.dialects import graph
+from dlfc.hw.reference import evaluate
+from dlfc.hw.weights import STORED, numpy_dtype, store_of
 
 
 class CompileTimeValues:

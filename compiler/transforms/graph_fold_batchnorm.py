@@ -18,12 +18,12 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
-from compiler.pipeline import add_statistic
-from compiler.transforms.algebraic_rules import operand_orders
-from compiler.transforms.graph_constants import CompileTimeValues, element_type, weight_name
-from compiler.transforms.graph_simplify_shapes import ReshapeLike
-from dialects import graph
-from dialects.graph import float_of, shape_of
+from dlfc.compiler.pipeline import add_statistic
+from dlfc.compiler.transforms.algebraic_rules import operand_orders
+from dlfc.compiler.transforms.graph_constants import CompileTimeValues, element_type, weight_name
+from dlfc.compiler.transforms.graph_simplify_shapes import ReshapeLike
+from dlfc.dialects import graph
+from dlfc.dialects.graph import float_of, shape_of
 
 Producer = graph.Conv2DOp | graph.DenseOp
 
@@ -125,7 +125,9 @@ class FoldAffineIntoProducer(RewritePattern):
         scale, shift = np.ones(channels), np.zeros(channels)
         chain: list[Operation] = []
         value: SSAValue = op.output
-        while (user := sole_user(value)) is not None and (affine := channel_affine(user, axis, self.values)) is not None:
+        while (user := sole_user(value)) is not None and (
+            affine := channel_affine(user, axis, self.values)
+        ) is not None:
             if affine.input is not value:
                 break
             scale, shift = scale * affine.scale, shift * affine.scale + affine.shift
@@ -182,7 +184,9 @@ class FoldScaleThroughLinearOps(RewritePattern):
             return
 
 
-def rescaled(op: Producer, scale: np.ndarray, shift: np.ndarray | None, values: CompileTimeValues) -> list[Operation] | None:
+def rescaled(
+    op: Producer, scale: np.ndarray, shift: np.ndarray | None, values: CompileTimeValues
+) -> list[Operation] | None:
     """Ops computing op(x)·scale + shift (per output channel) as one conv2d/dense with new weights.
 
     None if op's weights are not known at compile time. Without a shift, an op
@@ -248,7 +252,8 @@ class GraphFoldBatchNormPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         values = CompileTimeValues(op)
         patterns: list[RewritePattern] = [
-            FoldAffineIntoProducer(values), FoldScaleThroughLinearOps(values), DecomposeBatchNorm(values),
-        ]  # fmt: skip
+            FoldAffineIntoProducer(values),
+            FoldScaleThroughLinearOps(values),
+            DecomposeBatchNorm(values),
+        ]
         PatternRewriteWalker(GreedyRewritePatternApplier(patterns)).rewrite_module(op)
-

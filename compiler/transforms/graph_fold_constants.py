@@ -11,16 +11,16 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker, RewritePattern
 
-from compiler.pipeline import add_statistic
-from compiler.transforms.graph_constants import CompileTimeValues, element_type, weight_name
-from dialects import graph
-from hw.reference import evaluate
+from dlfc.compiler.pipeline import add_statistic
+from dlfc.compiler.transforms.graph_constants import CompileTimeValues, element_type, weight_name
+from dlfc.dialects import graph
+from dlfc.hw.reference import evaluate
 
 
 class FoldConstantSubgraph(RewritePattern):
     """Replace the results of a sub-graph of weights and constants by their values.
 
-    Values come from the ops' reference semantics (`hw.reference`). Only the
+    Values come from the ops' reference semantics (`dlfc.hw.reference`). Only the
     sub-graph's outputs (results some op outside it uses) are materialized:
     an array as a `stored` weight named after the computation
     (`<first weight>.<op>.<op>…`, `.i` for result i of a multi-result op), a
@@ -55,7 +55,7 @@ class FoldConstantSubgraph(RewritePattern):
                 names = [name for _, name in arguments if name != "constant"]
                 base = f"{names[0] if names else 'constant'}.{op.name.removeprefix('graph.')}"
                 results = evaluate(op, [array for array, _ in arguments])
-                for i, (result, array) in enumerate(zip(op.results, results)):
+                for i, (result, array) in enumerate(zip(op.results, results, strict=False)):
                     self.folded[result] = (array, base if len(results) == 1 else f"{base}.{i}")
         return self.folded[value]
 

@@ -17,17 +17,25 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
-from compiler.pipeline import add_statistic
-from dialects import graph
-from dialects.graph import int_of, ints, shape_of
+from dlfc.compiler.pipeline import add_statistic
+from dlfc.dialects import graph
+from dlfc.dialects.graph import int_of, ints, shape_of
 
 ReshapeLike = graph.ReshapeOp | graph.FlattenOp | graph.SqueezeOp | graph.UnsqueezeOp
 """Ops that keep the elements in row-major order and only change the shape."""
 
 TYPE_PRESERVING_IDENTITIES = (
-    graph.ReshapeOp, graph.FlattenOp, graph.SqueezeOp, graph.UnsqueezeOp, graph.SliceOp, graph.PadOp,
-    graph.UpsampleOp, graph.DepthToSpaceOp, graph.ConcatOp, graph.SplitOp,
-)  # fmt: skip
+    graph.ReshapeOp,
+    graph.FlattenOp,
+    graph.SqueezeOp,
+    graph.UnsqueezeOp,
+    graph.SliceOp,
+    graph.PadOp,
+    graph.UpsampleOp,
+    graph.DepthToSpaceOp,
+    graph.ConcatOp,
+    graph.SplitOp,
+)
 """Ops that are the identity whenever their one result has the type of their one operand."""
 
 

@@ -49,9 +49,9 @@ from xdsl.dialects.builtin import BoolAttr, ModuleOp
 from xdsl.parser import Parser
 from xdsl.passes import ModulePass
 
-from compiler.context import make_context
-from compiler.pipeline import add_statistic
-from compiler.transforms.autotune import (
+from dlfc.compiler.context import make_context
+from dlfc.compiler.pipeline import add_statistic
+from dlfc.compiler.transforms.autotune import (
     Kernel,
     SearchSpace,
     bits,
@@ -61,9 +61,9 @@ from compiler.transforms.autotune import (
     outline_plans,
     plan_latency,
 )
-from dialects import graph
-from hw.cost import best_cores, cost_model
-from hw.target import DEFAULT_TARGET, Accelerator, load_target
+from dlfc.dialects import graph
+from dlfc.hw.cost import best_cores, cost_model
+from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target
 
 EXHAUSTIVE_ATTR = "oracle.exhaustive"
 DEADLINE_CHECK = 1024
@@ -160,7 +160,9 @@ class Reduction:
 
     def __post_init__(self) -> None:
         if self.window < 1 or self.cap < 0:
-            raise ValueError(f"oracle: window must be positive and cap non-negative, got window={self.window} cap={self.cap}")
+            raise ValueError(
+                f"oracle: window must be positive and cap non-negative, got window={self.window} cap={self.cap}"
+            )
 
     @property
     def group_limit(self) -> int:
@@ -242,7 +244,11 @@ class WindowJob:
 @lru_cache(maxsize=2)
 def _parsed_ops(module_text: str) -> list[list[graph.GraphOp]]:
     module = Parser(make_context(), module_text).parse_module()
-    return [[op for op in fn.body.block.ops if isinstance(op, graph.GraphOp)] for fn in module.ops if isinstance(fn, func.FuncOp)]
+    return [
+        [op for op in fn.body.block.ops if isinstance(op, graph.GraphOp)]
+        for fn in module.ops
+        if isinstance(fn, func.FuncOp)
+    ]
 
 
 def run_window_job(job: WindowJob) -> WindowResult:
@@ -312,7 +318,9 @@ def search_oracle(
     return OracleResult(plans, len(bounds), complete, sum(r.configurations for r in results), time.time() - started)
 
 
-def _collect(executor: Executor, jobs: Sequence[WindowJob], deadline: float | None, done: Callable[[WindowResult], None]) -> None:
+def _collect(
+    executor: Executor, jobs: Sequence[WindowJob], deadline: float | None, done: Callable[[WindowResult], None]
+) -> None:
     """Run the jobs; at the deadline, cancel those not started and wait for the running ones to stop."""
     futures: list[Future[WindowResult]] = [executor.submit(run_window_job, job) for job in jobs]
     delivered: set[Future[WindowResult]] = set()
@@ -328,7 +336,9 @@ def _collect(executor: Executor, jobs: Sequence[WindowJob], deadline: float | No
             done(future.result())
 
 
-def _assemble(spaces: Sequence[SearchSpace], target: Accelerator, results: Iterable[WindowResult]) -> list[list[Kernel]]:
+def _assemble(
+    spaces: Sequence[SearchSpace], target: Accelerator, results: Iterable[WindowResult]
+) -> list[list[Kernel]]:
     """Each function's plan: the windows' best kernels, and every op of an unsearched window alone."""
     plans: list[list[Kernel]] = [[] for _ in spaces]
     covered: list[set[int]] = [set() for _ in spaces]

@@ -30,9 +30,9 @@ from functools import lru_cache
 
 from xdsl.ir import Attribute, Operation
 
-from dialects import graph
-from hw.cost import cost_model
-from hw.target import Accelerator
+from dlfc.dialects import graph
+from dlfc.hw.cost import cost_model
+from dlfc.hw.target import Accelerator
 
 FORMAT = "dlfc-profile-db"
 VERSION = 1
@@ -91,7 +91,11 @@ class ProfileDB:
 
     def save(self, path: str) -> None:
         """Write the database to `path` atomically (sorted keys, so files diff well)."""
-        data = {"format": FORMAT, "version": VERSION, "entries": {k: asdict(d) for k, d in sorted(self.entries.items())}}
+        data = {
+            "format": FORMAT,
+            "version": VERSION,
+            "entries": {k: asdict(d) for k, d in sorted(self.entries.items())},
+        }
         directory = os.path.dirname(os.path.abspath(path))
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".profile-db-", suffix=".tmp")
         try:
@@ -126,7 +130,8 @@ def kernel_signature(ops: Sequence[graph.GraphOp]) -> str:
         ]
         props = ",".join(f"{k}={attribute_text(v)}" for k, v in sorted(op.properties.items()))
         results = [
-            f"{attribute_text(r.type)}{'!' if any(u.operation not in local for u in r.uses) else ''}" for r in op.results
+            f"{attribute_text(r.type)}{'!' if any(u.operation not in local for u in r.uses) else ''}"
+            for r in op.results
         ]
         parts.append(f"{op.name}{{{props}}}({','.join(args)})->({','.join(results)})")
     return ";".join(parts)

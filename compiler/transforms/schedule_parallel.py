@@ -38,13 +38,13 @@ from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, f64, i64
 from xdsl.ir import Attribute, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 
-from compiler.conversion.outlining import inline_region_op, outline
-from compiler.pipeline import add_statistic
-from compiler.transforms.annotate_latency import annotate_kernels
-from dialects import accel, graph
-from hw.cost import KernelCost, cost_model, kernel_cost
-from hw.target import DEFAULT_TARGET, Accelerator, load_target
-from hw.timeline import OFFSET_ATTR, START_ATTR, Timeline
+from dlfc.compiler.conversion.outlining import inline_region_op, outline
+from dlfc.compiler.pipeline import add_statistic
+from dlfc.compiler.transforms.annotate_latency import annotate_kernels
+from dlfc.dialects import accel, graph
+from dlfc.hw.cost import KernelCost, cost_model, kernel_cost
+from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target
+from dlfc.hw.timeline import OFFSET_ATTR, START_ATTR, Timeline
 
 EPSILON = 1e-12
 
@@ -105,8 +105,12 @@ def schedule(kernels: Sequence[accel.KernelOp], target: Accelerator, recore: boo
         ready = timeline.ready_time(op)
         options: list[tuple[float, int, int, float, KernelCost]] = []
         for cost in _options(op, target, recore):
-            offset = min(range(0, target.cores - cost.cores + 1, cost.cores), key=lambda o: timeline.cores_free(o, cost.cores))
-            start = bandwidth.earliest(max(ready, timeline.cores_free(offset, cost.cores)), cost.latency, dram_rate(cost))
+            offset = min(
+                range(0, target.cores - cost.cores + 1, cost.cores), key=lambda o: timeline.cores_free(o, cost.cores)
+            )
+            start = bandwidth.earliest(
+                max(ready, timeline.cores_free(offset, cost.cores)), cost.latency, dram_rate(cost)
+            )
             options.append((start + cost.latency, cost.cores, offset, start, cost))
         _, cores, offset, start, cost = min(options, key=lambda option: option[:3])  # first end, fewest cores
         timeline.occupy(op, offset, cores, start, cost.latency)
@@ -153,7 +157,9 @@ def regroup(kernels: Sequence[accel.KernelOp], names: Sequence[str], split: bool
     ops.sort(key=position.__getitem__)
     made = iter(names)
 
-    def make(part: Sequence[Operation], inputs: Sequence[SSAValue], types: Sequence[Attribute], body: Region) -> Operation:
+    def make(
+        part: Sequence[Operation], inputs: Sequence[SSAValue], types: Sequence[Attribute], body: Region
+    ) -> Operation:
         return accel.KernelOp(next(made), inputs, types, body, cores)
 
     parts = independent_parts(ops) if split else [ops]

@@ -14,8 +14,8 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.passes import ModulePass
 
-from compiler.pipeline import add_statistic
-from dialects import accel
+from dlfc.compiler.pipeline import add_statistic
+from dlfc.dialects import accel
 
 
 def capped(cores: int, limit: int, legal: tuple[int, ...]) -> int:

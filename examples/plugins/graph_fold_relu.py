@@ -15,8 +15,8 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
-from compiler.pipeline import add_statistic
-from dialects import graph
+from dlfc.compiler.pipeline import add_statistic
+from dlfc.dialects import graph
 
 
 class FoldReluOfRelu(RewritePattern):

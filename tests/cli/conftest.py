@@ -12,9 +12,9 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType, f32
 from xdsl.parser import Parser
 
-from compiler.cli import main
-from compiler.context import make_context
-from dialects import graph
+from dlfc.compiler.cli import main
+from dlfc.compiler.context import make_context
+from dlfc.dialects import graph
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compiler.pipeline import DEFAULT_PIPELINE, Level, level_of, print_module
-from tests.cli.conftest import EXAMPLES, Dlfc, parse
+from cli.conftest import EXAMPLES, Dlfc, parse
+from dlfc.compiler.pipeline import DEFAULT_PIPELINE, Level, level_of, print_module
 
 MODELS = sorted(p.stem for p in EXAMPLES.glob("*.dlm"))
 
@@ -84,7 +84,15 @@ def test_version_and_help(dlfc: Dlfc) -> None:
     assert version.code == 0 and version.out.startswith("dlfc 0.")
     help = dlfc("--help")
     assert help.code == 0
-    for section in ("output:", "pipeline:", "debugging", "examples:", "--emit", "--pass-pipeline", "--mlir-print-ir-after-all"):
+    for section in (
+        "output:",
+        "pipeline:",
+        "debugging",
+        "examples:",
+        "--emit",
+        "--pass-pipeline",
+        "--mlir-print-ir-after-all",
+    ):
         assert section in help.out
 
 
@@ -128,7 +136,12 @@ def test_unparsable_mlir_names_file_line_column(dlfc: Dlfc, tmp_path: Path, grap
 
 def test_invalid_ir_input(dlfc: Dlfc, tmp_path: Path, graph_mlir: Path) -> None:
     bad = tmp_path / "invalid.mlir"
-    bad.write_text(graph_mlir.read_text().replace('{pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>', ': (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>'))
+    bad.write_text(
+        graph_mlir.read_text().replace(
+            "{pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>",
+            ": (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>",
+        )
+    )
     result = dlfc(bad)
     assert result.code == 1
     assert_one_line_error(result.err, f"{bad}: invalid IR: graph.conv2d", "do not match the inferred")

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from xdsl.utils.arg_spec import parse_pipeline
 
-from compiler.passes import PASSES
-from compiler.pipeline import (
+from cli.conftest import EXAMPLES, Dlfc, parse, small_graph_module
+from cli.test_compile import assert_one_line_error
+from dlfc.compiler.passes import PASSES
+from dlfc.compiler.pipeline import (
     DEFAULT_PIPELINE,
     Level,
     add_statistic,
@@ -18,9 +20,7 @@ from compiler.pipeline import (
     level_of,
     module_size,
 )
-from dialects import graph
-from tests.cli.conftest import EXAMPLES, Dlfc, parse, small_graph_module
-from tests.cli.test_compile import assert_one_line_error
+from dlfc.dialects import graph
 
 HEADER = re.compile(r"^// -----// IR Dump (Before|After) (\S+) \((.+)\) //----- //$", re.M)
 
@@ -81,7 +81,10 @@ def test_empty_pass_pipeline_prints_the_input(dlfc: Dlfc, graph_mlir: Path) -> N
     [
         ("convert-graph-to-fusio", "unknown pass 'convert-graph-to-fusio'; did you mean 'convert-graph-to-fusion'?"),
         ("no-such-thing-at-all", "unknown pass 'no-such-thing-at-all' (dlfc --list-passes lists them)"),
-        ("convert-fusion-to-accel{targt=1}", "pass 'convert-fusion-to-accel' has no option 'targt'; did you mean 'target'? (options: target)"),
+        (
+            "convert-fusion-to-accel{targt=1}",
+            "pass 'convert-fusion-to-accel' has no option 'targt'; did you mean 'target'? (options: target)",
+        ),
         ("convert-graph-to-fusion{x=1}", "pass 'convert-graph-to-fusion' takes no options (got 'x')"),
         ("convert-fusion-to-accel{target=1}", "pass 'convert-fusion-to-accel': Incompatible types"),
         ("convert-fusion-to-accel{target=1", "invalid pass pipeline at column 33: Malformed pass arguments"),
@@ -100,7 +103,10 @@ def test_bad_pipeline_fails_before_reading_the_input(dlfc: Dlfc, tmp_path: Path)
 
 
 def test_emit_and_pass_pipeline_exclude_each_other(dlfc: Dlfc, graph_mlir: Path) -> None:
-    assert_one_line_error(dlfc(graph_mlir, "--emit", "fusion", "--pass-pipeline", "cse").err, "--emit and --pass-pipeline exclude each other")
+    assert_one_line_error(
+        dlfc(graph_mlir, "--emit", "fusion", "--pass-pipeline", "cse").err,
+        "--emit and --pass-pipeline exclude each other",
+    )
 
 
 def test_print_pipeline_depends_on_the_input_level_and_emit(dlfc: Dlfc, graph_mlir: Path, tmp_path: Path) -> None:
@@ -110,14 +116,19 @@ def test_print_pipeline_depends_on_the_input_level_and_emit(dlfc: Dlfc, graph_ml
     full = pipeline_of(dlfc, graph_mlir)
     assert [re.sub(r"\{.*", "", p) for p in full] == names(Level.GRAPH, Level.ACCEL)
     assert 'convert-fusion-to-accel{target="mlu100"}' in full  # defaults spelled out
-    assert [re.sub(r"\{.*", "", p) for p in pipeline_of(dlfc, graph_mlir, "--emit", "graph")] == names(Level.GRAPH, Level.GRAPH)
+    assert [re.sub(r"\{.*", "", p) for p in pipeline_of(dlfc, graph_mlir, "--emit", "graph")] == names(
+        Level.GRAPH, Level.GRAPH
+    )
     fusion = tmp_path / "fusion.mlir"
     assert dlfc(graph_mlir, "--emit", "fusion", "-o", fusion).code == 0
     assert [re.sub(r"\{.*", "", p) for p in pipeline_of(dlfc, fusion)] == names(Level.FUSION, Level.ACCEL)
 
 
 def test_print_pipeline_normalises_a_given_pipeline(dlfc: Dlfc, graph_mlir: Path) -> None:
-    assert pipeline_of(dlfc, graph_mlir, "--pass-pipeline", "cse,convert-fusion-to-accel") == ["cse", 'convert-fusion-to-accel{target="mlu100"}']
+    assert pipeline_of(dlfc, graph_mlir, "--pass-pipeline", "cse,convert-fusion-to-accel") == [
+        "cse",
+        'convert-fusion-to-accel{target="mlu100"}',
+    ]
 
 
 def test_printed_pipeline_reproduces_the_default(dlfc: Dlfc, graph_mlir: Path) -> None:
@@ -151,9 +162,20 @@ def test_print_ir_after_all(dlfc: Dlfc, graph_mlir: Path) -> None:
 
 
 def test_dump_header_is_mlirs(dlfc: Dlfc, graph_mlir: Path) -> None:
-    result = dlfc(graph_mlir, "--pass-pipeline", 'convert-graph-to-fusion,convert-fusion-to-accel{target="mlu270"}', "--mlir-print-ir-after-all")
-    assert result.err.splitlines()[0] == "// -----// IR Dump After convert-graph-to-fusion (convert-graph-to-fusion) //----- //"
-    assert '// -----// IR Dump After convert-fusion-to-accel (convert-fusion-to-accel{target="mlu270"}) //----- //' in result.err
+    result = dlfc(
+        graph_mlir,
+        "--pass-pipeline",
+        'convert-graph-to-fusion,convert-fusion-to-accel{target="mlu270"}',
+        "--mlir-print-ir-after-all",
+    )
+    assert (
+        result.err.splitlines()[0]
+        == "// -----// IR Dump After convert-graph-to-fusion (convert-graph-to-fusion) //----- //"
+    )
+    assert (
+        '// -----// IR Dump After convert-fusion-to-accel (convert-fusion-to-accel{target="mlu270"}) //----- //'
+        in result.err
+    )
 
 
 def test_print_ir_before_all(dlfc: Dlfc, graph_mlir: Path) -> None:
@@ -167,7 +189,13 @@ def test_print_ir_after_and_before_one_pass(dlfc: Dlfc, graph_mlir: Path) -> Non
     pipeline = "cse,convert-graph-to-fusion,cse,convert-fusion-to-accel"
     after = dlfc(graph_mlir, "--pass-pipeline", pipeline, "--mlir-print-ir-after", "cse")
     assert [(w, n) for w, n, _ in HEADER.findall(after.err)] == [("After", "cse"), ("After", "cse")]
-    both = dlfc(graph_mlir, "--pass-pipeline", pipeline, "--mlir-print-ir-before=convert-graph-to-fusion,convert-fusion-to-accel", "--mlir-print-ir-after=convert-fusion-to-accel")
+    both = dlfc(
+        graph_mlir,
+        "--pass-pipeline",
+        pipeline,
+        "--mlir-print-ir-before=convert-graph-to-fusion,convert-fusion-to-accel",
+        "--mlir-print-ir-after=convert-fusion-to-accel",
+    )
     assert [(w, n) for w, n, _ in HEADER.findall(both.err)] == [
         ("Before", "convert-graph-to-fusion"),
         ("Before", "convert-fusion-to-accel"),
@@ -177,7 +205,10 @@ def test_print_ir_after_and_before_one_pass(dlfc: Dlfc, graph_mlir: Path) -> Non
 
 def test_print_ir_after_unknown_pass(dlfc: Dlfc, graph_mlir: Path) -> None:
     result = dlfc(graph_mlir, "--mlir-print-ir-after", "convert-graph-to-fusoin")
-    assert_one_line_error(result.err, "--mlir-print-ir-after: unknown pass 'convert-graph-to-fusoin'; did you mean 'convert-graph-to-fusion'?")
+    assert_one_line_error(
+        result.err,
+        "--mlir-print-ir-after: unknown pass 'convert-graph-to-fusoin'; did you mean 'convert-graph-to-fusion'?",
+    )
 
 
 def test_generic_output_and_dumps(dlfc: Dlfc, graph_mlir: Path) -> None:
@@ -231,7 +262,18 @@ def test_mlir_timing(dlfc: Dlfc, graph_mlir: Path) -> None:
     rows = [re.fullmatch(r"  +(\d+\.\d{4}) \( *(\d+\.\d)%\)  (.*)", line) for line in lines[6:]]
     assert all(rows), lines[6:]
     names = [row.group(3) for row in rows if row]
-    assert names == ["Parser", "Pass setup", "Pipeline", "  cse", "  Verifier", "  convert-graph-to-fusion", "  Verifier", "Output", "Rest", "Total"]
+    assert names == [
+        "Parser",
+        "Pass setup",
+        "Pipeline",
+        "  cse",
+        "  Verifier",
+        "  convert-graph-to-fusion",
+        "  Verifier",
+        "Output",
+        "Rest",
+        "Total",
+    ]
     top = [float(row.group(1)) for row in rows if row and not row.group(3).startswith(" ")]
     assert sum(top[:-1]) == pytest.approx(top[-1], abs=5e-4)
     assert rows[-1] and rows[-1].group(2) == "100.0"
@@ -251,7 +293,9 @@ def test_stats(dlfc: Dlfc, graph_mlir: Path) -> None:
     report = result.err.split("===\n")[-1]
     assert report.startswith("convert-graph-to-fusion\n")
     assert f"  (S) {ops} -> " in report
-    assert report.count(f"  (S) {flops} -> {flops} flops - FLOPs of the graph ops") == 2  # also inside groups and kernels
+    assert (
+        report.count(f"  (S) {flops} -> {flops} flops - FLOPs of the graph ops") == 2
+    )  # also inside groups and kernels
 
 
 def test_add_statistic_outside_a_pipeline_does_nothing() -> None:
@@ -269,8 +313,8 @@ BROKEN_PASSES = textwrap.dedent(
     from xdsl.dialects.builtin import IntegerAttr, i64
     from xdsl.passes import ModulePass
 
-    from compiler.pipeline import add_statistic
-    from dialects import accel
+    from dlfc.compiler.pipeline import add_statistic
+    from dlfc.dialects import accel
 
 
     @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType, f32
 from xdsl.xdsl_opt_main import xDSLOptMain
 
-from compiler.cli import main
-from compiler.context import make_context
-from compiler.opt import main as dlfc_opt_main
-from compiler.plugins import ENTRY_POINT_GROUP, import_plugin_file
-from dialects import accel, graph
-from tests.cli.conftest import PLUGINS, REPO, Dlfc, parse
-from tests.cli.test_compile import assert_one_line_error
+from cli.conftest import PLUGINS, REPO, Dlfc, parse
+from cli.test_compile import assert_one_line_error
+from dlfc.compiler.cli import main
+from dlfc.compiler.context import make_context
+from dlfc.compiler.opt import main as dlfc_opt_main
+from dlfc.compiler.plugins import ENTRY_POINT_GROUP, import_plugin_file
+from dlfc.dialects import accel, graph
 
 TINY = PLUGINS / "tiny.dlm"
 FOLD_RELU = PLUGINS / "graph_fold_relu.py"
@@ -59,7 +59,14 @@ def test_graph_plugin_folds_relu_of_relu(dlfc: Dlfc) -> None:
 
 def test_graph_plugin_in_the_default_pipeline(dlfc: Dlfc) -> None:
     default = dlfc(TINY, "--print-pipeline").out.strip()
-    result = dlfc(TINY, "--load-pass-plugin", FOLD_RELU, "--pass-pipeline", f"graph-fold-relu,{default}", "--mlir-print-ir-after=graph-fold-relu")
+    result = dlfc(
+        TINY,
+        "--load-pass-plugin",
+        FOLD_RELU,
+        "--pass-pipeline",
+        f"graph-fold-relu,{default}",
+        "--mlir-print-ir-after=graph-fold-relu",
+    )
     assert result.code == 0, result.err
     assert result.err.startswith("// -----// IR Dump After graph-fold-relu (graph-fold-relu) //----- //\n")
     assert kernel_cores(result.out)
@@ -81,7 +88,11 @@ def test_accel_plugin_keeps_core_counts_legal(dlfc: Dlfc, wide_plan: Path) -> No
 
 def test_accel_plugin_default_option_is_listed(dlfc: Dlfc) -> None:
     result = dlfc("--load-pass-plugin", CAP_CORES, "--load-pass-plugin", FOLD_RELU, "--list-passes")
-    assert re.search(rf"^  accel-cap-cores +Cap the core count of every accel.kernel at `max`. \[{re.escape(str(CAP_CORES))}\]$", result.out, re.M)
+    assert re.search(
+        rf"^  accel-cap-cores +Cap the core count of every accel.kernel at `max`. \[{re.escape(str(CAP_CORES))}\]$",
+        result.out,
+        re.M,
+    )
     assert re.search(r"^      max: int = 8$", result.out, re.M)
     assert re.search(r"^  graph-fold-relu +Fold relu\(relu\(x\)\) into relu\(x\). ", result.out, re.M)
 
@@ -96,7 +107,9 @@ def install_example_package(site: Path) -> None:
     info.mkdir(parents=True)
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n")
     points = project["entry-points"][ENTRY_POINT_GROUP]
-    (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n" + "".join(f"{k} = {v}\n" for k, v in points.items()))
+    (info / "entry_points.txt").write_text(
+        f"[{ENTRY_POINT_GROUP}]\n" + "".join(f"{k} = {v}\n" for k, v in points.items())
+    )
 
 
 @pytest.fixture
@@ -119,14 +132,18 @@ def test_installed_passes_need_no_flag(dlfc: Dlfc, wide_plan: Path) -> None:
 @pytest.mark.usefixtures("installed_examples")
 def test_installed_pass_clashes_with_the_same_file(dlfc: Dlfc) -> None:
     result = dlfc("--load-pass-plugin", FOLD_RELU, "--list-passes")
-    assert_one_line_error(result.err, f"{FOLD_RELU}: pass 'graph-fold-relu' is already registered by package dlfc-example-passes")
+    assert_one_line_error(
+        result.err, f"{FOLD_RELU}: pass 'graph-fold-relu' is already registered by package dlfc-example-passes"
+    )
 
 
 def write_package(site: Path, name: str, points: dict[str, str], modules: dict[str, str]) -> None:
     info = site / f"{name}-1.0.dist-info"
     info.mkdir(parents=True)
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n" + "".join(f"{k} = {v}\n" for k, v in points.items()))
+    (info / "entry_points.txt").write_text(
+        f"[{ENTRY_POINT_GROUP}]\n" + "".join(f"{k} = {v}\n" for k, v in points.items())
+    )
     for module, source in modules.items():
         (site / f"{module}.py").write_text(textwrap.dedent(source))
 
@@ -148,12 +165,20 @@ PASS_MODULE = """
     ("points", "message"),
     [
         ({"cse": "noop_pass:NoOpPass"}, "package broken-pkg: pass 'cse' is already registered by dlfc"),
-        ({"test-other": "noop_pass:NoOpPass"}, "installed pass 'test-other': noop_pass:NoOpPass is named 'test-no-op', not like its entry point"),
+        (
+            {"test-other": "noop_pass:NoOpPass"},
+            "installed pass 'test-other': noop_pass:NoOpPass is named 'test-no-op', not like its entry point",
+        ),
         ({"test-no-op": "noop_pass:Missing"}, "installed pass 'test-no-op' (noop_pass:Missing): AttributeError:"),
-        ({"test-no-op": "noop_pass:dataclass"}, "installed pass 'test-no-op': noop_pass:dataclass is not a ModulePass subclass"),
+        (
+            {"test-no-op": "noop_pass:dataclass"},
+            "installed pass 'test-no-op': noop_pass:dataclass is not a ModulePass subclass",
+        ),
     ],
 )
-def test_broken_installed_plugins(dlfc: Dlfc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, points: dict[str, str], message: str) -> None:
+def test_broken_installed_plugins(
+    dlfc: Dlfc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, points: dict[str, str], message: str
+) -> None:
     write_package(tmp_path / "site", "broken-pkg", points, {"noop_pass": PASS_MODULE})
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     result = dlfc("--list-passes")
@@ -161,7 +186,9 @@ def test_broken_installed_plugins(dlfc: Dlfc, tmp_path: Path, monkeypatch: pytes
     assert_one_line_error(result.err, message)
 
 
-def test_installed_passes_load_only_when_used(dlfc: Dlfc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, graph_mlir: Path) -> None:
+def test_installed_passes_load_only_when_used(
+    dlfc: Dlfc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, graph_mlir: Path
+) -> None:
     write_package(tmp_path / "site", "lazy-pkg", {"test-no-op": "noop_pass:Missing"}, {"noop_pass": PASS_MODULE})
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     assert dlfc(graph_mlir, "--emit", "graph").code == 0  # the broken plugin is never imported
@@ -175,10 +202,16 @@ def test_installed_passes_load_only_when_used(dlfc: Dlfc, tmp_path: Path, monkey
     ("source", "message"),
     [
         ("def broken(:\n", "cannot load pass plugin: SyntaxError: "),
-        ("import no_such_module_anywhere\n", "cannot load pass plugin: ModuleNotFoundError: No module named 'no_such_module_anywhere'"),
+        (
+            "import no_such_module_anywhere\n",
+            "cannot load pass plugin: ModuleNotFoundError: No module named 'no_such_module_anywhere'",
+        ),
         ("x = 1\n", "defines no ModulePass subclass"),
         (PASS_MODULE.replace('name = "test-no-op"', 'label = "x"'), "pass class NoOpPass has no `name` (its CLI name)"),
-        (PASS_MODULE.replace("test-no-op", "convert-graph-to-fusion"), "pass 'convert-graph-to-fusion' is already registered by dlfc"),
+        (
+            PASS_MODULE.replace("test-no-op", "convert-graph-to-fusion"),
+            "pass 'convert-graph-to-fusion' is already registered by dlfc",
+        ),
     ],
 )
 def test_bad_plugin_files(dlfc: Dlfc, tmp_path: Path, source: str, message: str) -> None:
@@ -190,7 +223,9 @@ def test_bad_plugin_files(dlfc: Dlfc, tmp_path: Path, source: str, message: str)
 
 
 def test_missing_plugin_file(dlfc: Dlfc, tmp_path: Path) -> None:
-    assert_one_line_error(dlfc("--load-pass-plugin", tmp_path / "nope.py", "--list-passes").err, f"{tmp_path / 'nope.py'}: no such file")
+    assert_one_line_error(
+        dlfc("--load-pass-plugin", tmp_path / "nope.py", "--list-passes").err, f"{tmp_path / 'nope.py'}: no such file"
+    )
 
 
 def test_two_plugin_files_with_one_pass_name(dlfc: Dlfc, tmp_path: Path) -> None:
@@ -231,7 +266,11 @@ def test_fold_relu_unit() -> None:
 
 def test_tutorial_code_is_the_tested_code() -> None:
     blocks = CODE_BLOCK.findall(TUTORIAL.read_text())
-    assert {source for source, _ in blocks} == {"examples/plugins/graph_fold_relu.py", "examples/plugins/accel_cap_cores.py", "excerpt=tests/cli/test_plugins.py"}
+    assert {source for source, _ in blocks} == {
+        "examples/plugins/graph_fold_relu.py",
+        "examples/plugins/accel_cap_cores.py",
+        "excerpt=tests/cli/test_plugins.py",
+    }
     for source, code in blocks:
         if source.startswith("excerpt="):
             assert code in (REPO / source.removeprefix("excerpt=")).read_text()
@@ -272,7 +311,9 @@ def run_shown_command(command: str, capsys: pytest.CaptureFixture[str]) -> tuple
     return done.returncode, done.stdout + done.stderr
 
 
-def test_following_the_tutorial_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_following_the_tutorial_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Every command of the tutorial, in order, in a fresh directory: it succeeds and prints what is shown."""
     (tmp_path / "examples").symlink_to(REPO / "examples")
     monkeypatch.chdir(tmp_path)

@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 from xdsl.dialects.builtin import IntegerAttr, i64
 
-from compiler.context import make_context
-from compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from compiler.conversion.convert_graph_to_fusion import form_groups
-from compiler.frontend import load_dlm
-from compiler.run import random_inputs
-from dialects import graph
-from hw.cost import baseline_latency
-from hw.interpreter import entry_function
-from hw.reference import run_graph
-from hw.target import load_target
-from tests.cli.conftest import EXAMPLES, Dlfc
+from cli.conftest import EXAMPLES, Dlfc
+from dlfc.compiler.context import make_context
+from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
+from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
+from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.run import random_inputs
+from dlfc.dialects import graph
+from dlfc.hw.cost import baseline_latency
+from dlfc.hw.interpreter import entry_function
+from dlfc.hw.reference import run_graph
+from dlfc.hw.target import load_target
 
 MODEL = """\
 model two_heads {
@@ -103,7 +103,7 @@ def test_trace_is_valid_chrome_trace_json(dlfc: Dlfc, model: Path, tmp_path: Pat
         assert event["ph"] == "X" and isinstance(event["name"], str)
         assert isinstance(event["ts"], float | int) and isinstance(event["dur"], float | int) and event["dur"] > 0
         assert isinstance(event["pid"], int) and isinstance(event["tid"], int) and isinstance(event["args"], dict)
-    for before, after in zip(events, events[1:]):
+    for before, after in zip(events, events[1:], strict=False):
         assert after["ts"] == pytest.approx(before["ts"] + before["dur"])
 
 
@@ -127,7 +127,10 @@ def test_fused_plan_reports_speedup_and_same_outputs(dlfc: Dlfc, model: Path, tm
 
 def test_inputs_file_and_seed(dlfc: Dlfc, model: Path, tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
-    arrays = {"image": rng.standard_normal((1, 3, 16, 16)).astype(np.float32), "bias": np.zeros((1, 8, 16, 16), np.float32)}
+    arrays = {
+        "image": rng.standard_normal((1, 3, 16, 16)).astype(np.float32),
+        "bias": np.zeros((1, 8, 16, 16), np.float32),
+    }
     np.savez(tmp_path / "in.npz", **arrays)
     out = tmp_path / "out.npz"
     assert dlfc("run", model, "--inputs", tmp_path / "in.npz", "--outputs", out).code == 0
@@ -136,7 +139,7 @@ def test_inputs_file_and_seed(dlfc: Dlfc, model: Path, tmp_path: Path) -> None:
     with np.load(out) as got:
         np.testing.assert_allclose(got["output1"], reference[1], rtol=1e-4, atol=1e-5)
     seeded = [tmp_path / f"s{seed}.npz" for seed in (1, 1, 2)]
-    for path, seed in zip(seeded, (1, 1, 2)):
+    for path, seed in zip(seeded, (1, 1, 2), strict=False):
         assert dlfc("run", model, "--seed", str(seed), "--outputs", path).code == 0
     with np.load(seeded[0]) as a, np.load(seeded[1]) as b, np.load(seeded[2]) as c:
         assert np.array_equal(a["output0"], b["output0"]) and not np.array_equal(a["output0"], c["output0"])
@@ -162,7 +165,17 @@ def test_other_target(dlfc: Dlfc, model: Path) -> None:
 def test_help_explains_the_command(dlfc: Dlfc) -> None:
     result = dlfc("run", "--help")
     assert result.code == 0
-    for fragment in ("--hw", "--inputs", "--seed", "--weights", "--trace", "--report", "--outputs", "Perfetto", "baseline"):
+    for fragment in (
+        "--hw",
+        "--inputs",
+        "--seed",
+        "--weights",
+        "--trace",
+        "--report",
+        "--outputs",
+        "Perfetto",
+        "baseline",
+    ):
         assert fragment in result.out
 
 
@@ -183,7 +196,10 @@ def test_input_errors(dlfc: Dlfc, model: Path, tmp_path: Path) -> None:
     bias = np.zeros((1, 8, 16, 16), np.float32)
     cases = {
         "missing.npz": ({"image": image}, "missing input 'bias' (the model's inputs: image, bias)"),
-        "shape.npz": ({"image": image[:, :2], "bias": bias}, "'image' has shape [1, 2, 16, 16], expected [1, 3, 16, 16]"),
+        "shape.npz": (
+            {"image": image[:, :2], "bias": bias},
+            "'image' has shape [1, 2, 16, 16], expected [1, 3, 16, 16]",
+        ),
         "dtype.npz": ({"image": image.astype(np.int32), "bias": bias}, "'image' has dtype int32, expected f32"),
         "unknown.npz": ({"image": image, "bias": bias, "imgae": image}, "unknown input 'imgae'"),
     }
@@ -200,7 +216,9 @@ def test_usage_errors(dlfc: Dlfc, model: Path, tmp_path: Path) -> None:
     assert_fails(dlfc("run", tmp_path / "none.dlm"), "no such file")
     assert_fails(dlfc("run", model, "--trace", tmp_path / "no" / "t.json"), "--trace", "does not exist")
     plan = fused_plan(model, tmp_path, cores=2)
-    assert_fails(dlfc("run", plan, "--hw", "mlu270"), "runs on 2 cores, which mlu270 does not allow (legal: 1, 4, 8, 16)")
+    assert_fails(
+        dlfc("run", plan, "--hw", "mlu270"), "runs on 2 cores, which mlu270 does not allow (legal: 1, 4, 8, 16)"
+    )
 
 
 def test_no_partial_output_files_on_error(dlfc: Dlfc, model: Path, tmp_path: Path) -> None:
@@ -246,5 +264,5 @@ def test_trace_of_a_parallel_schedule_puts_side_by_side_kernels_on_their_own_tra
     assert len(tracks) > 1
     for track in tracks.values():
         track.sort(key=lambda e: e["ts"])
-        for before, after in zip(track, track[1:]):
+        for before, after in zip(track, track[1:], strict=False):
             assert after["ts"] >= before["ts"] + before["dur"] - 1e-9

@@ -14,12 +14,12 @@ import pytest
 from xdsl.universe import XDSL_UNIVERSE, Universe
 from xdsl.xdsl_opt_main import xDSLOptMain
 
-from compiler.opt import main as dlfc_opt
-from compiler.passes import PASSES, is_dlfc_pass
-from compiler.pipeline import Level, level_of
-from compiler.universe import DLFC_UNIVERSE
-from dialects import get_all_dialects
-from tests.cli.conftest import PLUGINS, Dlfc, parse
+from cli.conftest import PLUGINS, Dlfc, parse
+from dlfc.compiler.opt import main as dlfc_opt
+from dlfc.compiler.passes import PASSES, is_dlfc_pass
+from dlfc.compiler.pipeline import Level, level_of
+from dlfc.compiler.universe import DLFC_UNIVERSE
+from dlfc.dialects import get_all_dialects
 
 TINY = PLUGINS / "tiny.dlm"
 UNIVERSE_INSTALLED = "dlfc" in {p.name for p in entry_points(group="xdsl.universe")}
@@ -61,7 +61,7 @@ def test_universe_names_do_not_clash_with_xdsls() -> None:
 @needs_universe
 def test_the_entry_point_is_installed() -> None:
     points = {p.name: p.value for p in entry_points(group="xdsl.universe")}
-    assert points["dlfc"] == "compiler.universe:DLFC_UNIVERSE"
+    assert points["dlfc"] == "dlfc.compiler.universe:DLFC_UNIVERSE"
     multiverse = Universe.get_multiverse()
     assert set(DLFC_UNIVERSE.all_passes) <= set(multiverse.all_passes)
     assert set(get_all_dialects()) <= set(multiverse.all_dialects)
@@ -102,7 +102,10 @@ def test_dlfc_opt_loads_pass_plugins(capsys: pytest.CaptureFixture[str]) -> None
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-p", "convert-graph-to-fusoin"], "dlfc-opt: error: unknown pass 'convert-graph-to-fusoin'; did you mean 'convert-graph-to-fusion'?"),
+        (
+            ["-p", "convert-graph-to-fusoin"],
+            "dlfc-opt: error: unknown pass 'convert-graph-to-fusoin'; did you mean 'convert-graph-to-fusion'?",
+        ),
         (["-p", "cse{"], "dlfc-opt: error: invalid pass pipeline at column 5:"),
         (["--load-pass-plugin", "nope.py"], "dlfc-opt: error: nope.py: no such file"),
     ],
@@ -119,7 +122,9 @@ def test_dlfc_opt_parse_error(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert dlfc_opt([str(bad)]) == 1
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1
-    assert re.match(rf"dlfc-opt: error: {re.escape(str(bad))}:\d+:\d+: Operation graph.no_such_op is not registered$", err)
+    assert re.match(
+        rf"dlfc-opt: error: {re.escape(str(bad))}:\d+:\d+: Operation graph.no_such_op is not registered$", err
+    )
 
 
 def test_dlfc_opt_binary_dlm(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -137,6 +142,8 @@ def test_stock_xdsl_opt_command(plans: dict[Level, Path]) -> None:
     """The installed `xdsl-opt` executable, in a real process, runs a dlfc pass."""
     xdsl_opt = shutil.which("xdsl-opt")
     assert xdsl_opt is not None
-    result = subprocess.run([xdsl_opt, plans[Level.GRAPH], "-p", "convert-graph-to-fusion"], capture_output=True, text=True)
+    result = subprocess.run(
+        [xdsl_opt, plans[Level.GRAPH], "-p", "convert-graph-to-fusion"], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert level_of(parse(result.stdout)) == Level.FUSION

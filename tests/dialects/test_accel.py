@@ -9,11 +9,11 @@ from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import ParseError, VerifyException
 
-from compiler.context import make_context
-from compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from compiler.conversion.convert_graph_to_fusion import ConvertGraphToFusionPass
-from compiler.transforms.annotate_latency import AnnotateLatencyPass
-from dialects import accel
+from dlfc.compiler.context import make_context
+from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
+from dlfc.compiler.conversion.convert_graph_to_fusion import ConvertGraphToFusionPass
+from dlfc.compiler.transforms.annotate_latency import AnnotateLatencyPass
+from dlfc.dialects import accel
 
 PLAN = """\
 builtin.module attributes {accel.target = #accel.target<"mlu100", cores = [1, 2, 4, 8, 16, 32]>} {
@@ -29,8 +29,7 @@ builtin.module attributes {accel.target = #accel.target<"mlu100", cores = [1, 2,
 """
 
 GENERIC_KERNEL = (
-    '%y = "accel.kernel"(%x) <{sym_name = "k0_relu", cores = 4 : i64, '
-    "latency = #accel.latency<13.14 us, memory>}> ({"
+    '%y = "accel.kernel"(%x) <{sym_name = "k0_relu", cores = 4 : i64, latency = #accel.latency<13.14 us, memory>}> ({'
 )
 
 
@@ -87,7 +86,11 @@ def test_kernel_without_target_accepts_any_positive_cores() -> None:
         ("cores = 4", "cores = 0", "accel.kernel: cores must be positive, got 0"),
         ("memory>", "disk>", "#accel.latency: bound must be one of compute, memory, overhead, got 'disk'"),
         ("<13.14 us", "<-1.0 us", "#accel.latency: latency must be non-negative, got -1.0 us"),
-        ("cores = [1, 2, 4, 8, 16, 32]", "cores = [4, 2]", "#accel.target: core counts must be positive and increasing, got [4, 2]"),
+        (
+            "cores = [1, 2, 4, 8, 16, 32]",
+            "cores = [4, 2]",
+            "#accel.target: core counts must be positive and increasing, got [4, 2]",
+        ),
         (
             '#accel.target<"mlu100", cores = [1, 2, 4, 8, 16, 32]>',
             '"mlu100"',
@@ -159,7 +162,9 @@ def test_annotate_latency_follows_the_cores() -> None:
 
 
 def test_annotate_latency_needs_a_target() -> None:
-    module = parse(PLAN.replace(' attributes {accel.target = #accel.target<"mlu100", cores = [1, 2, 4, 8, 16, 32]>}', ""))
+    module = parse(
+        PLAN.replace(' attributes {accel.target = #accel.target<"mlu100", cores = [1, 2, 4, 8, 16, 32]>}', "")
+    )
     with pytest.raises(ValueError, match="no accel.target attribute"):
         AnnotateLatencyPass().apply(make_context(), module)
     AnnotateLatencyPass(target="mlu270").apply(make_context(), module)

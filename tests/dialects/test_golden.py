@@ -17,8 +17,8 @@ import pytest
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import DiagnosticException, ParseError
 
-from compiler.context import make_context
-from compiler.pipeline import print_module
+from dlfc.compiler.context import make_context
+from dlfc.compiler.pipeline import print_module
 
 HERE = Path(__file__).parent
 SEPARATOR = re.compile(r"^// -----$", re.M)
@@ -66,7 +66,7 @@ def test_invalid(case: str) -> None:
 
 
 def test_every_graph_op_has_a_round_trip_case() -> None:
-    from dialects.graph import Graph
+    from dlfc.dialects.graph import Graph
 
     text = (HERE / "graph" / "ops.mlir").read_text()
     assert {op.name for op in Graph.operations} <= set(re.findall(r"\bgraph\.\w+", text))

@@ -12,9 +12,9 @@ from xdsl.ir import SSAValue
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import VerifyException
 
-from compiler.context import make_context
-from dialects import graph
-from dialects.graph import MappingType as M
+from dlfc.compiler.context import make_context
+from dlfc.dialects import graph
+from dlfc.dialects.graph import MappingType as M
 
 
 def build(shapes: list[tuple[int, ...]], make: Callable[..., graph.GraphOp], dtype=f32) -> graph.GraphOp:
@@ -34,9 +34,24 @@ def result_shape(op: graph.GraphOp) -> tuple[int, ...]:
 
 SHAPE_CASES = [
     ("conv", [(1, 3, 32, 32), (16, 3, 3, 3)], lambda x, w: graph.Conv2DOp(x, w, pad=(1, 1, 1, 1)), (1, 16, 32, 32)),
-    ("conv stride", [(1, 3, 32, 32), (16, 3, 3, 3)], lambda x, w: graph.Conv2DOp(x, w, stride=(2, 2), pad=(1, 1, 1, 1)), (1, 16, 16, 16)),
-    ("conv dilated", [(1, 4, 16, 16), (8, 4, 3, 3)], lambda x, w: graph.Conv2DOp(x, w, dilation=(2, 2)), (1, 8, 12, 12)),
-    ("conv depthwise", [(1, 8, 10, 10), (8, 1, 3, 3)], lambda x, w: graph.Conv2DOp(x, w, pad=(1, 1, 1, 1), groups=8), (1, 8, 10, 10)),
+    (
+        "conv stride",
+        [(1, 3, 32, 32), (16, 3, 3, 3)],
+        lambda x, w: graph.Conv2DOp(x, w, stride=(2, 2), pad=(1, 1, 1, 1)),
+        (1, 16, 16, 16),
+    ),
+    (
+        "conv dilated",
+        [(1, 4, 16, 16), (8, 4, 3, 3)],
+        lambda x, w: graph.Conv2DOp(x, w, dilation=(2, 2)),
+        (1, 8, 12, 12),
+    ),
+    (
+        "conv depthwise",
+        [(1, 8, 10, 10), (8, 1, 3, 3)],
+        lambda x, w: graph.Conv2DOp(x, w, pad=(1, 1, 1, 1), groups=8),
+        (1, 8, 10, 10),
+    ),
     ("conv asym pad", [(1, 2, 5, 5), (4, 2, 2, 2)], lambda x, w: graph.Conv2DOp(x, w, pad=(0, 1, 1, 0)), (1, 4, 5, 5)),
     ("dense rank3", [(2, 7, 16), (10, 16), (10,)], graph.DenseOp, (2, 7, 10)),
     ("matmul batched", [(2, 1, 4, 5), (3, 5, 6)], graph.MatMulOp, (2, 3, 4, 6)),
@@ -75,42 +90,94 @@ def test_split_results():
 
 
 ERROR_CASES = [
-    ("conv channels", [(1, 3, 8, 8), (4, 2, 3, 3)], lambda x, w: graph.Conv2DOp(x, w),
-     "graph.conv2d: input has 3 channels but weight [4,2,3,3] expects 2"),
-    ("conv groups", [(1, 3, 8, 8), (4, 1, 3, 3)], lambda x, w: graph.Conv2DOp(x, w, groups=2),
-     "graph.conv2d: 2 groups do not divide 3 input and 4 output channels"),
-    ("conv too small", [(1, 3, 2, 2), (4, 3, 3, 3)], lambda x, w: graph.Conv2DOp(x, w),
-     "graph.conv2d: window of 3 does not fit input size 2 with padding 0"),
-    ("broadcast", [(1, 16, 8, 8), (1, 32, 8, 8)], graph.AddOp,
-     "graph.add: shapes [1,16,8,8] and [1,32,8,8] do not broadcast"),
-    ("dense features", [(2, 5), (3, 4)], graph.DenseOp,
-     "graph.dense: input [2,5] has 5 features but weight [3,4] expects 4"),
-    ("matmul inner", [(2, 3), (4, 5)], graph.MatMulOp,
-     "graph.matmul: shapes [2,3] and [4,5] do not match (3 != 4)"),
-    ("reshape count", [(2, 3)], lambda x: graph.ReshapeOp(x, [4, 2]),
-     "graph.reshape: cannot reshape [2,3] (6 elements) into [4,2]"),
-    ("reshape two -1", [(2, 3)], lambda x: graph.ReshapeOp(x, [-1, -1]),
-     "graph.reshape: at most one -1 is allowed in [-1,-1]"),
-    ("transpose perm", [(2, 3)], lambda x: graph.TransposeOp(x, [0, 0]),
-     "graph.transpose: [0, 0] is not a permutation of the 2 axes of [2,3]"),
-    ("squeeze non-1", [(2, 3)], lambda x: graph.SqueezeOp(x, [0]),
-     "graph.squeeze: axis 0 of [2,3] is not of size 1"),
-    ("softmax axis", [(2, 3)], lambda x: graph.SoftmaxOp(x, 2),
-     "graph.softmax: axis 2 is out of range for rank 2"),
-    ("split sizes", [(2, 10)], lambda x: graph.SplitOp(x, [3, 3], 1),
-     "graph.split: sizes [3, 3] do not add up to dimension 10 of [2,10]"),
-    ("concat", [(1, 2, 4), (1, 3, 5)], lambda a, b: graph.ConcatOp([a, b], 1),
-     "graph.concat: shapes [1,2,4] and [1,3,5] differ outside axis 1"),
-    ("slice empty", [(4,)], lambda x: graph.SliceOp(x, [3], [2], [0]),
-     "graph.slice: range 3:2 on axis 0 of [4] is empty or out of range"),
-    ("pool pad", [(1, 1, 8, 8)], lambda x: graph.MaxPoolOp(x, (2, 2), (2, 2), (2, 2, 2, 2)),
-     "graph.maxpool: pad [2, 2, 2, 2] must be smaller than kernel [2, 2]"),
-    ("depth_to_space", [(1, 6, 2, 2)], lambda x: graph.DepthToSpaceOp(x, 2),
-     "graph.depth_to_space: block 2*2 does not divide 6 channels"),
-    ("clip", [(4,)], lambda x: graph.ClipOp(x, 1.0, 0.0),
-     "graph.clip: min 1.0 is greater than max 0.0"),
-    ("batchnorm stats", [(1, 4, 2, 2), (4,), (4,), (4,), (3,)], graph.BatchNormOp,
-     "graph.batchnorm: var must have shape [4], got [3]"),
+    (
+        "conv channels",
+        [(1, 3, 8, 8), (4, 2, 3, 3)],
+        lambda x, w: graph.Conv2DOp(x, w),
+        "graph.conv2d: input has 3 channels but weight [4,2,3,3] expects 2",
+    ),
+    (
+        "conv groups",
+        [(1, 3, 8, 8), (4, 1, 3, 3)],
+        lambda x, w: graph.Conv2DOp(x, w, groups=2),
+        "graph.conv2d: 2 groups do not divide 3 input and 4 output channels",
+    ),
+    (
+        "conv too small",
+        [(1, 3, 2, 2), (4, 3, 3, 3)],
+        lambda x, w: graph.Conv2DOp(x, w),
+        "graph.conv2d: window of 3 does not fit input size 2 with padding 0",
+    ),
+    (
+        "broadcast",
+        [(1, 16, 8, 8), (1, 32, 8, 8)],
+        graph.AddOp,
+        "graph.add: shapes [1,16,8,8] and [1,32,8,8] do not broadcast",
+    ),
+    (
+        "dense features",
+        [(2, 5), (3, 4)],
+        graph.DenseOp,
+        "graph.dense: input [2,5] has 5 features but weight [3,4] expects 4",
+    ),
+    ("matmul inner", [(2, 3), (4, 5)], graph.MatMulOp, "graph.matmul: shapes [2,3] and [4,5] do not match (3 != 4)"),
+    (
+        "reshape count",
+        [(2, 3)],
+        lambda x: graph.ReshapeOp(x, [4, 2]),
+        "graph.reshape: cannot reshape [2,3] (6 elements) into [4,2]",
+    ),
+    (
+        "reshape two -1",
+        [(2, 3)],
+        lambda x: graph.ReshapeOp(x, [-1, -1]),
+        "graph.reshape: at most one -1 is allowed in [-1,-1]",
+    ),
+    (
+        "transpose perm",
+        [(2, 3)],
+        lambda x: graph.TransposeOp(x, [0, 0]),
+        "graph.transpose: [0, 0] is not a permutation of the 2 axes of [2,3]",
+    ),
+    ("squeeze non-1", [(2, 3)], lambda x: graph.SqueezeOp(x, [0]), "graph.squeeze: axis 0 of [2,3] is not of size 1"),
+    ("softmax axis", [(2, 3)], lambda x: graph.SoftmaxOp(x, 2), "graph.softmax: axis 2 is out of range for rank 2"),
+    (
+        "split sizes",
+        [(2, 10)],
+        lambda x: graph.SplitOp(x, [3, 3], 1),
+        "graph.split: sizes [3, 3] do not add up to dimension 10 of [2,10]",
+    ),
+    (
+        "concat",
+        [(1, 2, 4), (1, 3, 5)],
+        lambda a, b: graph.ConcatOp([a, b], 1),
+        "graph.concat: shapes [1,2,4] and [1,3,5] differ outside axis 1",
+    ),
+    (
+        "slice empty",
+        [(4,)],
+        lambda x: graph.SliceOp(x, [3], [2], [0]),
+        "graph.slice: range 3:2 on axis 0 of [4] is empty or out of range",
+    ),
+    (
+        "pool pad",
+        [(1, 1, 8, 8)],
+        lambda x: graph.MaxPoolOp(x, (2, 2), (2, 2), (2, 2, 2, 2)),
+        "graph.maxpool: pad [2, 2, 2, 2] must be smaller than kernel [2, 2]",
+    ),
+    (
+        "depth_to_space",
+        [(1, 6, 2, 2)],
+        lambda x: graph.DepthToSpaceOp(x, 2),
+        "graph.depth_to_space: block 2*2 does not divide 6 channels",
+    ),
+    ("clip", [(4,)], lambda x: graph.ClipOp(x, 1.0, 0.0), "graph.clip: min 1.0 is greater than max 0.0"),
+    (
+        "batchnorm stats",
+        [(1, 4, 2, 2), (4,), (4,), (4,), (3,)],
+        graph.BatchNormOp,
+        "graph.batchnorm: var must have shape [4], got [3]",
+    ),
 ]
 
 
@@ -141,7 +208,9 @@ def test_verifier_rejects_wrong_result_type():
     good_props = graph.ReshapeOp.create(
         operands=[op.output], result_types=[TensorType(f32, [4, 64])], properties={"shape": graph.i64_array([8, 32])}
     )
-    with pytest.raises(VerifyException, match=r"result types tensor<4x64xf32> do not match the inferred tensor<8x32xf32>"):
+    with pytest.raises(
+        VerifyException, match=r"result types tensor<4x64xf32> do not match the inferred tensor<8x32xf32>"
+    ):
         good_props.verify()
 
 
@@ -153,14 +222,27 @@ def test_every_compute_op_declares_a_mapping_type():
 
 
 MAPPING_CASES = [
-    (graph.Conv2DOp, M.MANY_TO_MANY), (graph.DenseOp, M.MANY_TO_MANY), (graph.MatMulOp, M.MANY_TO_MANY),
-    (graph.SoftmaxOp, M.MANY_TO_MANY), (graph.ReduceSumOp, M.MANY_TO_MANY), (graph.MaxPoolOp, M.MANY_TO_MANY),
-    (graph.LayerNormOp, M.MANY_TO_MANY), (graph.BatchNormOp, M.ONE_TO_ONE), (graph.ReluOp, M.ONE_TO_ONE),
-    (graph.ConcatOp, M.ONE_TO_ONE), (graph.SliceOp, M.ONE_TO_ONE), (graph.SplitOp, M.ONE_TO_ONE),
-    (graph.UpsampleOp, M.ONE_TO_MANY), (graph.EmbeddingOp, M.ONE_TO_MANY), (graph.ReshapeOp, M.REORGANIZE),
-    (graph.FlattenOp, M.REORGANIZE), (graph.SqueezeOp, M.REORGANIZE), (graph.TransposeOp, M.SHUFFLE),
-    (graph.DepthToSpaceOp, M.SHUFFLE), (graph.ChannelShuffleOp, M.SHUFFLE),
-]  # fmt: skip
+    (graph.Conv2DOp, M.MANY_TO_MANY),
+    (graph.DenseOp, M.MANY_TO_MANY),
+    (graph.MatMulOp, M.MANY_TO_MANY),
+    (graph.SoftmaxOp, M.MANY_TO_MANY),
+    (graph.ReduceSumOp, M.MANY_TO_MANY),
+    (graph.MaxPoolOp, M.MANY_TO_MANY),
+    (graph.LayerNormOp, M.MANY_TO_MANY),
+    (graph.BatchNormOp, M.ONE_TO_ONE),
+    (graph.ReluOp, M.ONE_TO_ONE),
+    (graph.ConcatOp, M.ONE_TO_ONE),
+    (graph.SliceOp, M.ONE_TO_ONE),
+    (graph.SplitOp, M.ONE_TO_ONE),
+    (graph.UpsampleOp, M.ONE_TO_MANY),
+    (graph.EmbeddingOp, M.ONE_TO_MANY),
+    (graph.ReshapeOp, M.REORGANIZE),
+    (graph.FlattenOp, M.REORGANIZE),
+    (graph.SqueezeOp, M.REORGANIZE),
+    (graph.TransposeOp, M.SHUFFLE),
+    (graph.DepthToSpaceOp, M.SHUFFLE),
+    (graph.ChannelShuffleOp, M.SHUFFLE),
+]
 
 
 @pytest.mark.parametrize("op,mapping", MAPPING_CASES, ids=[c[0].name for c in MAPPING_CASES])
@@ -183,7 +265,17 @@ def test_flops():
     assert build([(2, 3)], lambda x: graph.TransposeOp(x, [1, 0])).flops() == 0
 
 
-@pytest.mark.parametrize("value,text", [(1e-5, "1.0e-05"), (0.5, "0.5"), (-2.0, "-2.0"), (1.5e20, "1.5e+20"), (float("inf"), "inf"), (-float("inf"), "-inf")])
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (1e-5, "1.0e-05"),
+        (0.5, "0.5"),
+        (-2.0, "-2.0"),
+        (1.5e20, "1.5e+20"),
+        (float("inf"), "inf"),
+        (-float("inf"), "-inf"),
+    ],
+)
 def test_constant_prints_its_value_and_parses_back(value, text):
     fn = func.FuncOp("f", ([], []))
     with ImplicitBuilder(fn.body):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from tests.fuzz import harness
+from fuzz import harness
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

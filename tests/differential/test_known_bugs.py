@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fuzz.harness import Hang, time_limit
 
-from compiler.cli import main
-from compiler.frontend import DlmError, parse_dlm
-from hw.reference import run_graph
-from tests.fuzz.harness import Hang, time_limit
+from dlfc.compiler.cli import main
+from dlfc.compiler.frontend import DlmError, parse_dlm
+from dlfc.hw.reference import run_graph
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -50,7 +50,9 @@ def test_repeat_of_a_large_body_is_a_diagnostic() -> None:
         pytest.fail(f"parse_dlm of BERT-base with `repeat 99999`: {e}")
 
 
-def test_recompiling_a_plan_with_a_wrong_weights_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_recompiling_a_plan_with_a_wrong_weights_file_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     model = tmp_path / "model.dlm"
     model.write_text("model m {\n  input x: f32[1, 3, 8, 8]\n  output relu(batchnorm(conv2d(x, 4, kernel=3)))\n}\n")
     assert main([str(model), "-o", str(tmp_path / "plan.mlir")]) == 0
@@ -70,7 +72,9 @@ def test_run_with_out_of_range_ids_is_an_error(tmp_path: Path, capsys: pytest.Ca
     assert err.startswith("dlfc: error: ") and err.count("\n") == 1, err
 
 
-def test_weights_archive_with_a_member_that_is_no_array_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_weights_archive_with_a_member_that_is_no_array_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     model, weights = tmp_path / "model.dlm", tmp_path / "w.npz"
     model.write_text("model m {\n  input x: f32[1, 4]\n  output dense(x, 2)\n}\n")
     with zipfile.ZipFile(weights, "w") as archive:

@@ -6,7 +6,7 @@ pass runs, and then:
 - every intermediate module verifies (the pass manager checks after each pass)
   and round-trips through print and parse to the same text and structure;
 - the final module, printed in the generic format and parsed back, runs in the interpreter
-  (`hw.interpreter.execute`) to the outputs `run_graph` computes on the
+  (`dlfc.hw.interpreter.execute`) to the outputs `run_graph` computes on the
   unoptimised graph (rtol 1e-4, atol 1e-5).
 Passes also run with other options (VARIANTS), and the default pipeline
 (`dlfc`'s, graph to accel, for each target) is one more "pass".
@@ -23,13 +23,15 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 from _pytest.mark import ParameterSet
+from fuzz.harness import CASES_CHECKED, long_cases, time_limit
+from random_models import RandomModel, random_model
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 from xdsl.passes import ModulePass
 
-from compiler.context import make_context
-from compiler.passes import PASSES, get_all_passes
-from compiler.pipeline import (
+from dlfc.compiler.context import make_context
+from dlfc.compiler.passes import PASSES, get_all_passes
+from dlfc.compiler.pipeline import (
     Level,
     PassInstrument,
     PassRun,
@@ -38,13 +40,11 @@ from compiler.pipeline import (
     print_module,
     run_pipeline,
 )
-from dialects import graph
-from hw.interpreter import execute
-from hw.reference import run_graph
-from hw.target import load_target
-from hw.weights import attach_store, store_of
-from tests.fuzz.harness import CASES_CHECKED, long_cases, time_limit
-from tests.random_models import RandomModel, random_model
+from dlfc.dialects import graph
+from dlfc.hw.interpreter import execute
+from dlfc.hw.reference import run_graph
+from dlfc.hw.target import load_target
+from dlfc.hw.weights import attach_store, store_of
 
 RTOL, ATOL = 1e-4, 1e-5
 GRAPH, FUSION, ACCEL = Level.GRAPH, Level.FUSION, Level.ACCEL
@@ -161,7 +161,7 @@ def check_outputs(module: ModuleOp, model: RandomModel, expected: Sequence[np.nd
     parsed = round_trip(module, "at the end (generic format)", generic=True)
     actual = execute(parsed, model.inputs, load_target()).outputs
     assert len(actual) == len(expected), f"{len(actual)} outputs instead of {len(expected)}"
-    for index, (got, want) in enumerate(zip(actual, expected)):
+    for index, (got, want) in enumerate(zip(actual, expected, strict=False)):
         assert got.shape == want.shape and got.dtype == want.dtype, (
             f"output {index}: {got.dtype}{list(got.shape)} instead of {want.dtype}{list(want.shape)}"
         )

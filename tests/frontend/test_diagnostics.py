@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler.frontend import DlmError, load_dlm, parse_dlm
-from compiler.frontend.diagnostics import Note, SourceFile
-from compiler.frontend.parser import read_source
+from dlfc.compiler.frontend import DlmError, load_dlm, parse_dlm
+from dlfc.compiler.frontend.diagnostics import Note, SourceFile
+from dlfc.compiler.frontend.parser import read_source
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
@@ -75,7 +75,7 @@ def test_damaged_models_only_raise_dlm_error(example: str) -> None:
     damaged = [text[: rng.randrange(len(text))] for _ in range(40)]
     for _ in range(80):
         i = rng.randrange(len(text))
-        damaged.append(text[:i] + rng.choice("(){}[],=+-*/@:\n#\"x0 -1") + text[i + rng.randrange(4) :])
+        damaged.append(text[:i] + rng.choice('(){}[],=+-*/@:\n#"x0 -1') + text[i + rng.randrange(4) :])
     for variant in damaged:
         try:
             parse_dlm(variant, "m.dlm")
@@ -88,4 +88,6 @@ def test_parse_dlm_takes_bytes_too() -> None:
     assert "func.func @m" in str(module)
     with pytest.raises(DlmError) as info:
         parse_dlm(b"model m {\xff}", "m.dlm")
-    assert str(info.value).split("\n")[0] == "m.dlm:1:10: error: invalid UTF-8 byte 0xff; a .dlm file must be UTF-8 text"
+    assert (
+        str(info.value).split("\n")[0] == "m.dlm:1:10: error: invalid UTF-8 byte 0xff; a .dlm file must be UTF-8 text"
+    )

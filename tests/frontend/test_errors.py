@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler.cli import main
-from compiler.frontend import DlmError, load_dlm
+from dlfc.compiler.cli import main
+from dlfc.compiler.frontend import DlmError, load_dlm
 
 ERRORS = Path(__file__).parent / "errors"
 CORPUS = sorted(ERRORS.glob("*.dlm"))
@@ -76,7 +76,7 @@ def test_cli_process_has_no_traceback(name: str, tmp_path: Path) -> None:
     path = ERRORS / f"{name}.dlm"
     want = expected(path)
     out = tmp_path / "plan.mlir"
-    argv = [sys.executable, "-m", "compiler.cli", str(path), "-o", str(out)]
+    argv = [sys.executable, "-m", "dlfc.compiler.cli", str(path), "-o", str(out)]
     argv += ["--weights", want.weights] if want.weights else []
     run = subprocess.run(argv, capture_output=True, text=True, errors="replace")
     assert run.returncode == 1

@@ -9,9 +9,9 @@ import pytest
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 
-from compiler.context import make_context
-from compiler.frontend import load_dlm, parse_dlm
-from dialects import graph
+from dlfc.compiler.context import make_context
+from dlfc.compiler.frontend import load_dlm, parse_dlm
+from dlfc.dialects import graph
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.dlm"))

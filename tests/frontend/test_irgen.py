@@ -9,8 +9,8 @@ from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Operation
 
-from compiler.frontend import DlmError, parse_dlm
-from dialects import graph
+from dlfc.compiler.frontend import DlmError, parse_dlm
+from dlfc.dialects import graph
 
 TINY_RESNET = """\
 # ResNet-style toy network. Comments run from '#' to the end of the line.
@@ -168,7 +168,14 @@ def test_repeat_appends_iteration_index_and_nests() -> None:
         }
         output h
         """)
-    assert list(weights(m)) == ["x.0.weight", "h.0.0.weight", "h.0.1.weight", "x.1.weight", "h.1.0.weight", "h.1.1.weight"]
+    assert list(weights(m)) == [
+        "x.0.weight",
+        "h.0.0.weight",
+        "h.0.1.weight",
+        "x.1.weight",
+        "h.1.0.weight",
+        "h.1.1.weight",
+    ]
 
 
 def test_block_call_path_and_repeat() -> None:
@@ -178,18 +185,26 @@ def test_block_call_path_and_repeat() -> None:
           return y
         }
         """
-    m = model("""\
+    m = model(
+        """\
         input x: f32[1, 8]
         repeat 2 {
           x = basic(x, 8)
         }
         out = basic(x, 8) + dense(x, 8, bias=false)
         output out
-        """, blocks)
+        """,
+        blocks,
+    )
     assert list(weights(m)) == [
-        "x.0.y.weight", "x.0.y.bias", "x.1.y.weight", "x.1.y.bias",
-        "out.basic.y.weight", "out.basic.y.bias", "out.dense.weight",
-    ]  # fmt: skip
+        "x.0.y.weight",
+        "x.0.y.bias",
+        "x.1.y.weight",
+        "x.1.y.bias",
+        "out.basic.y.weight",
+        "out.basic.y.bias",
+        "out.dense.weight",
+    ]
 
 
 def test_nested_blocks_chain_their_targets() -> None:
@@ -247,13 +262,16 @@ def test_block_defaults_keywords_and_defaults_using_earlier_parameters() -> None
           return conv2d(h, ch, kernel=1, bias=false)
         }
         """
-    m = model("""\
+    m = model(
+        """\
         input x: f32[1, 8, 8, 8]
         a = expand(x, 8)
         b = expand(a, 8, stride=2)
         c = expand(b, ch=8, factor=2)
         output c
-        """, blocks)
+        """,
+        blocks,
+    )
     assert weights(m)["a.h.weight"][0] == [32, 8, 1, 1]
     assert weights(m)["c.h.weight"][0] == [16, 8, 1, 1]
     assert output_shapes(m) == [[1, 8, 4, 4]]
@@ -362,8 +380,14 @@ def test_tensor_with_number_makes_scalar_constants_of_the_element_type() -> None
     m = model("input x: f16[4]\ny = 1.0 - x * 0.5\noutput y / 2\n")
     ops = list(function(m).body.block.ops)
     assert [op.name for op in ops] == [
-        "graph.constant", "graph.mul", "graph.constant", "graph.sub", "graph.constant", "graph.div", "func.return",
-    ]  # fmt: skip
+        "graph.constant",
+        "graph.mul",
+        "graph.constant",
+        "graph.sub",
+        "graph.constant",
+        "graph.div",
+        "func.return",
+    ]
     consts = [op for op in ops if isinstance(op, graph.ConstantOp)]
     assert [c.number for c in consts] == [0.5, 1.0, 2.0]
     assert all(str(c.output.type) == "tensor<f16>" for c in consts)
@@ -433,9 +457,16 @@ def test_every_other_op_of_the_contract() -> None:
         output a, b, c, d, e, f, g, h, i
         """)
     assert output_shapes(m) == [
-        [1, 8, 4, 4], [1, 8], [128, 1], [1, 8, 4, 4], [1, 2, 4, 4], [1, 8, 6, 6], [1, 2, 16, 16], [1, 8, 4, 4],
         [1, 8, 4, 4],
-    ]  # fmt: skip
+        [1, 8],
+        [128, 1],
+        [1, 8, 4, 4],
+        [1, 2, 4, 4],
+        [1, 8, 6, 6],
+        [1, 2, 16, 16],
+        [1, 8, 4, 4],
+        [1, 8, 4, 4],
+    ]
 
 
 # --------------------------------------------------------------------------- errors
@@ -455,16 +486,28 @@ def test_every_other_op_of_the_contract() -> None:
         ("input x: f32[2]\noutput dense(x, 0)", "3:19: error: dense: argument 'out' must be a positive integer, got 0"),
         ("input x: f32[2, 0]\noutput x", "2:19: error: a dimension must be a positive integer, got 0"),
         ("input x: f32[2]\ninput x: f32[2]\noutput x", "3:9: error: 'x' is already defined"),
-        ("input x: f32[2]\nrepeat 1 {\n  input y: f32[2]\n}\noutput x", "4:5: error: 'input' cannot be inside 'repeat'"),
+        (
+            "input x: f32[2]\nrepeat 1 {\n  input y: f32[2]\n}\noutput x",
+            "4:5: error: 'input' cannot be inside 'repeat'",
+        ),
         ("input x: f32[2]\noutput relu", "3:10: error: 'relu' is an op; call it: relu(...)"),
-        ("input x: f32[2]\noutput conv2d(x, 4, kernel=1)", "3:10: error: conv2d: input must have rank 4, got shape [2]"),
-        ("input x: f32[1, 6, 4, 4]\noutput conv2d(x, 4, kernel=1, groups=4)",
-         "3:10: error: conv2d: 4 groups do not divide 6 input channels"),
-        ("input x: f32[1, 6, 4, 4]\noutput conv2d(x, 4, kernel=1, pad=[1, 2, 3])",
-         "3:33: error: conv2d: argument 'pad' must be an integer or a list of 2 or 4 integers, got [1, 2, 3]"),
+        (
+            "input x: f32[2]\noutput conv2d(x, 4, kernel=1)",
+            "3:10: error: conv2d: input must have rank 4, got shape [2]",
+        ),
+        (
+            "input x: f32[1, 6, 4, 4]\noutput conv2d(x, 4, kernel=1, groups=4)",
+            "3:10: error: conv2d: 4 groups do not divide 6 input channels",
+        ),
+        (
+            "input x: f32[1, 6, 4, 4]\noutput conv2d(x, 4, kernel=1, pad=[1, 2, 3])",
+            "3:33: error: conv2d: argument 'pad' must be an integer or a list of 2 or 4 integers, got [1, 2, 3]",
+        ),
         ("input x: f32[1, 6, 4, 4]\noutput dense(x, 2 ** 3)", "3:22: error: unexpected '*'; expected an expression"),
-        ("input x: f32[2]\noutput dense(x, 10000000000000000000000)",
-         "3:19: error: dense: argument 'out' must be a positive integer, got 10000000000000000000000"),
+        (
+            "input x: f32[2]\noutput dense(x, 10000000000000000000000)",
+            "3:19: error: dense: argument 'out' must be a positive integer, got 10000000000000000000000",
+        ),
     ],
 )
 def test_expansion_errors(body: str, message: str) -> None:

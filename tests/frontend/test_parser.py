@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.frontend import ast
-from compiler.frontend.diagnostics import DlmError, SourceFile
-from compiler.frontend.parser import parse_program
+from dlfc.compiler.frontend import ast
+from dlfc.compiler.frontend.diagnostics import DlmError, SourceFile
+from dlfc.compiler.frontend.parser import parse_program
 
 
 def parse(text: str) -> ast.Program:
@@ -113,7 +113,16 @@ def test_precedence_and_associativity_as_in_python(text: str, shape: str) -> Non
 
 @pytest.mark.parametrize(
     "text, value",
-    [("3", 3), ("0.5", 0.5), ("1e-5", 1e-5), ("2.", 2.0), (".25", 0.25), ("true", True), ("false", False), ('"same"', "same")],
+    [
+        ("3", 3),
+        ("0.5", 0.5),
+        ("1e-5", 1e-5),
+        ("2.", 2.0),
+        (".25", 0.25),
+        ("true", True),
+        ("false", False),
+        ('"same"', "same"),
+    ],
 )
 def test_literals(text: str, value: object) -> None:
     e = expr(text)
@@ -152,18 +161,30 @@ def test_empty_input_is_an_empty_program() -> None:
 @pytest.mark.parametrize(
     "text, first_line",
     [
-        ("model m {\n  x = conv2d(x 16)\n}\n", "t.dlm:2:16: error: unexpected '16'; expected an operator, '(', ')', ',' or '='"),
-        ("model m {\n  x = relu(x) y = 1\n}\n", "t.dlm:2:15: error: unexpected 'y'; expected an operator, '}' or a new line"),
+        (
+            "model m {\n  x = conv2d(x 16)\n}\n",
+            "t.dlm:2:16: error: unexpected '16'; expected an operator, '(', ')', ',' or '='",
+        ),
+        (
+            "model m {\n  x = relu(x) y = 1\n}\n",
+            "t.dlm:2:15: error: unexpected 'y'; expected an operator, '}' or a new line",
+        ),
         ("model m {\n  x =\n}\n", "t.dlm:2:6: error: unexpected end of line; expected an expression"),
         ("model m {\n  x = a +\n}\n", "t.dlm:2:10: error: unexpected end of line; expected an expression"),
         ("model m {\n  x = a\n", "t.dlm:2:8: error: unexpected end of file; expected a statement or '}'"),
         ("model m {\n  x = a  # no brace\n\n", "t.dlm:2:8: error: unexpected end of file; expected a statement or '}'"),
         ("modle m {}\n", "t.dlm:1:1: error: unexpected 'modle'; expected 'block', 'model', a new line or end of file"),
         ("model m {\n  input x f32[1]\n}\n", "t.dlm:2:11: error: unexpected 'f32'; expected ':'"),
-        ("model m {\n  x = y = 1\n}\n", "t.dlm:2:9: error: unexpected '='; expected an operator, '(', '}' or a new line"),
+        (
+            "model m {\n  x = y = 1\n}\n",
+            "t.dlm:2:9: error: unexpected '='; expected an operator, '(', '}' or a new line",
+        ),
         ("model m {\n  x = a ! b\n}\n", "t.dlm:2:9: error: unexpected character '!'"),
-        ("model m {\n  x = \"abc\n}\n", "t.dlm:2:7: error: unterminated string"),
-        ("block b(x, y=1, z) { return x }\n", "t.dlm:1:17: error: parameter 'z' without a default follows a parameter with one"),
+        ('model m {\n  x = "abc\n}\n', "t.dlm:2:7: error: unterminated string"),
+        (
+            "block b(x, y=1, z) { return x }\n",
+            "t.dlm:1:17: error: parameter 'z' without a default follows a parameter with one",
+        ),
         ("block b(x, x) { return x }\n", "t.dlm:1:12: error: duplicate parameter 'x'"),
         ("model m {\n  x = f(a=1, a=2)\n}\n", "t.dlm:2:14: error: keyword argument 'a' given twice"),
         ("model m {\n  x = f(a=1, 2)\n}\n", "t.dlm:2:14: error: positional argument follows keyword argument"),

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from xdsl.dialects.builtin import TensorType, f16, f32, i64
 
-from compiler.frontend import DlmError, load_dlm, parse_dlm
-from hw.weights import (
+from dlfc.compiler.frontend import DlmError, load_dlm, parse_dlm
+from dlfc.hw.weights import (
     INIT_KINDS,
     WeightError,
     WeightStore,
@@ -132,9 +132,7 @@ def test_frontend_reports_weight_mismatch_at_the_layer_call(tmp_path: Path) -> N
     with pytest.raises(DlmError) as info:
         parse_dlm(MODEL, "t.dlm", weights=str(path))
     assert str(info.value) == (
-        f"t.dlm:3:8: error: weight 'fc.bias' in {path} has shape [3], expected [2]\n"
-        "  fc = dense(x, 2)\n"
-        "       ^"
+        f"t.dlm:3:8: error: weight 'fc.bias' in {path} has shape [3], expected [2]\n  fc = dense(x, 2)\n       ^"
     )
 
 

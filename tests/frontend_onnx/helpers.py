@@ -12,9 +12,9 @@ import onnxruntime as ort
 from onnx import helper, numpy_helper
 from xdsl.dialects.builtin import ModuleOp
 
-from compiler.frontend.onnx import load_onnx
-from hw.reference import run_graph
-from hw.weights import store_of
+from dlfc.compiler.frontend.onnx import load_onnx
+from dlfc.hw.reference import run_graph
+from dlfc.hw.weights import store_of
 
 RTOL, ATOL = 1e-4, 1e-5
 IR_VERSION = 9  # opsets 19-20; the newest ONNX Runtime here reads
@@ -36,7 +36,9 @@ class Input:
         return rng.uniform(self.low, self.high, dims).astype(self.dtype)
 
     def value_info(self, name: str) -> onnx.ValueInfoProto:
-        return helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(np.dtype(self.dtype)), list(self.shape))
+        return helper.make_tensor_value_info(
+            name, helper.np_dtype_to_tensor_dtype(np.dtype(self.dtype)), list(self.shape)
+        )
 
 
 def model(
@@ -58,7 +60,12 @@ def model(
         list(nodes),
         name,
         [spec.value_info(n) for n, spec in inputs.items()],
-        [helper.make_empty_tensor_value_info(o) if strict else helper.make_tensor_value_info(o, onnx.TensorProto.FLOAT, []) for o in outputs],
+        [
+            helper.make_empty_tensor_value_info(o)
+            if strict
+            else helper.make_tensor_value_info(o, onnx.TensorProto.FLOAT, [])
+            for o in outputs
+        ],
         [numpy_helper.from_array(np.asarray(v), n) for n, v in (constants or {}).items()],
     )
     opsets = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, v) for d, v in (domains or {}).items()]
@@ -70,7 +77,12 @@ def model(
 
 
 def single(
-    op_type: str, *args: Input | np.ndarray | None, outputs: int = 1, opset: int = 17, strict: bool = True, **attrs: object
+    op_type: str,
+    *args: Input | np.ndarray | None,
+    outputs: int = 1,
+    opset: int = 17,
+    strict: bool = True,
+    **attrs: object,
 ) -> tuple[onnx.ModelProto, dict[str, Input]]:
     """A model of one node: Input args are model inputs, arrays initializers, None absent optional inputs."""
     names, inputs, constants = [], {}, {}
@@ -93,7 +105,9 @@ def save(m: onnx.ModelProto, path: Path) -> str:
     return str(path)
 
 
-def feeds_for(m: onnx.ModelProto, specs: Mapping[str, Input], shapes: Mapping[str, Sequence[int]] | None = None, seed: int = 0) -> dict[str, np.ndarray]:
+def feeds_for(
+    m: onnx.ModelProto, specs: Mapping[str, Input], shapes: Mapping[str, Sequence[int]] | None = None, seed: int = 0
+) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     return {name: spec.sample(rng, (shapes or {}).get(name)) for name, spec in specs.items()}
 
@@ -109,7 +123,7 @@ def assert_matches(actual: Sequence[np.ndarray], expected: Sequence[np.ndarray])
     """Every output within RTOL/ATOL of ONNX Runtime's; the largest absolute error."""
     assert len(actual) == len(expected)
     worst = 0.0
-    for a, e in zip(actual, expected):
+    for a, e in zip(actual, expected, strict=False):
         assert a.shape == e.shape, f"shape {a.shape} != {e.shape}"
         np.testing.assert_allclose(a, e, rtol=RTOL, atol=ATOL)
         if a.size:
@@ -118,7 +132,10 @@ def assert_matches(actual: Sequence[np.ndarray], expected: Sequence[np.ndarray])
 
 
 def check(
-    m: onnx.ModelProto, specs: Mapping[str, Input], tmp_path: Path, input_shapes: Mapping[str, Sequence[int]] | None = None
+    m: onnx.ModelProto,
+    specs: Mapping[str, Input],
+    tmp_path: Path,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
 ) -> ModuleOp:
     """Import `m` and run it with dlfc's graph reference: outputs must match ONNX Runtime's."""
     module = load_onnx(save(m, tmp_path / "model.onnx"), input_shapes)

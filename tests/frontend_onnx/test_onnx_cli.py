@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from compiler.cli import main
+from dlfc.compiler.cli import main
 
 from .helpers import assert_matches, feeds_for, onnxruntime_outputs, save
 from .models import MODELS, Model, bert
@@ -31,7 +31,9 @@ def test_dlfc_run_matches_onnxruntime(build: Callable[[], Model], tmp_path, caps
 def test_compile_with_input_shape(tmp_path, capsys) -> None:
     m, _, _ = bert()
     plan = tmp_path / "plan.mlir"
-    assert main([save(m, tmp_path / "bert.onnx"), "--input-shape", "input_ids=1,6", "-o", str(plan)]) == 0, capsys.readouterr().err
+    assert main([save(m, tmp_path / "bert.onnx"), "--input-shape", "input_ids=1,6", "-o", str(plan)]) == 0, (
+        capsys.readouterr().err
+    )
     text = plan.read_text()
     assert "accel.kernel" in text and '"embeddings.word_embeddings.weight"' in text
 

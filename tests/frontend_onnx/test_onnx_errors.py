@@ -12,8 +12,8 @@ import onnx
 import pytest
 from onnx import helper
 
-from compiler.cli import main
-from compiler.frontend.onnx import OnnxImportError, load_onnx, parse_input_shape
+from dlfc.compiler.cli import main
+from dlfc.compiler.frontend.onnx import OnnxImportError, load_onnx, parse_input_shape
 
 from .helpers import Input, model, save, single
 
@@ -68,7 +68,9 @@ def dynamic() -> onnx.ModelProto:
 
 def test_dynamic_dimensions_need_input_shapes(tmp_path, capsys) -> None:
     message = fails(dynamic(), tmp_path)
-    assert message.endswith("input 'x0' has dynamic dimensions batch (axis 0), ? (axis 2): give its shape with --input-shape x0=D0,D1,...")
+    assert message.endswith(
+        "input 'x0' has dynamic dimensions batch (axis 0), ? (axis 2): give its shape with --input-shape x0=D0,D1,..."
+    )
     assert message in cli_fails(tmp_path, capsys, str(tmp_path / "model.onnx"))
 
 
@@ -142,15 +144,27 @@ REJECTED: dict[str, tuple[Callable[[], onnx.ModelProto], str]] = {
         lambda: single("Reshape", X, Input((2,), dtype=np.int64, low=1, high=2))[0],
         "Reshape node 'reshape_0': input 1 ('x1') must be a constant, but depends on model inputs",
     ),
-    "shape-error": (lambda: single("Add", X, Input((3,)), strict=False)[0], "Add node 'add_0': graph.add: shapes [2,3,4] and [3] do not broadcast"),
+    "shape-error": (
+        lambda: single("Add", X, Input((3,)), strict=False)[0],
+        "Add node 'add_0': graph.add: shapes [2,3,4] and [3] do not broadcast",
+    ),
     "avgpool-count-include-pad": (
         lambda: single("AveragePool", IMAGE, kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=1)[0],
         "count_include_pad=1 with padding is not supported",
     ),
-    "dilated-pool": (lambda: single("MaxPool", IMAGE, kernel_shape=[2, 2], dilations=[2, 2])[0], "dilated pooling is not supported"),
+    "dilated-pool": (
+        lambda: single("MaxPool", IMAGE, kernel_shape=[2, 2], dilations=[2, 2])[0],
+        "dilated pooling is not supported",
+    ),
     "pool-indices": (pool_indices, "MaxPool node 'pool': output 1 ('i') is not supported"),
-    "conv1d": (lambda: single("Conv", X, np.ones((2, 3, 3), np.float32))[0], "only 2-D (NCHW) inputs are supported, got shape [2, 3, 4]"),
-    "resize-linear": (lambda: single("Resize", IMAGE, None, np.array([1, 1, 2, 2], np.float32), mode="linear")[0], "mode 'linear' is not supported"),
+    "conv1d": (
+        lambda: single("Conv", X, np.ones((2, 3, 3), np.float32))[0],
+        "only 2-D (NCHW) inputs are supported, got shape [2, 3, 4]",
+    ),
+    "resize-linear": (
+        lambda: single("Resize", IMAGE, None, np.array([1, 1, 2, 2], np.float32), mode="linear")[0],
+        "mode 'linear' is not supported",
+    ),
     "resize-fraction": (
         lambda: single("Resize", IMAGE, None, np.array([1, 1, 1.5, 1.5], np.float32))[0],
         "only the same integer scale on H and W of NCHW input is supported: [1, 4, 8, 8] -> [1, 4, 12, 12]",
@@ -159,20 +173,32 @@ REJECTED: dict[str, tuple[Callable[[], onnx.ModelProto], str]] = {
         lambda: single("Resize", IMAGE, None, np.array([1, 1, 2, 2], np.float32), nearest_mode="floor")[0],
         "coordinate_transformation_mode 'half_pixel' with nearest_mode 'floor' does not repeat pixels",
     ),
-    "slice-step": (lambda: single("Slice", X, np.array([0]), np.array([4]), np.array([2]), np.array([2]))[0], "only step 1 is supported, got steps [2]"),
-    "pad-reflect": (lambda: single("Pad", X, np.array([0, 0, 1, 0, 0, 1]), mode="reflect")[0], "mode 'reflect' is not supported"),
+    "slice-step": (
+        lambda: single("Slice", X, np.array([0]), np.array([4]), np.array([2]), np.array([2]))[0],
+        "only step 1 is supported, got steps [2]",
+    ),
+    "pad-reflect": (
+        lambda: single("Pad", X, np.array([0, 0, 1, 0, 0, 1]), mode="reflect")[0],
+        "mode 'reflect' is not supported",
+    ),
     "gelu-tanh": (lambda: single("Gelu", X, opset=20, approximate="tanh")[0], "approximate='tanh' is not supported"),
     "layernorm-axis": (
         lambda: single("LayerNormalization", X, np.ones((3, 4), np.float32), axis=1)[0],
         "normalising from axis 1 is not supported (only the last axis)",
     ),
     "gather-runtime-indices": (runtime_indices, "Gather node 'gather_0': input 1 ('x1') must be a constant"),
-    "cast": (lambda: single("Cast", X, to=onnx.TensorProto.FLOAT16)[0], "casting a computed tensor from float32 to float16 is not supported"),
+    "cast": (
+        lambda: single("Cast", X, to=onnx.TensorProto.FLOAT16)[0],
+        "casting a computed tensor from float32 to float16 is not supported",
+    ),
     "batchnorm-training": (
         lambda: single("BatchNormalization", IMAGE, *[np.ones(4, np.float32)] * 4, strict=False, training_mode=1)[0],
         "training_mode=1 is not supported",
     ),
-    "depth-to-space-channels": (lambda: single("DepthToSpace", Input((1, 6, 2, 2)), blocksize=2, mode="CRD")[0], "graph.reshape"),
+    "depth-to-space-channels": (
+        lambda: single("DepthToSpace", Input((1, 6, 2, 2)), blocksize=2, mode="CRD")[0],
+        "graph.reshape",
+    ),
 }
 
 
@@ -195,7 +221,7 @@ def test_dlm_path_never_imports_onnx() -> None:
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     code = (
         "import sys; sys.modules['onnx'] = None\n"
-        "from compiler.cli import main\n"
+        "from dlfc.compiler.cli import main\n"
         "assert main(['examples/resnet18.dlm', '--emit', 'graph', '-o', '-']) == 0\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)

@@ -7,10 +7,10 @@ from collections.abc import Callable
 import onnx
 import pytest
 
-from compiler.frontend.onnx import load_onnx
-from dialects import graph
-from hw.reference import run_graph
-from hw.weights import store_of
+from dlfc.compiler.frontend.onnx import load_onnx
+from dlfc.dialects import graph
+from dlfc.hw.reference import run_graph
+from dlfc.hw.weights import store_of
 
 from .helpers import assert_matches, check, feeds_for, onnxruntime_outputs
 from .models import MODELS, Model

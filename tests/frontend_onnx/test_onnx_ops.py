@@ -9,9 +9,8 @@ import onnx
 import pytest
 from onnx import helper
 
-from dialects import graph
-
-from compiler.frontend.onnx import load_onnx
+from dlfc.compiler.frontend.onnx import load_onnx
+from dlfc.dialects import graph
 
 from .helpers import Input, check, model, save, single
 
@@ -37,7 +36,9 @@ Case = Callable[[], tuple[onnx.ModelProto, dict[str, Input]]]
 
 CASES: dict[str, Case] = {
     # elementwise, unary
-    **{op: (lambda op=op: single(op, X)) for op in ("Relu", "Sigmoid", "Tanh", "Erf", "Exp", "Neg", "Abs", "HardSwish")},
+    **{
+        op: (lambda op=op: single(op, X)) for op in ("Relu", "Sigmoid", "Tanh", "Erf", "Exp", "Neg", "Abs", "HardSwish")
+    },
     **{op: (lambda op=op: single(op, POSITIVE)) for op in ("Sqrt", "Log", "Reciprocal")},
     "Gelu": lambda: single("Gelu", X, opset=20),
     "Gelu-none": lambda: single("Gelu", X, opset=20, approximate="none"),
@@ -83,20 +84,32 @@ CASES: dict[str, Case] = {
     # layers
     "Conv": lambda: single("Conv", IMAGE, rand(6, 4, 3, 3), rand(6), pads=[1, 1, 1, 1]),
     "Conv-stride-no-bias": lambda: single("Conv", IMAGE, rand(6, 4, 3, 3), strides=[2, 2]),
-    "Conv-dilation-asymmetric-pads": lambda: single("Conv", IMAGE, rand(2, 4, 3, 3), dilations=[2, 2], pads=[0, 1, 2, 1]),
+    "Conv-dilation-asymmetric-pads": lambda: single(
+        "Conv", IMAGE, rand(2, 4, 3, 3), dilations=[2, 2], pads=[0, 1, 2, 1]
+    ),
     "Conv-groups": lambda: single("Conv", IMAGE, rand(8, 2, 3, 3), rand(8), group=2, pads=[1, 1, 1, 1]),
     "Conv-depthwise": lambda: single("Conv", IMAGE, rand(4, 1, 3, 3), group=4, kernel_shape=[3, 3]),
-    "Conv-same-upper": lambda: single("Conv", Input((1, 4, 7, 7)), rand(3, 4, 4, 4), strides=[2, 2], auto_pad="SAME_UPPER"),
+    "Conv-same-upper": lambda: single(
+        "Conv", Input((1, 4, 7, 7)), rand(3, 4, 4, 4), strides=[2, 2], auto_pad="SAME_UPPER"
+    ),
     "Conv-same-lower": lambda: single("Conv", Input((1, 4, 7, 7)), rand(3, 4, 4, 4), auto_pad="SAME_LOWER"),
     "Conv-valid": lambda: single("Conv", IMAGE, rand(3, 4, 3, 3), auto_pad="VALID"),
     "MaxPool": lambda: single("MaxPool", IMAGE, kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
     "MaxPool-default-strides": lambda: single("MaxPool", IMAGE, kernel_shape=[2, 2]),
     "MaxPool-ceil": lambda: single("MaxPool", Input((1, 2, 7, 7)), kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1),
-    "MaxPool-ceil-pads": lambda: single("MaxPool", Input((1, 2, 8, 8)), kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1),
-    "MaxPool-same-upper": lambda: single("MaxPool", Input((1, 2, 7, 7)), kernel_shape=[3, 3], strides=[2, 2], auto_pad="SAME_UPPER"),
+    "MaxPool-ceil-pads": lambda: single(
+        "MaxPool", Input((1, 2, 8, 8)), kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1
+    ),
+    "MaxPool-same-upper": lambda: single(
+        "MaxPool", Input((1, 2, 7, 7)), kernel_shape=[3, 3], strides=[2, 2], auto_pad="SAME_UPPER"
+    ),
     "AveragePool": lambda: single("AveragePool", IMAGE, kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
-    "AveragePool-ceil": lambda: single("AveragePool", Input((1, 2, 7, 7)), kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
-    "AveragePool-count-include-pad-unpadded": lambda: single("AveragePool", IMAGE, kernel_shape=[2, 2], strides=[2, 2], count_include_pad=1),
+    "AveragePool-ceil": lambda: single(
+        "AveragePool", Input((1, 2, 7, 7)), kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1
+    ),
+    "AveragePool-count-include-pad-unpadded": lambda: single(
+        "AveragePool", IMAGE, kernel_shape=[2, 2], strides=[2, 2], count_include_pad=1
+    ),
     "GlobalAveragePool": lambda: single("GlobalAveragePool", IMAGE),
     "GlobalAveragePool-rank3": lambda: single("GlobalAveragePool", X),
     "GlobalMaxPool": lambda: single("GlobalMaxPool", IMAGE),
@@ -104,7 +117,9 @@ CASES: dict[str, Case] = {
     "Gemm-alpha-beta": lambda: single("Gemm", Input((2, 4)), rand(4, 5), rand(1, 5), alpha=0.5, beta=2.0),
     "Gemm-matrix-bias": lambda: single("Gemm", Input((2, 4)), rand(4, 5), rand(2, 5), beta=0.5),
     "Gemm-no-bias": lambda: single("Gemm", Input((2, 4)), rand(5, 4), transB=1),
-    "Gemm-transA-runtime-B": lambda: single("Gemm", Input((4, 2)), Input((5, 4)), rand(5), transA=1, transB=1, alpha=2.0),
+    "Gemm-transA-runtime-B": lambda: single(
+        "Gemm", Input((4, 2)), Input((5, 4)), rand(5), transA=1, transB=1, alpha=2.0
+    ),
     "MatMul-constant": lambda: single("MatMul", X, rand(4, 6)),
     "MatMul-vector": lambda: single("MatMul", Input((4,)), rand(4, 6)),
     "MatMul-batched": lambda: single("MatMul", X, Input((2, 4, 5))),
@@ -135,8 +150,12 @@ CASES: dict[str, Case] = {
     "Resize-scales": lambda: single("Resize", IMAGE, None, np.array([1, 1, 2, 2], np.float32), mode="nearest"),
     "Resize-sizes": lambda: single("Resize", IMAGE, None, None, ints(1, 4, 24, 24), mode="nearest"),
     "Resize-asymmetric-floor": lambda: single(
-        "Resize", IMAGE, None, np.array([1, 1, 4, 4], np.float32),
-        coordinate_transformation_mode="asymmetric", nearest_mode="floor",
+        "Resize",
+        IMAGE,
+        None,
+        np.array([1, 1, 4, 4], np.float32),
+        coordinate_transformation_mode="asymmetric",
+        nearest_mode="floor",
     ),
     "Resize-axes-opset18": lambda: single("Resize", IMAGE, None, np.array([2, 2], np.float32), opset=18, axes=[2, 3]),
     "DepthToSpace": lambda: single("DepthToSpace", Input((1, 8, 3, 3)), blocksize=2),

@@ -6,8 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from tests.fuzz import harness
+from fuzz import harness
 
 HERE = Path(__file__).parent
 LONG_TESTS = pytest.StashKey[int]()

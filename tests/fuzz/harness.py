@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler.cli import main
+from dlfc.compiler.cli import main
 
 CASES_VARIABLE = "DLFC_FUZZ_EXAMPLES"
 LONG_CASES = 1000
@@ -60,7 +60,11 @@ def time_limit(cpu_seconds: float, wall_factor: float = 10.0) -> Iterator[None]:
     """
 
     def expire(signum: int, frame: FrameType | None) -> None:
-        spent = f"{cpu_seconds:g} s of CPU time" if signum == signal.SIGPROF else f"{cpu_seconds * wall_factor:g} s of wall time"
+        spent = (
+            f"{cpu_seconds:g} s of CPU time"
+            if signum == signal.SIGPROF
+            else f"{cpu_seconds * wall_factor:g} s of wall time"
+        )
         raise Hang(f"still running after {spent}")
 
     handlers = {s: signal.signal(s, expire) for s in (signal.SIGPROF, signal.SIGALRM)}

@@ -26,12 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import strategies as st
-
-from compiler.frontend import DlmError, irgen, parse_dlm
-from compiler.frontend.ops import OPS
-from dialects import graph
-from tests.fuzz.harness import (
+from fuzz.harness import (
     MUTATIONS,
     TokenLanguage,
     check_model_diagnostic,
@@ -41,6 +36,11 @@ from tests.fuzz.harness import (
     run_dlfc,
     workspace,
 )
+from hypothesis import strategies as st
+
+from dlfc.compiler.frontend import DlmError, irgen, parse_dlm
+from dlfc.compiler.frontend.ops import OPS
+from dlfc.dialects import graph
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("*.dlm"))
@@ -55,8 +55,30 @@ TOKEN = re.compile(
 )
 KEYWORDS = ["block", "model", "repeat", "return", "input", "output", "param", "true", "false"]
 PUNCTUATION = ["(", ")", "[", "]", "{", "}", ",", "=", ":", "+", "-", "*", "/", "//", "@", "\n"]
-NUMBERS = ["0", "1", "2", "3", "4", "7", "16", "64", "255", "1000", "0.0", "0.5", "1.", ".25", "1e-5", "2.5e3",
-           "1e400", "1e-400", "007", str(2**31), str(2**63), str(10**30)]  # fmt: skip
+NUMBERS = [
+    "0",
+    "1",
+    "2",
+    "3",
+    "4",
+    "7",
+    "16",
+    "64",
+    "255",
+    "1000",
+    "0.0",
+    "0.5",
+    "1.",
+    ".25",
+    "1e-5",
+    "2.5e3",
+    "1e400",
+    "1e-400",
+    "007",
+    str(2**31),
+    str(2**63),
+    str(10**30),
+]
 ELEMENT_TYPES = ["f32", "f16", "i32", "i64", "f64", "bf16", "u8"]
 NAMES = ["x", "y", "z", "image", "ch", "stride", "kernel", "axis", "axes", "keepdims", "bias", "out", "a", "b"]
 VOCABULARY = [*KEYWORDS, *PUNCTUATION, *NUMBERS, *ELEMENT_TYPES, *NAMES, *sorted(OPS), '"s"', "#", "$", "\t", "é"]

@@ -16,13 +16,8 @@ from collections.abc import Callable
 from functools import cache
 
 import pytest
-from hypothesis import strategies as st
-from xdsl.parser import Parser
-
-from compiler.context import make_context
-from compiler.pipeline import print_module, run_pipeline
-from tests.differential.test_passes import passes
-from tests.fuzz.harness import (
+from differential.test_passes import passes
+from fuzz.harness import (
     MUTATIONS,
     TokenLanguage,
     check_one_line_error,
@@ -32,7 +27,12 @@ from tests.fuzz.harness import (
     run_dlfc,
     workspace,
 )
-from tests.random_models import random_model
+from hypothesis import strategies as st
+from random_models import random_model
+from xdsl.parser import Parser
+
+from dlfc.compiler.context import make_context
+from dlfc.compiler.pipeline import print_module, run_pipeline
 
 MLIR_TOKEN = re.compile(
     r'"(?:[^"\\\n]|\\.)*"'  # string
@@ -44,11 +44,49 @@ MLIR_TOKEN = re.compile(
 DIMENSION = re.compile(r"(?<=[<x])\d+(?=x)")
 NUMBERS = ["0", "1", "2", "3", "7", "64", "4096", "-1", "1.5", "0.0", "1e400", "-0", str(2**63), "0x10"]
 VOCABULARY = [
-    *NUMBERS, "{", "}", "(", ")", "<", ">", "[", "]", ",", ":", "=", "->", "?", "%0", "%x", "@main", "^bb0",
-    "f16", "f64", "i1", "i64", "index", "tensor", "memref", "array", "dense", "true", "false", "unit",
-    "graph.relu", "graph.weight", "graph.constant", "fusion.group", "fusion.yield", "accel.kernel", "accel.yield",
-    "func.func", "func.return", "builtin.module", "#accel.target", "#accel.latency",
-]  # fmt: skip
+    *NUMBERS,
+    "{",
+    "}",
+    "(",
+    ")",
+    "<",
+    ">",
+    "[",
+    "]",
+    ",",
+    ":",
+    "=",
+    "->",
+    "?",
+    "%0",
+    "%x",
+    "@main",
+    "^bb0",
+    "f16",
+    "f64",
+    "i1",
+    "i64",
+    "index",
+    "tensor",
+    "memref",
+    "array",
+    "dense",
+    "true",
+    "false",
+    "unit",
+    "graph.relu",
+    "graph.weight",
+    "graph.constant",
+    "fusion.group",
+    "fusion.yield",
+    "accel.kernel",
+    "accel.yield",
+    "func.func",
+    "func.return",
+    "builtin.module",
+    "#accel.target",
+    "#accel.latency",
+]
 MLIR = TokenLanguage(
     token=MLIR_TOKEN,
     significant=lambda t: not t.isspace(),
@@ -82,7 +120,9 @@ def mutated(draw: st.DrawFn) -> str:
         kind = draw(st.sampled_from(KINDS))
         if kind == "dimension" and (dims := list(DIMENSION.finditer(text))):
             dim = draw(st.sampled_from(dims))
-            text = text[: dim.start()] + draw(st.sampled_from(["0", "1", "3", "5", "8", "?", "4096"])) + text[dim.end() :]
+            text = (
+                text[: dim.start()] + draw(st.sampled_from(["0", "1", "3", "5", "8", "?", "4096"])) + text[dim.end() :]
+            )
         else:
             text = mutate(draw, MLIR, text, kind)
     return text

@@ -18,11 +18,7 @@ from functools import cache
 
 import numpy as np
 import pytest
-from hypothesis import strategies as st
-
-from compiler.frontend import parse_dlm
-from dialects import graph
-from tests.fuzz.harness import (
+from fuzz.harness import (
     check_model_diagnostic,
     check_one_line_error,
     check_outputs_written,
@@ -30,6 +26,10 @@ from tests.fuzz.harness import (
     run_dlfc,
     workspace,
 )
+from hypothesis import strategies as st
+
+from dlfc.compiler.frontend import parse_dlm
+from dlfc.dialects import graph
 
 MODEL = """\
 model weights_demo {
@@ -56,7 +56,9 @@ def weight_types() -> dict[str, tuple[int, ...]]:
 # --------------------------------------------------------------------------- archives
 
 
-def arrays(names: st.SearchStrategy[str], shape_of: Callable[[str], tuple[int, ...]]) -> st.SearchStrategy[dict[str, np.ndarray]]:
+def arrays(
+    names: st.SearchStrategy[str], shape_of: Callable[[str], tuple[int, ...]]
+) -> st.SearchStrategy[dict[str, np.ndarray]]:
     """Archives mapping some of `names` to arrays of about the expected shapes, of random dtypes and values."""
 
     @st.composite

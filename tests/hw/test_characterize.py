@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hw.target import load_target
+from dlfc.hw.target import load_target
 
 
 def load_study():
@@ -25,7 +25,13 @@ def load_study():
 
 
 study = load_study()
-Point, format_table, main, plot_heatmap, sweep = study.Point, study.format_table, study.main, study.plot_heatmap, study.sweep
+Point, format_table, main, plot_heatmap, sweep = (
+    study.Point,
+    study.format_table,
+    study.main,
+    study.plot_heatmap,
+    study.sweep,
+)
 
 TARGET = load_target("mlu100")
 GRID = sweep(
@@ -59,7 +65,9 @@ def test_small_layers_prefer_fewer_than_all_cores(kind: str) -> None:
         assert max(p.best_cores for p in GRID if p.kind == kind) == TARGET.cores
 
 
-@pytest.mark.parametrize(("kind", "low", "high"), [("conv", 4, 64), ("conv", 4, 256), ("dense", 4, 256), ("dense", 4, 1024)])
+@pytest.mark.parametrize(
+    ("kind", "low", "high"), [("conv", 4, 64), ("conv", 4, 256), ("dense", 4, 256), ("dense", 4, 1024)]
+)
 def test_low_channel_counts_gain_less_from_cores(kind: str, low: int, high: int) -> None:
     """C = 4, far below the 64-wide vectors, is memory-bound at any size: at most DRAM's 4x over one core."""
     low_points, high_points = series(kind, low), series(kind, high)
@@ -100,7 +108,9 @@ def test_main_writes_csv_json_and_heatmap(tmp_path: Path, capsys: pytest.Capture
     assert "conv: C / FLOPs" in capsys.readouterr().out
 
 
-def test_heatmap_without_matplotlib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_heatmap_without_matplotlib(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     assert not plot_heatmap(GRID, TARGET, tmp_path / "map.png")
     assert "matplotlib is not installed" in capsys.readouterr().out

@@ -13,12 +13,12 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, TensorType, f32, i64
 from xdsl.ir import Operation
 
-from compiler.context import make_context
-from compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from compiler.conversion.convert_graph_to_fusion import ConvertGraphToFusionPass, form_groups
-from compiler.frontend import load_dlm
-from dialects import accel, fusion, graph
-from hw.cost import (
+from dlfc.compiler.context import make_context
+from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
+from dlfc.compiler.conversion.convert_graph_to_fusion import ConvertGraphToFusionPass, form_groups
+from dlfc.compiler.frontend import load_dlm
+from dlfc.dialects import accel, fusion, graph
+from dlfc.hw.cost import (
     CostModel,
     baseline_latency,
     best_cores,
@@ -27,8 +27,8 @@ from hw.cost import (
     kernel_cost,
     physical_lower_bound,
 )
-from hw.interpreter import entry_function
-from hw.target import load_target
+from dlfc.hw.interpreter import entry_function
+from dlfc.hw.target import load_target
 
 MLU100 = load_target("mlu100")
 MLU270 = load_target("mlu270")
@@ -184,7 +184,9 @@ def test_dataflow_boundaries_match_the_boundaries_of_the_ops() -> None:
     model = CostModel(MLU100)
     dataflow = model.dataflow(ops)
     odd = CostModel(dataclasses.replace(MLU100, legal_cores=(3,)))  # 3 cores: not a legal count of MLU100
-    for indices in [[i] for i in range(len(ops))] + [list(range(i, min(i + 7, len(ops)))) for i in range(0, len(ops), 5)]:
+    for indices in [[i] for i in range(len(ops))] + [
+        list(range(i, min(i + 7, len(ops)))) for i in range(0, len(ops), 5)
+    ]:
         boundary = dataflow.boundary(indices)
         assert boundary == model.boundary([ops[i] for i in indices])
         backwards = indices[::-1]  # sorted topologically first

@@ -13,16 +13,16 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, TensorType, f32, i64
 from xdsl.interpreter import Interpreter
 from xdsl.ir import Operation
 
-from compiler.context import make_context
-from compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from compiler.conversion.convert_graph_to_fusion import form_groups
-from compiler.frontend import load_dlm, parse_dlm
-from dialects import accel, fusion, graph
-from hw.cost import group_cost, kernel_cost
-from hw.interpreter import Execution, entry_function, execute
-from hw.reference import FunctionCalls, GraphFunctions, run_graph
-from hw.target import load_target
-from hw.weights import WeightStore
+from dlfc.compiler.context import make_context
+from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
+from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
+from dlfc.compiler.frontend import load_dlm, parse_dlm
+from dlfc.dialects import accel, fusion, graph
+from dlfc.hw.cost import group_cost, kernel_cost
+from dlfc.hw.interpreter import Execution, entry_function, execute
+from dlfc.hw.reference import FunctionCalls, GraphFunctions, run_graph
+from dlfc.hw.target import load_target
+from dlfc.hw.weights import WeightStore
 
 MLU100 = load_target("mlu100")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -35,8 +35,10 @@ def residual_module() -> ModuleOp:
     with ImplicitBuilder(fn.body) as (x,):
         w = graph.WeightOp("conv.weight", TensorType(f32, [8, 8, 3, 3]), "he_normal")
         conv = graph.Conv2DOp(x, w.output, pad=(1, 1, 1, 1))
-        stats = [graph.WeightOp(f"bn.{s}", TensorType(f32, [8]), init).output for s, init in
-                 (("scale", "bn_scale"), ("bias", "bn_shift"), ("mean", "bn_shift"), ("var", "bn_var"))]  # fmt: skip
+        stats = [
+            graph.WeightOp(f"bn.{s}", TensorType(f32, [8]), init).output
+            for s, init in (("scale", "bn_scale"), ("bias", "bn_shift"), ("mean", "bn_shift"), ("var", "bn_var"))
+        ]
         bn = graph.BatchNormOp(conv.output, *stats)
         relu = graph.ReluOp(bn.output)
         add = graph.AddOp(relu.output, x)
@@ -64,14 +66,17 @@ def fuse(module: ModuleOp, size: int, cores: int) -> list[fusion.GroupOp]:
 
 def assert_same_outputs(run: Execution, reference: list[np.ndarray]) -> None:
     assert len(run.outputs) == len(reference)
-    for got, want in zip(run.outputs, reference):
+    for got, want in zip(run.outputs, reference, strict=False):
         assert got.shape == want.shape and got.dtype == want.dtype
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
 
 
 def sample_input(module: ModuleOp, seed: int = 0) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
-    return [rng.standard_normal(tuple(a.type.get_shape())).astype(np.float32) for a in entry_function(module).body.block.args]
+    return [
+        rng.standard_normal(tuple(a.type.get_shape())).astype(np.float32)
+        for a in entry_function(module).body.block.args
+    ]
 
 
 # --------------------------------------------------------------------------- a small model at every level
@@ -95,7 +100,9 @@ def test_fusion_level_runs_groups_on_their_cores() -> None:
     groups = fuse(module, 3, 4)
     run = execute(module, inputs, MLU100)
     assert_same_outputs(run, reference)
-    assert [(k.name, k.ops, k.cores) for k in run.timeline] == [(g.sym_name.data, n, 4) for g, n in zip(groups, (3, 2))]
+    assert [(k.name, k.ops, k.cores) for k in run.timeline] == [
+        (g.sym_name.data, n, 4) for g, n in zip(groups, (3, 2), strict=False)
+    ]
     assert [k.cost for k in run.timeline] == [kernel_cost(g, MLU100) for g in groups]
 
 
@@ -110,9 +117,9 @@ def test_accel_level_equals_reference_and_timeline_is_sequential() -> None:
     assert_same_outputs(run, reference)
     assert [k.name for k in run.timeline] == [k.sym_name.data for k in kernels]
     assert run.timeline[0].start == 0.0
-    for before, after in zip(run.timeline, run.timeline[1:]):
+    for before, after in zip(run.timeline, run.timeline[1:], strict=False):
         assert after.start == before.end
-    for entry, kernel in zip(run.timeline, kernels):
+    for entry, kernel in zip(run.timeline, kernels, strict=False):
         cost = kernel_cost(kernel, MLU100)
         assert entry.cost == cost and entry.end - entry.start == pytest.approx(cost.latency)
         assert (entry.cores, entry.bound) == (2, cost.bound)

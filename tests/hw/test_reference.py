@@ -19,9 +19,9 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType, f16, f32, i32, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
-from dialects import graph
-from hw.reference import ExecutionError, GraphFunctions, erf_values, evaluate, run_graph
-from hw.weights import WeightError, WeightStore, attach_store, initial_value
+from dlfc.dialects import graph
+from dlfc.hw.reference import ExecutionError, GraphFunctions, erf_values, evaluate, run_graph
+from dlfc.hw.weights import WeightError, WeightStore, attach_store, initial_value
 
 RTOL, ATOL = 1e-4, 1e-5
 ELEMENT_TYPES: dict[np.dtype, Attribute] = {
@@ -80,14 +80,22 @@ def dlfc_module(build: Callable[..., Built], inputs: Sequence[np.ndarray]) -> Mo
     return module
 
 
-def dlfc(build: Callable[..., Built], *inputs: np.ndarray, weights: dict[str, np.ndarray] | None = None) -> list[np.ndarray]:
+def dlfc(
+    build: Callable[..., Built], *inputs: np.ndarray, weights: dict[str, np.ndarray] | None = None
+) -> list[np.ndarray]:
     return run_graph(dlfc_module(build, inputs), inputs, weights or {})
 
 
-def onnx_graph(nodes: Sequence, feeds: dict[str, np.ndarray], outputs: Sequence[str] = ("y",), opset: int = 17) -> list[np.ndarray]:
+def onnx_graph(
+    nodes: Sequence, feeds: dict[str, np.ndarray], outputs: Sequence[str] = ("y",), opset: int = 17
+) -> list[np.ndarray]:
     """Run an ONNX graph of `nodes` in onnx.reference.ReferenceEvaluator."""
-    inputs = [helper.make_tensor_value_info(k, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape) for k, v in feeds.items()]
-    graph_proto = helper.make_graph(list(nodes), "test", inputs, [helper.make_empty_tensor_value_info(o) for o in outputs])
+    inputs = [
+        helper.make_tensor_value_info(k, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape) for k, v in feeds.items()
+    ]
+    graph_proto = helper.make_graph(
+        list(nodes), "test", inputs, [helper.make_empty_tensor_value_info(o) for o in outputs]
+    )
     model = helper.make_model(graph_proto, opset_imports=[helper.make_opsetid("", opset)])
     return list(ReferenceEvaluator(model).run(None, feeds))
 
@@ -95,7 +103,7 @@ def onnx_graph(nodes: Sequence, feeds: dict[str, np.ndarray], outputs: Sequence[
 def onnx_op(op_type: str, *inputs: np.ndarray | None, outputs: int = 1, opset: int = 17, **attrs) -> list[np.ndarray]:
     """Run one ONNX node on `inputs` (None for an omitted optional input)."""
     names = ["" if a is None else f"i{k}" for k, a in enumerate(inputs)]
-    feeds = {n: a for n, a in zip(names, inputs) if a is not None}
+    feeds = {n: a for n, a in zip(names, inputs, strict=False) if a is not None}
     out_names = [f"y{k}" for k in range(outputs)]
     return onnx_graph([helper.make_node(op_type, names, out_names, **attrs)], feeds, out_names, opset)
 
@@ -106,7 +114,7 @@ def i64s(*values: int) -> np.ndarray:
 
 def assert_close(actual: Sequence[np.ndarray], expected: Sequence[np.ndarray]) -> None:
     assert len(actual) == len(expected)
-    for a, e in zip(actual, expected):
+    for a, e in zip(actual, expected, strict=False):
         assert a.shape == e.shape, (a.shape, e.shape)
         assert a.dtype == e.dtype, (a.dtype, e.dtype)
         np.testing.assert_allclose(a, e, rtol=RTOL, atol=ATOL)
@@ -362,7 +370,14 @@ def test_embedding(dtype):
 
 @pytest.mark.parametrize(
     "shapes",
-    [((3, 4), (4, 5)), ((2, 1, 3, 4), (5, 4, 6)), ((3, 4), (4,)), ((4,), (2, 4, 5)), ((2, 3, 4), (2, 4, 2)), ((4,), (4,))],
+    [
+        ((3, 4), (4, 5)),
+        ((2, 1, 3, 4), (5, 4, 6)),
+        ((3, 4), (4,)),
+        ((4,), (2, 4, 5)),
+        ((2, 3, 4), (2, 4, 2)),
+        ((4,), (4,)),
+    ],
     ids=str,
 )
 def test_matmul(shapes):
@@ -428,7 +443,9 @@ def test_unsqueeze():
 
 @pytest.mark.parametrize("axis", [1, -1, 0])
 def test_concat(axis):
-    shapes = {1: [(2, 1, 4), (2, 3, 4), (2, 2, 4)], -1: [(2, 3, 1), (2, 3, 4), (2, 3, 2)], 0: [(1, 3, 4), (3, 3, 4)]}[axis]
+    shapes = {1: [(2, 1, 4), (2, 3, 4), (2, 2, 4)], -1: [(2, 3, 1), (2, 3, 4), (2, 3, 2)], 0: [(1, 3, 4), (3, 3, 4)]}[
+        axis
+    ]
     xs = [random(s, 30 + k) for k, s in enumerate(shapes)]
     assert_close(dlfc(lambda *vs: graph.ConcatOp(vs, axis), *xs), onnx_op("Concat", *xs, axis=axis))
 
@@ -503,7 +520,9 @@ FLOAT16_CASES = {
     "gelu": lambda v, et: graph.GeluOp(v),
     "softmax": lambda v, et: graph.SoftmaxOp(v, -1),
     "layernorm": lambda v, et: graph.LayerNormOp(
-        v, graph.WeightOp("g", TensorType(et, [4]), "ones").output, graph.WeightOp("b", TensorType(et, [4]), "zeros").output
+        v,
+        graph.WeightOp("g", TensorType(et, [4]), "ones").output,
+        graph.WeightOp("b", TensorType(et, [4]), "zeros").output,
     ),
     "reduce_mean": lambda v, et: graph.ReduceMeanOp(v, (1,)),
     "maxpool": lambda v, et: graph.MaxPoolOp(v, (2, 2), (1, 1), (1, 1, 0, 0)),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hw.target import PRESET_DIR, Accelerator, TargetError, load_target, preset_names
+from dlfc.hw.target import PRESET_DIR, Accelerator, TargetError, load_target, preset_names
 
 
 def test_presets_are_shipped() -> None:
@@ -91,7 +91,9 @@ def test_wrong_type(tmp_path: Path) -> None:
 
 
 def test_inconsistent_values(tmp_path: Path) -> None:
-    text = (PRESET_DIR / "mlu100.toml").read_text().replace("legal_cores = [1, 2, 4, 8, 16, 32]", "legal_cores = [1, 64]")
+    text = (
+        (PRESET_DIR / "mlu100.toml").read_text().replace("legal_cores = [1, 2, 4, 8, 16, 32]", "legal_cores = [1, 64]")
+    )
     assert "'compute.legal_cores' must be increasing values between 1 and 32" in error_of(tmp_path, text)
     text = (PRESET_DIR / "mlu100.toml").read_text().replace("clusters = 1", "clusters = 5")
     assert "5 clusters must evenly divide 32 cores" in error_of(tmp_path, text)

@@ -11,11 +11,11 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
-from compiler.context import make_context
-from compiler.frontend import parse_dlm
-from compiler.pipeline import run_pipeline
-from compiler.transforms.fuse_dnnfusion import FuseDnnfusionPass, Planner
-from dialects import fusion, graph
+from dlfc.compiler.context import make_context
+from dlfc.compiler.frontend import parse_dlm
+from dlfc.compiler.pipeline import run_pipeline
+from dlfc.compiler.transforms.fuse_dnnfusion import FuseDnnfusionPass, Planner
+from dlfc.dialects import fusion, graph
 
 
 def model(body: str, inputs: str = "x: f32[1, 8, 16, 16]") -> ModuleOp:

@@ -12,11 +12,11 @@ from xdsl.parser import Parser
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
-from compiler.context import make_context
-from compiler.frontend import parse_dlm
-from compiler.pipeline import run_pipeline
-from hw.reference import run_graph
-from hw.weights import numpy_dtype
+from dlfc.compiler.context import make_context
+from dlfc.compiler.frontend import parse_dlm
+from dlfc.compiler.pipeline import run_pipeline
+from dlfc.hw.reference import run_graph
+from dlfc.hw.weights import numpy_dtype
 
 RTOL = 1e-4
 

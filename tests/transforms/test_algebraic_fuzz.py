@@ -12,10 +12,10 @@ from xdsl.dialects.builtin import FunctionType, ModuleOp, TensorType, f32
 from xdsl.ir import Block, Region, SSAValue
 from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 
-from compiler.transforms.graph_algebraic_simplify import GraphAlgebraicSimplifyPass
-from compiler.transforms.graph_fold_constants import GraphFoldConstantsPass
-from dialects import graph
-from hw.reference import run_graph
+from dlfc.compiler.transforms.graph_algebraic_simplify import GraphAlgebraicSimplifyPass
+from dlfc.compiler.transforms.graph_fold_constants import GraphFoldConstantsPass
+from dlfc.dialects import graph
+from dlfc.hw.reference import run_graph
 
 SHAPES = [(4, 8), (4, 1), (1, 8), (8,)]
 UNARY = [graph.NegOp, graph.ReciprocalOp, graph.SqrtOp, graph.SquareOp, graph.ExpOp, graph.AbsOp]
@@ -66,7 +66,12 @@ def test_random_graphs_keep_their_numerics(order: str) -> None:
         rng = np.random.default_rng(seed)
         inputs = [rng.uniform(0.5, 2.0, graph.shape_of(a.type)).astype(np.float32) for a in function.args]
         with np.errstate(all="ignore"):
-            run_passes(module, CommonSubexpressionElimination(), GraphAlgebraicSimplifyPass(order=order), GraphFoldConstantsPass())
+            run_passes(
+                module,
+                CommonSubexpressionElimination(),
+                GraphAlgebraicSimplifyPass(order=order),
+                GraphFoldConstantsPass(),
+            )
             expected, actual = run_graph(original, inputs), run_graph(module, inputs)
         for e, a in zip(expected, actual, strict=True):
             assert a.shape == e.shape, f"seed {seed}"

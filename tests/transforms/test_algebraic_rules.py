@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rewrite_testing import also_returning, check_rewrite, check_unchanged
 
-from compiler.transforms.graph_algebraic_simplify import GraphAlgebraicSimplifyPass
+from dlfc.compiler.transforms.graph_algebraic_simplify import GraphAlgebraicSimplifyPass
 
 ABSORB = """
 func.func @main(%a: tensor<4x8xf32>, %b: tensor<4x8xf32>) -> (tensor<4x8xf32>) {
@@ -171,7 +171,9 @@ builtin.module {
   }
 }
 """
-    statistics = check_rewrite(GraphAlgebraicSimplifyPass(rules=("strength-reduction",)), source, expected, positive=True)
+    statistics = check_rewrite(
+        GraphAlgebraicSimplifyPass(rules=("strength-reduction",)), source, expected, positive=True
+    )
     assert statistics == {"strength-reduction": 4}
 
 
@@ -370,13 +372,15 @@ builtin.module {
   }
 }
 """
-    statistics = check_rewrite(GraphAlgebraicSimplifyPass(rules=('reciprocal-pair',)), RECIPPAIR, expected, positive=True)
+    statistics = check_rewrite(
+        GraphAlgebraicSimplifyPass(rules=("reciprocal-pair",)), RECIPPAIR, expected, positive=True
+    )
     assert statistics == {"reciprocal-pair": 1}
 
 
 def test_reciprocal_pair_not_when_both_reciprocals_stay() -> None:
     """Both reciprocals are also returned: 1/(a·b) would add an op."""
-    check_unchanged(GraphAlgebraicSimplifyPass(rules=('reciprocal-pair',)), also_returning(RECIPPAIR, "p", "q"))
+    check_unchanged(GraphAlgebraicSimplifyPass(rules=("reciprocal-pair",)), also_returning(RECIPPAIR, "p", "q"))
 
 
 def test_table4_reciprocal_shared_factor() -> None:
@@ -401,7 +405,9 @@ builtin.module {
   }
 }
 """
-    statistics = check_rewrite(GraphAlgebraicSimplifyPass(rules=('reciprocal-shared-factor',)), source, expected, positive=True)
+    statistics = check_rewrite(
+        GraphAlgebraicSimplifyPass(rules=("reciprocal-shared-factor",)), source, expected, positive=True
+    )
     assert statistics == {"reciprocal-shared-factor": 1}
 
 
@@ -416,7 +422,7 @@ func.func @main(%a: tensor<4x8xf32>, %b: tensor<4x8xf32>, %c: tensor<4x8xf32>) -
   func.return %z : tensor<4x8xf32>
 }
 """
-    check_unchanged(GraphAlgebraicSimplifyPass(rules=('reciprocal-shared-factor',)), source)
+    check_unchanged(GraphAlgebraicSimplifyPass(rules=("reciprocal-shared-factor",)), source)
 
 
 def test_divide_by_reciprocal() -> None:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from transforms.fusion_testing import graph_ops, model
+from transforms.test_autotune import chain_module
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 
-from compiler.context import make_context
-from compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from compiler.conversion.convert_graph_to_fusion import form_groups
-from compiler.passes import get_all_passes
-from compiler.pipeline import PassFailure, parse_pass_pipeline, run_pipeline
-from compiler.transforms.assign_cores import assign_cores, features_cores
-from dialects import accel, fusion
-from hw.cost import group_cost, kernel_cost
-from hw.target import load_target
-from tests.transforms.fusion_testing import graph_ops, model
-from tests.transforms.test_autotune import chain_module
+from dlfc.compiler.context import make_context
+from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
+from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
+from dlfc.compiler.passes import get_all_passes
+from dlfc.compiler.pipeline import PassFailure, parse_pass_pipeline, run_pipeline
+from dlfc.compiler.transforms.assign_cores import assign_cores, features_cores
+from dlfc.dialects import accel, fusion
+from dlfc.hw.cost import group_cost, kernel_cost
+from dlfc.hw.target import load_target
 
 MLU100 = load_target("mlu100")
 MLU270 = load_target("mlu270")
@@ -27,7 +27,9 @@ def grouped(module: ModuleOp, size: int = 2) -> list[fusion.GroupOp]:
 
 def mixed_model() -> ModuleOp:
     """Small and large layers, so that different kernels want different core counts."""
-    return chain_module([("conv3x3", 96), ("relu", 0), ("conv1x1", 8), ("sigmoid", 0), ("maxpool", 0), ("add", 0)], 64, 56)
+    return chain_module(
+        [("conv3x3", 96), ("relu", 0), ("conv1x1", 8), ("sigmoid", 0), ("maxpool", 0), ("add", 0)], 64, 56
+    )
 
 
 @pytest.mark.parametrize("target", [MLU100, MLU270], ids=lambda t: t.name)

@@ -12,26 +12,26 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from transforms.fusion_testing import graph_ops, model
 from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, TensorType, f32
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.parser import Parser
 
-from compiler.cli import main as dlfc_main
-from compiler.context import make_context
-from compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from compiler.conversion.convert_graph_to_fusion import form_groups
-from compiler.frontend import load_dlm
-from compiler.passes import get_all_passes
-from compiler.pipeline import parse_pass_pipeline, run_pipeline
-from compiler.transforms.assign_cores import assign_cores
-from compiler.transforms.autotune import AutotunePass, is_legal_group, plan_latency, tune
-from dialects import accel, fusion, graph
-from hw.cost import best_cores, group_cost, kernel_cost
-from hw.interpreter import execute
-from hw.reference import run_graph
-from hw.target import load_target
-from tests.transforms.fusion_testing import graph_ops, model
+from dlfc.compiler.cli import main as dlfc_main
+from dlfc.compiler.context import make_context
+from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
+from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
+from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.passes import get_all_passes
+from dlfc.compiler.pipeline import parse_pass_pipeline, run_pipeline
+from dlfc.compiler.transforms.assign_cores import assign_cores
+from dlfc.compiler.transforms.autotune import AutotunePass, is_legal_group, plan_latency, tune
+from dlfc.dialects import accel, fusion, graph
+from dlfc.hw.cost import best_cores, group_cost, kernel_cost
+from dlfc.hw.interpreter import execute
+from dlfc.hw.reference import run_graph
+from dlfc.hw.target import load_target
 
 MLU100 = load_target("mlu100")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -57,8 +57,10 @@ def layer_ops(kind: str, param: int, x: SSAValue, index: int) -> list[Operation]
         w = weight(f"conv{index}.weight", (param, channels, k, k), "he_normal")
         return [w, graph.Conv2DOp(x, w.results[0], pad=(k // 2,) * 4)]
     if kind == "batchnorm":
-        stats = [weight(f"bn{index}.{s}", (channels,), init) for s, init in
-                 (("scale", "bn_scale"), ("bias", "bn_shift"), ("mean", "bn_shift"), ("var", "bn_var"))]  # fmt: skip
+        stats = [
+            weight(f"bn{index}.{s}", (channels,), init)
+            for s, init in (("scale", "bn_scale"), ("bias", "bn_shift"), ("mean", "bn_shift"), ("var", "bn_var"))
+        ]
         return [*stats, graph.BatchNormOp(x, *(w.results[0] for w in stats))]
     if kind == "maxpool":
         return [graph.MaxPoolOp(x, (2, 2), (2, 2))]
@@ -111,7 +113,9 @@ def test_dp_matches_brute_force_on_random_chains(chain: list[Layer], channels: i
         assert plan_latency(plan) == pytest.approx(optimum, rel=1e-12)
         assert [i for k in plan for i in k.ops] == list(range(len(ops)))
         for kernel in plan:
-            assert kernel.latency == pytest.approx(group_cost([ops[i] for i in kernel.ops], kernel.cores, MLU100).latency)
+            assert kernel.latency == pytest.approx(
+                group_cost([ops[i] for i in kernel.ops], kernel.cores, MLU100).latency
+            )
 
 
 # --------------------------------------------------------------------------- legality

@@ -6,25 +6,25 @@ from itertools import combinations
 
 import numpy as np
 import pytest
+from transforms.fusion_testing import model
+from transforms.test_autotune import EXAMPLES, SMALL_MODELS
+from transforms.test_oracle import INCEPTION
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 
-from compiler.context import make_context
-from compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from compiler.frontend import load_dlm
-from compiler.passes import get_all_passes
-from compiler.pipeline import parse_pass_pipeline, run_pipeline
-from compiler.transforms.autotune import AutotunePass
-from compiler.transforms.schedule_parallel import dram_rate, kernels_of, replay, schedule_parallel
-from hw.timeline import OFFSET_ATTR, START_ATTR, Timeline
-from dialects import accel, graph
-from hw.cost import kernel_cost
-from hw.interpreter import execute
-from hw.reference import run_graph
-from hw.target import load_target
-from tests.transforms.fusion_testing import model
-from tests.transforms.test_autotune import EXAMPLES, SMALL_MODELS
-from tests.transforms.test_oracle import INCEPTION
+from dlfc.compiler.context import make_context
+from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
+from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.passes import get_all_passes
+from dlfc.compiler.pipeline import parse_pass_pipeline, run_pipeline
+from dlfc.compiler.transforms.autotune import AutotunePass
+from dlfc.compiler.transforms.schedule_parallel import dram_rate, kernels_of, replay, schedule_parallel
+from dlfc.dialects import accel, graph
+from dlfc.hw.cost import kernel_cost
+from dlfc.hw.interpreter import execute
+from dlfc.hw.reference import run_graph
+from dlfc.hw.target import load_target
+from dlfc.hw.timeline import OFFSET_ATTR, START_ATTR, Timeline
 
 MLU100 = load_target("mlu100")
 
@@ -101,7 +101,9 @@ def test_scheduled_plan_computes_the_same_outputs():
     x = np.random.default_rng(2).standard_normal(graph.shape_of(fn.args[0].type)).astype(np.float32)
     expected = run_graph(module, [x])
     run_pipeline(
-        make_context(), module, parse_pass_pipeline("autotune,convert-fusion-to-accel,schedule-parallel", get_all_passes())
+        make_context(),
+        module,
+        parse_pass_pipeline("autotune,convert-fusion-to-accel,schedule-parallel", get_all_passes()),
     )
     assert all(isinstance(k, accel.KernelOp) for k in kernels_of(module))
     for got, want in zip(execute(module, [x], MLU100).outputs, expected, strict=True):
@@ -109,7 +111,7 @@ def test_scheduled_plan_computes_the_same_outputs():
 
 
 def test_the_interpreter_runs_the_schedule():
-    """hw.interpreter's timeline places kernels as the schedule attributes say: side by side, same makespan."""
+    """dlfc.hw.interpreter's timeline places kernels as the schedule attributes say: side by side, same makespan."""
     module = accel_module(INCEPTION, tune=False)
     saving = schedule_parallel(module, MLU100)
     x = np.random.default_rng(3).standard_normal((1, 8, 16, 16)).astype(np.float32)

@@ -10,14 +10,14 @@ import pytest
 from rewrite_testing import dlm, parse, random_inputs, run_passes
 from xdsl.dialects.builtin import StringAttr
 
-from compiler.cli import main, parse_mlir
-from compiler.context import make_context
-from compiler.frontend import load_dlm
-from compiler.transforms.graph_fold_batchnorm import GraphFoldBatchNormPass
-from hw.interpreter import execute
-from hw.reference import run_graph
-from hw.target import load_target
-from hw.weights import WEIGHTS_ATTR, load_npz, load_plan_weights, save_plan_weights, store_of, write_npz
+from dlfc.compiler.cli import main, parse_mlir
+from dlfc.compiler.context import make_context
+from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.transforms.graph_fold_batchnorm import GraphFoldBatchNormPass
+from dlfc.hw.interpreter import execute
+from dlfc.hw.reference import run_graph
+from dlfc.hw.target import load_target
+from dlfc.hw.weights import WEIGHTS_ATTR, load_npz, load_plan_weights, save_plan_weights, store_of, write_npz
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
@@ -39,7 +39,12 @@ def test_save_writes_the_stored_weights_beside_the_plan(tmp_path: Path) -> None:
     assert path == str(tmp_path / "plan.npz")
     assert module.attributes[WEIGHTS_ATTR] == StringAttr("plan.npz")
     arrays = load_npz(path)
-    assert sorted(arrays) == ["x.conv2d.bias.folded", "x.conv2d.weight.folded", "y.conv2d.bias.folded", "y.conv2d.weight.folded"]
+    assert sorted(arrays) == [
+        "x.conv2d.bias.folded",
+        "x.conv2d.weight.folded",
+        "y.conv2d.bias.folded",
+        "y.conv2d.weight.folded",
+    ]
     for name, array in arrays.items():
         np.testing.assert_array_equal(array, store_of(module).arrays[name])
     assert os.stat(path).st_mode & 0o044, "the weights file is readable like any other output"

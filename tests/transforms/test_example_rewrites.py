@@ -9,11 +9,11 @@ import pytest
 from rewrite_testing import assert_same_numerics, run_passes
 from xdsl.dialects.builtin import ModuleOp
 
-from compiler.frontend import load_dlm
-from compiler.passes import get_all_passes
-from compiler.pipeline import DEFAULT_PIPELINE, Level, parse_pass_pipeline
-from dialects import graph
-from hw.weights import attach_store, store_of
+from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.passes import get_all_passes
+from dlfc.compiler.pipeline import DEFAULT_PIPELINE, Level, parse_pass_pipeline
+from dlfc.dialects import graph
+from dlfc.hw.weights import attach_store, store_of
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 CNNS = ["mobilenet_v2", "resnet18", "resnet50", "unet", "vgg16"]

@@ -10,10 +10,10 @@ from xdsl.irdl import irdl_op_definition, operand_def, result_def
 from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.test_value import create_ssa_value
 
-from compiler.transforms.fuse_patterns import OP_PATTERNS, Pattern, op_pattern
-from compiler.transforms.fusion_table import MTM, OTM, OTO, REORG, SHUF
-from dialects import graph
-from dialects.graph import MappingType
+from dlfc.compiler.transforms.fuse_patterns import OP_PATTERNS, Pattern, op_pattern
+from dlfc.compiler.transforms.fusion_table import MTM, OTM, OTO, REORG, SHUF
+from dlfc.dialects import graph
+from dlfc.dialects.graph import MappingType
 
 # Each compute op of the graph dialect and its row of the paper's Table 2.
 TABLE_2: dict[type[graph.GraphOp], MappingType] = {
@@ -21,9 +21,25 @@ TABLE_2: dict[type[graph.GraphOp], MappingType] = {
     **{
         op: OTO
         for op in (
-            graph.ReluOp, graph.Relu6Op, graph.LeakyReluOp, graph.SigmoidOp, graph.TanhOp, graph.GeluOp,
-            graph.SiluOp, graph.HardSwishOp, graph.HardSigmoidOp, graph.ExpOp, graph.LogOp, graph.SqrtOp,
-            graph.RsqrtOp, graph.ReciprocalOp, graph.SquareOp, graph.NegOp, graph.AbsOp, graph.ErfOp, graph.ClipOp,
+            graph.ReluOp,
+            graph.Relu6Op,
+            graph.LeakyReluOp,
+            graph.SigmoidOp,
+            graph.TanhOp,
+            graph.GeluOp,
+            graph.SiluOp,
+            graph.HardSwishOp,
+            graph.HardSigmoidOp,
+            graph.ExpOp,
+            graph.LogOp,
+            graph.SqrtOp,
+            graph.RsqrtOp,
+            graph.ReciprocalOp,
+            graph.SquareOp,
+            graph.NegOp,
+            graph.AbsOp,
+            graph.ErfOp,
+            graph.ClipOp,
         )
     },
     graph.BatchNormOp: OTO,
@@ -71,7 +87,9 @@ def value(*shape: int):
     return create_ssa_value(TensorType(f32, shape))
 
 
-@pytest.mark.parametrize("op", [graph.AddOp, graph.SubOp, graph.MulOp, graph.DivOp, graph.MaxOp, graph.MinOp, graph.PowOp])
+@pytest.mark.parametrize(
+    "op", [graph.AddOp, graph.SubOp, graph.MulOp, graph.DivOp, graph.MaxOp, graph.MinOp, graph.PowOp]
+)
 def test_binary_ops_are_one_to_many_when_they_broadcast(op: type[graph.BinaryOp]):
     assert op(value(2, 3), value(2, 3)).mapping_type() == OTO
     assert op(value(2, 3), value(3)).mapping_type() == OTM

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fusion_testing import fuse, groups, model
 
-from compiler.cli import main
-from compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from compiler.emit_dot import module_to_dot
+from dlfc.compiler.cli import main
+from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
+from dlfc.compiler.emit_dot import module_to_dot
 
 RESNET = """
 model tiny_resnet {

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from fusion_testing import Stub, fuse, graph_ops, group_labels, groups, model, plan
 
-from compiler.transforms.fuse_dnnfusion import FuseDnnfusionPass
-from compiler.transforms.fusion_graph import ContractedDag
-from compiler.transforms.profile_db import (
+from dlfc.compiler.transforms.fuse_dnnfusion import FuseDnnfusionPass
+from dlfc.compiler.transforms.fusion_graph import ContractedDag
+from dlfc.compiler.transforms.profile_db import (
     CostModelProfiler,
     Decision,
     ProfileDB,
     pair_key,
 )
-from hw.target import PRESET_DIR, load_target
+from dlfc.hw.target import PRESET_DIR, load_target
 
 # --------------------------------------------------------------------------- seeds and growth
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fusion_testing import fuse, graph_ops, group_labels, groups, label, model
 from xdsl.dialects.builtin import ModuleOp
 
-from compiler.transforms.fuse_none import FuseNonePass
-from compiler.transforms.fuse_patterns import FusePatternsPass, Partitioner
+from dlfc.compiler.transforms.fuse_none import FuseNonePass
+from dlfc.compiler.transforms.fuse_patterns import FusePatternsPass, Partitioner
 
 
 def partition(module: ModuleOp, max_depth: int = 256) -> list[list[str]]:
@@ -30,7 +30,10 @@ def test_complex_op_does_not_absorb_injective_ops():
 
 
 def test_injective_chain_does_not_fuse_into_a_complex_op():
-    m = model("k = transpose(reshape(x, [1, 8, 4, 8]), [0, 2, 3, 1])\ny = matmul(transpose(reshape(x, [1, 8, 4, 8]), [0, 2, 1, 3]), k)\noutput y", "x: f32[1, 8, 32]")
+    m = model(
+        "k = transpose(reshape(x, [1, 8, 4, 8]), [0, 2, 3, 1])\ny = matmul(transpose(reshape(x, [1, 8, 4, 8]), [0, 2, 1, 3]), k)\noutput y",
+        "x: f32[1, 8, 32]",
+    )
     parts = partition(m)
     assert ["y"] in parts and ["reshape", "k"] in parts
 

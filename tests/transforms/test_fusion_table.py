@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.transforms.fusion_table import (
+from dlfc.compiler.transforms.fusion_table import (
     FUSION_TABLE,
     MTM,
     OTM,
@@ -15,7 +15,7 @@ from compiler.transforms.fusion_table import (
     fusion_cell,
     mapping_label,
 )
-from dialects.graph import MappingType
+from dlfc.dialects.graph import MappingType
 
 G, Y, R = Colour.GREEN, Colour.YELLOW, Colour.RED
 
@@ -64,4 +64,10 @@ def test_one_to_many_and_many_to_many_decide_alone_and_need_profiling(strong: Ma
 
 
 def test_mapping_labels():
-    assert [mapping_label(m) for m in MappingType] == ["one_to_one", "reorganize", "shuffle", "one_to_many", "many_to_many"]
+    assert [mapping_label(m) for m in MappingType] == [
+        "one_to_one",
+        "reorganize",
+        "shuffle",
+        "one_to_many",
+        "many_to_many",
+    ]

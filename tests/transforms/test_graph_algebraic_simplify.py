@@ -11,12 +11,16 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 
-from compiler.cli import main
-from compiler.frontend import load_dlm
-from compiler.pipeline import PassFailure
-from compiler.transforms.algebraic_rules import AbsPair, SqrtPair
-from compiler.transforms.graph_algebraic_simplify import GraphAlgebraicSimplifyPass, algebraic_subgraphs, best_proposal
-from dialects import graph
+from dlfc.compiler.cli import main
+from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.pipeline import PassFailure
+from dlfc.compiler.transforms.algebraic_rules import AbsPair, SqrtPair
+from dlfc.compiler.transforms.graph_algebraic_simplify import (
+    GraphAlgebraicSimplifyPass,
+    algebraic_subgraphs,
+    best_proposal,
+)
+from dlfc.dialects import graph
 
 TABLE4 = Path(__file__).parents[2] / "examples" / "dnnfusion_table4.dlm"
 MN, M = 128 * 512, 128
@@ -63,7 +67,7 @@ def test_table4_model_loses_flops_as_the_paper_predicts() -> None:
     run_passes(module, CommonSubexpressionElimination(), GraphAlgebraicSimplifyPass())
     after = output_flops(module)
     assert after == TABLE4_DLFC_AFTER
-    assert all(ours <= paper for ours, paper in zip(after, TABLE4_PAPER_AFTER))
+    assert all(ours <= paper for ours, paper in zip(after, TABLE4_PAPER_AFTER, strict=False))
     assert_same_numerics(original, module, positive=True)
 
 
@@ -110,7 +114,10 @@ def test_rewriting_reaches_a_fixpoint() -> None:
 
 @pytest.mark.parametrize(
     ("options", "message"),
-    [({"rules": ("sqrt-pair", "no-such-rule")}, "unknown rule(s) no-such-rule"), ({"order": "random"}, "order must be")],
+    [
+        ({"rules": ("sqrt-pair", "no-such-rule")}, "unknown rule(s) no-such-rule"),
+        ({"order": "random"}, "order must be"),
+    ],
 )
 def test_bad_options_are_reported(options: dict[str, object], message: str) -> None:
     with pytest.raises(PassFailure, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -6,8 +6,8 @@ import numpy as np
 from rewrite_testing import check_rewrite, check_unchanged, dlm, parse, run_passes
 from xdsl.dialects.builtin import TensorType, f32
 
-from compiler.transforms.graph_fold_batchnorm import GraphFoldBatchNormPass
-from hw.weights import initial_value, store_of
+from dlfc.compiler.transforms.graph_fold_batchnorm import GraphFoldBatchNormPass
+from dlfc.hw.weights import initial_value, store_of
 
 
 def test_batchnorm_folds_into_conv2d_without_bias() -> None:
@@ -34,16 +34,20 @@ builtin.module {
 
 
 def test_folded_weights_are_in_the_store() -> None:
-    module = parse(dlm("""
+    module = parse(
+        dlm("""
         model m {
           input x: f32[1, 3, 8, 8]
           y = batchnorm(conv2d(x, 4, kernel=3, bias=false), eps=0.001)
           output y
         }
-    """))
+    """)
+    )
     run_passes(module, GraphFoldBatchNormPass())
-    stats = {p: initial_value(f"y.batchnorm.{p}", TensorType(f32, [4]), init).astype(np.float64)
-             for p, init in (("scale", "bn_scale"), ("bias", "bn_shift"), ("mean", "bn_shift"), ("var", "bn_var"))}  # fmt: skip
+    stats = {
+        p: initial_value(f"y.batchnorm.{p}", TensorType(f32, [4]), init).astype(np.float64)
+        for p, init in (("scale", "bn_scale"), ("bias", "bn_shift"), ("mean", "bn_shift"), ("var", "bn_var"))
+    }
     weight = initial_value("y.conv2d.weight", TensorType(f32, [4, 3, 3, 3]), "he_normal")
     factor = stats["scale"] / np.sqrt(stats["var"] + 0.001)
     arrays = store_of(module).arrays
@@ -78,8 +82,12 @@ builtin.module {
 """
     statistics = check_rewrite(GraphFoldBatchNormPass(), source, expected)
     assert statistics == {
-        "batchnorm-into-conv2d": 1, "mul-into-conv2d": 1, "add-into-conv2d": 1, "sub-into-conv2d": 1, "div-into-conv2d": 1,
-    }  # fmt: skip
+        "batchnorm-into-conv2d": 1,
+        "mul-into-conv2d": 1,
+        "add-into-conv2d": 1,
+        "sub-into-conv2d": 1,
+        "div-into-conv2d": 1,
+    }
 
 
 def test_batchnorm_folds_into_dense() -> None:
@@ -159,7 +167,9 @@ builtin.module {
 
 def test_scale_shift_that_is_not_per_channel_stays() -> None:
     """Not folded: a scale varying over H and W, a run-time scale, c − conv, and a conv used twice."""
-    check_unchanged(GraphFoldBatchNormPass(), dlm("""
+    check_unchanged(
+        GraphFoldBatchNormPass(),
+        dlm("""
         model m {
           param s: f32[1, 4, 8, 8]
           param u: f32[8]
@@ -172,7 +182,8 @@ def test_scale_shift_that_is_not_per_channel_stays() -> None:
           e = d * 2.0
           output a, b, c, e, d
         }
-    """))
+    """),
+    )
 
 
 SHARED_WEIGHT = """
@@ -239,7 +250,9 @@ builtin.module {
 
 def test_a_scale_stays_where_it_cannot_move_into_weights() -> None:
     """Not folded: the dense's result is used elsewhere too, an add is in between, the scale is not a scalar."""
-    check_unchanged(GraphFoldBatchNormPass(), dlm("""
+    check_unchanged(
+        GraphFoldBatchNormPass(),
+        dlm("""
         model m {
           param s: f32[1, 1, 4]
           input x: f32[1, 4, 8]
@@ -249,4 +262,5 @@ def test_a_scale_stays_where_it_cannot_move_into_weights() -> None:
           c = reshape(dense(x, 8, bias=false), [1, 4, 2, 4]) * s
           output a, query, b, c
         }
-    """))
+    """),
+    )

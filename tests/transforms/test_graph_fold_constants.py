@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from rewrite_testing import check_rewrite, check_unchanged, dlm, parse, run_passes
 
-from compiler.transforms.graph_fold_constants import GraphFoldConstantsPass
-from hw.weights import store_of
+from dlfc.compiler.transforms.graph_fold_constants import GraphFoldConstantsPass
+from dlfc.hw.weights import store_of
 
 WEIGHT_SUBGRAPHS = dlm("""
     model m {
@@ -69,10 +69,13 @@ builtin.module {
 
 
 def test_what_depends_on_an_input_stays() -> None:
-    check_unchanged(GraphFoldConstantsPass(), dlm("""
+    check_unchanged(
+        GraphFoldConstantsPass(),
+        dlm("""
         model m {
           param w: f32[4]
           input x: f32[4]
           output exp(x) * w + x
         }
-    """))
+    """),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rewrite_testing import check_rewrite, check_unchanged, dlm
 
-from compiler.transforms.graph_simplify_shapes import GraphSimplifyShapesPass
+from dlfc.compiler.transforms.graph_simplify_shapes import GraphSimplifyShapesPass
 
 
 def test_transposes_and_reshapes_compose() -> None:
@@ -71,7 +71,9 @@ builtin.module {
 
 def test_shape_ops_that_move_data_stay() -> None:
     """A real transpose, reshapes around a transpose, a partial slice, a 2-group channel shuffle."""
-    check_unchanged(GraphSimplifyShapesPass(), dlm("""
+    check_unchanged(
+        GraphSimplifyShapesPass(),
+        dlm("""
         model m {
           input x: f32[2, 4, 6, 6]
           a = transpose(x, [0, 2, 1, 3])
@@ -80,4 +82,5 @@ def test_shape_ops_that_move_data_stay() -> None:
           d = channel_shuffle(x, 2)
           output a, b, c, d
         }
-    """))
+    """),
+    )

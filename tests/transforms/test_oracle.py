@@ -7,23 +7,23 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from transforms.fusion_testing import graph_ops, model
+from transforms.test_autotune import EXAMPLES, SMALL_MODELS, chain_module
 from xdsl.dialects import func
 from xdsl.dialects.builtin import BoolAttr, ModuleOp
 
-from compiler.context import make_context
-from compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from compiler.frontend import load_dlm
-from compiler.passes import get_all_passes
-from compiler.pipeline import parse_pass_pipeline, run_pipeline
-from compiler.transforms.autotune import AutotunePass
-from compiler.transforms.oracle import EXHAUSTIVE_ATTR, Reduction, oracle
-from dialects import fusion, graph
-from hw.cost import kernel_cost
-from hw.interpreter import execute
-from hw.reference import run_graph
-from hw.target import load_target
-from tests.transforms.fusion_testing import graph_ops, model
-from tests.transforms.test_autotune import EXAMPLES, SMALL_MODELS, chain_module
+from dlfc.compiler.context import make_context
+from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
+from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.passes import get_all_passes
+from dlfc.compiler.pipeline import parse_pass_pipeline, run_pipeline
+from dlfc.compiler.transforms.autotune import AutotunePass
+from dlfc.compiler.transforms.oracle import EXHAUSTIVE_ATTR, Reduction, oracle
+from dlfc.dialects import fusion, graph
+from dlfc.hw.cost import kernel_cost
+from dlfc.hw.interpreter import execute
+from dlfc.hw.reference import run_graph
+from dlfc.hw.target import load_target
 
 MLU100 = load_target("mlu100")
 
@@ -48,7 +48,9 @@ def autotuned(module: ModuleOp) -> tuple[float, float]:
 
 
 def test_on_a_chain_in_one_window_the_oracle_equals_the_dp():
-    module = chain_module([("conv3x3", 64), ("relu", 0), ("conv1x1", 96), ("sigmoid", 0), ("add", 0), ("maxpool", 0)], 32, 16)
+    module = chain_module(
+        [("conv3x3", 64), ("relu", 0), ("conv1x1", 96), ("sigmoid", 0), ("add", 0), ("maxpool", 0)], 32, 16
+    )
     expected, _ = autotuned(module)
     result = oracle(module, MLU100, Reduction(window=6), progress=False)
     assert result.exhaustive and result.latency == pytest.approx(expected, rel=1e-12)
