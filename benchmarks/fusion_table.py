@@ -26,8 +26,9 @@ from xdsl.dialects.builtin import ModuleOp
 
 from dlfc.compiler.context import make_context
 from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.pass_manager import run_pipeline
 from dlfc.compiler.passes import get_all_passes
-from dlfc.compiler.pipeline import Level, default_pipeline, parse_pass_pipeline, run_pipeline
+from dlfc.compiler.pipeline import Level, default_pipeline, parse_pass_pipeline
 from dlfc.dialects import fusion, graph
 from dlfc.hw.cost import cost_model, kernel_cost
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target

@@ -22,8 +22,9 @@ from xdsl.dialects.builtin import ModuleOp
 
 from dlfc.compiler.context import make_context
 from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.pass_manager import run_pipeline
 from dlfc.compiler.passes import get_all_passes
-from dlfc.compiler.pipeline import DEFAULT_PIPELINE, Level, parse_pass_pipeline, run_pipeline
+from dlfc.compiler.pipeline import DEFAULT_PIPELINE, Level, parse_pass_pipeline
 from dlfc.dialects import graph
 
 EXAMPLES = Path(__file__).parents[1] / "examples"

@@ -25,34 +25,32 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError
 from xdsl.utils.hints import type_repr
 
 from dlfc.compiler.context import make_context
-from dlfc.compiler.files import atomic_file
-from dlfc.compiler.passes import import_object
-from dlfc.compiler.pipeline import (
+from dlfc.compiler.files import atomic_file, save_plan_weights
+from dlfc.compiler.instruments import (
     IRPrinter,
-    Level,
-    PassFailure,
-    PassInstrument,
-    PipelineError,
     StatisticsCollector,
     Stopwatch,
     TreeDirWriter,
-    default_pipeline,
-    describe_exception,
     dump_header,
-    level_of,
-    parse_pass_pipeline,
     pass_filter,
-    pipeline_text,
     pipeline_timing_rows,
     print_module,
-    run_pipeline,
     timing_report,
+)
+from dlfc.compiler.pass_manager import PassFailure, PassInstrument, describe_exception, run_pipeline, verification_error
+from dlfc.compiler.passes import import_object
+from dlfc.compiler.pipeline import (
+    Level,
+    PipelineError,
+    default_pipeline,
+    level_of,
+    parse_pass_pipeline,
+    pipeline_text,
     unknown_pass_message,
-    verification_error,
 )
 from dlfc.compiler.plugins import PassRegistry, PluginError, make_registry
 from dlfc.hw.reference import ExecutionError
-from dlfc.hw.weights import WeightError, load_plan_weights, save_plan_weights
+from dlfc.hw.weights import WeightError, load_plan_weights
 
 
 class UsageError(Exception):

@@ -19,7 +19,8 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from dlfc.compiler.cli import dlfc_version, parse_error_message
-from dlfc.compiler.pipeline import PipelineError, describe_exception, parse_pass_pipeline
+from dlfc.compiler.pass_manager import describe_exception
+from dlfc.compiler.pipeline import PipelineError, parse_pass_pipeline
 from dlfc.compiler.plugins import PluginError, make_registry
 from dlfc.dialects import get_all_dialects
 

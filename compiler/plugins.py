@@ -33,8 +33,8 @@ from types import ModuleType
 
 from xdsl.passes import ModulePass
 
+from dlfc.compiler.pass_manager import describe_exception
 from dlfc.compiler.passes import PassFactory, get_all_passes
-from dlfc.compiler.pipeline import describe_exception
 
 ENTRY_POINT_GROUP = "dlfc.passes"
 

@@ -24,13 +24,15 @@ from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
 
 from dlfc.compiler.cli import ArgumentParser, UsageError, load_module, write_atomically
 from dlfc.compiler.context import make_context
+from dlfc.compiler.files import write_npz
+from dlfc.compiler.pass_manager import run_pipeline
 from dlfc.compiler.passes import get_all_passes
-from dlfc.compiler.pipeline import Level, default_pipeline, level_of, parse_pass_pipeline, run_pipeline
+from dlfc.compiler.pipeline import Level, default_pipeline, level_of, parse_pass_pipeline
 from dlfc.dialects import accel, graph
 from dlfc.hw.cost import baseline_latency
 from dlfc.hw.interpreter import Execution, entry_function, execute
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, TargetError, load_target
-from dlfc.hw.weights import WeightError, WeightStore, attach_store, load_npz, numpy_dtype, store_of, write_npz
+from dlfc.hw.weights import WeightError, WeightStore, attach_store, load_npz, numpy_dtype, store_of
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,13 +14,13 @@ import os
 import zipfile
 import zlib
 from collections.abc import Mapping
+from typing import IO
 from weakref import WeakKeyDictionary
 
 import numpy as np
 from xdsl.dialects.builtin import Float16Type, Float32Type, Float64Type, IntegerType, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Attribute
 
-from dlfc.compiler.files import atomic_file
 from dlfc.dialects.graph import WeightOp
 
 # Initialiser kinds and what they draw (fan_in = prod(shape[1:]), 1 for a 1-D weight):
@@ -203,30 +203,18 @@ def plan_weights(module: ModuleOp) -> dict[str, np.ndarray]:
     return stored_weights(module) | provided
 
 
-def write_npz(path: str, arrays: Mapping[str, np.ndarray]) -> None:
-    """Write `arrays` as an .npz file at `path`: all of it, or (on any failure) nothing."""
-    with atomic_file(path, "wb") as f, zipfile.ZipFile(f, "w") as archive:
-        for name, array in arrays.items():  # as np.savez, without its reserved keyword names
+def dump_npz(file: IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:
+    """Write `arrays` in .npz format to the binary `file` (as np.savez, without its reserved keyword names)."""
+    with zipfile.ZipFile(file, "w") as archive:
+        for name, array in arrays.items():
             with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
 
 
-def save_plan_weights(module: ModuleOp, plan_path: str) -> str | None:
-    """Write the weights a plan needs beside it (`plan.npz` for `plan.mlir`) and name the file in the module.
-
-    Sets the module attribute `dlfc.weights` to the file's name (relative to
-    the plan); returns the file's path, or None (and drops the attribute) when
-    the plan needs no weights file.
-    """
-    weights = plan_weights(module)
-    if not weights:
-        module.attributes.pop(WEIGHTS_ATTR, None)
-        return None
+def plan_weights_path(plan_path: str) -> str:
+    """Where the weights file of the plan at `plan_path` goes: `plan.npz` beside `plan.mlir`."""
     stem, extension = os.path.splitext(plan_path)
-    path = f"{stem}.npz" if extension != ".npz" else f"{plan_path}.npz"
-    write_npz(path, weights)
-    module.attributes[WEIGHTS_ATTR] = StringAttr(os.path.basename(path))
-    return path
+    return f"{stem}.npz" if extension != ".npz" else f"{plan_path}.npz"
 
 
 def load_plan_weights(module: ModuleOp, plan_path: str) -> None:

@@ -15,7 +15,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
-from dlfc.compiler.transforms.annotate_latency import annotate_kernels
+from dlfc.compiler.utils.latency import annotate_kernels
 from dlfc.dialects import accel, fusion
 from dlfc.hw.cost import CORES_ATTR, region_cores
 from dlfc.hw.target import load_target

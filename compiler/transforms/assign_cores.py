@@ -22,8 +22,8 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
-from dlfc.compiler.pipeline import add_statistic
-from dlfc.compiler.transforms.annotate_latency import annotate_kernels
+from dlfc.compiler.statistics import add_statistic
+from dlfc.compiler.utils.latency import annotate_kernels
 from dlfc.dialects import accel, fusion, graph
 from dlfc.hw.cost import CORES_ATTR, best_cores, channel_efficiency
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target

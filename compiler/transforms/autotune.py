@@ -53,10 +53,9 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
-from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
-from dlfc.compiler.conversion.outlining import inline_region_op
-from dlfc.compiler.pipeline import add_statistic
-from dlfc.compiler.transforms.fusion_table import Colour, fusion_cell
+from dlfc.compiler.statistics import add_statistic
+from dlfc.compiler.utils.fusion_table import Colour, fusion_cell
+from dlfc.compiler.utils.outlining import form_groups, inline_region_op
 from dlfc.dialects import accel, fusion, graph
 from dlfc.hw.cost import CORES_ATTR, cost_model
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target

@@ -48,16 +48,16 @@ from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
-from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
-from dlfc.compiler.pipeline import add_statistic
-from dlfc.compiler.transforms.fusion_graph import (
+from dlfc.compiler.statistics import add_statistic
+from dlfc.compiler.utils.fusion_graph import (
     MAPPING_ATTR,
     ContractedDag,
     OpGraph,
     report_groups,
 )
-from dlfc.compiler.transforms.fusion_table import Colour, fusion_cell, mapping_label
-from dlfc.compiler.transforms.profile_db import CostModelProfiler, ProfileDB
+from dlfc.compiler.utils.fusion_table import Colour, fusion_cell, mapping_label
+from dlfc.compiler.utils.outlining import form_groups
+from dlfc.compiler.utils.profile_db import CostModelProfiler, ProfileDB
 from dlfc.dialects import graph
 from dlfc.dialects.graph import MappingType
 from dlfc.hw.target import DEFAULT_TARGET, load_target

@@ -12,8 +12,8 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
-from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
-from dlfc.compiler.transforms.fusion_graph import MAPPING_ATTR, group_mapping, report_groups
+from dlfc.compiler.utils.fusion_graph import MAPPING_ATTR, group_mapping, report_groups
+from dlfc.compiler.utils.outlining import form_groups
 
 
 @dataclass(frozen=True)

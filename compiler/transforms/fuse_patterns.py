@@ -36,8 +36,8 @@ from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
-from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
-from dlfc.compiler.transforms.fusion_graph import MAPPING_ATTR, group_mapping, report_groups
+from dlfc.compiler.utils.fusion_graph import MAPPING_ATTR, group_mapping, report_groups
+from dlfc.compiler.utils.outlining import form_groups
 from dlfc.dialects import graph
 
 PATTERN_ATTR = "pattern"

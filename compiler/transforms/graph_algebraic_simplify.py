@@ -12,7 +12,7 @@ from xdsl.ir import Block, Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker
 
-from dlfc.compiler.transforms.algebraic_rules import ALGEBRAIC_OPS, RULES, AlgebraicRule, Proposal
+from dlfc.compiler.utils.algebraic_rules import ALGEBRAIC_OPS, RULES, AlgebraicRule, Proposal
 
 
 def algebraic_subgraphs(block: Block) -> list[list[Operation]]:

@@ -18,10 +18,10 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
-from dlfc.compiler.pipeline import add_statistic
-from dlfc.compiler.transforms.algebraic_rules import operand_orders
-from dlfc.compiler.transforms.graph_constants import CompileTimeValues, element_type, weight_name
-from dlfc.compiler.transforms.graph_simplify_shapes import ReshapeLike
+from dlfc.compiler.statistics import add_statistic
+from dlfc.compiler.utils.algebraic_rules import operand_orders
+from dlfc.compiler.utils.graph_constants import CompileTimeValues, element_type, weight_name
+from dlfc.compiler.utils.graph_matching import ReshapeLike
 from dlfc.dialects import graph
 from dlfc.dialects.graph import float_of, shape_of
 

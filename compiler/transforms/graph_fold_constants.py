@@ -11,8 +11,8 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker, RewritePattern
 
-from dlfc.compiler.pipeline import add_statistic
-from dlfc.compiler.transforms.graph_constants import CompileTimeValues, element_type, weight_name
+from dlfc.compiler.statistics import add_statistic
+from dlfc.compiler.utils.graph_constants import CompileTimeValues, element_type, weight_name
 from dlfc.dialects import graph
 from dlfc.hw.reference import evaluate
 

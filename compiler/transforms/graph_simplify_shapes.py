@@ -17,12 +17,10 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
-from dlfc.compiler.pipeline import add_statistic
+from dlfc.compiler.statistics import add_statistic
+from dlfc.compiler.utils.graph_matching import ReshapeLike
 from dlfc.dialects import graph
 from dlfc.dialects.graph import int_of, ints, shape_of
-
-ReshapeLike = graph.ReshapeOp | graph.FlattenOp | graph.SqueezeOp | graph.UnsqueezeOp
-"""Ops that keep the elements in row-major order and only change the shape."""
 
 TYPE_PRESERVING_IDENTITIES = (
     graph.ReshapeOp,

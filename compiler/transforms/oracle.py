@@ -50,7 +50,7 @@ from xdsl.parser import Parser
 from xdsl.passes import ModulePass
 
 from dlfc.compiler.context import make_context
-from dlfc.compiler.pipeline import add_statistic
+from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.transforms.autotune import (
     Kernel,
     SearchSpace,

@@ -38,9 +38,9 @@ from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, f64, i64
 from xdsl.ir import Attribute, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 
-from dlfc.compiler.conversion.outlining import inline_region_op, outline
-from dlfc.compiler.pipeline import add_statistic
-from dlfc.compiler.transforms.annotate_latency import annotate_kernels
+from dlfc.compiler.statistics import add_statistic
+from dlfc.compiler.utils.latency import annotate_kernels
+from dlfc.compiler.utils.outlining import inline_region_op, outline
 from dlfc.dialects import accel, graph
 from dlfc.hw.cost import KernelCost, cost_model, kernel_cost
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target

@@ -14,7 +14,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.passes import ModulePass
 
-from dlfc.compiler.pipeline import add_statistic
+from dlfc.compiler.statistics import add_statistic
 from dlfc.dialects import accel
 
 

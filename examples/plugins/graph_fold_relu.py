@@ -15,7 +15,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
-from dlfc.compiler.pipeline import add_statistic
+from dlfc.compiler.statistics import add_statistic
 from dlfc.dialects import graph
 
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from cli.conftest import EXAMPLES, Dlfc, parse
-from dlfc.compiler.pipeline import DEFAULT_PIPELINE, Level, level_of, print_module
+from dlfc.compiler.instruments import print_module
+from dlfc.compiler.pipeline import DEFAULT_PIPELINE, Level, level_of
 
 MODELS = sorted(p.stem for p in EXAMPLES.glob("*.dlm"))
 

@@ -11,15 +11,10 @@ from xdsl.utils.arg_spec import parse_pipeline
 
 from cli.conftest import EXAMPLES, Dlfc, parse, small_graph_module
 from cli.test_compile import assert_one_line_error
+from dlfc.compiler.instruments import module_size
 from dlfc.compiler.passes import PASSES
-from dlfc.compiler.pipeline import (
-    DEFAULT_PIPELINE,
-    Level,
-    add_statistic,
-    default_pipeline,
-    level_of,
-    module_size,
-)
+from dlfc.compiler.pipeline import DEFAULT_PIPELINE, Level, default_pipeline, level_of
+from dlfc.compiler.statistics import add_statistic
 from dlfc.dialects import graph
 
 HEADER = re.compile(r"^// -----// IR Dump (Before|After) (\S+) \((.+)\) //----- //$", re.M)
@@ -313,7 +308,7 @@ BROKEN_PASSES = textwrap.dedent(
     from xdsl.dialects.builtin import IntegerAttr, i64
     from xdsl.passes import ModulePass
 
-    from dlfc.compiler.pipeline import add_statistic
+    from dlfc.compiler.statistics import add_statistic
     from dlfc.dialects import accel
 
 

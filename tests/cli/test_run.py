@@ -12,9 +12,9 @@ from xdsl.dialects.builtin import IntegerAttr, i64
 from cli.conftest import EXAMPLES, Dlfc
 from dlfc.compiler.context import make_context
 from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
 from dlfc.compiler.frontend import load_dlm
 from dlfc.compiler.run import random_inputs
+from dlfc.compiler.utils.outlining import form_groups
 from dlfc.dialects import graph
 from dlfc.hw.cost import baseline_latency
 from dlfc.hw.interpreter import entry_function

@@ -18,7 +18,7 @@ from xdsl.parser import Parser
 from xdsl.utils.exceptions import DiagnosticException, ParseError
 
 from dlfc.compiler.context import make_context
-from dlfc.compiler.pipeline import print_module
+from dlfc.compiler.instruments import print_module
 
 HERE = Path(__file__).parent
 SEPARATOR = re.compile(r"^// -----$", re.M)

@@ -30,16 +30,10 @@ from xdsl.parser import Parser
 from xdsl.passes import ModulePass
 
 from dlfc.compiler.context import make_context
+from dlfc.compiler.instruments import print_module
+from dlfc.compiler.pass_manager import PassInstrument, PassRun, run_pipeline
 from dlfc.compiler.passes import PASSES, get_all_passes
-from dlfc.compiler.pipeline import (
-    Level,
-    PassInstrument,
-    PassRun,
-    default_pipeline,
-    parse_pass_pipeline,
-    print_module,
-    run_pipeline,
-)
+from dlfc.compiler.pipeline import Level, default_pipeline, parse_pass_pipeline
 from dlfc.dialects import graph
 from dlfc.hw.interpreter import execute
 from dlfc.hw.reference import run_graph

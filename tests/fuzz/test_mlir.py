@@ -32,7 +32,8 @@ from random_models import random_model
 from xdsl.parser import Parser
 
 from dlfc.compiler.context import make_context
-from dlfc.compiler.pipeline import print_module, run_pipeline
+from dlfc.compiler.instruments import print_module
+from dlfc.compiler.pass_manager import run_pipeline
 
 MLIR_TOKEN = re.compile(
     r'"(?:[^"\\\n]|\\.)*"'  # string

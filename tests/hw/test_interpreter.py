@@ -15,8 +15,8 @@ from xdsl.ir import Operation
 
 from dlfc.compiler.context import make_context
 from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
 from dlfc.compiler.frontend import load_dlm, parse_dlm
+from dlfc.compiler.utils.outlining import form_groups
 from dlfc.dialects import accel, fusion, graph
 from dlfc.hw.cost import group_cost, kernel_cost
 from dlfc.hw.interpreter import Execution, entry_function, execute

@@ -13,7 +13,7 @@ from xdsl.passes import ModulePass
 
 from dlfc.compiler.context import make_context
 from dlfc.compiler.frontend import parse_dlm
-from dlfc.compiler.pipeline import run_pipeline
+from dlfc.compiler.pass_manager import run_pipeline
 from dlfc.compiler.transforms.fuse_dnnfusion import FuseDnnfusionPass, Planner
 from dlfc.dialects import fusion, graph
 

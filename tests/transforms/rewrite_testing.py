@@ -14,7 +14,7 @@ from xdsl.rewriter import Rewriter
 
 from dlfc.compiler.context import make_context
 from dlfc.compiler.frontend import parse_dlm
-from dlfc.compiler.pipeline import run_pipeline
+from dlfc.compiler.pass_manager import run_pipeline
 from dlfc.hw.reference import run_graph
 from dlfc.hw.weights import numpy_dtype
 

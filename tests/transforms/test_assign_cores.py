@@ -9,10 +9,11 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 
 from dlfc.compiler.context import make_context
 from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
+from dlfc.compiler.pass_manager import PassFailure, run_pipeline
 from dlfc.compiler.passes import get_all_passes
-from dlfc.compiler.pipeline import PassFailure, parse_pass_pipeline, run_pipeline
+from dlfc.compiler.pipeline import parse_pass_pipeline
 from dlfc.compiler.transforms.assign_cores import assign_cores, features_cores
+from dlfc.compiler.utils.outlining import form_groups
 from dlfc.dialects import accel, fusion
 from dlfc.hw.cost import group_cost, kernel_cost
 from dlfc.hw.target import load_target

@@ -21,12 +21,13 @@ from xdsl.parser import Parser
 from dlfc.compiler.cli import main as dlfc_main
 from dlfc.compiler.context import make_context
 from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from dlfc.compiler.conversion.convert_graph_to_fusion import form_groups
 from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.pass_manager import run_pipeline
 from dlfc.compiler.passes import get_all_passes
-from dlfc.compiler.pipeline import parse_pass_pipeline, run_pipeline
+from dlfc.compiler.pipeline import parse_pass_pipeline
 from dlfc.compiler.transforms.assign_cores import assign_cores
 from dlfc.compiler.transforms.autotune import AutotunePass, is_legal_group, plan_latency, tune
+from dlfc.compiler.utils.outlining import form_groups
 from dlfc.dialects import accel, fusion, graph
 from dlfc.hw.cost import best_cores, group_cost, kernel_cost
 from dlfc.hw.interpreter import execute

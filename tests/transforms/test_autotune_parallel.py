@@ -15,8 +15,9 @@ from xdsl.dialects.builtin import ModuleOp
 from dlfc.compiler.context import make_context
 from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
 from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.pass_manager import run_pipeline
 from dlfc.compiler.passes import get_all_passes
-from dlfc.compiler.pipeline import parse_pass_pipeline, run_pipeline
+from dlfc.compiler.pipeline import parse_pass_pipeline
 from dlfc.compiler.transforms.autotune import AutotunePass
 from dlfc.compiler.transforms.schedule_parallel import dram_rate, kernels_of, replay, schedule_parallel
 from dlfc.dialects import accel, graph

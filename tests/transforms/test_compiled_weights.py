@@ -12,12 +12,13 @@ from xdsl.dialects.builtin import StringAttr
 
 from dlfc.compiler.cli import main, parse_mlir
 from dlfc.compiler.context import make_context
+from dlfc.compiler.files import save_plan_weights, write_npz
 from dlfc.compiler.frontend import load_dlm
 from dlfc.compiler.transforms.graph_fold_batchnorm import GraphFoldBatchNormPass
 from dlfc.hw.interpreter import execute
 from dlfc.hw.reference import run_graph
 from dlfc.hw.target import load_target
-from dlfc.hw.weights import WEIGHTS_ATTR, load_npz, load_plan_weights, save_plan_weights, store_of, write_npz
+from dlfc.hw.weights import WEIGHTS_ATTR, load_npz, load_plan_weights, store_of
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 

@@ -11,7 +11,7 @@ from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.test_value import create_ssa_value
 
 from dlfc.compiler.transforms.fuse_patterns import OP_PATTERNS, Pattern, op_pattern
-from dlfc.compiler.transforms.fusion_table import MTM, OTM, OTO, REORG, SHUF
+from dlfc.compiler.utils.fusion_table import MTM, OTM, OTO, REORG, SHUF
 from dlfc.dialects import graph
 from dlfc.dialects.graph import MappingType
 

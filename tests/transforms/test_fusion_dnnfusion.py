@@ -12,8 +12,8 @@ import pytest
 from fusion_testing import Stub, fuse, graph_ops, group_labels, groups, model, plan
 
 from dlfc.compiler.transforms.fuse_dnnfusion import FuseDnnfusionPass
-from dlfc.compiler.transforms.fusion_graph import ContractedDag
-from dlfc.compiler.transforms.profile_db import (
+from dlfc.compiler.utils.fusion_graph import ContractedDag
+from dlfc.compiler.utils.profile_db import (
     CostModelProfiler,
     Decision,
     ProfileDB,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dlfc.compiler.transforms.fusion_table import (
+from dlfc.compiler.utils.fusion_table import (
     FUSION_TABLE,
     MTM,
     OTM,

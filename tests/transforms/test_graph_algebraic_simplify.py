@@ -13,13 +13,13 @@ from xdsl.transforms.common_subexpression_elimination import CommonSubexpression
 
 from dlfc.compiler.cli import main
 from dlfc.compiler.frontend import load_dlm
-from dlfc.compiler.pipeline import PassFailure
-from dlfc.compiler.transforms.algebraic_rules import AbsPair, SqrtPair
+from dlfc.compiler.pass_manager import PassFailure
 from dlfc.compiler.transforms.graph_algebraic_simplify import (
     GraphAlgebraicSimplifyPass,
     algebraic_subgraphs,
     best_proposal,
 )
+from dlfc.compiler.utils.algebraic_rules import AbsPair, SqrtPair
 from dlfc.dialects import graph
 
 TABLE4 = Path(__file__).parents[2] / "examples" / "dnnfusion_table4.dlm"

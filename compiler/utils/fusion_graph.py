@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from xdsl.dialects.builtin import StringAttr, TensorType
 from xdsl.ir import Attribute, Operation
 
-from dlfc.compiler.pipeline import add_statistic
-from dlfc.compiler.transforms.fusion_table import mapping_label
+from dlfc.compiler.statistics import add_statistic
+from dlfc.compiler.utils.fusion_table import mapping_label
 from dlfc.dialects import graph
 
 MAPPING_ATTR = "mapping"

@@ -44,8 +44,8 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 from xdsl.transforms.dead_code_elimination import would_be_trivially_dead
 
-from dlfc.compiler.pipeline import add_statistic
-from dlfc.compiler.transforms.graph_constants import element_type
+from dlfc.compiler.statistics import add_statistic
+from dlfc.compiler.utils.graph_constants import element_type
 from dlfc.dialects import graph
 from dlfc.dialects.graph import ShapeError, num_elements, shape_of
 

@@ -3,7 +3,7 @@
 This is the plumbing shared by every pass that forms kernels: the graph to
 fusion conversion, the fusion planners and the tuner decide *which* ops go
 together; `outline` builds the `fusion.group`s (or any other isolated region
-op) for them. Weights and constants are cloned into each region that uses
+op) for them, and `form_groups` does so for every function of a module. Weights and constants are cloned into each region that uses
 them, so a region only takes the tensors that really cross its boundary.
 """
 
@@ -12,8 +12,11 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Sequence
 
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
+from dlfc.dialects import fusion, graph
 from dlfc.dialects.graph import is_source
 
 RegionOpFactory = Callable[[Sequence[Operation], Sequence[SSAValue], Sequence[Attribute], Region], Operation]
@@ -35,6 +38,35 @@ def outline(
             op.erase()
     sort_topologically(block)
     return new_ops
+
+
+def form_groups(
+    module: ModuleOp,
+    plan: Callable[[list[graph.GraphOp]], Sequence[Sequence[Operation]]],
+    annotate: Callable[[Sequence[Operation]], dict[str, Attribute]] | None = None,
+) -> list[fusion.GroupOp]:
+    """Outline the graph ops of every function into `fusion.group`s.
+
+    `plan` receives the function's graph compute ops in block order and returns
+    the parts (convex sets of ops, each in block order) that become groups;
+    `annotate` may give each group discardable attributes.
+    """
+    groups: list[fusion.GroupOp] = []
+    for fn in module.ops:
+        if not isinstance(fn, func.FuncOp):
+            continue
+        block = fn.body.block
+        ops = [op for op in block.ops if isinstance(op, graph.GraphOp)]
+
+        def make(part: Sequence[Operation], inputs, result_types, body) -> fusion.GroupOp:
+            group = fusion.GroupOp(fusion.kernel_name(len(groups), part), inputs, result_types, body)
+            if annotate is not None:
+                group.attributes.update(annotate(part))
+            groups.append(group)
+            return group
+
+        outline(block, plan(ops), make, fusion.YieldOp)
+    return groups
 
 
 def _outline_part(

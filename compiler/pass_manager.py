@@ -1,0 +1,156 @@
+"""The pass manager: runs xDSL `ModulePass`es in order on one module.
+
+It verifies the module after each pass, and calls `PassInstrument`s around
+every pass (as MLIR's `PassInstrumentation`; the stock ones are in
+`dlfc.compiler.instruments`). A pass may report counters of its own with
+`dlfc.compiler.statistics.add_statistic`; the pass manager records them per pass.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import DiagnosticException
+
+from dlfc.compiler.statistics import recording
+
+
+@dataclass
+class PassRun:
+    """One execution of a pass within a pipeline."""
+
+    index: int
+    """1-based position in the pipeline."""
+    module_pass: ModulePass
+    seconds: float = 0.0
+    verify_seconds: float = 0.0
+    statistics: Counter[str] = field(default_factory=Counter[str])
+
+
+class PassInstrument:
+    """Hooks the pass manager calls around the pipeline and each pass; each does nothing by default."""
+
+    def run_before_pipeline(self, module: ModuleOp) -> None:
+        pass
+
+    def run_before_pass(self, run: PassRun, module: ModuleOp) -> None:
+        pass
+
+    def run_after_pass(self, run: PassRun, module: ModuleOp) -> None:
+        pass
+
+    def run_after_pipeline(self, module: ModuleOp) -> None:
+        """Also called when the pipeline failed."""
+
+
+class PassFailure(Exception):
+    """A pass raised an exception or left the module invalid (one-line message).
+
+    `invalid_module` is the module that failed to verify, for the user to inspect.
+    """
+
+    def __init__(self, message: str, module_pass: ModulePass | None, invalid_module: ModuleOp | None = None):
+        super().__init__(message)
+        self.module_pass = module_pass
+        self.invalid_module = invalid_module
+
+
+def run_pipeline(
+    ctx: Context,
+    module: ModuleOp,
+    passes: Sequence[ModulePass],
+    instruments: Sequence[PassInstrument] = (),
+    verify_each: bool = True,
+) -> list[PassRun]:
+    """Apply `passes` in order; raises PassFailure naming the pass that failed.
+
+    The module is verified after each pass, or with `verify_each=False` only
+    at the end.
+    """
+    for instrument in instruments:
+        instrument.run_before_pipeline(module)
+    try:
+        runs = [run_pass(ctx, module, index, p, instruments, verify_each) for index, p in enumerate(passes, 1)]
+    finally:
+        for instrument in instruments:
+            instrument.run_after_pipeline(module)
+    if not verify_each and passes and (problem := verification_error(module)) is not None:
+        raise PassFailure(
+            f"the pipeline produced invalid IR: {problem} (verify after each pass to find the pass)", None, module
+        )
+    return runs
+
+
+def run_pass(
+    ctx: Context,
+    module: ModuleOp,
+    index: int,
+    module_pass: ModulePass,
+    instruments: Sequence[PassInstrument],
+    verify_each: bool,
+) -> PassRun:
+    run = PassRun(index, module_pass)
+    for instrument in instruments:
+        instrument.run_before_pass(run, module)
+    apply_pass(ctx, module, run)
+    if verify_each:
+        start = time.perf_counter()
+        problem = verification_error(module)
+        run.verify_seconds = time.perf_counter() - start
+        if problem is not None:
+            raise PassFailure(f"pass '{module_pass.name}' produced invalid IR: {problem}", module_pass, module)
+    for instrument in instruments:
+        instrument.run_after_pass(run, module)
+    return run
+
+
+def apply_pass(ctx: Context, module: ModuleOp, run: PassRun) -> None:
+    start = time.perf_counter()
+    try:
+        with recording(run.statistics):
+            run.module_pass.apply(ctx, module)
+    except Exception as e:
+        raise PassFailure(f"pass '{run.module_pass.name}' failed: {describe_exception(e)}", run.module_pass) from e
+    finally:
+        run.seconds = time.perf_counter() - start
+
+
+def describe_exception(error: BaseException) -> str:
+    """One line: the message of a diagnostic, else `Type: message (file:line)` of where it was raised."""
+    lines = str(error).strip().splitlines()
+    if isinstance(error, DiagnosticException) and lines:
+        return lines[0]
+    text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    frames = traceback.extract_tb(error.__traceback__)
+    if frames and not isinstance(error, SyntaxError):
+        text += f" ({frames[-1].filename}:{frames[-1].lineno})"
+    return text
+
+
+def verification_error(module: ModuleOp) -> str | None:
+    """None if the module verifies, else one line saying what is wrong (naming the op)."""
+    try:
+        module.verify()
+    except Exception as e:
+        message = describe_exception(e)
+        op = failing_op(module)
+        return message if op is None or op.name in message else f"{op.name}: {message}"
+    return None
+
+
+def failing_op(module: ModuleOp) -> Operation | None:
+    """The first op, in walk order, whose own verification fails."""
+    for op in module.walk():
+        try:
+            op.verify(verify_nested_ops=False)
+        except Exception:
+            return op
+    return None
