@@ -3,6 +3,7 @@
     dlfc model.dlm -o plan.mlir          # .dlm (or .mlir at any level) -> accel plan
     dlfc model.dlm --emit graph          # stop at a level, print to stdout
     dlfc run model.dlm                   # execute on the hardware model (see `dlfc run --help`)
+    dlfc sweep model.dlm --params ...    # design-space exploration (see `dlfc sweep --help`)
 
 Every failure is one line on stderr (`dlfc: error: ...`) and exit status 1;
 the output file is written atomically, so a failed run leaves none.
@@ -80,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
             "FILE is a .dlm model, an .onnx model (needs 'pip install dlfc[onnx]'), or an .mlir\n"
             "module at any level: a plan, or a dump of an earlier run, from whose level\n"
             "compilation resumes.\n"
-            "To run a model on the hardware model: dlfc run FILE (see dlfc run --help)."
+            "To run a model on the hardware model: dlfc run FILE (see dlfc run --help).\n"
+            "To sweep accelerators x models x pipelines: dlfc sweep MODEL... (see dlfc sweep --help)."
         ),
         epilog=(
             "examples:\n"
@@ -430,6 +432,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from dlfc.compiler.run import run_command
 
             return run_command(argv[1:])
+        if argv[:1] == ["sweep"]:
+            from dlfc.compiler.sweep import sweep_command
+
+            return sweep_command(argv[1:])
         return compile_command(argv)
     except SystemExit as e:  # --help, --version
         return e.code if isinstance(e.code, int) else 0

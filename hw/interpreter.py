@@ -171,3 +171,19 @@ def execute(
     interpreter.register_implementations(functions)
     outputs = interpreter.call_op(fn.sym_name.data, args)
     return Execution(list(outputs), functions.timeline)
+
+
+def time_plan(module: ModuleOp, target: Accelerator) -> Execution:
+    """The timeline `execute` would produce, without computing any numbers (`outputs` is empty).
+
+    The same kernels, in the same order, with the same costs and placement:
+    each `accel.kernel` or `fusion.group` of the entry function on its core
+    count, each graph compute op outside them as a one-op kernel on one core.
+    """
+    functions = AccelFunctions(target)
+    for op in entry_function(module).body.block.ops:
+        if isinstance(op, accel.KernelOp | fusion.GroupOp):
+            functions.record(op, op.sym_name.data, list(op.body.block.ops), region_cores(op))
+        elif isinstance(op, graph.GraphOp):
+            functions.record(op, kernel_name(len(functions.timeline), [op]), [op], 1)
+    return Execution([], functions.timeline)

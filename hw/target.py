@@ -8,6 +8,7 @@ TOML files use the units datasheets use (TFLOP/s, GB/s, KiB, µs, cycles).
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from dataclasses import dataclass
@@ -104,6 +105,39 @@ def load_target(name_or_path: str = DEFAULT_TARGET) -> Accelerator:
     Raises TargetError with a one-line message for an unknown preset, a file
     that is not valid TOML, a missing or unknown key, or an inconsistent value.
     """
+    path, data = _read(name_or_path)
+    return _from_table(data, str(path))
+
+
+def target_keys() -> list[str]:
+    """Every key of a description, dotted (`compute.cores`), in the files' order."""
+    return list(_SCHEMA)
+
+
+def target_table(name_or_path: str = DEFAULT_TARGET) -> dict[str, Any]:
+    """A preset's or file's description as dotted key -> value, in the file's units (TargetError if unreadable)."""
+    _, data = _read(name_or_path)
+    return dict(_flatten(data))
+
+
+def target_from_table(table: dict[str, Any], source: str) -> Accelerator:
+    """The accelerator of a dotted-key table (as `target_table` returns); `source` names it in errors."""
+    return _from_table(table, source)
+
+
+def table_toml(table: dict[str, Any]) -> str:
+    """A dotted-key table as a description file that `load_target` reads back to the same accelerator."""
+    top: list[str] = []
+    sections: dict[str, list[str]] = {}
+    for key, value in table.items():
+        section, _, name = key.rpartition(".")
+        line = f"{name} = {json.dumps(value) if isinstance(value, str | list) else repr(value)}"
+        (sections.setdefault(section, []) if section else top).append(line)
+    parts = ["\n".join(top), *(f"[{section}]\n" + "\n".join(lines) for section, lines in sections.items())]
+    return "\n\n".join(parts) + "\n"
+
+
+def _read(name_or_path: str) -> tuple[Path, dict[str, Any]]:
     if name_or_path.endswith(".toml") or "/" in name_or_path or "\\" in name_or_path:
         path = Path(name_or_path)
         if not path.is_file():
@@ -115,12 +149,11 @@ def load_target(name_or_path: str = DEFAULT_TARGET) -> Accelerator:
                 f"unknown accelerator '{name_or_path}': expected a preset ({', '.join(preset_names())}) or a .toml file"
             )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return path, tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise TargetError(f"{path}: invalid TOML: {e}") from None
     except OSError as e:
         raise TargetError(f"{path}: cannot read: {e.strerror}") from None
-    return _from_table(data, str(path))
 
 
 def _from_table(data: dict[str, Any], source: str) -> Accelerator:

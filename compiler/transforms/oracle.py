@@ -23,8 +23,9 @@ worse, and with one window holding every op the two agree. The oracle checks
 that claim independently, and measures what the brute force costs.
 
 Windows are independent, so they run in parallel through any
-`concurrent.futures.Executor` (`jobs=N` uses a process pool; a Dask
-`distributed.Client.get_executor()` plugs in the same way). A worker receives
+`concurrent.futures.Executor`: `jobs=N` uses a process pool, `scheduler=local`
+or `scheduler=tcp://HOST:PORT` a Dask cluster (`dlfc.compiler.executors`, the
+mechanism `dlfc sweep` uses too). A worker receives
 the module as text and parses it once. A time limit stops the search; it then
 returns the best plan found so far (windows not reached keep every op alone
 on its best core count), says how far it got, and marks the module
@@ -36,7 +37,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures import Executor, Future, as_completed, wait
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -50,6 +51,7 @@ from xdsl.parser import Parser
 from xdsl.passes import ModulePass
 
 from dlfc.compiler.context import make_context
+from dlfc.compiler.executors import open_executor
 from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.transforms.autotune import (
     Kernel,
@@ -384,7 +386,9 @@ class OraclePass(ModulePass):
     joint: bool = True
     """Enumerate every core count of every group (false: each group's best, exact too and much faster)."""
     jobs: int = 1
-    """Worker processes (1: search in this process)."""
+    """Worker processes, or Dask workers with scheduler="local" (1 and no scheduler: search in this process)."""
+    scheduler: str = ""
+    """A Dask cluster to search on: "local" or "tcp://HOST:PORT" (see `dlfc.compiler.executors`)."""
     time_limit: float = 0.0
     """Seconds before the search stops with the best plan so far (0: no limit)."""
     progress: bool = True
@@ -393,11 +397,8 @@ class OraclePass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         target = load_target(self.target)
         reduction = Reduction(self.window, self.cap, self.joint)
-        if self.jobs > 1:
-            with ProcessPoolExecutor(max_workers=self.jobs) as pool:
-                result = oracle(op, target, reduction, pool, self.time_limit, self.progress)
-        else:
-            result = oracle(op, target, reduction, None, self.time_limit, self.progress)
+        with open_executor(self.jobs, self.scheduler) as executor:
+            result = oracle(op, target, reduction, executor, self.time_limit, self.progress)
         add_statistic("configurations evaluated", result.configurations)
         add_statistic("windows searched completely", result.windows_complete)
         if not result.exhaustive or self.progress:

@@ -16,10 +16,13 @@ from xdsl.ir import Operation
 from dlfc.compiler.context import make_context
 from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
 from dlfc.compiler.frontend import load_dlm, parse_dlm
+from dlfc.compiler.pass_manager import run_pipeline
+from dlfc.compiler.passes import get_all_passes
+from dlfc.compiler.pipeline import parse_pass_pipeline
 from dlfc.compiler.utils.outlining import form_groups
 from dlfc.dialects import accel, fusion, graph
 from dlfc.hw.cost import group_cost, kernel_cost
-from dlfc.hw.interpreter import Execution, entry_function, execute
+from dlfc.hw.interpreter import Execution, entry_function, execute, time_plan
 from dlfc.hw.reference import FunctionCalls, GraphFunctions, run_graph
 from dlfc.hw.target import load_target
 from dlfc.hw.weights import WeightStore
@@ -144,6 +147,37 @@ def test_other_targets_change_time_not_values() -> None:
     on_100, on_270 = execute(module, inputs, MLU100), execute(module, inputs, load_target("mlu270"))
     assert_same_outputs(on_270, on_100.outputs)
     assert on_270.latency - on_100.latency == pytest.approx(1000 / 1e9)  # one cluster synchronisation
+
+
+INCEPTION = """\
+model branches {
+  input x: f32[1, 16, 14, 14]
+  a = relu(conv2d(x, 16, kernel=1))
+  b = relu(conv2d(x, 16, kernel=3, pad=1))
+  c = relu(conv2d(x, 16, kernel=5, pad=2))
+  output concat(a, b, c, axis=1)
+}
+"""
+
+
+def test_time_plan_is_the_timeline_of_execute_at_every_level() -> None:
+    """time_plan computes no numbers but the same kernels, costs and places as execute (serial and parallel)."""
+    ctx = make_context()
+    graph_level = residual_module()
+    fusion_level = residual_module()
+    fuse(fusion_level, 3, 4)
+    accel_level = residual_module()
+    fuse(accel_level, 2, 2)
+    ConvertFusionToAccelPass().apply(ctx, accel_level)
+    parallel = parse_dlm(INCEPTION, "branches.dlm")
+    passes = parse_pass_pipeline("fuse-none,assign-cores,convert-fusion-to-accel,schedule-parallel", get_all_passes())
+    run_pipeline(ctx, parallel, passes)
+    for module in (graph_level, fusion_level, accel_level, parallel):
+        timed, run = time_plan(module, MLU100), execute(module, sample_input(module), MLU100)
+        assert timed.outputs == [] and timed.timeline == run.timeline
+    timed = time_plan(parallel, MLU100)
+    assert len({k.first_core for k in timed.timeline}) > 1  # the check covers kernels side by side
+    assert timed.latency < sum(k.cost.latency for k in timed.timeline)
 
 
 # --------------------------------------------------------------------------- examples

@@ -6,7 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from dlfc.hw.target import PRESET_DIR, Accelerator, TargetError, load_target, preset_names
+from dlfc.hw.target import (
+    PRESET_DIR,
+    Accelerator,
+    TargetError,
+    load_target,
+    preset_names,
+    table_toml,
+    target_from_table,
+    target_keys,
+    target_table,
+)
 
 
 def test_presets_are_shipped() -> None:
@@ -97,3 +107,20 @@ def test_inconsistent_values(tmp_path: Path) -> None:
     assert "'compute.legal_cores' must be increasing values between 1 and 32" in error_of(tmp_path, text)
     text = (PRESET_DIR / "mlu100.toml").read_text().replace("clusters = 1", "clusters = 5")
     assert "5 clusters must evenly divide 32 cores" in error_of(tmp_path, text)
+
+
+def test_table_round_trips_through_toml(tmp_path: Path) -> None:
+    for name in preset_names():
+        table = target_table(name)
+        assert list(table) == target_keys()
+        path = tmp_path / f"{name}.toml"
+        path.write_text(table_toml(table))
+        assert load_target(str(path)) == load_target(name)
+
+
+def test_table_with_a_changed_value() -> None:
+    table = {**target_table("mlu100"), "memory.onchip_kib": 64, "compute.peak_tflops": 8}
+    t = target_from_table(table, "edited")
+    assert t.onchip_bytes == 64 * 1024 and t.peak_flops == 8e12
+    with pytest.raises(TargetError, match=r"^edited: 'memory.onchip_kib' must be a non-negative integer$"):
+        target_from_table({**table, "memory.onchip_kib": 1.5}, "edited")
