@@ -855,6 +855,8 @@ def sweep_command(argv: Sequence[str]) -> int:
     if args.plot and report.left == 0:
         from dlfc.compiler.sweep_plot import plot_sweep
 
-        for path in plot_sweep(read_table(args.output), list(sweep.keys), args.output):
+        followers = {key for group in zipped for key in group[1:]}  # drawn through their group's first key
+        drawn = [key for key in sweep.keys if key not in followers]
+        for path in plot_sweep(read_table(args.output), drawn, args.output):
             print(f"dlfc sweep: wrote {path}", file=sys.stderr)
     return 0

@@ -10,8 +10,8 @@ For a table `OUT.csv` (rows as `dlfc.compiler.sweep` writes them):
   memory (`memory.onchip_kib`; `compute.cores` when memory is not swept),
   and the Pareto front: the lowest latency reachable with at most that much.
 - `OUT-best-cores.{png,svg}` (when `compute.cores` is swept): a heat map of
-  the core count with the lowest latency, per model (and pipeline) and per
-  value of the first other swept key.
+  the fewest cores that reach the lowest latency, per model (and pipeline)
+  and per value of the first other swept key.
 
 matplotlib is the optional extra `dlfc[plot]`.
 """
@@ -82,13 +82,17 @@ def _title(model: str) -> str:
 
 
 def _best(rows: Sequence[Row], by: Callable[[Row], Any]) -> dict[Any, Row]:
-    """For each value of `by`, its row with the lowest latency (ties: the first)."""
+    """For each value of `by`, its row with the lowest latency (ties: the fewest cores, then the first)."""
     best: dict[Any, Row] = {}
     for row in rows:
         group = by(row)
-        if group not in best or row["latency_us"] < best[group]["latency_us"]:
+        if group not in best or _rank(row) < _rank(best[group]):
             best[group] = row
     return best
+
+
+def _rank(row: Row) -> tuple[float, float]:
+    return row["latency_us"], row.get(CORES, 0)
 
 
 def _log_if_wide(axis: Any, values: Sequence[float], which: str) -> None:
@@ -151,7 +155,10 @@ def _pareto_figure(rows: Sequence[Row], resource: str) -> Any:
         for pipeline in pipelines:
             front = pareto_front([(r[resource], r["latency_us"]) for r in mine if r["pipeline"] == pipeline])
             label = f"Pareto front{f' ({pipeline})' if len(pipelines) > 1 else ''}"
-            axis.step(*zip(*front, strict=True), where="post", marker="o", markersize=4, label=label)
+            line = axis.step(*zip(*front, strict=True), where="post", marker="o", markersize=4, label=label)
+            widest = max(r[resource] for r in mine)
+            if front[-1][0] < widest:  # the front holds on to the widest value swept
+                axis.plot([front[-1][0], widest], [front[-1][1]] * 2, color=line[0].get_color())
         _log_if_wide(axis, [r[resource] for r in mine], "x")
         axis.set_xlabel(resource)
         axis.set_ylabel("latency (µs)")
@@ -198,5 +205,5 @@ def _best_cores_figure(rows: Sequence[Row], other: str | None) -> Any:
     bar = figure.colorbar(image, ax=axis, label="best compute.cores")
     ticks = sorted({v for v in cores.flat if not math.isnan(v)})
     bar.set_ticks([math.log2(t) for t in ticks], labels=[f"{t:g}" for t in ticks])
-    axis.set_title("Core count with the lowest latency", fontsize=11)
+    axis.set_title("Fewest cores that reach the lowest latency", fontsize=11)
     return figure
