@@ -3,8 +3,10 @@
 Nodes are the graph compute ops (kind and result shape, filled by mapping
 type), the function's inputs and its outputs; weights and constants are left
 out. A `fusion.group` or `accel.kernel` becomes a cluster labelled with its
-name, op count and the attributes a planner gave it (`mapping`, `seed`,
-`pattern`, `cores`). Edges follow the tensors, across group boundaries too.
+name, op count and the attributes a planner gave it (`fusion.mapping`,
+`fusion.seed`, `fusion.pattern`, and its core count: a group's `fusion.cores`, a
+kernel's `cores`), shown without the dialect prefix. Edges follow the tensors,
+across group boundaries too.
 
     dlfc examples/resnet18.dlm --emit dot -o resnet18.dot && dot -Tsvg resnet18.dot -o resnet18.svg
 """
@@ -13,9 +15,9 @@ from __future__ import annotations
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import Attribute, Operation, SSAValue
 
-from dlfc.dialects import graph
+from dlfc.dialects import accel, fusion, graph
 
 FILL = {
     graph.MappingType.ONE_TO_ONE: "#e8f5e9",
@@ -26,7 +28,8 @@ FILL = {
 }
 """Node fill colour by the op's mapping type."""
 
-CLUSTER_ATTRS = ("mapping", "seed", "pattern", "cores")
+CLUSTER_ATTRS = (fusion.MAPPING_ATTR, fusion.SEED_ATTR, fusion.PATTERN_ATTR, fusion.CORES_ATTR)
+"""The attributes a cluster label shows, in this order (an accel.kernel's core count is its `cores` property)."""
 
 
 def quote(text: str) -> str:
@@ -78,7 +81,8 @@ class DotWriter:
         members = [inner for inner in body.ops if isinstance(inner, graph.GraphOp)]
         name = op.properties.get("sym_name")
         title = name.data if isinstance(name, StringAttr) else op.name
-        notes = [f"{key} {attr_text(op, key)}" for key in CLUSTER_ATTRS if key in op.attributes or key in op.properties]
+        shown = [(key, cluster_attr(op, key)) for key in CLUSTER_ATTRS]
+        notes = [f"{key.split('.', 1)[1]} {attr_text(attr)}" for key, attr in shown if attr is not None]
         label = "\n".join([f"{title} ({len(members)} ops)", *notes])
         self.lines.append(f"  subgraph {self.fresh('cluster_')} {{")
         self.lines.append(f"    label={quote(label)}; style=rounded; color=gray40;")
@@ -109,8 +113,14 @@ class DotWriter:
             self.edges[source, target] = None
 
 
-def attr_text(op: Operation, key: str) -> str:
-    attr = op.attributes.get(key) or op.properties.get(key)
+def cluster_attr(op: Operation, key: str) -> Attribute | None:
+    """The attribute `key` of a region op; for an accel.kernel, `fusion.cores` is its `cores` property."""
+    if key == fusion.CORES_ATTR and isinstance(op, accel.KernelOp):
+        return op.cores
+    return op.attributes.get(key)
+
+
+def attr_text(attr: Attribute) -> str:
     if isinstance(attr, StringAttr):
         return attr.data
     if isinstance(attr, IntegerAttr):

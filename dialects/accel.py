@@ -10,13 +10,32 @@ counts a kernel may legally use, so the verifier checks `cores` without
 loading the accelerator description. A kernel may carry the cost model's
 verdict as `latency = <12.5 us, compute>`: its modelled latency and the bound
 that limits it.
+
+A scheduler places kernels side by side with two discardable attributes the
+dialect declares (`DISCARDABLE`) and verifies: `accel.core_offset` (the first of
+the kernel's cores, an `i64` of at least 0) and `accel.start` (its planned start
+in µs, a non-negative `f64`). A kernel also keeps the `fusion.mapping`,
+`fusion.seed` and `fusion.pattern` of the group it was lowered from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 
-from xdsl.dialects.builtin import I64, ArrayAttr, FloatData, IntAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, i64
+from xdsl.dialects.builtin import (
+    I64,
+    ArrayAttr,
+    Float64Type,
+    FloatAttr,
+    FloatData,
+    IntAttr,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    i64,
+)
 from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
@@ -35,9 +54,28 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
-from dlfc.dialects.fusion import verify_region_signature
+from dlfc.dialects import fusion
+from dlfc.dialects.fusion import AttrCheck, i64_at_least, verify_discardable, verify_region_signature
 
 TARGET_ATTR = "accel.target"
+"""The module attribute naming the target accelerator (an `#accel.target`)."""
+OFFSET_ATTR = "accel.core_offset"
+"""The first core of a scheduled kernel: it runs on cores offset .. offset + cores - 1 (an `i64`, at least 0)."""
+START_ATTR = "accel.start"
+"""The planned start of a scheduled kernel in µs (a non-negative `f64`)."""
+
+
+def non_negative_f64(value: Attribute) -> str | None:
+    if isinstance(value, FloatAttr) and isinstance(value.type, Float64Type) and value.value.data >= 0:
+        if math.isfinite(value.value.data):
+            return None
+    return f"must be a finite non-negative f64, got {value}"
+
+
+DISCARDABLE: Mapping[str, AttrCheck] = {OFFSET_ATTR: i64_at_least(0), START_ATTR: non_negative_f64}
+"""The discardable attributes of the accel dialect on an `accel.kernel`, and the checks of their values."""
+KERNEL_FUSION_ATTRS = (fusion.MAPPING_ATTR, fusion.SEED_ATTR, fusion.PATTERN_ATTR)
+"""The fusion dialect's attributes a kernel keeps from its group (its core count is the `cores` property)."""
 BOUNDS = ("compute", "memory", "overhead")
 """What may limit a kernel's latency: its arithmetic, its DRAM traffic, or launch and synchronisation."""
 
@@ -140,6 +178,8 @@ class KernelOp(IRDLOperation):
 
     `cores` must be one of the module's target's legal core counts.
     `latency` (optional) is the cost model's estimate for this kernel.
+    Discardable attributes: `accel.core_offset` and `accel.start` (`DISCARDABLE`),
+    and the group's `fusion.mapping`, `fusion.seed` and `fusion.pattern`.
     """
 
     name = "accel.kernel"
@@ -178,6 +218,8 @@ class KernelOp(IRDLOperation):
                 f'accel.kernel "{self.sym_name.data}": {self.core_count} cores is not legal on target '
                 f'"{target.target_name.data}" (legal: {", ".join(map(str, target.cores))})'
             )
+        verify_discardable(self, "accel", DISCARDABLE, DISCARDABLE)
+        verify_discardable(self, "fusion", fusion.DISCARDABLE, KERNEL_FUSION_ATTRS)
         verify_region_signature(self, self.inputs, self.outputs, self.body)
 
 

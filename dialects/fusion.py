@@ -5,13 +5,21 @@ kernel. It is isolated from above: tensors enter as operands (bound to the
 block arguments) and leave as results (the operands of `fusion.yield`);
 weights and constants live inside the group that uses them. Only tensors that
 cross a group boundary travel through DRAM.
+
+Planners record why a group exists in discardable attributes the dialect
+declares here (`DISCARDABLE`) and verifies on every op that carries them:
+`fusion.mapping` (the group's DNNFusion mapping type, e.g. `"many_to_many"`),
+`fusion.seed` (the op DNNFusion grew it from), `fusion.pattern` (its TVM
+pattern kind, e.g. `"out_ewise_fusable"`) and `fusion.cores` (the core count a
+tuner chose, an `i64` of at least 1). Lowering to `accel.kernel` keeps the first
+three and turns `fusion.cores` into the kernel's `cores` property.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
-from xdsl.dialects.builtin import StringAttr, TensorType
+from xdsl.dialects.builtin import IntegerAttr, IntegerType, StringAttr, TensorType
 from xdsl.ir import Attribute, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
@@ -26,7 +34,77 @@ from xdsl.irdl import (
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
-from dlfc.dialects.graph import is_source
+from dlfc.dialects.graph import MappingType, PatternKind, is_source
+
+MAPPING_ATTR = "fusion.mapping"
+"""A group's DNNFusion mapping type: the lower-case name of a `MappingType` (`"one_to_one"`, ...)."""
+SEED_ATTR = "fusion.seed"
+"""The op a DNNFusion group was grown from: its result's name, or `<op>#<index>`."""
+PATTERN_ATTR = "fusion.pattern"
+"""A group's TVM pattern kind: the lower-case name of a `PatternKind` (`"elemwise"`, ...)."""
+CORES_ATTR = "fusion.cores"
+"""The core count a tuner chose for a group (an `i64`, at least 1); without it a group runs on 1 core."""
+
+AttrCheck = Callable[[Attribute], str | None]
+"""Checks the value of a discardable attribute: None when valid, else what is wrong with it."""
+
+
+def one_of(labels: Sequence[str]) -> AttrCheck:
+    """A check that the attribute is a string among `labels`."""
+
+    def check(value: Attribute) -> str | None:
+        if isinstance(value, StringAttr) and value.data in labels:
+            return None
+        return f"must be one of {', '.join(map(repr, labels))}, got {value}"
+
+    return check
+
+
+def non_empty_string(value: Attribute) -> str | None:
+    return None if isinstance(value, StringAttr) and value.data else f"must be a non-empty string, got {value}"
+
+
+def i64_at_least(low: int) -> AttrCheck:
+    """A check that the attribute is an `i64` integer of at least `low`."""
+
+    def check(value: Attribute) -> str | None:
+        if (
+            isinstance(value, IntegerAttr)
+            and isinstance(value.type, IntegerType)
+            and value.type.width.data == 64
+            and value.value.data >= low
+        ):
+            return None
+        return f"must be an i64 of at least {low}, got {value}"
+
+    return check
+
+
+DISCARDABLE: Mapping[str, AttrCheck] = {
+    MAPPING_ATTR: one_of([m.name.lower() for m in MappingType]),
+    SEED_ATTR: non_empty_string,
+    PATTERN_ATTR: one_of([k.name.lower() for k in PatternKind]),
+    CORES_ATTR: i64_at_least(1),
+}
+"""The discardable attributes of the fusion dialect and the checks of their values."""
+
+
+def verify_discardable(
+    op: Operation, dialect: str, declared: Mapping[str, AttrCheck], allowed: Collection[str]
+) -> None:
+    """Check the attributes of `op` that carry the prefix `dialect.`: each must be `allowed` on `op`
+    (a name `declared` by the dialect) and have a valid value."""
+    for key, value in op.attributes.items():
+        if not key.startswith(dialect + "."):
+            continue
+        if key not in allowed:
+            known = "declared" if key in declared else "unknown"
+            raise VerifyException(
+                f"{op.name}: {known} attribute '{key}' is not allowed here (allowed: {', '.join(allowed)})"
+            )
+        problem = declared[key](value)
+        if problem is not None:
+            raise VerifyException(f"{op.name}: attribute '{key}' {problem}")
 
 
 def verify_region_signature(
@@ -62,8 +140,8 @@ class GroupOp(IRDLOperation):
 
     `fusion.group "name" (%a, %b) : (A, B) -> (C) { ^bb0(%x: A, %y: B): ... fusion.yield %z : C }`
 
-    Planners may record why the group exists in discardable attributes
-    (e.g. its DNNFusion `mapping` type and `seed` op).
+    Planners may record why the group exists in the discardable attributes of
+    `DISCARDABLE` (e.g. `fusion.mapping`, `fusion.seed`); a tuner sets `fusion.cores`.
     """
 
     name = "fusion.group"
@@ -80,6 +158,7 @@ class GroupOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
+        verify_discardable(self, "fusion", DISCARDABLE, DISCARDABLE)
         verify_region_signature(self, self.inputs, self.outputs, self.body)
 
 

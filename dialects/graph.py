@@ -75,6 +75,20 @@ class MappingType(IntEnum):
     MANY_TO_MANY = 4
 
 
+class PatternKind(IntEnum):
+    """TVM's OpPatternKind (include/tvm/relay/op_attr_types.h): how FuseOps may fuse an op.
+
+    Ordered as TVM orders them: a fused group takes the largest kind of its parts.
+    """
+
+    ELEMWISE = 0
+    BROADCAST = 1
+    INJECTIVE = 2
+    COMM_REDUCE = 3
+    OUT_EWISE_FUSABLE = 4
+    OPAQUE = 8
+
+
 # --------------------------------------------------------------------------- helpers
 
 

@@ -49,8 +49,6 @@ from dlfc.hw.target import Accelerator
 
 Bound = Literal["compute", "memory", "overhead"]
 Handling = Literal["on-chip", "tiled", "spilled"]
-CORES_ATTR = "cores"
-"""The discardable attribute on a `fusion.group` that fixes its core count (set by a tuner)."""
 
 
 @dataclass(frozen=True)
@@ -399,10 +397,10 @@ def best_cores(ops: Iterable[Operation], target: Accelerator) -> tuple[int, Kern
 
 
 def region_cores(op: Operation) -> int:
-    """The core count of an `accel.kernel`, or of a `fusion.group` (its `cores` attribute, else 1)."""
+    """The core count of an `accel.kernel`, or of a `fusion.group` (its `fusion.cores` attribute, else 1)."""
     if isinstance(op, accel.KernelOp):
         return op.core_count
-    cores = op.attributes.get(CORES_ATTR)
+    cores = op.attributes.get(fusion.CORES_ATTR)
     return cores.value.data if isinstance(cores, IntegerAttr) else 1
 
 

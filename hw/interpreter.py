@@ -6,7 +6,7 @@ with the graph ops' reference numerics (`dlfc.hw.reference.GraphFunctions`) and
 appends its modelled cost (`dlfc.hw.cost`) to a timeline. Graph compute ops outside
 any kernel (a graph-level module) are timed as one-op kernels on one core,
 which is the unoptimised baseline. Kernels run one after another, unless
-`schedule-parallel` placed them on disjoint cores (`core_offset`, `start`).
+`schedule-parallel` placed them on disjoint cores (`accel.core_offset`, `accel.start`).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class AccelFunctions(InterpreterFunctions):
     def record(self, launch: Operation, name: str, ops: Sequence[Operation], cores: int) -> None:
         """Append a kernel of `ops` on `cores` cores to the timeline, placed as its schedule attributes say.
 
-        Without `core_offset` (see schedule-parallel) a kernel takes the whole chip, right after the previous one.
+        Without `accel.core_offset` (see schedule-parallel) a kernel takes the whole chip, right after the previous one.
         """
         cost = group_cost(ops, cores, self.target)
         slot = self.schedule.place(launch, cost.latency)

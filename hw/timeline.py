@@ -2,8 +2,8 @@
 
 Kernels are placed in block order. A kernel starts when its operands are ready
 (their producers have finished) and its cores are free. Its cores are those
-its schedule attributes name (`core_offset` .. `core_offset + cores - 1`, not
-before its planned `start` in µs, both written by `schedule-parallel`); a
+its schedule attributes name (`accel.core_offset` .. `accel.core_offset + cores - 1`,
+not before its planned `accel.start` in µs, both written by `schedule-parallel`); a
 kernel without them takes the whole chip, so an unscheduled module runs its
 kernels one after another.
 """
@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from xdsl.dialects.builtin import FloatAttr, IntegerAttr
 from xdsl.ir import Operation, SSAValue
 
+from dlfc.dialects.accel import OFFSET_ATTR, START_ATTR
 from dlfc.hw.cost import region_cores
-
-OFFSET_ATTR = "core_offset"
-START_ATTR = "start"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """convert-fusion-to-accel: every `fusion.group` becomes one `accel.kernel`.
 
 The kernel keeps the group's name and body. Its core count is the group's
-`cores` attribute when a tuner has set one, else 1. The module records the
+`fusion.cores` attribute when a tuner has set one, else 1. The module records the
 target accelerator in `accel.target` (its name and legal core counts), and
 every kernel gets its modelled latency and bound (see annotate-latency).
 """
@@ -17,7 +17,7 @@ from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, Rewrite
 
 from dlfc.compiler.utils.latency import annotate_kernels
 from dlfc.dialects import accel, fusion
-from dlfc.hw.cost import CORES_ATTR, region_cores
+from dlfc.hw.cost import region_cores
 from dlfc.hw.target import load_target
 
 
@@ -36,7 +36,7 @@ class GroupToKernel(RewritePattern):
             body,
             cores,
         )
-        kernel.attributes.update({k: v for k, v in op.attributes.items() if k != CORES_ATTR})
+        kernel.attributes.update({k: v for k, v in op.attributes.items() if k != fusion.CORES_ATTR})
         rewriter.replace(op, kernel)
 
 

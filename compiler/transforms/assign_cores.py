@@ -1,6 +1,6 @@
 """assign-cores: give every kernel its core count, keeping the fusion scheme as it is.
 
-Works on `fusion.group`s (sets their `cores` attribute) and on `accel.kernel`s
+Works on `fusion.group`s (sets their `fusion.cores` attribute) and on `accel.kernel`s
 (sets their `cores` and refreshes their `latency`). Two ways
 to choose, option `cores-by`:
 
@@ -25,7 +25,8 @@ from xdsl.passes import ModulePass
 from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.utils.latency import annotate_kernels
 from dlfc.dialects import accel, fusion, graph
-from dlfc.hw.cost import CORES_ATTR, best_cores, channel_efficiency
+from dlfc.dialects.fusion import CORES_ATTR
+from dlfc.hw.cost import best_cores, channel_efficiency
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target
 
 CORES_BY = ("model", "features")

@@ -57,7 +57,8 @@ from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.utils.fusion_table import Colour, fusion_cell
 from dlfc.compiler.utils.outlining import form_groups, inline_region_op
 from dlfc.dialects import accel, fusion, graph
-from dlfc.hw.cost import CORES_ATTR, cost_model
+from dlfc.dialects.fusion import CORES_ATTR
+from dlfc.hw.cost import cost_model
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target
 
 # --------------------------------------------------------------------------- legality
@@ -342,7 +343,7 @@ def dissolve_groups(module: ModuleOp) -> list[SearchSpace]:
 def outline_plans(
     module: ModuleOp, plans: Sequence[Sequence[Kernel]], spaces: Sequence[SearchSpace] = ()
 ) -> list[fusion.GroupOp]:
-    """Form one `fusion.group` per kernel (functions in module order), each with its `cores` attribute.
+    """Form one `fusion.group` per kernel (functions in module order), each with its `fusion.cores` attribute.
 
     A kernel that is exactly a group of the incoming plan keeps that group's attributes.
     """
@@ -372,7 +373,7 @@ class AutotunePass(ModulePass):
 
     Works on graph- or fusion-level modules: the incoming groups (if any) are
     dissolved and kept as candidates. Every resulting `fusion.group` has a
-    `cores` attribute.
+    `fusion.cores` attribute.
     """
 
     name = "autotune"

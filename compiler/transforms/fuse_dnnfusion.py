@@ -30,8 +30,8 @@ Choices where the paper leaves room, and one extension:
   coarser: once no One-to-One seed is left, the remaining unfused ops seed
   blocks too, simplest mapping type first (then smallest result, block order).
 
-Each `fusion.group` records its block's mapping type (`mapping`) and its seed
-op (`seed`: the seed's result name, or `<op>#<index>`). Options: `target`
+Each `fusion.group` records its block's mapping type (`fusion.mapping`) and its
+seed op (`fusion.seed`: the seed's result name, or `<op>#<index>`). Options: `target`
 (preset or .toml), `cores` (the core count kernels are costed on) and
 `profile-db` (a JSON profiling database to reuse and extend; also
 `dlfc --profile-db FILE`).
@@ -49,20 +49,14 @@ from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
 from dlfc.compiler.statistics import add_statistic
-from dlfc.compiler.utils.fusion_graph import (
-    MAPPING_ATTR,
-    ContractedDag,
-    OpGraph,
-    report_groups,
-)
+from dlfc.compiler.utils.fusion_graph import ContractedDag, OpGraph, report_groups
 from dlfc.compiler.utils.fusion_table import Colour, fusion_cell, mapping_label
 from dlfc.compiler.utils.outlining import form_groups
 from dlfc.compiler.utils.profile_db import CostModelProfiler, ProfileDB
 from dlfc.dialects import graph
+from dlfc.dialects.fusion import MAPPING_ATTR, SEED_ATTR
 from dlfc.dialects.graph import MappingType
 from dlfc.hw.target import DEFAULT_TARGET, load_target
-
-SEED_ATTR = "seed"
 
 
 class Profitability(Protocol):

@@ -12,8 +12,9 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
-from dlfc.compiler.utils.fusion_graph import MAPPING_ATTR, group_mapping, report_groups
+from dlfc.compiler.utils.fusion_graph import group_mapping, report_groups
 from dlfc.compiler.utils.outlining import form_groups
+from dlfc.dialects.fusion import MAPPING_ATTR
 
 
 @dataclass(frozen=True)

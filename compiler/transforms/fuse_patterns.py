@@ -29,74 +29,63 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
-from dlfc.compiler.utils.fusion_graph import MAPPING_ATTR, group_mapping, report_groups
+from dlfc.compiler.utils.fusion_graph import group_mapping, report_groups
 from dlfc.compiler.utils.outlining import form_groups
 from dlfc.dialects import graph
+from dlfc.dialects.fusion import MAPPING_ATTR, PATTERN_ATTR
+from dlfc.dialects.graph import PatternKind
 
-PATTERN_ATTR = "pattern"
 MAX_FUSED_OPS = 256
 
 
-class Pattern(IntEnum):
-    """TVM's OpPatternKind (include/tvm/relay/op_attr_types.h)."""
-
-    ELEMWISE = 0
-    BROADCAST = 1
-    INJECTIVE = 2
-    COMM_REDUCE = 3
-    OUT_EWISE_FUSABLE = 4
-    OPAQUE = 8
-
-
 # The TOpPattern TVM registers for each op (or for the Relay ops it decomposes into).
-OP_PATTERNS: dict[type[graph.GraphOp], Pattern] = {
-    graph.UnaryOp: Pattern.ELEMWISE,
-    graph.BinaryOp: Pattern.BROADCAST,
-    graph.BatchNormOp: Pattern.BROADCAST,
-    graph.UnsqueezeOp: Pattern.BROADCAST,
-    graph.ReduceOp: Pattern.COMM_REDUCE,
-    graph.Conv2DOp: Pattern.OUT_EWISE_FUSABLE,
-    graph.DenseOp: Pattern.OUT_EWISE_FUSABLE,
-    graph.MatMulOp: Pattern.OUT_EWISE_FUSABLE,
-    graph.PoolOp: Pattern.OUT_EWISE_FUSABLE,
-    graph.GlobalAvgPoolOp: Pattern.OUT_EWISE_FUSABLE,
-    graph.SoftmaxOp: Pattern.OUT_EWISE_FUSABLE,
-    graph.LayerNormOp: Pattern.OUT_EWISE_FUSABLE,
-    graph.EmbeddingOp: Pattern.INJECTIVE,
-    graph.ReshapeOp: Pattern.INJECTIVE,
-    graph.FlattenOp: Pattern.INJECTIVE,
-    graph.SqueezeOp: Pattern.INJECTIVE,
-    graph.TransposeOp: Pattern.INJECTIVE,
-    graph.ConcatOp: Pattern.INJECTIVE,
-    graph.SplitOp: Pattern.INJECTIVE,
-    graph.SliceOp: Pattern.INJECTIVE,
-    graph.PadOp: Pattern.INJECTIVE,
-    graph.UpsampleOp: Pattern.INJECTIVE,
-    graph.ChannelShuffleOp: Pattern.INJECTIVE,
-    graph.DepthToSpaceOp: Pattern.INJECTIVE,
+OP_PATTERNS: dict[type[graph.GraphOp], PatternKind] = {
+    graph.UnaryOp: PatternKind.ELEMWISE,
+    graph.BinaryOp: PatternKind.BROADCAST,
+    graph.BatchNormOp: PatternKind.BROADCAST,
+    graph.UnsqueezeOp: PatternKind.BROADCAST,
+    graph.ReduceOp: PatternKind.COMM_REDUCE,
+    graph.Conv2DOp: PatternKind.OUT_EWISE_FUSABLE,
+    graph.DenseOp: PatternKind.OUT_EWISE_FUSABLE,
+    graph.MatMulOp: PatternKind.OUT_EWISE_FUSABLE,
+    graph.PoolOp: PatternKind.OUT_EWISE_FUSABLE,
+    graph.GlobalAvgPoolOp: PatternKind.OUT_EWISE_FUSABLE,
+    graph.SoftmaxOp: PatternKind.OUT_EWISE_FUSABLE,
+    graph.LayerNormOp: PatternKind.OUT_EWISE_FUSABLE,
+    graph.EmbeddingOp: PatternKind.INJECTIVE,
+    graph.ReshapeOp: PatternKind.INJECTIVE,
+    graph.FlattenOp: PatternKind.INJECTIVE,
+    graph.SqueezeOp: PatternKind.INJECTIVE,
+    graph.TransposeOp: PatternKind.INJECTIVE,
+    graph.ConcatOp: PatternKind.INJECTIVE,
+    graph.SplitOp: PatternKind.INJECTIVE,
+    graph.SliceOp: PatternKind.INJECTIVE,
+    graph.PadOp: PatternKind.INJECTIVE,
+    graph.UpsampleOp: PatternKind.INJECTIVE,
+    graph.ChannelShuffleOp: PatternKind.INJECTIVE,
+    graph.DepthToSpaceOp: PatternKind.INJECTIVE,
 }
 
 
-def op_pattern(op: graph.GraphOp) -> Pattern:
+def op_pattern(op: graph.GraphOp) -> PatternKind:
     """The op's pattern kind; kOpaque (never fused) for an op TVM would not know."""
     for cls in type(op).__mro__:
         if cls in OP_PATTERNS:
             return OP_PATTERNS[cls]  # type: ignore[index]
-    return Pattern.OPAQUE
+    return PatternKind.OPAQUE
 
 
 @dataclass(eq=False)
 class Group:
     """A union-find node of TVM's partitioner: one per op, the root describes the group."""
 
-    pattern: Pattern
+    pattern: PatternKind
     anchored: bool
     num_nodes: int = 1
     parent: Group | None = None
@@ -114,7 +103,7 @@ class DomNode:
 
     parent: int | None
     depth: int
-    pattern: Pattern
+    pattern: PatternKind
 
 
 @dataclass
@@ -123,7 +112,7 @@ class Partitioner:
 
     ops: Sequence[graph.GraphOp]
     max_depth: int = MAX_FUSED_OPS
-    outputs: list[list[tuple[int, Pattern]]] = field(init=False)
+    outputs: list[list[tuple[int, PatternKind]]] = field(init=False)
     extern: list[bool] = field(init=False)
     groups: list[Group] = field(init=False)
     dom: list[DomNode] = field(init=False)
@@ -141,16 +130,16 @@ class Partitioner:
                         self.extern[i] = True
                     else:
                         self.outputs[i].append((j, edge_pattern(patterns[j], result.type, self.ops[j])))
-        self.groups = [Group(p, p == Pattern.OUT_EWISE_FUSABLE) for p in patterns]
+        self.groups = [Group(p, p == PatternKind.OUT_EWISE_FUSABLE) for p in patterns]
         self.dom = self.post_dominators()
 
     def post_dominators(self) -> list[DomNode]:
         dom: list[DomNode | None] = [None] * len(self.ops)
         for i in reversed(range(len(self.ops))):
             if self.extern[i]:
-                dom[i] = DomNode(None, 1, Pattern.OPAQUE)
+                dom[i] = DomNode(None, 1, PatternKind.OPAQUE)
                 continue
-            pattern, parent = Pattern.ELEMWISE, None
+            pattern, parent = PatternKind.ELEMWISE, None
             for n, (j, edge) in enumerate(self.outputs[i]):
                 parent, pattern = (j, pattern) if n == 0 else lca(dom, parent, j, pattern)  # type: ignore[arg-type]
                 pattern = max(pattern, edge)
@@ -172,25 +161,25 @@ class Partitioner:
         """One step of TVM's RunFuse for op `i`."""
         group, dom = self.groups[i], self.dom[i]
         sink = dom.parent
-        if group.pattern == Pattern.OPAQUE or sink is None:
+        if group.pattern == PatternKind.OPAQUE or sink is None:
             return
         if self.count_fused_with(i, sink) > self.max_depth or group.root() is self.groups[sink].root():
             return
-        if group.pattern == Pattern.OUT_EWISE_FUSABLE:
+        if group.pattern == PatternKind.OUT_EWISE_FUSABLE:
             fusable = (
                 phase == 0
-                and dom.pattern == Pattern.ELEMWISE
-                and self.check_path(i, sink, lambda kind, _: kind <= Pattern.BROADCAST)
+                and dom.pattern == PatternKind.ELEMWISE
+                and self.check_path(i, sink, lambda kind, _: kind <= PatternKind.BROADCAST)
             )
-        elif group.pattern <= Pattern.BROADCAST:
-            fusable = (dom.pattern <= Pattern.INJECTIVE or dom.pattern == Pattern.COMM_REDUCE) and self.check_path(
-                i, sink, broadcast_path
-            )
+        elif group.pattern <= PatternKind.BROADCAST:
+            fusable = (
+                dom.pattern <= PatternKind.INJECTIVE or dom.pattern == PatternKind.COMM_REDUCE
+            ) and self.check_path(i, sink, broadcast_path)
         else:
             fusable = (
-                group.pattern == Pattern.INJECTIVE
+                group.pattern == PatternKind.INJECTIVE
                 and phase == 1
-                and self.check_path(i, sink, lambda kind, _: kind <= Pattern.INJECTIVE)
+                and self.check_path(i, sink, lambda kind, _: kind <= PatternKind.INJECTIVE)
             )
         if fusable:
             self.commit_fuse(i, sink)
@@ -207,7 +196,7 @@ class Partitioner:
                     stack.extend(j for j, _ in self.outputs[node])
         return sorted(seen)
 
-    def check_path(self, src: int, sink: int, allowed: Callable[[Pattern, bool], bool]) -> bool:
+    def check_path(self, src: int, sink: int, allowed: Callable[[PatternKind, bool], bool]) -> bool:
         return all(allowed(self.groups[n].root().pattern, n == sink) for n in self.paths_to(src, sink))
 
     def count_fused_with(self, child: int, sink: int) -> int:
@@ -222,7 +211,7 @@ class Partitioner:
                 merge_from_to(self.groups[n], target)
 
 
-def lca(dom: list[DomNode | None], a: int, b: int, pattern: Pattern) -> tuple[int | None, Pattern]:
+def lca(dom: list[DomNode | None], a: int, b: int, pattern: PatternKind) -> tuple[int | None, PatternKind]:
     """TVM's LeastCommonAncestor in the post-dominator tree, combining the patterns passed on the way."""
     lhs: int | None = a
     rhs: int | None = b
@@ -241,18 +230,20 @@ def lca(dom: list[DomNode | None], a: int, b: int, pattern: Pattern) -> tuple[in
     return lhs, pattern
 
 
-def edge_pattern(consumer: Pattern, operand_type: Attribute, consumer_op: graph.GraphOp) -> Pattern:
+def edge_pattern(consumer: PatternKind, operand_type: Attribute, consumer_op: graph.GraphOp) -> PatternKind:
     """The consumer's pattern; elementwise for a broadcast consumer reading an operand of its own shape."""
-    if consumer == Pattern.BROADCAST and graph.shape_of(operand_type) == graph.shape_of(consumer_op.results[0].type):
-        return Pattern.ELEMWISE
+    if consumer == PatternKind.BROADCAST and graph.shape_of(operand_type) == graph.shape_of(
+        consumer_op.results[0].type
+    ):
+        return PatternKind.ELEMWISE
     return consumer
 
 
-def broadcast_path(kind: Pattern, is_sink: bool) -> bool:
+def broadcast_path(kind: PatternKind, is_sink: bool) -> bool:
     """Ops between an elementwise/broadcast op and its post-dominator are injective at most; the sink may be complex."""
     if not is_sink:
-        return kind <= Pattern.INJECTIVE
-    return kind <= Pattern.INJECTIVE or kind in (Pattern.COMM_REDUCE, Pattern.OUT_EWISE_FUSABLE)
+        return kind <= PatternKind.INJECTIVE
+    return kind <= PatternKind.INJECTIVE or kind in (PatternKind.COMM_REDUCE, PatternKind.OUT_EWISE_FUSABLE)
 
 
 def merge_from_to(child: Group, parent: Group) -> None:
@@ -277,7 +268,7 @@ class FusePatternsPass(ModulePass):
     """The most ops one group may hold."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        kinds: dict[Operation, Pattern] = {}
+        kinds: dict[Operation, PatternKind] = {}
 
         def plan(ops: list[graph.GraphOp]) -> list[list[Operation]]:
             partitioner = Partitioner(ops, self.max_depth)

@@ -21,10 +21,10 @@ finishes later than it would in the sequential schedule: the makespan is never
 worse than the sum of the latencies.
 
 The schedule lives in the IR as two attributes of each `accel.kernel`:
-`core_offset` (its cores are core_offset .. core_offset + cores - 1) and
-`start` (its planned start, in µs). `Timeline` replays a module from them: a
+`accel.core_offset` (its cores are offset .. offset + cores - 1) and
+`accel.start` (its planned start, in µs). `Timeline` replays a module from them: a
 kernel starts when its operands are ready, its cores are free and not before
-its planned start; a kernel without `core_offset` takes the whole chip, so a
+its planned start; a kernel without `accel.core_offset` takes the whole chip, so a
 module without schedule attributes runs sequentially.
 """
 
@@ -42,9 +42,10 @@ from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.utils.latency import annotate_kernels
 from dlfc.compiler.utils.outlining import inline_region_op, outline
 from dlfc.dialects import accel, graph
+from dlfc.dialects.accel import OFFSET_ATTR, START_ATTR
 from dlfc.hw.cost import KernelCost, cost_model, kernel_cost
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target
-from dlfc.hw.timeline import OFFSET_ATTR, START_ATTR, Timeline
+from dlfc.hw.timeline import Timeline
 
 EPSILON = 1e-12
 

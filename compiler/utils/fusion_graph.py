@@ -22,9 +22,7 @@ from xdsl.ir import Attribute, Operation
 from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.utils.fusion_table import mapping_label
 from dlfc.dialects import graph
-
-MAPPING_ATTR = "mapping"
-"""The discardable attribute of a `fusion.group` naming its DNNFusion mapping type."""
+from dlfc.dialects.fusion import MAPPING_ATTR
 
 
 def tensor_bytes(t: Attribute) -> int:
@@ -149,7 +147,7 @@ class ContractedDag:
 
 
 def group_mapping(ops: Sequence[Operation]) -> StringAttr:
-    """The `mapping` attribute of a group: the most complex mapping type of its ops."""
+    """The `fusion.mapping` attribute of a group: the most complex mapping type of its ops."""
     return StringAttr(mapping_label(max(op.mapping_type() for op in ops if isinstance(op, graph.GraphOp))))
 
 

@@ -44,7 +44,7 @@ def fused_plan(model: Path, tmp_path: Path, cores: int = 8) -> Path:
     module = load_dlm(str(model))
     groups = form_groups(module, lambda ops: [ops[i : i + 3] for i in range(0, len(ops), 3)])
     for group in groups:
-        group.attributes["cores"] = IntegerAttr(cores, i64)
+        group.attributes["fusion.cores"] = IntegerAttr(cores, i64)
     ConvertFusionToAccelPass().apply(make_context(), module)
     path = tmp_path / "plan.mlir"
     path.write_text(str(module) + "\n")

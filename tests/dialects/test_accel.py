@@ -97,6 +97,39 @@ def test_kernel_without_target_accepts_any_positive_cores() -> None:
             'module attribute accel.target must be an #accel.target, got "mlu100"',
         ),
         ("accel.yield %b", "accel.yield %a", None),
+        (
+            "memory> :",
+            "memory> {accel.core_offset = -1 : i64} :",
+            "attribute 'accel.core_offset' must be an i64 of at least 0, got -1 : i64",
+        ),
+        (
+            "memory> :",
+            "memory> {accel.core_offset = 2 : i32} :",
+            "attribute 'accel.core_offset' must be an i64 of at least 0, got 2 : i32",
+        ),
+        (
+            "memory> :",
+            "memory> {accel.start = -2.0 : f64} :",
+            "attribute 'accel.start' must be a finite non-negative f64, got -2.0",
+        ),
+        (
+            "memory> :",
+            'memory> {accel.start = "soon"} :',
+            "attribute 'accel.start' must be a finite non-negative f64, got \"soon\"",
+        ),
+        (
+            "memory> :",
+            "memory> {accel.offset = 0 : i64} :",
+            "accel.kernel: unknown attribute 'accel.offset' is not allowed here (allowed: accel.core_offset, accel.start)",
+        ),
+        (
+            "memory> :",
+            "memory> {fusion.cores = 4 : i64} :",
+            "accel.kernel: declared attribute 'fusion.cores' is not allowed here "
+            "(allowed: fusion.mapping, fusion.seed, fusion.pattern)",
+        ),
+        ("memory> :", 'memory> {fusion.mapping = "1:1"} :', "accel.kernel: attribute 'fusion.mapping' must be one of"),
+        ("memory> :", "memory> {core_offset = -1 : i64} :", None),  # an attribute of no dialect is not checked
     ],
 )
 def test_invalid_ir(old: str, new: str, message: str | None) -> None:
@@ -108,6 +141,24 @@ def test_invalid_ir(old: str, new: str, message: str | None) -> None:
     with pytest.raises((VerifyException, ParseError)) as info:
         parse(text)
     assert message in str(info.value)
+
+
+def test_kernel_keeps_scheduling_and_fusion_attributes() -> None:
+    attrs = (
+        '{fusion.mapping = "many_to_many", fusion.seed = "conv1", fusion.pattern = "out_ewise_fusable", '
+        "accel.core_offset = 8 : i64, accel.start = 25.118112 : f64}"
+    )
+    text = PLAN.replace("memory> :", f"memory> {attrs} :")
+    assert str(parse(text)) + "\n" == text
+    assert str(parse(generic(parse(text)))) + "\n" == text
+    (kernel,) = [op for op in parse(text).walk() if isinstance(op, accel.KernelOp)]
+    assert set(kernel.attributes) == {
+        "fusion.mapping",
+        "fusion.seed",
+        "fusion.pattern",
+        accel.OFFSET_ATTR,
+        accel.START_ATTR,
+    }
 
 
 def test_yield_outside_kernel_is_rejected() -> None:

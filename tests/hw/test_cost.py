@@ -151,7 +151,7 @@ def test_free_ops_group_and_kernel_cost_the_same() -> None:
     free = group_cost(ops, 4, MLU100)
     assert group_cost(list(reversed(ops)), 4, MLU100) == free  # any order of the set
     (group,) = form_groups(module, lambda ops: [ops])
-    group.attributes["cores"] = IntegerAttr(4, i64)
+    group.attributes["fusion.cores"] = IntegerAttr(4, i64)
     assert kernel_cost(group, MLU100) == free
     ConvertFusionToAccelPass().apply(make_context(), module)
     (kernel,) = [op for op in module.walk() if isinstance(op, accel.KernelOp)]
@@ -294,7 +294,7 @@ def test_plan_kernels_respect_the_lower_bound() -> None:
     ctx = make_context()
     ConvertGraphToFusionPass().apply(ctx, module)
     for group in [op for op in module.walk() if isinstance(op, fusion.GroupOp)]:
-        group.attributes["cores"] = IntegerAttr(8, i64)
+        group.attributes["fusion.cores"] = IntegerAttr(8, i64)
     ConvertFusionToAccelPass().apply(ctx, module)
     for kernel in [op for op in module.walk() if isinstance(op, accel.KernelOp)]:
         cost = kernel_cost(kernel, MLU100)

@@ -62,7 +62,7 @@ def fuse(module: ModuleOp, size: int, cores: int) -> list[fusion.GroupOp]:
     """Group the function's ops in runs of `size`, each group on `cores` cores."""
     groups = form_groups(module, lambda ops: runs(ops, size))
     for group in groups:
-        group.attributes["cores"] = IntegerAttr(cores, i64)
+        group.attributes["fusion.cores"] = IntegerAttr(cores, i64)
     module.verify()
     return groups
 

@@ -41,7 +41,7 @@ def test_model_mode_picks_the_fastest_legal_core_count(target):
     chosen = []
     for group in groups:
         ops = list(group.body.block.ops)
-        cores = group.attributes["cores"]
+        cores = group.attributes["fusion.cores"]
         assert isinstance(cores, IntegerAttr) and cores.value.data in target.legal_cores
         fastest = min(group_cost(ops, c, target).latency for c in target.legal_cores)
         assert group_cost(ops, cores.value.data, target).latency == fastest
@@ -91,7 +91,7 @@ def test_features_mode_from_the_pipeline_and_a_bad_mode():
     groups = grouped(module)
     run_pipeline(make_context(), module, passes)
     for group in groups:
-        assert group.attributes["cores"] == IntegerAttr(features_cores(list(group.body.block.ops), MLU270), 64)
+        assert group.attributes["fusion.cores"] == IntegerAttr(features_cores(list(group.body.block.ops), MLU270), 64)
     bad = parse_pass_pipeline("assign-cores{cores-by=guess}", get_all_passes())
     with pytest.raises(PassFailure, match="cores-by must be one of model, features"):
         run_pipeline(make_context(), mixed_model(), bad)

@@ -165,7 +165,7 @@ def test_autotune_examples_quickly_and_never_worse(path: Path):
     assert time.process_time() - start < 5
     tuned.verify()
     groups = [g for g in tuned.walk() if isinstance(g, fusion.GroupOp)]
-    assert all(isinstance(g.attributes.get("cores"), IntegerAttr) for g in groups)
+    assert all(isinstance(g.attributes.get("fusion.cores"), IntegerAttr) for g in groups)
     latency = tuned_latency(tuned)
     assert latency <= tuned_latency(incoming) * (1 + 1e-9)
     assert latency <= alone * (1 + 1e-9)
@@ -273,12 +273,12 @@ def test_groups_autotune_keeps_keep_the_planners_attributes():
     planned: dict[tuple[str, ...], set[tuple[object, object]]] = {}
     for g in module.walk():
         if isinstance(g, fusion.GroupOp):
-            planned.setdefault(ops_of(g), set()).add((g.attributes["mapping"], g.attributes["seed"]))
+            planned.setdefault(ops_of(g), set()).add((g.attributes["fusion.mapping"], g.attributes["fusion.seed"]))
     AutotunePass().apply(make_context(), module)
     groups = [g for g in module.walk() if isinstance(g, fusion.GroupOp)]
-    annotated = [g for g in groups if "mapping" in g.attributes]
+    annotated = [g for g in groups if "fusion.mapping" in g.attributes]
     assert annotated and len(annotated) < len(groups)
     for group in annotated:
-        assert (group.attributes["mapping"], group.attributes["seed"]) in planned[ops_of(group)]
-    assert all(isinstance(g.attributes["cores"], IntegerAttr) for g in groups)
-    assert all(set(g.attributes) == {"cores"} for g in groups if g not in annotated)
+        assert (group.attributes["fusion.mapping"], group.attributes["fusion.seed"]) in planned[ops_of(group)]
+    assert all(isinstance(g.attributes["fusion.cores"], IntegerAttr) for g in groups)
+    assert all(set(g.attributes) == {"fusion.cores"} for g in groups if g not in annotated)

@@ -35,7 +35,7 @@ def test_seed_is_the_one_to_one_op_with_the_smallest_result_and_groups_say_so():
     )
     assert plan(m, Stub()) == [["dense", "y"], ["dense", "h"]]  # the sigmoid's 16 floats seed first
     fuse(m)
-    attrs = [(g.attributes["mapping"].data, g.attributes["seed"].data) for g in groups(m)]  # type: ignore[attr-defined]
+    attrs = [(g.attributes["fusion.mapping"].data, g.attributes["fusion.seed"].data) for g in groups(m)]  # type: ignore[attr-defined]
     assert attrs == [("many_to_many", "h"), ("many_to_many", "y")]
     assert [len(labels) for labels in group_labels(m)] == [2, 2]
 
@@ -47,7 +47,7 @@ def test_block_grows_predecessors_then_successors_and_updates_its_type():
     assert len(block) == 3 and not stub.asked  # conv -> bn -> relu: green cells only
     fuse(m)
     (group,) = groups(m)
-    assert group.attributes["mapping"].data == "many_to_many"  # type: ignore[attr-defined]
+    assert group.attributes["fusion.mapping"].data == "many_to_many"  # type: ignore[attr-defined]
 
 
 def test_green_cells_ask_no_profiling_and_yellow_cells_do():

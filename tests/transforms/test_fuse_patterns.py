@@ -67,7 +67,7 @@ def test_max_depth_bounds_the_group_size():
 def test_pass_annotates_pattern_and_mapping_and_reports_statistics():
     m = model("y = relu(conv2d(x, 8, kernel=3, pad=1))\nz = transpose(y, [0, 1, 3, 2])\noutput z")
     stats = fuse(m, FusePatternsPass())
-    assert [(g.attributes["pattern"].data, g.attributes["mapping"].data) for g in groups(m)] == [  # type: ignore[attr-defined]
+    assert [(g.attributes["fusion.pattern"].data, g.attributes["fusion.mapping"].data) for g in groups(m)] == [  # type: ignore[attr-defined]
         ("out_ewise_fusable", "many_to_many"),
         ("injective", "shuffle"),
     ]

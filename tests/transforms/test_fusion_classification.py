@@ -10,10 +10,11 @@ from xdsl.irdl import irdl_op_definition, operand_def, result_def
 from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.test_value import create_ssa_value
 
-from dlfc.compiler.transforms.fuse_patterns import OP_PATTERNS, Pattern, op_pattern
+from dlfc.compiler.transforms.fuse_patterns import OP_PATTERNS, op_pattern
 from dlfc.compiler.utils.fusion_table import MTM, OTM, OTO, REORG, SHUF
 from dlfc.dialects import graph
 from dlfc.dialects.graph import MappingType
+from dlfc.dialects.graph import PatternKind as Pattern
 
 # Each compute op of the graph dialect and its row of the paper's Table 2.
 TABLE_2: dict[type[graph.GraphOp], MappingType] = {

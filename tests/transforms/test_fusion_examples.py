@@ -76,7 +76,7 @@ def test_plan_verifies_and_covers_every_op(name: str, pass_name: str):
     assert sum(len([o for o in g.body.block.ops if isinstance(o, graph.GraphOp)]) for g in groups) == len(
         graph_ops(graph_stage(name))
     )
-    assert all("mapping" in g.attributes for g in groups)
+    assert all("fusion.mapping" in g.attributes for g in groups)
     if pass_name == "fuse-dnnfusion":
         for g in groups:
             many = [
@@ -85,7 +85,7 @@ def test_plan_verifies_and_covers_every_op(name: str, pass_name: str):
                 if isinstance(o, graph.GraphOp) and o.mapping_type() == MappingType.MANY_TO_MANY
             ]
             assert len(many) <= 1, f"{g.sym_name.data} fuses two Many-to-Many ops (a red cell)"
-            assert "seed" in g.attributes
+            assert "fusion.seed" in g.attributes
 
 
 @pytest.mark.parametrize("name", [example(name) for name in EXAMPLES])

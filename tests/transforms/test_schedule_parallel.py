@@ -21,11 +21,12 @@ from dlfc.compiler.pipeline import parse_pass_pipeline
 from dlfc.compiler.transforms.autotune import AutotunePass
 from dlfc.compiler.transforms.schedule_parallel import dram_rate, kernels_of, replay, schedule_parallel
 from dlfc.dialects import accel, graph
+from dlfc.dialects.accel import OFFSET_ATTR, START_ATTR
 from dlfc.hw.cost import kernel_cost
 from dlfc.hw.interpreter import execute
 from dlfc.hw.reference import run_graph
 from dlfc.hw.target import load_target
-from dlfc.hw.timeline import OFFSET_ATTR, START_ATTR, Timeline
+from dlfc.hw.timeline import Timeline
 
 MLU100 = load_target("mlu100")
 

@@ -73,3 +73,75 @@ func.func @scalar_operand(%x: f32) -> tensor<f32> {
   }) : (f32) -> tensor<f32>
   func.return %y : tensor<f32>
 }
+
+// -----
+
+// expected-error {{fusion.group: attribute 'fusion.mapping' must be one of 'one_to_one', 'reorganize', 'shuffle', 'one_to_many', 'many_to_many', got "one-to-one"}}
+func.func @mapping_label(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = fusion.group "k0"(%x) {fusion.mapping = "one-to-one"} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %r = graph.relu %a : tensor<4xf32>
+    fusion.yield %r : tensor<4xf32>
+  }
+  func.return %y : tensor<4xf32>
+}
+
+// -----
+
+// expected-error {{fusion.group: attribute 'fusion.pattern' must be one of 'elemwise', 'broadcast', 'injective', 'comm_reduce', 'out_ewise_fusable', 'opaque', got "elementwise"}}
+func.func @pattern_label(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = fusion.group "k0"(%x) {fusion.pattern = "elementwise"} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %r = graph.relu %a : tensor<4xf32>
+    fusion.yield %r : tensor<4xf32>
+  }
+  func.return %y : tensor<4xf32>
+}
+
+// -----
+
+// expected-error {{fusion.group: attribute 'fusion.seed' must be a non-empty string, got ""}}
+func.func @empty_seed(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = fusion.group "k0"(%x) {fusion.seed = ""} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %r = graph.relu %a : tensor<4xf32>
+    fusion.yield %r : tensor<4xf32>
+  }
+  func.return %y : tensor<4xf32>
+}
+
+// -----
+
+// expected-error {{fusion.group: attribute 'fusion.cores' must be an i64 of at least 1, got 0 : i64}}
+func.func @zero_cores(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = fusion.group "k0"(%x) {fusion.cores = 0 : i64} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %r = graph.relu %a : tensor<4xf32>
+    fusion.yield %r : tensor<4xf32>
+  }
+  func.return %y : tensor<4xf32>
+}
+
+// -----
+
+// expected-error {{fusion.group: attribute 'fusion.cores' must be an i64 of at least 1, got 4 : i32}}
+func.func @cores_not_i64(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = fusion.group "k0"(%x) {fusion.cores = 4 : i32} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %r = graph.relu %a : tensor<4xf32>
+    fusion.yield %r : tensor<4xf32>
+  }
+  func.return %y : tensor<4xf32>
+}
+
+// -----
+
+// expected-error {{fusion.group: unknown attribute 'fusion.core' is not allowed here (allowed: fusion.mapping, fusion.seed, fusion.pattern, fusion.cores)}}
+func.func @unknown_attribute(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = fusion.group "k0"(%x) {fusion.core = 4 : i64} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %r = graph.relu %a : tensor<4xf32>
+    fusion.yield %r : tensor<4xf32>
+  }
+  func.return %y : tensor<4xf32>
+}

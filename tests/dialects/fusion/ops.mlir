@@ -20,7 +20,7 @@ builtin.module {
 // Two inputs, two results, and discardable attributes a planner may set.
 builtin.module {
   func.func @two_inputs_two_outputs(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>) {
-    %s, %m = fusion.group "k0_add+mul"(%x, %y) {mapping = "one-to-one", seed = "graph.add"} : (tensor<2x4xf32>, tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>) {
+    %s, %m = fusion.group "k0_add+mul"(%x, %y) {fusion.mapping = "one_to_one", fusion.seed = "graph.add"} : (tensor<2x4xf32>, tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>) {
     ^bb0(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>):
       %sum = graph.add %a, %b : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
       %prod = graph.mul %sum, %b : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
