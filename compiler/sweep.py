@@ -385,9 +385,14 @@ class PointFailed(Exception):
 
 
 def point_key(model: ModelSource, target: Accelerator, passes: str) -> str:
-    """A hash of the model's bytes (and ONNX input shapes), the accelerator's every number, and the pipeline."""
+    """A hash of the model (its name, bytes and ONNX input shapes), the accelerator's every number, and the pipeline.
+
+    The accelerator counts by value (100 and 100.0 GB/s are one point), the
+    pipeline with every option spelled out.
+    """
     described = {k: v for k, v in dataclasses.asdict(target).items() if k != "description"}
-    text = json.dumps([model.kind, hashlib.sha256(model.data).hexdigest(), model.input_shapes, described, passes])
+    digest = hashlib.sha256(model.data).hexdigest()
+    text = json.dumps([model.label, digest, model.input_shapes, described, passes])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -504,19 +509,23 @@ def plan_sweep(
         except TargetError as e:
             raise UsageError(str(e)) from None
     passes: dict[str, str] = {}
+    normal: dict[str, str] = {}
     for spec in pipelines:
         try:
             passes[spec] = pipeline_passes(spec)
         except PipelineError as e:
             raise UsageError(f"--pipelines {spec}: {e}") from None
+        normal[spec] = pipeline_text(parse_pass_pipeline(passes[spec], get_all_passes()))
+        same = next((other for other in normal if other != spec and normal[other] == normal[spec]), None)
+        if same is not None or list(pipelines).count(spec) > 1:
+            raise UsageError(f"--pipelines: '{same or spec}' and '{spec}' are the same pipeline")
     jobs: list[PointJob] = []
     seen: set[str] = set()
     for model in models:
         for spec in pipelines:
-            normal = pipeline_text(parse_pass_pipeline(passes[spec], get_all_passes()))
             for values, table, target in chips:
-                key = point_key(model, target, normal)
-                if key not in seen:
+                key = point_key(model, target, normal[spec])
+                if key not in seen:  # two spellings of one accelerator (100 and 100.0 GB/s): one point
                     seen.add(key)
                     jobs.append(PointJob(key, model, spec, passes[spec], table, values))
     return Sweep(tuple(keys), tuple(jobs))

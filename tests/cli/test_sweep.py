@@ -300,6 +300,15 @@ def test_points_are_keyed_by_the_accelerator_not_its_spelling(tiny: Path) -> Non
     assert [p.key for p in spelled.points] == [p.key for p in as_floats.points]
     base = plan_sweep(models, ["default"], [])
     assert base.points[0].key == spelled.points[1].key  # 102.4 GB/s is the preset's own value
+    assert len(plan_sweep(models, ["default"], [parse_axis("memory.dram_gbps=100,100.0")]).points) == 1
+
+
+def test_a_model_counts_by_name_and_bytes(tiny: Path, tmp_path: Path) -> None:
+    twin = tmp_path / "twin.dlm"
+    twin.write_text(MODEL)
+    sweep = plan_sweep(read_models([str(tiny), str(twin)], []), ["default"], [])
+    assert [p.model.label for p in sweep.points] == [str(tiny), str(twin)]
+    assert sweep.points[0].key != sweep.points[1].key
 
 
 # --------------------------------------------------------------------------- errors
@@ -343,6 +352,11 @@ ERRORS = [
         '--pipelines autotune{target="mlu270"}: the sweep gives every pass its target; remove target=',
     ),
     (["--pipelines", "default,"], "--pipelines default,: empty entry"),
+    (
+        ["--pipelines", "default,fuse-dnnfusion+autotune{window=32}"],
+        "--pipelines: 'default' and 'fuse-dnnfusion+autotune{window=32}' are the same pipeline",
+    ),
+    (["--pipelines", "fuse-none,fuse-none"], "--pipelines: 'fuse-none' and 'fuse-none' are the same pipeline"),
     (["--jobs", "0"], "--jobs must be at least 1, got 0"),
     (["--hw", "mlu9"], "--hw: unknown accelerator 'mlu9': expected a preset (mlu100, mlu270) or a .toml file"),
 ]
