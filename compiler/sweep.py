@@ -574,6 +574,8 @@ class ResultTable:
         self.path = path
         self.columns = list(columns)
         self.parquet = path.endswith(".parquet")
+        if not self.parquet and not path.endswith(".csv"):
+            raise UsageError(f"-o {path}: expected a .csv or .parquet file name")
         self.journal = f"{path}.partial.csv" if self.parquet else path
         directory = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(directory):
@@ -613,18 +615,23 @@ class ResultTable:
     def _read_journal(self) -> list[dict[str, str]]:
         if not os.path.exists(self.journal):
             return []
-        with open(self.journal, encoding="utf-8", newline="") as f:
-            text = f.read()
+        try:
+            with open(self.journal, encoding="utf-8", newline="") as f:
+                text = f.read()
+        except UnicodeDecodeError:
+            raise UsageError(f"{self.journal}: not a table of dlfc sweep (not UTF-8 text)") from None
         if text and not text.endswith("\n"):  # killed while writing the last row
             text = text[: text.rfind("\n") + 1]
             with open(self.journal, "w", encoding="utf-8", newline="") as f:
                 f.write(text)
         if not text:
             return []
-        reader = csv.reader(io.StringIO(text))
-        header = next(reader)
-        self._check_columns(header, self.journal)
-        return [dict(zip(header, cells, strict=True)) for cells in reader if len(cells) == len(header)]
+        try:
+            lines = list(csv.reader(io.StringIO(text)))
+        except csv.Error as e:
+            raise UsageError(f"{self.journal}: not a table of dlfc sweep ({e})") from None
+        self._check_columns(lines[0], self.journal)
+        return [dict(zip(lines[0], cells, strict=True)) for cells in lines[1:] if len(cells) == len(lines[0])]
 
     def append(self, row: dict[str, Any]) -> None:
         """Add one row to the journal, on disk before this returns."""

@@ -398,6 +398,18 @@ def test_bad_models(dlfc: Dlfc, tiny: Path, tmp_path: Path) -> None:
     assert not out.exists()
 
 
+def test_output_that_is_no_table(dlfc: Dlfc, tiny: Path, tmp_path: Path) -> None:
+    assert dlfc("sweep", tiny, "-o", tmp_path / "r.txt").err == (
+        f"dlfc: error: -o {tmp_path / 'r.txt'}: expected a .csv or .parquet file name\n"
+    )
+    binary = tmp_path / "r.csv"
+    binary.write_bytes(b"\xff\xfe\x00")
+    assert (
+        dlfc("sweep", tiny, "-o", binary).err == f"dlfc: error: {binary}: not a table of dlfc sweep (not UTF-8 text)\n"
+    )
+    assert binary.read_bytes() == b"\xff\xfe\x00"
+
+
 def test_missing_output_directory(dlfc: Dlfc, tiny: Path, tmp_path: Path) -> None:
     out = tmp_path / "no" / "r.csv"
     result = dlfc("sweep", tiny, "-o", out)
