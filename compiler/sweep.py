@@ -56,7 +56,7 @@ import tomllib
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -203,12 +203,11 @@ def hardware_points(
             bins = list(range(points))
             rng.shuffle(bins)
             columns.append([(b + rng.random()) / points for b in bins])
-    chosen: list[dict[str, Any]] = []
+    chosen: dict[tuple[str, ...], dict[str, Any]] = {}
     for i in range(points):
         point = {a.key: _at(a, column[i]) for factor, column in zip(factors, columns, strict=True) for a in factor}
-        if point not in chosen:
-            chosen.append(point)
-    return chosen
+        chosen.setdefault(tuple(map(_cell, point.values())), point)
+    return list(chosen.values())
 
 
 def _factors(axes: Sequence[Axis], zipped: Sequence[Sequence[str]]) -> list[list[Axis]]:
@@ -280,6 +279,10 @@ class ModelSource:
     @property
     def kind(self) -> str:
         return os.path.splitext(self.label)[1]
+
+    @cached_property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
 
     def load(self, scratch: str) -> ModuleOp:
         """The graph-level module (an ONNX model goes through a file in the directory `scratch`)."""
@@ -391,8 +394,7 @@ def point_key(model: ModelSource, target: Accelerator, passes: str) -> str:
     pipeline with every option spelled out.
     """
     described = {k: v for k, v in dataclasses.asdict(target).items() if k != "description"}
-    digest = hashlib.sha256(model.data).hexdigest()
-    text = json.dumps([model.label, digest, model.input_shapes, described, passes])
+    text = json.dumps([model.label, model.digest, model.input_shapes, described, passes])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
