@@ -68,9 +68,14 @@ def mlu100_with(cores: int, onchip_kib: int) -> str:
     """The MLU100 preset's text with other cores and on-chip memory (written independently of table_toml)."""
     text = (PRESET_DIR / "mlu100.toml").read_text()
     legal = [c for c in (1, 2, 4, 8, 16, 32) if c <= cores]
-    text = re.sub(r"(?m)^cores = 32$", f"cores = {cores}", text)
-    text = re.sub(r"(?m)^legal_cores = .*$", f"legal_cores = {legal}", text)
-    return re.sub(r"(?m)^onchip_kib = 384$", f"onchip_kib = {onchip_kib}", text)
+    for pattern, line in (
+        (r"(?m)^cores = 32$", f"cores = {cores}"),
+        (r"(?m)^legal_cores = .*$", f"legal_cores = {legal}"),
+        (r"(?m)^onchip_kib = 384$", f"onchip_kib = {onchip_kib}"),
+    ):
+        text, count = re.subn(pattern, line, text)
+        assert count == 1, pattern
+    return text
 
 
 # --------------------------------------------------------------------------- the table

@@ -23,11 +23,9 @@ def test_sweep_an_onnx_model_with_an_input_shape(tmp_path, capsys) -> None:
     assert [(r["model"], r["overhead.launch_us"]) for r in rows] == [(path, "10.0"), (path, "1.0")]
     for row in rows:
         hw = tmp_path / "hw.toml"
-        hw.write_text(
-            (PRESET_DIR / "mlu100.toml")
-            .read_text()
-            .replace("launch_us = 5.0", f"launch_us = {row['overhead.launch_us']}")
-        )
+        preset = (PRESET_DIR / "mlu100.toml").read_text()
+        assert preset.count("\nlaunch_us = 5.0\n") == 1
+        hw.write_text(preset.replace("\nlaunch_us = 5.0\n", f"\nlaunch_us = {row['overhead.launch_us']}\n"))
         report = tmp_path / "report.json"
         assert main(["run", path, "--input-shape", "input_ids=1,6", "--hw", str(hw), "--report", str(report)]) == 0
         totals = json.loads(report.read_text())["totals"]
