@@ -870,6 +870,8 @@ def sweep_command(argv: Sequence[str]) -> int:
         f"{report.left} left; table: {where}",
         file=sys.stderr,
     )
+    if args.plot and report.left:
+        print("dlfc sweep: the figures are drawn once every point is in", file=sys.stderr)
     if args.plot and report.left == 0:
         from dlfc.compiler.sweep_plot import plot_sweep
 

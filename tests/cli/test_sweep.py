@@ -165,12 +165,26 @@ def test_interrupted_sweep_resumes_without_recomputing(tiny: Path, tmp_path: Pat
 def test_max_points_then_the_same_command_completes(dlfc: Dlfc, tiny: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.csv"
     command = ["sweep", tiny, "--params", *PARAMS, "--pipelines", PIPELINES, "-o", out, "--no-progress"]
-    first = dlfc(*command, "--max-points", "5")
-    assert first.err == f"dlfc sweep: 5 points computed, 0 already in {out}, 3 left; table: {out}\n"
+    first = dlfc(*command, "--max-points", "5", "--plot")
+    assert first.err == (
+        f"dlfc sweep: 5 points computed, 0 already in {out}, 3 left; table: {out}\n"
+        "dlfc sweep: the figures are drawn once every point is in\n"
+    )
     assert len(rows_of(out)) == 5
     second = dlfc(*command)
     assert second.err == f"dlfc sweep: 3 points computed, 5 already in {out}, 0 left; table: {out}\n"
     assert [(r["pipeline"], r["compute.cores"], r["memory.onchip_kib"]) for r in rows_of(out)] == GRID
+
+
+def test_a_failing_point_stops_the_sweep_and_keeps_the_rows_before_it(dlfc: Dlfc, tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    result = dlfc("sweep", tiny, "--params", "compute.cores=4,8", "--pipelines", "default,oracle{window=0}", "-o", out)
+    assert (result.code, result.out) == (1, "")
+    assert result.err.splitlines()[-1].startswith(
+        f"dlfc: error: {tiny} --pipelines oracle{{window=0}} compute.cores=4: pass 'oracle' failed: ValueError: "
+        "oracle: window must be positive and cap non-negative, got window=0 cap=0 ("
+    )
+    assert [(r["pipeline"], r["compute.cores"]) for r in rows_of(out)] == [("default", "4"), ("default", "8")]
 
 
 def test_a_row_cut_short_by_a_kill_is_computed_again(tiny: Path, tmp_path: Path) -> None:
