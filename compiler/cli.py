@@ -147,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="DNNFusion's profiling database, read and extended: given to every pass with a 'profile-db' option (fuse-dnnfusion)",
     )
     pipeline.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT|local",
+        help="a Dask cluster: given to every pass with a 'scheduler' option (oracle; see docs/sweep.md)",
+    )
+    pipeline.add_argument(
         "--list-passes", action="store_true", help="list every pass with its description and options, and exit"
     )
     pipeline.add_argument(
@@ -361,7 +366,11 @@ def compile_command(argv: Sequence[str]) -> int:
         )
     check_pass_names(registry, "--mlir-print-ir-before", args.mlir_print_ir_before)
     check_pass_names(registry, "--mlir-print-ir-after", args.mlir_print_ir_after)
-    options = {**target_option(args.hw), **({"profile_db": (args.profile_db,)} if args.profile_db else {})}
+    options = {
+        **target_option(args.hw),
+        **({"profile_db": (args.profile_db,)} if args.profile_db else {}),
+        **({"scheduler": (args.scheduler,)} if args.scheduler else {}),
+    }
     passes: list[ModulePass] | None = None
     if args.pass_pipeline is not None:  # a bad pipeline fails before a long parse
         with clock.measure("Pass setup"):

@@ -56,7 +56,7 @@ import tomllib
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -203,12 +203,11 @@ def hardware_points(
             bins = list(range(points))
             rng.shuffle(bins)
             columns.append([(b + rng.random()) / points for b in bins])
-    chosen: list[dict[str, Any]] = []
+    chosen: dict[tuple[str, ...], dict[str, Any]] = {}
     for i in range(points):
         point = {a.key: _at(a, column[i]) for factor, column in zip(factors, columns, strict=True) for a in factor}
-        if point not in chosen:
-            chosen.append(point)
-    return chosen
+        chosen.setdefault(tuple(map(_cell, point.values())), point)
+    return list(chosen.values())
 
 
 def _factors(axes: Sequence[Axis], zipped: Sequence[Sequence[str]]) -> list[list[Axis]]:
@@ -280,6 +279,10 @@ class ModelSource:
     @property
     def kind(self) -> str:
         return os.path.splitext(self.label)[1]
+
+    @cached_property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
 
     def load(self, scratch: str) -> ModuleOp:
         """The graph-level module (an ONNX model goes through a file in the directory `scratch`)."""
@@ -385,9 +388,13 @@ class PointFailed(Exception):
 
 
 def point_key(model: ModelSource, target: Accelerator, passes: str) -> str:
-    """A hash of the model's bytes (and ONNX input shapes), the accelerator's every number, and the pipeline."""
+    """A hash of the model (its name, bytes and ONNX input shapes), the accelerator's every number, and the pipeline.
+
+    The accelerator counts by value (100 and 100.0 GB/s are one point), the
+    pipeline with every option spelled out.
+    """
     described = {k: v for k, v in dataclasses.asdict(target).items() if k != "description"}
-    text = json.dumps([model.kind, hashlib.sha256(model.data).hexdigest(), model.input_shapes, described, passes])
+    text = json.dumps([model.label, model.digest, model.input_shapes, described, passes])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -504,19 +511,23 @@ def plan_sweep(
         except TargetError as e:
             raise UsageError(str(e)) from None
     passes: dict[str, str] = {}
+    normal: dict[str, str] = {}
     for spec in pipelines:
         try:
             passes[spec] = pipeline_passes(spec)
         except PipelineError as e:
             raise UsageError(f"--pipelines {spec}: {e}") from None
+        normal[spec] = pipeline_text(parse_pass_pipeline(passes[spec], get_all_passes()))
+        same = next((other for other in normal if other != spec and normal[other] == normal[spec]), None)
+        if same is not None or list(pipelines).count(spec) > 1:
+            raise UsageError(f"--pipelines: '{same or spec}' and '{spec}' are the same pipeline")
     jobs: list[PointJob] = []
     seen: set[str] = set()
     for model in models:
         for spec in pipelines:
-            normal = pipeline_text(parse_pass_pipeline(passes[spec], get_all_passes()))
             for values, table, target in chips:
-                key = point_key(model, target, normal)
-                if key not in seen:
+                key = point_key(model, target, normal[spec])
+                if key not in seen:  # two spellings of one accelerator (100 and 100.0 GB/s): one point
                     seen.add(key)
                     jobs.append(PointJob(key, model, spec, passes[spec], table, values))
     return Sweep(tuple(keys), tuple(jobs))
@@ -565,6 +576,8 @@ class ResultTable:
         self.path = path
         self.columns = list(columns)
         self.parquet = path.endswith(".parquet")
+        if not self.parquet and not path.endswith(".csv"):
+            raise UsageError(f"-o {path}: expected a .csv or .parquet file name")
         self.journal = f"{path}.partial.csv" if self.parquet else path
         directory = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(directory):
@@ -604,18 +617,23 @@ class ResultTable:
     def _read_journal(self) -> list[dict[str, str]]:
         if not os.path.exists(self.journal):
             return []
-        with open(self.journal, encoding="utf-8", newline="") as f:
-            text = f.read()
+        try:
+            with open(self.journal, encoding="utf-8", newline="") as f:
+                text = f.read()
+        except UnicodeDecodeError:
+            raise UsageError(f"{self.journal}: not a table of dlfc sweep (not UTF-8 text)") from None
         if text and not text.endswith("\n"):  # killed while writing the last row
             text = text[: text.rfind("\n") + 1]
             with open(self.journal, "w", encoding="utf-8", newline="") as f:
                 f.write(text)
         if not text:
             return []
-        reader = csv.reader(io.StringIO(text))
-        header = next(reader)
-        self._check_columns(header, self.journal)
-        return [dict(zip(header, cells, strict=True)) for cells in reader if len(cells) == len(header)]
+        try:
+            lines = list(csv.reader(io.StringIO(text)))
+        except csv.Error as e:
+            raise UsageError(f"{self.journal}: not a table of dlfc sweep ({e})") from None
+        self._check_columns(lines[0], self.journal)
+        return [dict(zip(lines[0], cells, strict=True)) for cells in lines[1:] if len(cells) == len(lines[0])]
 
     def append(self, row: dict[str, Any]) -> None:
         """Add one row to the journal, on disk before this returns."""
@@ -852,6 +870,8 @@ def sweep_command(argv: Sequence[str]) -> int:
         f"{report.left} left; table: {where}",
         file=sys.stderr,
     )
+    if args.plot and report.left:
+        print("dlfc sweep: the figures are drawn once every point is in", file=sys.stderr)
     if args.plot and report.left == 0:
         from dlfc.compiler.sweep_plot import plot_sweep
 

@@ -131,7 +131,7 @@ def table_toml(table: dict[str, Any]) -> str:
     sections: dict[str, list[str]] = {}
     for key, value in table.items():
         section, _, name = key.rpartition(".")
-        line = f"{name} = {json.dumps(value) if isinstance(value, str | list) else repr(value)}"
+        line = f"{name} = {json.dumps(value) if isinstance(value, str | list | bool) else repr(value)}"
         (sections.setdefault(section, []) if section else top).append(line)
     parts = ["\n".join(top), *(f"[{section}]\n" + "\n".join(lines) for section, lines in sections.items())]
     return "\n\n".join(parts) + "\n"

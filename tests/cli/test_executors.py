@@ -97,3 +97,18 @@ def test_oracle_pass_reports_a_bad_scheduler() -> None:
     passes = parse_pass_pipeline('oracle{scheduler="cluster7" progress=false}', get_all_passes())
     with pytest.raises(PassFailure, match=r"^pass 'oracle' failed: ExecutorError: scheduler 'cluster7': expected"):
         run_pipeline(make_context(), model(INCEPTION), passes)
+
+
+def test_dlfc_scheduler_option_reaches_the_oracle(tcp_cluster: str, tmp_path, capsys) -> None:
+    """`dlfc --scheduler ADDRESS` gives the oracle its cluster, as --hw gives every pass its target."""
+    from dlfc.compiler.cli import main
+
+    path = tmp_path / "inception.dlm"
+    path.write_text("model inception {\n  input x: f32[1, 16, 14, 14]\n" + INCEPTION + "}\n")
+    pipeline = "oracle{window=4 progress=false jobs=2},convert-fusion-to-accel"
+    here, there = tmp_path / "here.mlir", tmp_path / "there.mlir"
+    assert main([str(path), "--pass-pipeline", pipeline, "-o", str(here)]) == 0
+    assert main([str(path), "--pass-pipeline", pipeline, "--scheduler", tcp_cluster, "-o", str(there)]) == 0
+    assert there.read_text() == here.read_text()
+    assert main([str(path), "--pass-pipeline", pipeline, "--scheduler", "cluster7", "-o", str(there)]) == 1
+    assert "dlfc: error: pass 'oracle' failed: ExecutorError: scheduler 'cluster7'" in capsys.readouterr().err

@@ -68,9 +68,14 @@ def mlu100_with(cores: int, onchip_kib: int) -> str:
     """The MLU100 preset's text with other cores and on-chip memory (written independently of table_toml)."""
     text = (PRESET_DIR / "mlu100.toml").read_text()
     legal = [c for c in (1, 2, 4, 8, 16, 32) if c <= cores]
-    text = re.sub(r"(?m)^cores = 32$", f"cores = {cores}", text)
-    text = re.sub(r"(?m)^legal_cores = .*$", f"legal_cores = {legal}", text)
-    return re.sub(r"(?m)^onchip_kib = 384$", f"onchip_kib = {onchip_kib}", text)
+    for pattern, line in (
+        (r"(?m)^cores = 32$", f"cores = {cores}"),
+        (r"(?m)^legal_cores = .*$", f"legal_cores = {legal}"),
+        (r"(?m)^onchip_kib = 384$", f"onchip_kib = {onchip_kib}"),
+    ):
+        text, count = re.subn(pattern, line, text)
+        assert count == 1, pattern
+    return text
 
 
 # --------------------------------------------------------------------------- the table
@@ -160,12 +165,26 @@ def test_interrupted_sweep_resumes_without_recomputing(tiny: Path, tmp_path: Pat
 def test_max_points_then_the_same_command_completes(dlfc: Dlfc, tiny: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.csv"
     command = ["sweep", tiny, "--params", *PARAMS, "--pipelines", PIPELINES, "-o", out, "--no-progress"]
-    first = dlfc(*command, "--max-points", "5")
-    assert first.err == f"dlfc sweep: 5 points computed, 0 already in {out}, 3 left; table: {out}\n"
+    first = dlfc(*command, "--max-points", "5", "--plot")
+    assert first.err == (
+        f"dlfc sweep: 5 points computed, 0 already in {out}, 3 left; table: {out}\n"
+        "dlfc sweep: the figures are drawn once every point is in\n"
+    )
     assert len(rows_of(out)) == 5
     second = dlfc(*command)
     assert second.err == f"dlfc sweep: 3 points computed, 5 already in {out}, 0 left; table: {out}\n"
     assert [(r["pipeline"], r["compute.cores"], r["memory.onchip_kib"]) for r in rows_of(out)] == GRID
+
+
+def test_a_failing_point_stops_the_sweep_and_keeps_the_rows_before_it(dlfc: Dlfc, tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    result = dlfc("sweep", tiny, "--params", "compute.cores=4,8", "--pipelines", "default,oracle{window=0}", "-o", out)
+    assert (result.code, result.out) == (1, "")
+    assert result.err.splitlines()[-1].startswith(
+        f"dlfc: error: {tiny} --pipelines oracle{{window=0}} compute.cores=4: pass 'oracle' failed: ValueError: "
+        "oracle: window must be positive and cap non-negative, got window=0 cap=0 ("
+    )
+    assert [(r["pipeline"], r["compute.cores"]) for r in rows_of(out)] == [("default", "4"), ("default", "8")]
 
 
 def test_a_row_cut_short_by_a_kill_is_computed_again(tiny: Path, tmp_path: Path) -> None:
@@ -300,6 +319,15 @@ def test_points_are_keyed_by_the_accelerator_not_its_spelling(tiny: Path) -> Non
     assert [p.key for p in spelled.points] == [p.key for p in as_floats.points]
     base = plan_sweep(models, ["default"], [])
     assert base.points[0].key == spelled.points[1].key  # 102.4 GB/s is the preset's own value
+    assert len(plan_sweep(models, ["default"], [parse_axis("memory.dram_gbps=100,100.0")]).points) == 1
+
+
+def test_a_model_counts_by_name_and_bytes(tiny: Path, tmp_path: Path) -> None:
+    twin = tmp_path / "twin.dlm"
+    twin.write_text(MODEL)
+    sweep = plan_sweep(read_models([str(tiny), str(twin)], []), ["default"], [])
+    assert [p.model.label for p in sweep.points] == [str(tiny), str(twin)]
+    assert sweep.points[0].key != sweep.points[1].key
 
 
 # --------------------------------------------------------------------------- errors
@@ -343,6 +371,11 @@ ERRORS = [
         '--pipelines autotune{target="mlu270"}: the sweep gives every pass its target; remove target=',
     ),
     (["--pipelines", "default,"], "--pipelines default,: empty entry"),
+    (
+        ["--pipelines", "default,fuse-dnnfusion+autotune{window=32}"],
+        "--pipelines: 'default' and 'fuse-dnnfusion+autotune{window=32}' are the same pipeline",
+    ),
+    (["--pipelines", "fuse-none,fuse-none"], "--pipelines: 'fuse-none' and 'fuse-none' are the same pipeline"),
     (["--jobs", "0"], "--jobs must be at least 1, got 0"),
     (["--hw", "mlu9"], "--hw: unknown accelerator 'mlu9': expected a preset (mlu100, mlu270) or a .toml file"),
 ]
@@ -382,6 +415,18 @@ def test_bad_models(dlfc: Dlfc, tiny: Path, tmp_path: Path) -> None:
     result = dlfc("sweep", broken, "-o", out)
     assert result.code == 1 and result.err.startswith(f"{broken}:4:")
     assert not out.exists()
+
+
+def test_output_that_is_no_table(dlfc: Dlfc, tiny: Path, tmp_path: Path) -> None:
+    assert dlfc("sweep", tiny, "-o", tmp_path / "r.txt").err == (
+        f"dlfc: error: -o {tmp_path / 'r.txt'}: expected a .csv or .parquet file name\n"
+    )
+    binary = tmp_path / "r.csv"
+    binary.write_bytes(b"\xff\xfe\x00")
+    assert (
+        dlfc("sweep", tiny, "-o", binary).err == f"dlfc: error: {binary}: not a table of dlfc sweep (not UTF-8 text)\n"
+    )
+    assert binary.read_bytes() == b"\xff\xfe\x00"
 
 
 def test_missing_output_directory(dlfc: Dlfc, tiny: Path, tmp_path: Path) -> None:

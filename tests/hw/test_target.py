@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,16 @@ def test_table_with_a_changed_value() -> None:
     assert t.onchip_bytes == 64 * 1024 and t.peak_flops == 8e12
     with pytest.raises(TargetError, match=r"^edited: 'memory.onchip_kib' must be a non-negative integer$"):
         target_from_table({**table, "memory.onchip_kib": 1.5}, "edited")
+
+
+def test_table_toml_spells_values_as_toml() -> None:
+    table = {"name": "x", "a.flag": True, "a.off": False, "a.cores": [1, 2], "b.rate": 1e-05, "b.count": 3}
+    assert (
+        table_toml(table)
+        == 'name = "x"\n\n[a]\nflag = true\noff = false\ncores = [1, 2]\n\n[b]\nrate = 1e-05\ncount = 3\n'
+    )
+    assert tomllib.loads(table_toml(table)) == {
+        "name": "x",
+        "a": {"flag": True, "off": False, "cores": [1, 2]},
+        "b": {"rate": 1e-05, "count": 3},
+    }
