@@ -73,7 +73,7 @@ from dlfc.compiler.pipeline import (
     DEFAULT_PIPELINE,
     Level,
     PipelineError,
-    default_pipeline,
+    default_passes,
     parse_pass_pipeline,
     pipeline_text,
 )
@@ -411,7 +411,7 @@ def graph_stage(model: ModelSource) -> tuple[ModuleOp, ModuleOp, float]:
         started = time.perf_counter()
         written = model.load(scratch)
         module = _clone(written)
-        passes = parse_pass_pipeline(",".join(default_pipeline(Level.GRAPH, Level.GRAPH)), get_all_passes())
+        passes = default_passes(Level.GRAPH, Level.GRAPH)
         run_pipeline(make_context(), module, passes, verify_each=False)
         return written, module, time.perf_counter() - started
 
