@@ -250,7 +250,7 @@ def test_imported_pass_classes_are_not_registered_again(dlfc: Dlfc, tmp_path: Pa
 # --------------------------------------------------------------------------- the tutorial, docs/writing-a-pass.md
 
 TUTORIAL = REPO / "docs" / "writing-a-pass.md"
-CODE_BLOCK = re.compile(r"^```python (\S+)\n(.*?)^```$", re.M | re.S)
+CODE_BLOCK = re.compile(r"^```(?:python|mlir) (\S+)\n(.*?)^```$", re.M | re.S)
 CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```$", re.M | re.S)
 GraphFoldReluPass = import_plugin_file(str(FOLD_RELU)).GraphFoldReluPass
 
@@ -271,6 +271,7 @@ def test_tutorial_code_is_the_tested_code() -> None:
     assert {source for source, _ in blocks} == {
         "examples/plugins/graph_fold_relu.py",
         "examples/plugins/accel_cap_cores.py",
+        "examples/plugins/graph_fold_relu.mlir",
         "excerpt=tests/cli/test_plugins.py",
     }
     for source, code in blocks:
