@@ -176,8 +176,8 @@ class CostModel:
         rows, halo = _tiling(op)
         results = tuple(self.tensor_bytes(r.type) for r in op.results)
         operands = [self.tensor_bytes(v.type) for v in op.operands]
-        if isinstance(op, graph.EmbeddingOp):  # a lookup reads only the rows it gathers
-            operands[1] = min(operands[1], results[0])
+        for i in op.GATHERED_OPERANDS:  # a lookup reads only the rows it gathers
+            operands[i] = min(operands[i], results[0])
         facts = OpFacts(flops, work, axis, max(extent, 1), efficiency, rows, halo, tuple(operands), results)
         return replace(facts, times=tuple(self._op_time(facts, c, 1.0) for c in self.target.legal_cores))
 
@@ -281,8 +281,10 @@ class Dataflow:
 
     Per op, `reads` holds one (value, producer, bytes, is a weight) per operand:
     the value's `id` (the ops keep it alive), the index of the op producing it
-    (-1: none of the list's); `writes` one (bytes, consumer per use) per result,
-    the consumer an index or -1 (an op outside the list, a yield or a return).
+    (-1: none of the list's); `writes` one (bytes, consumers) per result,
+    the consumer an index or -1 (an op outside the list, a yield or a return),
+    each consuming op once however many of its operands use the result (a
+    spilled intermediate is read once per consuming op).
     It holds while the ops and their uses do not change.
     """
 
@@ -434,55 +436,40 @@ def _shape(value: SSAValue) -> tuple[int, ...]:
 def _partition(op: graph.GraphOp, v: int, elements: int) -> tuple[str, int, float]:
     """The partition axis with the most independent units, its extent and the channel efficiency.
 
-    Layers split batch, output rows or output channels (in vector-width
-    chunks, so a core's channels stay vector-aligned); their efficiency is
-    that of the channel size the vector lanes run along (input channels of a
-    convolution or pooling, the reduction length of dense and matmul). Every
-    other op splits its flat output elements in vector-width chunks.
+    The op declares how it splits (`GraphOp.partition`) and the lengths its
+    vector lanes run along (`GraphOp.lane_lengths`). Layers split batch,
+    output rows or output channels (in vector-width chunks, so a core's
+    channels stay vector-aligned); their efficiency is the best of their lane
+    lengths'. ELEMENTS ops split their flat output elements in vector-width chunks.
     """
     out = _shape(op.results[0])
-    if isinstance(op, graph.Conv2DOp | graph.PoolOp | graph.GlobalAvgPoolOp):
-        n, c, ho, _ = out
-        rows = ho if not isinstance(op, graph.GlobalAvgPoolOp) else 1
-        candidates = {"batch": n, "rows": rows, "channels": math.ceil(c / v)}
-        efficiency = channel_efficiency(_shape(op.operands[0])[1], v)
-        if isinstance(op, graph.Conv2DOp):
-            efficiency = max(efficiency, channel_efficiency(math.prod(_shape(op.weight)[1:]), v))
-    elif isinstance(op, graph.DenseOp):
-        candidates = {"rows": math.prod(out[:-1]), "channels": math.ceil(out[-1] / v)}
-        efficiency = channel_efficiency(_shape(op.input)[-1], v)
-    elif isinstance(op, graph.MatMulOp) and len(out) >= 2:
-        candidates = {"batch": math.prod(out[:-2]), "rows": out[-2], "channels": math.ceil(out[-1] / v)}
-        efficiency = channel_efficiency(_shape(op.lhs)[-1], v)
-    else:
+    kind = op.partition()
+    if kind is graph.Partition.ELEMENTS:
         chunks = math.ceil(elements / v) if elements else 1
         return "elements", chunks, (elements / (chunks * v) if elements else 1.0)
+    if kind is graph.Partition.WINDOW:
+        candidates = {"batch": out[0], "rows": out[2], "channels": math.ceil(out[1] / v)}
+    elif kind is graph.Partition.DENSE:
+        candidates = {"rows": math.prod(out[:-1]), "channels": math.ceil(out[-1] / v)}
+    else:
+        candidates = {"batch": math.prod(out[:-2]), "rows": out[-2], "channels": math.ceil(out[-1] / v)}
+    efficiency = max(channel_efficiency(n, v) for n in op.lane_lengths())
     axis = max(candidates, key=lambda k: candidates[k])
     return axis, candidates[axis], efficiency
 
 
-_ROW_WISE = (graph.UnaryOp, graph.BinaryOp, graph.BatchNormOp, graph.DenseOp, graph.LayerNormOp, graph.MatMulOp)
-
-
 def _tiling(op: graph.GraphOp) -> tuple[int, int]:
-    """(output rows a tile splits, halo rows per tile); (0, 0) when the op cannot be tiled.
+    """(output rows a tile splits, halo rows per tile); (0, 0) when the op cannot be tiled (`GraphOp.row_window`).
 
     Rows are axis 2 of a rank-4 (NCHW) result and the product of all but the
-    last axis otherwise. Convolutions and pools need (kh - 1) * dilation halo
-    rows; row-wise ops (elementwise, batchnorm, dense, layernorm, matmul,
-    softmax over the last axis) need none. Everything else cannot be tiled.
+    last axis otherwise; the halo is (kernel - 1) * dilation rows.
     """
     out = _shape(op.results[0])
-    if len(out) < 2:
+    window = op.row_window()
+    if len(out) < 2 or window is None:
         return 0, 0
     rows = out[2] if len(out) == 4 else math.prod(out[:-1])
-    if isinstance(op, graph.Conv2DOp):
-        return rows, (_shape(op.weight)[2] - 1) * graph.ints(op.dilation)[0]
-    if isinstance(op, graph.PoolOp):
-        return rows, graph.ints(op.kernel)[0] - 1
-    if isinstance(op, _ROW_WISE) or (isinstance(op, graph.SoftmaxOp) and op.axis.value.data == len(out) - 1):
-        return rows, 0
-    return 0, 0
+    return rows, (window.kernel - 1) * window.dilation
 
 
 def _reads(op: graph.GraphOp, sizes: Sequence[int], index: dict[int, int]) -> tuple[tuple[int, int, int, bool], ...]:
@@ -497,7 +484,7 @@ def _reads(op: graph.GraphOp, sizes: Sequence[int], index: dict[int, int]) -> tu
 def _writes(op: graph.GraphOp, sizes: Sequence[int], index: dict[int, int]) -> tuple[tuple[int, list[int]], ...]:
     """`Dataflow.writes` of one op, given the index of each op of the list by its `id`."""
     return tuple(
-        (size, [index.get(id(use.operation), -1) for use in result.uses])
+        (size, list(dict.fromkeys(index.get(id(use.operation), -1) for use in result.uses)))
         for result, size in zip(op.results, sizes, strict=False)
     )
 

@@ -327,3 +327,22 @@ def test_cost_call_is_fast() -> None:
             model.group_cost(group, 4)
     per_call = (time.process_time() - start) / (10 * len(groups))
     assert per_call < 500e-6
+
+
+def test_spill_is_read_once_per_consuming_op() -> None:
+    """transpose (1x64x256x512) -> mul(y, y) on 4 cores: the spilled y is read once by the mul, not once per operand.
+
+    Fused, the bytes are the same as apart (in, y written and read once, out) and one launch is saved.
+    """
+    t = TensorType(f32, [1, 64, 256, 512])
+    fn = func.FuncOp("main", ((t,), (TensorType(f32, [1, 64, 512, 256]),)))
+    with ImplicitBuilder(fn.body) as (x,):
+        transpose = graph.TransposeOp(x, (0, 1, 3, 2))
+        mul = graph.MulOp(transpose.output, transpose.output)
+        func.ReturnOp(mul.output)
+    tensor = 64 * 256 * 512 * 2
+    fused = group_cost([transpose, mul], 4, MLU100)
+    apart = [group_cost([op], 4, MLU100) for op in (transpose, mul)]
+    assert fused.intermediates == "spilled"
+    assert fused.dram_bytes == 4 * tensor == sum(k.dram_bytes for k in apart)
+    assert fused.latency <= sum(k.latency for k in apart)
