@@ -245,6 +245,14 @@ def _validate(t: Accelerator, source: str) -> None:
         raise TargetError(f"{source}: 'memory.core_dma_gbps' cannot exceed 'memory.dram_gbps'")
 
 
+def resolve_key(key: str) -> str:
+    """The TOML key (`memory.onchip_kib`) of a key or its last part (`onchip_kib`); TargetError if unknown."""
+    matches = [k for k in _SCHEMA if k == key or k.rsplit(".", 1)[-1] == key]
+    if len(matches) != 1:
+        raise TargetError(f"unknown accelerator parameter '{key}' (known: {', '.join(sweep_keys())})")
+    return matches[0]
+
+
 def with_overrides(target: Accelerator, overrides: dict[str, Any]) -> Accelerator:
     """`target` with some parameters changed, each given by its TOML key (`memory.onchip_kib`) or last part (`onchip_kib`).
 
@@ -252,11 +260,9 @@ def with_overrides(target: Accelerator, overrides: dict[str, Any]) -> Accelerato
     """
     fields: dict[str, Any] = {}
     for key, value in overrides.items():
-        matches = [k for k in _SCHEMA if k == key or k.rsplit(".", 1)[-1] == key]
-        if len(matches) != 1:
-            raise TargetError(f"unknown accelerator parameter '{key}' (known: {', '.join(sweep_keys())})")
-        field, kind, factor = _SCHEMA[matches[0]]
-        fields[field] = _convert("override", matches[0], value, kind, factor)
+        full = resolve_key(key)
+        field, kind, factor = _SCHEMA[full]
+        fields[field] = _convert("override", full, value, kind, factor)
         if field == "legal_cores":
             fields[field] = tuple(fields[field])
     changed = replace(target, **fields)
