@@ -19,6 +19,11 @@ stay acyclic) and its intermediates on chip (the per-core working set fits in
 the target's on-chip memory, whole or in row tiles). Blocks may have several
 outputs.
 
+A block stops growing at `max-ops` ops (64 by default). The paper has no
+such limit; here it keeps planning linear in the model's size (each merge
+re-analyses the block's capacity, so an unbounded block of n ops costs n²),
+and it does not bind on the examples, whose blocks stay under 12 ops.
+
 Choices where the paper leaves room, and one extension:
 - The two walks repeat until neither adds an op, so an op reached by the
   successor walk brings its other producers along (`a*b + c*d` is one block).
@@ -34,7 +39,7 @@ Each `fusion.group` records its block's mapping type (`fusion.mapping`) and its
 seed op (`fusion.seed`: the seed's result name, or `<op>#<index>`). Options: `target`
 (preset or .toml), `cores` (the core count kernels are costed on) and
 `profile-db` (a JSON profiling database to reuse and extend; also
-`dlfc --profile-db FILE`).
+`dlfc --profile-db FILE`) and `max-ops`.
 """
 
 from __future__ import annotations
@@ -84,7 +89,8 @@ class Block:
 class Planner:
     """DNNFusion's plan for the graph ops of one function body (in block order)."""
 
-    def __init__(self, ops: Sequence[graph.GraphOp], profitability: Profitability):
+    def __init__(self, ops: Sequence[graph.GraphOp], profitability: Profitability, max_ops: int = 64):
+        self.max_ops = max_ops
         self.graph = OpGraph.build(ops)
         self.dag = ContractedDag(self.graph.succs)
         self.profitability = profitability
@@ -135,7 +141,9 @@ class Planner:
         return len(block.members) > size
 
     def try_merge(self, block: Block, candidate: int, as_successor: bool) -> bool:
-        """Add `candidate` to `block` if the table, convexity, capacity and (yellow) profit allow it."""
+        """Add `candidate` to `block` if its size, the table, convexity, capacity and (yellow) profit allow it."""
+        if len(block.members) >= self.max_ops:
+            return False
         first, second = (
             (block.mapping, self.mapping[candidate]) if as_successor else (self.mapping[candidate], block.mapping)
         )
@@ -164,10 +172,13 @@ def seed_name(op: Operation, index: int) -> str:
 
 
 def plan_parts(
-    ops: list[graph.GraphOp], profitability: Profitability, annotations: dict[Operation, dict[str, Attribute]]
+    ops: list[graph.GraphOp],
+    profitability: Profitability,
+    annotations: dict[Operation, dict[str, Attribute]],
+    max_ops: int = 64,
 ) -> list[list[Operation]]:
     """The DNNFusion parts of one function's ops, in block order; records each part's attributes under its first op."""
-    blocks = sorted(Planner(ops, profitability).plan(), key=lambda block: min(block.members))
+    blocks = sorted(Planner(ops, profitability, max_ops).plan(), key=lambda block: min(block.members))
     parts: list[list[Operation]] = []
     for block in blocks:
         part: list[Operation] = [ops[i] for i in sorted(block.members)]
@@ -191,12 +202,18 @@ class FuseDnnfusionPass(ModulePass):
     """The core count each kernel is costed on."""
     profile_db: str | None = None
     """A JSON profiling database to reuse and extend."""
+    max_ops: int = 64
+    """The most ops in one block (keeps planning linear in the model's size)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.max_ops < 1:
+            raise ValueError(f"fuse-dnnfusion: max-ops must be positive, got {self.max_ops}")
         db = ProfileDB.load(self.profile_db) if self.profile_db else ProfileDB()
         profiler = CostModelProfiler(load_target(self.target), self.cores, db)
         annotations: dict[Operation, dict[str, Attribute]] = {}
-        groups = form_groups(op, lambda ops: plan_parts(ops, profiler, annotations), lambda part: annotations[part[0]])
+        groups = form_groups(
+            op, lambda ops: plan_parts(ops, profiler, annotations, self.max_ops), lambda part: annotations[part[0]]
+        )
         report_groups(groups)
         add_statistic("profiling database hits", db.hits)
         add_statistic("profiled pairs", db.misses)
