@@ -62,7 +62,9 @@ from xdsl.passes import ModulePass
 from dlfc.compiler.context import make_context
 from dlfc.compiler.executors import open_executor
 from dlfc.compiler.statistics import add_statistic
-from dlfc.compiler.transforms.autotune import (
+from dlfc.compiler.utils.bitmasks import bits, mask_of, union
+from dlfc.compiler.utils.optimum import Optimum, TooLarge, solve_exact
+from dlfc.compiler.utils.search_space import (
     Kernel,
     SearchSpace,
     dissolve_groups,
@@ -70,8 +72,6 @@ from dlfc.compiler.transforms.autotune import (
     outline_plans,
     plan_latency,
 )
-from dlfc.compiler.transforms.optimum import Optimum, TooLarge, solve_exact
-from dlfc.compiler.utils.bitmasks import bits, mask_of, union
 from dlfc.dialects import graph
 from dlfc.hw.cost import best_cores, cost_model
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target

@@ -26,8 +26,9 @@ from dlfc.compiler.pass_manager import run_pipeline
 from dlfc.compiler.passes import get_all_passes
 from dlfc.compiler.pipeline import parse_pass_pipeline
 from dlfc.compiler.transforms.assign_cores import assign_cores
-from dlfc.compiler.transforms.autotune import AutotunePass, is_legal_group, plan_latency, tune
+from dlfc.compiler.transforms.autotune import AutotunePass, tune
 from dlfc.compiler.utils.outlining import form_groups
+from dlfc.compiler.utils.search_space import is_legal_group, plan_latency
 from dlfc.dialects import accel, fusion, graph
 from dlfc.hw.cost import best_cores, group_cost, kernel_cost
 from dlfc.hw.interpreter import execute

@@ -15,9 +15,10 @@ from xdsl.parser import Parser
 
 from dlfc.compiler.cli import main as dlfc_main
 from dlfc.compiler.context import make_context
-from dlfc.compiler.transforms.autotune import is_legal_group, plan_latency, tune
-from dlfc.compiler.transforms.optimum import TooLarge, candidate_groups, solve_exact
+from dlfc.compiler.transforms.autotune import tune
 from dlfc.compiler.transforms.oracle import OPTIMAL_ATTR, Reduction, exact_oracle, oracle
+from dlfc.compiler.utils.optimum import TooLarge, candidate_groups, solve_exact
+from dlfc.compiler.utils.search_space import is_legal_group, plan_latency
 from dlfc.dialects import accel
 from dlfc.hw.cost import group_cost, kernel_cost
 from dlfc.hw.target import load_target

@@ -40,8 +40,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from dlfc.compiler.transforms.autotune import Kernel, fused_type
 from dlfc.compiler.utils.bitmasks import bits, mask_of
+from dlfc.compiler.utils.search_space import Kernel, fused_type
 from dlfc.dialects import graph
 from dlfc.hw.cost import cost_model
 from dlfc.hw.target import Accelerator
