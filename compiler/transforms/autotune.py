@@ -45,6 +45,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 
 from xdsl.context import Context
@@ -61,7 +62,7 @@ from dlfc.compiler.utils.search_space import (
 )
 from dlfc.compiler.utils.tuning_cache import KernelKeys, KeyBuilder, Signature, TuningCache, default_path
 from dlfc.dialects import graph
-from dlfc.hw.cost import cost_model
+from dlfc.hw.cost import Dataflow, cost_model
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target
 
 
@@ -97,11 +98,15 @@ class Tuner:
                 self.succs[p] |= 1 << i
         self.types = [op.mapping_type() for op in ops]
         self.model = cost_model(target)
-        self.dataflow = self.model.dataflow(ops)
         self._legal: dict[int, bool] = {}
         self._kernels: dict[int, Kernel] = {}
         self._maximal: dict[int, int] = {}
         """Ideal -> its maximal ops, for the ideals `ideals` found."""
+
+    @cached_property
+    def dataflow(self) -> Dataflow:
+        """The cost model's view of the ops (built on first use: a cached result needs none)."""
+        return self.model.dataflow(self.ops)
 
     def legal(self, group: int) -> bool:
         """`is_legal_group` of the ops in `group`, from the tuner's own index of types and producers (memoised)."""

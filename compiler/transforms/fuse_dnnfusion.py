@@ -58,6 +58,7 @@ from dlfc.compiler.utils.fusion_graph import ContractedDag, OpGraph, report_grou
 from dlfc.compiler.utils.fusion_table import Colour, fusion_cell, mapping_label
 from dlfc.compiler.utils.outlining import form_groups
 from dlfc.compiler.utils.profile_db import CostModelProfiler, ProfileDB
+from dlfc.compiler.utils.tuning_cache import KernelKeys, TuningCache, default_path
 from dlfc.dialects import graph
 from dlfc.dialects.fusion import MAPPING_ATTR, SEED_ATTR
 from dlfc.dialects.graph import MappingType
@@ -176,15 +177,31 @@ def plan_parts(
     profitability: Profitability,
     annotations: dict[Operation, dict[str, Attribute]],
     max_ops: int = 64,
+    cache: TuningCache | None = None,
+    cores: int = 1,
 ) -> list[list[Operation]]:
-    """The DNNFusion parts of one function's ops, in block order; records each part's attributes under its first op."""
-    blocks = sorted(Planner(ops, profitability, max_ops).plan(), key=lambda block: min(block.members))
+    """The DNNFusion parts of one function's ops, in block order; records each part's attributes under its first op.
+
+    With a `cache` (only for the cost-model profiler on `cores`: the plan then
+    depends only on the ops' signature), the plan is looked up there first.
+    """
+    text = ""
+    found = None
+    if cache is not None:
+        keys = KernelKeys(ops)
+        text = f"{max_ops}|{cores}|{keys.text(keys.key(range(len(ops))))}"
+        found = cache.get("dnnfusion", text)
+    if found is None:
+        planned = sorted(Planner(ops, profitability, max_ops).plan(), key=lambda block: min(block.members))
+        found = [[sorted(b.members), int(b.mapping), b.seed] for b in planned]
+        if cache is not None:
+            cache.put("dnnfusion", text, found)
     parts: list[list[Operation]] = []
-    for block in blocks:
-        part: list[Operation] = [ops[i] for i in sorted(block.members)]
+    for members, mapping, seed in found:  # type: ignore[union-attr]
+        part: list[Operation] = [ops[i] for i in members]
         annotations[part[0]] = {
-            MAPPING_ATTR: StringAttr(mapping_label(block.mapping)),
-            SEED_ATTR: StringAttr(seed_name(ops[block.seed], block.seed)),
+            MAPPING_ATTR: StringAttr(mapping_label(MappingType(mapping))),
+            SEED_ATTR: StringAttr(seed_name(ops[seed], seed)),
         }
         parts.append(part)
     return parts
@@ -204,16 +221,27 @@ class FuseDnnfusionPass(ModulePass):
     """A JSON profiling database to reuse and extend."""
     max_ops: int = 64
     """The most ops in one block (keeps planning linear in the model's size)."""
+    tuning_cache: bool = True
+    """Look the plan up in, and add it to, the tuning cache (`dlfc.compiler.utils.tuning_cache`; `dlfc --no-tuning-cache`).
+
+    Not with a `profile-db`, whose entries decide the plan."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.max_ops < 1:
             raise ValueError(f"fuse-dnnfusion: max-ops must be positive, got {self.max_ops}")
         db = ProfileDB.load(self.profile_db) if self.profile_db else ProfileDB()
-        profiler = CostModelProfiler(load_target(self.target), self.cores, db)
+        target = load_target(self.target)
+        profiler = CostModelProfiler(target, self.cores, db)
+        # A profiling database decides yellow cells by its contents (which a user may edit): no plan cache with one.
+        cache = TuningCache(default_path() if self.tuning_cache and not self.profile_db else None, target)
         annotations: dict[Operation, dict[str, Attribute]] = {}
         groups = form_groups(
-            op, lambda ops: plan_parts(ops, profiler, annotations, self.max_ops), lambda part: annotations[part[0]]
+            op,
+            lambda ops: plan_parts(ops, profiler, annotations, self.max_ops, cache, self.cores),
+            lambda part: annotations[part[0]],
         )
+        cache.save()
+        add_statistic("tuning cache hits", cache.hits)
         report_groups(groups)
         add_statistic("profiling database hits", db.hits)
         add_statistic("profiled pairs", db.misses)
