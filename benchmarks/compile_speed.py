@@ -129,8 +129,14 @@ def read(path: Path) -> ModuleOp:
     return Parser(make_context(), path.read_text(), name=str(path)).parse_module()
 
 
+def cold_tuning_cache() -> None:
+    """Point the tuning cache at a new empty directory: every compilation measured here searches from scratch."""
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="dlfc-cache-")
+
+
 def compile_in_process(path: Path) -> Row:
-    """Compile `path` as `dlfc PATH -o plan.mlir` does, timing each step."""
+    """Compile `path` as `dlfc PATH -o plan.mlir` does, timing each step (with an empty tuning cache)."""
+    cold_tuning_cache()
     steps: list[Step] = []
     with timed(steps, "parse"):
         module = read(path)
@@ -169,6 +175,7 @@ def end_to_end(path: Path, repeat: int) -> tuple[float, float, float]:
     with tempfile.TemporaryDirectory() as directory:
         command = [sys.executable, "-c", DLFC_WITH_PEAK, str(path), "-o", str(Path(directory) / "plan.mlir")]
         for _ in range(repeat):
+            cold_tuning_cache()
             before, start = children_cpu(), time.perf_counter()
             done = subprocess.run(command, cwd=REPO, stderr=subprocess.PIPE, text=True, check=False)
             walls.append(time.perf_counter() - start)
