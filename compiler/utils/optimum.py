@@ -167,6 +167,8 @@ def solve_exact(
     with _quiet_stdout():  # HiGHS prints a banner on stdout when it starts, before any option can be set
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)  # proven optimal, not within HiGHS's default 0.01%
+    h.setOptionValue("mip_abs_gap", 0.0)
     if time_limit > 0:
         h.setOptionValue("time_limit", float(time_limit))
     m = len(groups)

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from dlfc.dialects import graph
 from dlfc.hw import cost
+from dlfc.hw import target as target_description
 from dlfc.hw.target import Accelerator
 
 Signature = tuple[tuple[int, tuple[int, ...], tuple[bool, ...]], ...]
@@ -121,7 +122,7 @@ class KeyBuilder:
 def model_version() -> str:
     """A hash of the cost model's source and the target description: entries of another model are never read."""
     digest = hashlib.sha256()
-    for module in (cost, graph):
+    for module in (cost, target_description, graph):
         digest.update(Path(module.__file__ or "").read_bytes())
     return digest.hexdigest()[:16]
 
