@@ -12,9 +12,13 @@ one after another) and the speedup over the baseline:
     DNNFusion+cores  fuse-dnnfusion + assign-cores
     autotune         fuse-dnnfusion + autotune (the default pipeline)
     oracle           oracle (brute force within windows); "-" when it hit the time limit
+    optimum          oracle{mode=exact} on fuse-dnnfusion's plan: the proven optimum of autotune's
+                     space (legal convex groups of any size, and the incoming groups); "-" when the
+                     model has more candidate groups than --optimum-limit
     +parallel        autotune + schedule-parallel (independent kernels side by side; beyond DLFusion)
 
-and the search time of autotune and of the oracle, in CPU seconds of the
+a third table gives each strategy's gap to the optimum in percent, and the
+search time of autotune and of the oracle, in CPU seconds of the
 process that searched (the oracle runs in this process unless --jobs > 1,
 then its wall time is reported).
 
@@ -52,7 +56,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from dlfc.compiler.context import make_context
 from dlfc.compiler.conversion.convert_fusion_to_accel import ConvertFusionToAccelPass
-from dlfc.compiler.transforms.oracle import OracleResult, Reduction, oracle
+from dlfc.compiler.transforms.oracle import OracleResult, Reduction, exact_oracle, oracle
 from dlfc.compiler.transforms.schedule_parallel import schedule_parallel
 from dlfc.dialects import fusion, graph
 from dlfc.hw.cost import baseline_latency, kernel_cost
@@ -66,7 +70,7 @@ STRATEGIES = {
     "DNNFusion+cores": "fuse-dnnfusion,assign-cores",
     "autotune": "fuse-dnnfusion,autotune",
 }
-COLUMNS = (*STRATEGIES, "oracle", "+parallel")
+COLUMNS = (*STRATEGIES, "oracle", "+parallel", "optimum")
 HERE = Path(__file__).resolve().parent
 T = TypeVar("T")
 
@@ -81,12 +85,18 @@ class Row:
     latency: dict[str, float | None] = field(default_factory=dict)
     autotune_search_s: float = 0.0
     oracle_search_s: float | None = None
-    oracle_exhaustive: bool | None = None
+    oracle_windows_complete: bool | None = None
     oracle_configurations: int = 0
+    optimum_search_s: float | None = None
 
     def speedup(self, column: str) -> float | None:
         latency = self.latency.get(column)
         return self.baseline / latency if latency else None
+
+    def gap(self, column: str) -> float | None:
+        """How much slower than the optimum, in percent (None: no optimum or no plan)."""
+        latency, optimum = self.latency.get(column), self.latency.get("optimum")
+        return (latency / optimum - 1) * 100 if latency and optimum else None
 
     def microseconds(self, column: str) -> float | None:
         latency = self.latency.get(column)
@@ -118,7 +128,14 @@ def search_oracle(
 
 
 def measure(
-    path: Path, target: Accelerator, hw: str, reduction: Reduction, time_limit: float, jobs: int, with_oracle: bool
+    path: Path,
+    target: Accelerator,
+    hw: str,
+    reduction: Reduction,
+    time_limit: float,
+    jobs: int,
+    with_oracle: bool,
+    optimum_limit: int = 50_000,
 ) -> Row:
     graph_module = graph_stage(path, hw)
     ops = sum(isinstance(op, graph.GraphOp) for op in graph_module.walk())
@@ -136,9 +153,17 @@ def measure(
             row.latency["+parallel"] = schedule_parallel(planned, target).parallel
     if with_oracle:
         result, row.oracle_search_s = search_oracle(graph_module.clone(), target, reduction, time_limit, jobs)
-        row.oracle_exhaustive, row.oracle_configurations = result.exhaustive, result.configurations
-        row.latency["oracle"] = result.latency if result.exhaustive else None
+        row.oracle_windows_complete, row.oracle_configurations = result.all_windows_complete, result.configurations
+        row.latency["oracle"] = result.latency if result.all_windows_complete else None
         print(result.summary(), file=sys.stderr)
+    if optimum_limit > 0:
+        planned = graph_module.clone()
+        run(planned, "fuse-dnnfusion", hw)
+        try:
+            _, row.optimum_search_s = cpu_timed(exact_oracle, planned, target, 0, optimum_limit)
+            row.latency["optimum"] = plan_latency(planned, target)
+        except ValueError as e:
+            print(f"{path.stem}: no optimum: {e}", file=sys.stderr)
     return row
 
 
@@ -161,14 +186,24 @@ def tables(rows: list[Row], target: Accelerator, reduction: Reduction) -> str:
     speedup = ["Speedup over the baseline; search times in CPU seconds", "", head, rule]
     for r in rows:
         cells = " | ".join(fmt(r.speedup(c), ".2f", "×") for c in COLUMNS)
-        oracle_s = fmt(r.oracle_search_s, ".1f") + ("" if r.oracle_exhaustive in (None, True) else " (limit)")
+        oracle_s = fmt(r.oracle_search_s, ".1f") + ("" if r.oracle_windows_complete in (None, True) else " (limit)")
         ratio = (
             r.oracle_search_s / r.autotune_search_s
-            if r.oracle_exhaustive and r.oracle_search_s and r.autotune_search_s
+            if r.oracle_windows_complete and r.oracle_search_s and r.autotune_search_s
             else None
         )
         speedup.append(f"| {r.model} | {cells} | {r.autotune_search_s:.2f} | {oracle_s} | {fmt(ratio, '.0f', '×')} |")
-    return "\n".join(latency) + "\n\n" + "\n".join(speedup) + "\n"
+    others = [c for c in COLUMNS if c != "optimum"]
+    gap = [
+        "Gap to the optimum (%): latency / optimum - 1; search time of the exact solver in CPU seconds",
+        "",
+        "| model | " + " | ".join(others) + " | optimum search |",
+        "|" + "---|" * (2 + len(others)),
+    ]
+    for r in rows:
+        cells = " | ".join(fmt(r.gap(c), ".2f") for c in others)
+        gap.append(f"| {r.model} | {cells} | {fmt(r.optimum_search_s, '.1f')} |")
+    return "\n".join(latency) + "\n\n" + "\n".join(speedup) + "\n\n" + "\n".join(gap) + "\n"
 
 
 def checks(rows: list[Row]) -> str:
@@ -186,6 +221,9 @@ def checks(rows: list[Row]) -> str:
             within = auto <= best * 1.02
             ratio = (r.oracle_search_s or 0) / r.autotune_search_s if r.autotune_search_s else float("inf")
             lines.append(f"{r.model}: within 2% of the oracle: {'yes' if within else 'NO'}; search {ratio:.0f}x faster")
+        gap = r.gap("autotune")
+        if gap is not None:
+            lines.append(f"{r.model}: autotune {gap:.2f}% above the optimum")
     return "\n".join(lines) + "\n"
 
 
@@ -202,8 +240,9 @@ def write_outputs(rows: list[Row], target: Accelerator, out: Path) -> None:
                 *(f"{c}_speedup" for c in COLUMNS),
                 "autotune_search_s",
                 "oracle_search_s",
-                "oracle_exhaustive",
+                "oracle_windows_complete",
                 "oracle_configurations",
+                "optimum_search_s",
             ]
         )
         for r in rows:
@@ -216,8 +255,9 @@ def write_outputs(rows: list[Row], target: Accelerator, out: Path) -> None:
                     *(fmt(r.speedup(c), ".4f") for c in COLUMNS),
                     r.autotune_search_s,
                     r.oracle_search_s,
-                    r.oracle_exhaustive,
+                    r.oracle_windows_complete,
                     r.oracle_configurations,
+                    r.optimum_search_s,
                 ]
             )
     data = {
@@ -270,7 +310,7 @@ def run_sweep(paths: list[Path], args: argparse.Namespace, reduction: Reduction)
         results = []
         for label, hw, target in sensitivity.settings(args.hw, args.sweep, Path(tmp)):
             print(f"setting {label}", file=sys.stderr)
-            results.append((label, [measure(p, target, hw, reduction, 0.0, 1, False) for p in paths]))
+            results.append((label, [measure(p, target, hw, reduction, 0.0, 1, False, 0) for p in paths]))
     sys.stdout.write(sweep_table(results))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -297,6 +337,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sweep", nargs="+", metavar="KEY=V1,V2", help="vary assumed parameters one at a time (no oracle)"
     )
+    parser.add_argument(
+        "--optimum-limit",
+        type=int,
+        default=50_000,
+        help="candidate groups the exact solver accepts (0: no optimum column; default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     target = load_target(args.hw)
     reduction = Reduction(window=args.oracle_window)
@@ -304,7 +350,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.sweep:
         return run_sweep(paths, args, reduction)
     rows = [
-        measure(p, target, args.hw, reduction, args.oracle_time_limit, args.jobs, not args.no_oracle) for p in paths
+        measure(
+            p, target, args.hw, reduction, args.oracle_time_limit, args.jobs, not args.no_oracle, args.optimum_limit
+        )
+        for p in paths
     ]
     sys.stdout.write(tables(rows, target, reduction) + "\n" + checks(rows))
     write_outputs(rows, target, Path(args.out))

@@ -219,6 +219,11 @@ class DlfcTool(CommandLineTool):
             help="DNNFusion's profiling database, read and extended: given to every pass with a 'profile-db' option (fuse-dnnfusion)",
         )
         pipeline.add_argument(
+            "--no-tuning-cache",
+            action="store_true",
+            help="do not read or extend the tuning cache ($XDG_CACHE_HOME/dlfc/tuning.sqlite): given to every pass with a 'tuning-cache' option (autotune)",
+        )
+        pipeline.add_argument(
             "--scheduler",
             metavar="tcp://HOST:PORT|local",
             help="a Dask cluster: given to every pass with a 'scheduler' option (oracle; see docs/sweep.md)",
@@ -290,6 +295,7 @@ class DlfcTool(CommandLineTool):
             **target_option(args.hw),
             **({"profile_db": (args.profile_db,)} if args.profile_db else {}),
             **({"scheduler": (args.scheduler,)} if args.scheduler else {}),
+            **({"tuning_cache": (False,)} if args.no_tuning_cache else {}),
         }
         passes: list[ModulePass] | None = None
         if args.pass_pipeline is not None:  # a bad pipeline fails before a long parse

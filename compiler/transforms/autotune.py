@@ -45,93 +45,25 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 
 from xdsl.context import Context
-from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
-from xdsl.ir import Attribute, Operation
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
 from dlfc.compiler.statistics import add_statistic
-from dlfc.compiler.utils.fusion_table import Colour, fusion_cell
-from dlfc.compiler.utils.outlining import form_groups, inline_region_op
-from dlfc.dialects import accel, fusion, graph
-from dlfc.dialects.fusion import CORES_ATTR
-from dlfc.hw.cost import cost_model
+from dlfc.compiler.utils.bitmasks import bits, mask_of
+from dlfc.compiler.utils.search_space import (
+    Kernel,
+    dissolve_groups,
+    fused_type,
+    outline_plans,
+)
+from dlfc.compiler.utils.tuning_cache import KernelKeys, KeyBuilder, Signature, TuningCache, default_path
+from dlfc.dialects import graph
+from dlfc.hw.cost import Dataflow, cost_model
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target
-
-# --------------------------------------------------------------------------- legality
-
-
-def fused_type(producers: Iterable[graph.MappingType], op: graph.MappingType) -> graph.MappingType | None:
-    """The mapping type reaching an op fused with its in-group producers (None: a red cell).
-
-    Each producer type `p` meets `op` through the table cell (p, op); the
-    result is the most complex of the cells' fused types and the op's own.
-    """
-    result = op
-    for producer in producers:
-        cell = fusion_cell(producer, op)
-        if cell.colour is Colour.RED or cell.fused is None:
-            return None
-        result = max(result, cell.fused)
-    return result
-
-
-def is_legal_group(ops: Sequence[graph.GraphOp]) -> bool:
-    """True when no path inside the group (ops in topological order) meets a red cell of the fusion table."""
-    reaching: dict[Operation, graph.MappingType] = {}
-    for op in ops:
-        producers = (reaching[v.owner] for v in op.operands if v.owner in reaching)
-        fused = fused_type(producers, op.mapping_type())
-        if fused is None:
-            return False
-        reaching[op] = fused
-    return True
-
-
-# --------------------------------------------------------------------------- plans
-
-
-@dataclass(frozen=True)
-class Kernel:
-    """One kernel of a plan: the ops at these indices of the search order, on `cores` cores."""
-
-    ops: tuple[int, ...]
-    cores: int
-    latency: float
-    """Modelled latency in seconds."""
-
-
-def plan_latency(plan: Iterable[Kernel]) -> float:
-    """The modelled latency of a plan whose kernels run one after the other."""
-    return sum(k.latency for k in plan)
-
-
-def bits(mask: int) -> Iterator[int]:
-    """The positions of the set bits of `mask`, ascending.
-
-    The mask is first shifted down to its lowest set bit, so a few bits high in a
-    mask over many ops cost as many steps on a small integer, not on a long one.
-    """
-    if not mask:
-        return
-    offset = (mask & -mask).bit_length() - 1
-    mask >>= offset
-    while mask:
-        low = mask & -mask
-        yield offset + low.bit_length() - 1
-        mask ^= low
-
-
-def mask_of(indices: Iterable[int]) -> int:
-    return sum(1 << i for i in set(indices))
-
-
-def span(start: int, stop: int) -> int:
-    """The mask of the ops start, ..., stop - 1: `mask_of(range(start, stop))` in one step."""
-    return ((1 << (stop - start)) - 1) << start
 
 
 class OverBudget(Exception):
@@ -144,35 +76,73 @@ class Tuner:
     `budget` bounds the exact DP: the ideals it visits, and the distinct candidate groups it examines.
     """
 
-    def __init__(self, ops: Sequence[graph.GraphOp], target: Accelerator, window: int, budget: int):
-        self.ops, self.target, self.window, self.budget = ops, target, window, budget
+    def __init__(
+        self,
+        ops: Sequence[graph.GraphOp],
+        target: Accelerator,
+        window: int,
+        budget: int,
+        cache: TuningCache | None = None,
+    ):
+        self.ops, self.target, self.window, self.budget, self.cache = ops, target, window, budget, cache
+        self.keys = KernelKeys(ops)
+        self._costs: dict[Signature, tuple[int, float]] = {}
+        """Best core count and latency by kernel signature: equal kernels elsewhere in the model are costed once."""
+        self._hints: dict[int, Signature] = {}
+        """Signatures of groups about to be costed, computed incrementally by `segments`."""
         index = {op: i for i, op in enumerate(ops)}
         self.preds = [mask_of(index[v.owner] for v in op.operands if v.owner in index) for op in ops]
         self.succs = [0] * len(ops)
         for i, producers in enumerate(self.preds):
             for p in bits(producers):
                 self.succs[p] |= 1 << i
+        self.types = [op.mapping_type() for op in ops]
         self.model = cost_model(target)
-        self.dataflow = self.model.dataflow(ops)
         self._legal: dict[int, bool] = {}
         self._kernels: dict[int, Kernel] = {}
         self._maximal: dict[int, int] = {}
         """Ideal -> its maximal ops, for the ideals `ideals` found."""
 
+    @cached_property
+    def dataflow(self) -> Dataflow:
+        """The cost model's view of the ops (built on first use: a cached result needs none)."""
+        return self.model.dataflow(self.ops)
+
     def legal(self, group: int) -> bool:
+        """`is_legal_group` of the ops in `group`, from the tuner's own index of types and producers (memoised)."""
         found = self._legal.get(group)
         if found is None:
-            found = self._legal[group] = is_legal_group([self.ops[i] for i in bits(group)])
+            reaching: dict[int, graph.MappingType] = {}
+            found = True
+            for i in bits(group):
+                fused = fused_type([reaching[p] for p in bits(self.preds[i] & group)], self.types[i])
+                if fused is None:
+                    found = False
+                    break
+                reaching[i] = fused
+            self._legal[group] = found
         return found
 
     def kernel(self, group: int) -> Kernel:
-        """The group as one kernel on its best core count (each group is costed once)."""
+        """The group as one kernel on its best core count (each distinct signature is costed once)."""
         found = self._kernels.get(group)
         if found is None:
-            add_statistic("kernels costed")
             members = tuple(bits(group))
-            cores, cost = self.model.fastest(self.dataflow.boundary(members))
-            found = self._kernels[group] = Kernel(members, cores, cost.latency)
+            key = self._hints.pop(group, None) or self.keys.key(members)
+            best = self._costs.get(key)
+            if best is None:
+                text = self.keys.text(key) if self.cache is not None else ""
+                stored = self.cache.get("kernel", text) if self.cache is not None else None
+                if stored is None:
+                    add_statistic("kernels costed")
+                    cores, cost = self.model.fastest(self.dataflow.boundary(members))
+                    best = (cores, cost.latency)
+                    if self.cache is not None:
+                        self.cache.put("kernel", text, best)
+                else:
+                    best = (int(stored[0]), float(stored[1]))  # type: ignore[index]
+                self._costs[key] = best
+            found = self._kernels[group] = Kernel(members, *best)
         return found
 
     # ------------------------------------------------------------------ the states
@@ -201,9 +171,29 @@ class Tuner:
             layer = grown
         return found
 
-    def prefixes(self) -> list[int]:
-        """The prefixes of the order: the ideals of the order seen as a chain."""
-        return [span(0, j) for j in range(len(self.ops) + 1)]
+    def orders(self) -> list[list[int]]:
+        """Topological orders for the fallback: the block order, then ops by level (as soon and as late as possible).
+
+        The level orders put the same stage of sibling branches next to each
+        other, so that horizontal fusions are contiguous in them. Each is
+        stable (ties in block order); duplicates are dropped.
+        """
+        n = len(self.ops)
+        early = [0] * n
+        for i in range(n):
+            early[i] = max((early[p] + 1 for p in bits(self.preds[i])), default=0)
+        late = [0] * n
+        for i in range(n - 1, -1, -1):
+            late[i] = max((late[s] + 1 for s in bits(self.succs[i])), default=0)
+        found: list[list[int]] = []
+        for order in (
+            list(range(n)),
+            sorted(range(n), key=lambda i: early[i]),
+            sorted(range(n), key=lambda i: -late[i]),
+        ):
+            if order not in found:
+                found.append(order)
+        return found
 
     # ------------------------------------------------------------------ the kernels that end an ideal
 
@@ -230,21 +220,86 @@ class Tuner:
                     if not self.succs[x] & ideal & ~group:
                         queue.append((group | 1 << x, candidates | self.preds[x]))
 
-    def segments(self) -> Callable[[int], Iterator[int]]:
-        """For a prefix of the order, its legal suffixes of at most `window` ops (found with two pointers)."""
-        first = [0] * (len(self.ops) + 1)
-        i = 0
-        for j in range(1, len(self.ops) + 1):
-            i = max(i, j - self.window)
-            while not self.legal(span(i, j)):
-                i += 1
-            first[j] = i
+    def segments(
+        self, orders: Sequence[Sequence[int]], seeds: Sequence[int]
+    ) -> tuple[list[int], Callable[[int], Iterator[int]]]:
+        """The prefixes of every order (ideals, by increasing size) and, for each, the legal groups that end it.
 
-        def suffixes(prefix: int) -> Iterator[int]:
-            j = prefix.bit_length()
-            return (span(i, j) for i in range(j - 1, first[j] - 1, -1))
+        A group ending state J leads back to a smaller state I (a prefix of any of
+        the orders) with J - I legal and at most `window` ops; `seeds` (incoming
+        groups outside that rule) also end J when they are contiguous at the end
+        of an order of which J is a prefix. For J and an order o, the prefixes
+        of o inside J are those before o's first op outside J, and the groups
+        J - I grow as I shrinks: they are tried from the smallest and dropped
+        at the first illegal one (legality is monotone).
+        """
+        n = len(self.ops)
+        prefixes = [[0] * (n + 1) for _ in orders]
+        for o, order in enumerate(orders):
+            for k, i in enumerate(order):
+                prefixes[o][k + 1] = prefixes[o][k] | 1 << i
+        owners: dict[int, list[tuple[int, int]]] = {}
+        """State -> the (order, length) of which it is the prefix."""
+        for o in range(len(orders)):
+            for k in range(n + 1):
+                owners.setdefault(prefixes[o][k], []).append((o, k))
+        positions = [[0] * n for _ in orders]
+        for o, order in enumerate(orders):
+            for k, i in enumerate(order):
+                positions[o][i] = k
+        inside: dict[tuple[int, int], list[int]] = {}
+        """(order a, length k) -> per order o, how many first ops of o lie in a's prefix of length k (two pointers)."""
+        for a in range(len(orders)):
+            pointers = [0] * len(orders)
+            for k in range(n + 1):
+                for o, order in enumerate(orders):
+                    while pointers[o] < n and positions[a][order[pointers[o]]] < k:
+                        pointers[o] += 1
+                inside[a, k] = list(pointers)
+        ends: dict[tuple[int, int], list[int]] = {}
+        """(order, end position) -> the seeds that are contiguous in that order and end there."""
+        for seed in seeds:
+            for o in range(len(orders)):
+                places = sorted(positions[o][i] for i in bits(seed))
+                if places[-1] - places[0] + 1 == len(places):
+                    ends.setdefault((o, places[-1] + 1), []).append(seed)
+        first = [[0] * (n + 1) for _ in orders]
+        """Per order and length j: the smallest i with the order's ops i..j-1 a legal group (two pointers)."""
+        for o in range(len(orders)):
+            i = 0
+            for j in range(1, n + 1):
+                i = max(i, j - self.window)
+                while not self.legal(prefixes[o][j] & ~prefixes[o][i]):
+                    i += 1
+                first[o][j] = i
+        states = sorted(owners, key=int.bit_count)
 
-        return suffixes
+        def groups(state: int) -> Iterator[int]:
+            size = state.bit_count()
+            own = {o for o, _ in owners[state]}
+            covered = inside[owners[state][0]]
+            for o in range(len(orders)):
+                if o in own:
+                    builder = (
+                        KeyBuilder(self.keys) if o == 0 else None
+                    )  # the block order: signatures grow with the group
+                    for k in range(size - 1, first[o][size] - 1, -1):
+                        group = state & ~prefixes[o][k]
+                        if builder is not None:
+                            builder.prepend(orders[o][k])
+                            if group not in self._kernels:
+                                self._hints[group] = builder.key()
+                        yield group
+                    continue
+                for k in range(min(covered[o], size - 1), max(0, size - self.window) - 1, -1):
+                    group = state & ~prefixes[o][k]
+                    if not self.legal(group):
+                        break
+                    yield group
+            for o, k in owners[state]:
+                yield from ends.get((o, k), ())
+
+        return states, groups
 
     # ------------------------------------------------------------------ the DP
 
@@ -273,15 +328,37 @@ class Tuner:
 
 
 def tune(
-    ops: Sequence[graph.GraphOp], seeds: Sequence[int], target: Accelerator, window: int, budget: int
+    ops: Sequence[graph.GraphOp],
+    seeds: Sequence[int],
+    target: Accelerator,
+    window: int,
+    budget: int,
+    cache: TuningCache | None = None,
 ) -> list[Kernel]:
     """The best plan for `ops` (a topological order in which every seed group, a mask, is contiguous).
 
     The exact DP over every ideal when its ideals and candidate groups fit in
     `budget` (both are enumerated, and the groups checked for legality, before
-    any is costed), else the DP over the segmentations of the order.
+    any is costed), else the DP over the prefixes of several topological
+    orders. With a `cache`, the whole result and every kernel's cost are
+    looked up there first and stored there after.
     """
-    tuner = Tuner(ops, target, window, budget)
+    tuner = Tuner(ops, target, window, budget, cache)
+    text = ""
+    if cache is not None:
+        whole = tuner.keys.key(range(len(ops)))
+        text = f"{window}|{budget}|{sorted(list(bits(g)) for g in seeds)}|{tuner.keys.text(whole)}"
+        stored = cache.get("plan", text)
+        if stored is not None:
+            return [Kernel(tuple(members), int(cores), float(latency)) for members, cores, latency in stored]  # type: ignore[attr-defined]
+    plan = _search(tuner, seeds)
+    if cache is not None:
+        cache.put("plan", text, [[list(k.ops), k.cores, k.latency] for k in plan])
+    return plan
+
+
+def _search(tuner: Tuner, seeds: Sequence[int]) -> list[Kernel]:
+    window = tuner.window
     exceptions = [g for g in seeds if g.bit_count() > window or not tuner.legal(g)]
 
     def removals(candidates: Callable[[int], Iterable[int]]) -> Callable[[int], Iterable[int]]:
@@ -296,75 +373,9 @@ def tune(
         else:
             add_statistic("ideals", len(ideals))
             return tuner.solve(ideals, removals(groups.__getitem__))
-    add_statistic("searched one topological order")
-    return tuner.solve(tuner.prefixes(), removals(tuner.segments()))
-
-
-# --------------------------------------------------------------------------- from and back to the IR
-
-
-@dataclass(frozen=True)
-class SearchSpace:
-    """One function's graph ops in the search order, and the incoming plan's groups."""
-
-    function: func.FuncOp
-    ops: list[graph.GraphOp]
-    seeds: list[int]
-    """The incoming groups as masks over `ops`."""
-    seed_attributes: dict[int, dict[str, Attribute]]
-    """The planner's attributes of each incoming group (its mapping type, seed, ...), by mask."""
-
-
-def dissolve_groups(module: ModuleOp) -> list[SearchSpace]:
-    """Inline every `fusion.group` of every function; each group's ops stay contiguous in the block."""
-    spaces: list[SearchSpace] = []
-    for fn in module.ops:
-        if not isinstance(fn, func.FuncOp):
-            continue
-        if any(isinstance(op, accel.KernelOp) for op in fn.body.block.ops):
-            raise ValueError("fusion tuning runs on graph- or fusion-level modules, before convert-fusion-to-accel")
-        groups = [op for op in fn.body.block.ops if isinstance(op, fusion.GroupOp)]
-        members = [[op for op in g.body.block.ops if isinstance(op, graph.GraphOp)] for g in groups]
-        attributes = [{k: v for k, v in g.attributes.items() if k != CORES_ATTR} for g in groups]
-        for group in groups:
-            inline_region_op(group)
-        ops = [op for op in fn.body.block.ops if isinstance(op, graph.GraphOp)]
-        index = {op: i for i, op in enumerate(ops)}
-        masks = [mask_of(index[op] for op in m) for m in members]
-        seeds = [mask for mask, m in zip(masks, members, strict=False) if m]
-        spaces.append(
-            SearchSpace(
-                fn, ops, seeds, {mask: a for mask, a, m in zip(masks, attributes, members, strict=False) if m and a}
-            )
-        )
-    return spaces
-
-
-def outline_plans(
-    module: ModuleOp, plans: Sequence[Sequence[Kernel]], spaces: Sequence[SearchSpace] = ()
-) -> list[fusion.GroupOp]:
-    """Form one `fusion.group` per kernel (functions in module order), each with its `fusion.cores` attribute.
-
-    A kernel that is exactly a group of the incoming plan keeps that group's attributes.
-    """
-    pending = iter(zip(plans, [s.seed_attributes for s in spaces] or [{}] * len(plans), strict=False))
-    attributes: dict[Operation, dict[str, Attribute]] = {}
-
-    def parts(ops: list[graph.GraphOp]) -> list[list[Operation]]:
-        plan, kept = next(pending)
-        found: list[list[Operation]] = []
-        for kernel in plan:
-            part: list[Operation] = [ops[i] for i in kernel.ops]
-            attributes[part[0]] = {**kept.get(mask_of(kernel.ops), {}), CORES_ATTR: IntegerAttr(kernel.cores, i64)}
-            found.append(part)
-        return found
-
-    def annotate(part: Sequence[Operation]) -> dict[str, Attribute]:
-        return attributes[part[0]]
-
-    groups = form_groups(module, parts, annotate)
-    add_statistic("kernels", len(groups))
-    return groups
+    add_statistic("searched several topological orders")
+    states, groups = tuner.segments(tuner.orders(), exceptions)
+    return tuner.solve(states, groups)
 
 
 @dataclass(frozen=True)
@@ -382,7 +393,9 @@ class AutotunePass(ModulePass):
     window: int = 32
     """The largest group considered, in ops."""
     max_states: int = 20000
-    """The most ideals, and distinct candidate groups, the exact DP examines; beyond, one topological order is searched."""
+    """The most ideals, and distinct candidate groups, the exact DP examines; beyond, several topological orders are searched."""
+    tuning_cache: bool = True
+    """Look results up in, and add them to, the tuning cache (`tuning_cache.py`; `dlfc --no-tuning-cache`)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.window < 1 or self.max_states < 1:
@@ -391,5 +404,8 @@ class AutotunePass(ModulePass):
             )
         target = load_target(self.target)
         spaces = dissolve_groups(op)
-        plans = [tune(s.ops, s.seeds, target, self.window, self.max_states) for s in spaces]
+        cache = TuningCache(default_path() if self.tuning_cache else None, target)
+        plans = [tune(s.ops, s.seeds, target, self.window, self.max_states, cache) for s in spaces]
+        cache.save()
+        add_statistic("tuning cache hits", cache.hits)
         outline_plans(op, plans, spaces)

@@ -19,6 +19,11 @@ stay acyclic) and its intermediates on chip (the per-core working set fits in
 the target's on-chip memory, whole or in row tiles). Blocks may have several
 outputs.
 
+A block stops growing at `max-ops` ops (64 by default). The paper has no
+such limit; here it keeps planning linear in the model's size (each merge
+re-analyses the block's capacity, so an unbounded block of n ops costs n²),
+and it does not bind on the examples, whose blocks stay under 12 ops.
+
 Choices where the paper leaves room, and one extension:
 - The two walks repeat until neither adds an op, so an op reached by the
   successor walk brings its other producers along (`a*b + c*d` is one block).
@@ -34,7 +39,7 @@ Each `fusion.group` records its block's mapping type (`fusion.mapping`) and its
 seed op (`fusion.seed`: the seed's result name, or `<op>#<index>`). Options: `target`
 (preset or .toml), `cores` (the core count kernels are costed on) and
 `profile-db` (a JSON profiling database to reuse and extend; also
-`dlfc --profile-db FILE`).
+`dlfc --profile-db FILE`) and `max-ops`.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from dlfc.compiler.utils.fusion_graph import ContractedDag, OpGraph, report_grou
 from dlfc.compiler.utils.fusion_table import Colour, fusion_cell, mapping_label
 from dlfc.compiler.utils.outlining import form_groups
 from dlfc.compiler.utils.profile_db import CostModelProfiler, ProfileDB
+from dlfc.compiler.utils.tuning_cache import KernelKeys, TuningCache, default_path
 from dlfc.dialects import graph
 from dlfc.dialects.fusion import MAPPING_ATTR, SEED_ATTR
 from dlfc.dialects.graph import MappingType
@@ -84,7 +90,8 @@ class Block:
 class Planner:
     """DNNFusion's plan for the graph ops of one function body (in block order)."""
 
-    def __init__(self, ops: Sequence[graph.GraphOp], profitability: Profitability):
+    def __init__(self, ops: Sequence[graph.GraphOp], profitability: Profitability, max_ops: int = 64):
+        self.max_ops = max_ops
         self.graph = OpGraph.build(ops)
         self.dag = ContractedDag(self.graph.succs)
         self.profitability = profitability
@@ -135,7 +142,9 @@ class Planner:
         return len(block.members) > size
 
     def try_merge(self, block: Block, candidate: int, as_successor: bool) -> bool:
-        """Add `candidate` to `block` if the table, convexity, capacity and (yellow) profit allow it."""
+        """Add `candidate` to `block` if its size, the table, convexity, capacity and (yellow) profit allow it."""
+        if len(block.members) >= self.max_ops:
+            return False
         first, second = (
             (block.mapping, self.mapping[candidate]) if as_successor else (self.mapping[candidate], block.mapping)
         )
@@ -164,16 +173,35 @@ def seed_name(op: Operation, index: int) -> str:
 
 
 def plan_parts(
-    ops: list[graph.GraphOp], profitability: Profitability, annotations: dict[Operation, dict[str, Attribute]]
+    ops: list[graph.GraphOp],
+    profitability: Profitability,
+    annotations: dict[Operation, dict[str, Attribute]],
+    max_ops: int = 64,
+    cache: TuningCache | None = None,
+    cores: int = 1,
 ) -> list[list[Operation]]:
-    """The DNNFusion parts of one function's ops, in block order; records each part's attributes under its first op."""
-    blocks = sorted(Planner(ops, profitability).plan(), key=lambda block: min(block.members))
+    """The DNNFusion parts of one function's ops, in block order; records each part's attributes under its first op.
+
+    With a `cache` (only for the cost-model profiler on `cores`: the plan then
+    depends only on the ops' signature), the plan is looked up there first.
+    """
+    text = ""
+    found = None
+    if cache is not None:
+        keys = KernelKeys(ops)
+        text = f"{max_ops}|{cores}|{keys.text(keys.key(range(len(ops))))}"
+        found = cache.get("dnnfusion", text)
+    if found is None:
+        planned = sorted(Planner(ops, profitability, max_ops).plan(), key=lambda block: min(block.members))
+        found = [[sorted(b.members), int(b.mapping), b.seed] for b in planned]
+        if cache is not None:
+            cache.put("dnnfusion", text, found)
     parts: list[list[Operation]] = []
-    for block in blocks:
-        part: list[Operation] = [ops[i] for i in sorted(block.members)]
+    for members, mapping, seed in found:  # type: ignore[union-attr]
+        part: list[Operation] = [ops[i] for i in members]
         annotations[part[0]] = {
-            MAPPING_ATTR: StringAttr(mapping_label(block.mapping)),
-            SEED_ATTR: StringAttr(seed_name(ops[block.seed], block.seed)),
+            MAPPING_ATTR: StringAttr(mapping_label(MappingType(mapping))),
+            SEED_ATTR: StringAttr(seed_name(ops[seed], seed)),
         }
         parts.append(part)
     return parts
@@ -191,12 +219,29 @@ class FuseDnnfusionPass(ModulePass):
     """The core count each kernel is costed on."""
     profile_db: str | None = None
     """A JSON profiling database to reuse and extend."""
+    max_ops: int = 64
+    """The most ops in one block (keeps planning linear in the model's size)."""
+    tuning_cache: bool = True
+    """Look the plan up in, and add it to, the tuning cache (`dlfc.compiler.utils.tuning_cache`; `dlfc --no-tuning-cache`).
+
+    Not with a `profile-db`, whose entries decide the plan."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.max_ops < 1:
+            raise ValueError(f"fuse-dnnfusion: max-ops must be positive, got {self.max_ops}")
         db = ProfileDB.load(self.profile_db) if self.profile_db else ProfileDB()
-        profiler = CostModelProfiler(load_target(self.target), self.cores, db)
+        target = load_target(self.target)
+        profiler = CostModelProfiler(target, self.cores, db)
+        # A profiling database decides yellow cells by its contents (which a user may edit): no plan cache with one.
+        cache = TuningCache(default_path() if self.tuning_cache and not self.profile_db else None, target)
         annotations: dict[Operation, dict[str, Attribute]] = {}
-        groups = form_groups(op, lambda ops: plan_parts(ops, profiler, annotations), lambda part: annotations[part[0]])
+        groups = form_groups(
+            op,
+            lambda ops: plan_parts(ops, profiler, annotations, self.max_ops, cache, self.cores),
+            lambda part: annotations[part[0]],
+        )
+        cache.save()
+        add_statistic("tuning cache hits", cache.hits)
         report_groups(groups)
         add_statistic("profiling database hits", db.hits)
         add_statistic("profiled pairs", db.misses)

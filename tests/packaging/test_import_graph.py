@@ -43,8 +43,8 @@ ABOVE_PASSES = (
 )
 """The pass manager, the pipelines and the tools: passes are below them."""
 
-KNOWN_PASS_TO_PASS = {("dlfc.compiler.transforms.oracle", "dlfc.compiler.transforms.autotune")}
-"""Transform → transform edges that remain (oracle borrows autotune's search helpers), until they move to utils."""
+KNOWN_PASS_TO_PASS: set[tuple[str, str]] = set()
+"""Transform → transform edges that remain (none: what autotune and oracle share is in dlfc.compiler.utils.search_space)."""
 
 
 def module_files() -> dict[str, Path]:

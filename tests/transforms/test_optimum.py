@@ -1,0 +1,197 @@
+"""The exact solver (oracle{mode=exact}) against brute force, and autotune against it: random graphs, wide models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from random_models import random_model
+from transforms.fusion_testing import graph_ops, model
+from transforms.test_oracle import INCEPTION
+from xdsl.dialects.builtin import BoolAttr, ModuleOp
+from xdsl.parser import Parser
+
+from dlfc.compiler.cli import main as dlfc_main
+from dlfc.compiler.context import make_context
+from dlfc.compiler.transforms.autotune import tune
+from dlfc.compiler.transforms.oracle import OPTIMAL_ATTR, Reduction, exact_oracle, oracle
+from dlfc.compiler.utils.optimum import TooLarge, candidate_groups, solve_exact
+from dlfc.compiler.utils.search_space import is_legal_group, plan_latency
+from dlfc.dialects import accel
+from dlfc.hw.cost import group_cost, kernel_cost
+from dlfc.hw.target import load_target
+
+pytest.importorskip("highspy")
+
+MLU100 = load_target("mlu100")
+
+
+def branches(n: int) -> ModuleOp:
+    """n parallel conv1x1 -> relu -> conv3x3 branches joined by a concat (issue 17's wide model)."""
+    body = "\n".join(f"b{i} = conv2d(relu(conv2d(x, 16, kernel=1)), 16, kernel=3, pad=1)" for i in range(n))
+    return model(
+        body + "\noutput concat(" + ", ".join(f"b{i}" for i in range(n)) + ", axis=1)", "x: f32[1, 32, 28, 28]"
+    )
+
+
+def attention(heads: int) -> ModuleOp:
+    """Multi-head attention with every head's projections and products as separate ops."""
+    lines = []
+    for i in range(heads):
+        lines += [
+            f"q{i} = dense(x, 16)",
+            f"k{i} = dense(x, 16)",
+            f"v{i} = dense(x, 16)",
+            f"a{i} = softmax(matmul(q{i}, transpose(k{i}, [0, 2, 1])) * 0.25)",
+            f"o{i} = matmul(a{i}, v{i})",
+        ]
+    lines.append("output dense(concat(" + ", ".join(f"o{i}" for i in range(heads)) + ", axis=2), 64) + x")
+    return model("\n".join(lines), "x: f32[1, 32, 64]")
+
+
+WIDE_INCEPTION = """
+    a = relu(conv2d(x, 16, kernel=1))
+    b = relu(conv2d(relu(conv2d(x, 8, kernel=1)), 16, kernel=3, pad=1))
+    c = relu(conv2d(relu(conv2d(x, 4, kernel=1)), 8, kernel=5, pad=2))
+    d = relu(conv2d(maxpool(x, 3, stride=1, pad=1), 16, kernel=1))
+    output concat(a, b, c, d, axis=1)
+"""
+UNET = """
+    e1 = relu(conv2d(x, 16, kernel=3, pad=1))
+    e2 = relu(conv2d(maxpool(e1, 2, stride=2), 32, kernel=3, pad=1))
+    m = relu(conv2d(maxpool(e2, 2, stride=2), 64, kernel=3, pad=1))
+    d2 = relu(conv2d(concat(upsample(m, 2), e2, axis=1), 32, kernel=3, pad=1))
+    d1 = relu(conv2d(concat(upsample(d2, 2), e1, axis=1), 16, kernel=3, pad=1))
+    output conv2d(d1, 2, kernel=1)
+"""
+WIDE_MODELS = {
+    "branches4": lambda: branches(4),
+    "inception": lambda: model(WIDE_INCEPTION, "x: f32[1, 32, 28, 28]"),
+    "attention2": lambda: attention(2),
+    "unet": lambda: model(UNET, "x: f32[1, 8, 32, 32]"),
+}
+
+
+def check_plan(ops, plan) -> None:
+    """Every op in exactly one kernel, each legal, costed right, and the kernels can run one after another."""
+    assert sorted(i for k in plan for i in k.ops) == list(range(len(ops)))
+    owner = {i: n for n, k in enumerate(plan) for i in k.ops}
+    done: set[int] = set()
+    pending = list(range(len(plan)))
+    while pending:
+        ready = [
+            n
+            for n in pending
+            if all(owner[p] in done | {n} for i in plan[n].ops for p in range(len(ops)) if ops[p] in producers(ops[i]))
+        ]
+        assert ready, "the kernels feed each other in a cycle"
+        done |= set(ready)
+        pending = [n for n in pending if n not in ready]
+    for k in plan:
+        members = [ops[i] for i in k.ops]
+        assert is_legal_group(members)
+        assert k.latency == pytest.approx(group_cost(members, k.cores, MLU100).latency, rel=1e-12)
+
+
+def producers(op):
+    return {v.owner for v in op.operands}
+
+
+def test_candidates_are_every_legal_convex_group():
+    """Against a filter of all 2**n subsets: convex (no path leaves and comes back) and legal."""
+    ops = graph_ops(model(INCEPTION))
+    n = len(ops)
+    index = {op: i for i, op in enumerate(ops)}
+    reach = [{i} for i in range(n)]
+    for i in range(n - 1, -1, -1):
+        for u in ops[i].results[0].uses:
+            if u.operation in index:
+                reach[i] |= reach[index[u.operation]]
+    expected = set()
+    for mask in range(1, 1 << n):
+        members = [i for i in range(n) if mask >> i & 1]
+        between = {j for a in members for b in members for j in reach[a] if b in reach[j]}
+        if between <= set(members) and is_legal_group([ops[i] for i in members]):
+            expected.add(mask)
+    assert set(candidate_groups(ops, 0, 1 << n)) == expected
+
+
+def test_the_optimum_equals_the_oracle_over_one_window():
+    """The brute-force oracle with every op in one window enumerates the same space another way."""
+    module = model(INCEPTION)
+    ops = graph_ops(module)
+    optimum = solve_exact(ops, [], MLU100)
+    check_plan(ops, optimum.plan)
+    brute = oracle(module, MLU100, Reduction(window=len(ops), joint=False), progress=False)
+    assert plan_latency(optimum.plan) == pytest.approx(brute.latency, rel=1e-12)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(st.integers(0, 10**6), st.integers(6, 16))
+def test_autotune_equals_the_optimum_on_random_graphs(seed: int, size: int):
+    """Within the solver's limit (graphs with more candidate groups are skipped)."""
+    ops = graph_ops(random_model(seed, size).module)
+    try:
+        optimum = solve_exact(ops, [], MLU100, cap=32, limit=20_000)
+    except TooLarge:
+        assume(False)
+    check_plan(ops, optimum.plan)
+    exact = tune(ops, [], MLU100, window=32, budget=10**6)  # the DP over every ideal
+    check_plan(ops, exact)
+    assert plan_latency(exact) == pytest.approx(plan_latency(optimum.plan), rel=1e-9)
+    fallback = tune(ops, [], MLU100, window=32, budget=1)  # the DP over several orders: no better than optimal
+    check_plan(ops, fallback)
+    assert plan_latency(fallback) >= plan_latency(optimum.plan) * (1 - 1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(WIDE_MODELS))
+def test_the_fallback_is_within_two_percent_on_wide_models(name: str):
+    """Measured gaps (mlu100): 0.00% on every one of these (see docs/tuning.md)."""
+    ops = graph_ops(WIDE_MODELS[name]())
+    optimum = plan_latency(solve_exact(ops, [], MLU100).plan)
+    fallback = tune(ops, [], MLU100, window=32, budget=1)
+    check_plan(ops, fallback)
+    assert optimum <= plan_latency(fallback) <= optimum * 1.02
+
+
+def test_eight_branches_come_out_as_two_kernels():
+    """Past every budget: the level order makes the stages of the eight branches contiguous (F8: was 3.5x)."""
+    ops = graph_ops(branches(8))
+    with pytest.raises(TooLarge):
+        candidate_groups(ops, 0, 200_000)  # 1.7 million candidates: beyond the exact solver
+    plan = tune(ops, [], MLU100, window=32, budget=20000)
+    check_plan(ops, plan)
+    assert len(plan) == 2  # the least possible: conv -> relu -> conv is red
+
+
+def test_oracle_exact_in_the_default_pipeline_proves_the_plan_optimal(tmp_path: Path):
+    """`dlfc --pass-pipeline` with autotune replaced by oracle{mode=exact}: the optimal plan, as autotune's exact DP."""
+    lines = "\n".join(f"  {line.strip()}" for line in INCEPTION.strip().splitlines())
+    source = tmp_path / "m.dlm"
+    source.write_text(f"model m {{\n  input x: f32[1, 8, 16, 16]\n{lines}\n}}\n")
+    latencies = {}
+    for search in ("oracle{mode=exact}", "autotune"):
+        out = tmp_path / "plan.mlir"
+        pipeline = f"fuse-dnnfusion,{search},convert-fusion-to-accel"
+        assert dlfc_main([str(source), "--pass-pipeline", pipeline, "-o", str(out)]) == 0
+        plan = Parser(make_context(), out.read_text()).parse_module()
+        latencies[search] = sum(kernel_cost(k, MLU100).latency for k in plan.walk() if isinstance(k, accel.KernelOp))
+        if search != "autotune":
+            assert plan.attributes[OPTIMAL_ATTR] == BoolAttr.from_bool(True)
+    assert latencies["autotune"] == pytest.approx(latencies["oracle{mode=exact}"], rel=1e-12)
+    assert latencies["autotune"] <= plan_latency(solve_exact(graph_ops(model(INCEPTION)), [], MLU100).plan) * (
+        1 + 1e-12
+    )
+
+
+def test_oracle_exact_refuses_a_graph_over_its_limit():
+    module = branches(4)
+    with pytest.raises(ValueError, match=r"oracle: mode=exact: more than 100 candidate groups \(limit=100\)"):
+        exact_oracle(module, MLU100, limit=100)
