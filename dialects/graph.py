@@ -6,14 +6,18 @@ initialiser kind, never data; scalar literals are `graph.constant` ops.
 
 Every compute op declares, in one place:
 - its shape rule (`infer`), used both by its constructor and by its verifier;
-- its DNNFusion mapping type (`mapping`, see `MappingType`);
+- its DNNFusion mapping type (`MAPPING`, see `MappingType`), its TVM pattern
+  kind (`PATTERN`, see `PatternKind`) and when it is the identity (`IDENTITY`,
+  see `Identity`);
 - its FLOP count (`flops`);
 - the facts the cost model splits and tiles it by: how it partitions across
   cores (`PARTITION`, `lane_lengths`), whether and how a tile of its output
   rows maps to input rows (`TILING`, `row_window`), the operands it only
   gathers from (`GATHERED_OPERANDS`) and, for a reordering op, the contiguous
-  run of its input reads (`access_run`). A compute op that declares no
-  `MAPPING`, `PARTITION` or `TILING` fails verification.
+  run of its input reads (`access_run`);
+- its traits: `Pure`, and `ReshapeLike` for a view that only changes the shape.
+A concrete op class that lacks a fact (`missing_facts`) raises `MissingOpFact`
+when Python defines it; the verifier checks the same.
 Numeric semantics live in `hw/reference.py`, one numpy function per op.
 """
 
@@ -57,7 +61,7 @@ from xdsl.irdl import (
 )
 from xdsl.parser import Parser
 from xdsl.printer import Printer
-from xdsl.traits import ConstantLike, Pure
+from xdsl.traits import ConstantLike, OpTrait, Pure
 from xdsl.utils.exceptions import VerifyException
 
 Shape = tuple[int, ...]
@@ -94,6 +98,31 @@ class PatternKind(IntEnum):
     COMM_REDUCE = 3
     OUT_EWISE_FUSABLE = 4
     OPAQUE = 8
+
+
+class Identity(Enum):
+    """When a graph op is the identity: it returns its one operand unchanged (graph-simplify-shapes drops it)."""
+
+    NEVER = "never"
+    """The op computes: it is not the identity even when its result has its operand's type."""
+    SAME_TYPE = "same type"
+    """Whenever its one result has its one operand's type (a reshape to the same shape, a pad by zero, ...)."""
+    SAME_TYPE_AND_PROPERTIES = "same type and properties"
+    """When, besides, its properties say so (`GraphOp.identity_properties`: a transpose by the identity, ...)."""
+
+
+class ReshapeLike(OpTrait):
+    """A view: the op keeps its operand's elements in row-major order and only changes the shape.
+
+    Reshape, flatten, squeeze and unsqueeze: no element moves, so the cost model
+    charges no work, graph-simplify-shapes composes chains of them and the
+    reference semantics is numpy's reshape. An op of mapping type Reorganize
+    must have it, and only such an op may (checked by `GraphOp.verify_`).
+    """
+
+
+class MissingOpFact(TypeError):
+    """A graph op class does not declare one of its facts (see `missing_facts`)."""
 
 
 class Partition(Enum):
@@ -241,13 +270,27 @@ def window_out(op: str, size: int, kernel: int, stride: int, pad: int, dilation:
 
 
 class GraphOp(IRDLOperation):
-    """A graph compute op: shape rule, mapping type and FLOP count live with the op."""
+    """A graph compute op: shape rule, FLOP count and its facts (`missing_facts`) live with the op.
+
+    Defining a concrete op class (one with a `name`) checks its facts: a missing
+    one raises `MissingOpFact` when the class is defined, i.e. at import.
+    """
 
     MAPPING: ClassVar[MappingType]
+    """DNNFusion's mapping type of the op (of every instance, unless `mapping_type` refines it)."""
+    PATTERN: ClassVar[PatternKind]
+    """TVM's pattern kind of the op (TOpPattern of the op, or of the Relay ops TVM decomposes it into)."""
+    IDENTITY: ClassVar[Identity]
+    """When the op returns its one operand unchanged."""
     PARTITION: ClassVar[Partition]
     TILING: ClassVar[Tiling]
     GATHERED_OPERANDS: ClassVar[tuple[int, ...]] = ()
     """Operands the op only gathers rows from (it reads no more of them than its result's size)."""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:  # a concrete op; the abstract bases name none
+            missing_facts(cls, raise_as=MissingOpFact)
 
     @classmethod
     def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
@@ -284,6 +327,19 @@ class GraphOp(IRDLOperation):
         """
         return None
 
+    def identity_properties(self) -> bool:
+        """For IDENTITY = SAME_TYPE_AND_PROPERTIES: do the op's properties make it the identity?"""
+        raise NotImplementedError(f"{self.name}: no identity_properties")
+
+    def is_identity(self) -> bool:
+        """True if the op returns its only operand unchanged (see `Identity`)."""
+        kind = type(self).IDENTITY
+        if kind is Identity.NEVER or len(self.operands) != 1 or len(self.results) != 1:
+            return False
+        if self.operands[0].type != self.results[0].type:
+            return False
+        return kind is Identity.SAME_TYPE or self.identity_properties()
+
     def _build(self, operands: Sequence[SSAValue | Sequence[SSAValue] | None], props: dict[str, Attribute]) -> None:
         flat: list[TensorType] = []
         for o in operands:
@@ -300,6 +356,10 @@ class GraphOp(IRDLOperation):
 
     def verify_(self) -> None:
         missing_facts(type(self), raise_as=VerifyException)
+        if self.has_trait(ReshapeLike) != (type(self).MAPPING is MappingType.REORGANIZE):
+            raise VerifyException(
+                f"{self.name}: an op has the ReshapeLike trait exactly when its mapping type is Reorganize"
+            )
         expected = type(self).infer([o.type for o in self.operands], self.properties)  # type: ignore[misc]
         actual = [r.type for r in self.results]
         if expected != actual:
@@ -310,13 +370,19 @@ class GraphOp(IRDLOperation):
 
 
 def missing_facts(cls: type[GraphOp], raise_as: type[Exception] | None = None) -> list[str]:
-    """The op facts `cls` does not declare (mapping type, partition, tiling, a shuffle's access run).
+    """The op facts `cls` does not declare (mapping type, pattern kind, identity, partition, tiling, ...).
 
     With `raise_as`, raises that exception naming the first missing fact instead.
     """
     missing = []
     if not isinstance(getattr(cls, "MAPPING", None), MappingType):
         missing.append("DNNFusion mapping type (MAPPING)")
+    if not isinstance(getattr(cls, "PATTERN", None), PatternKind):
+        missing.append("TVM pattern kind (PATTERN)")
+    if not isinstance(getattr(cls, "IDENTITY", None), Identity):
+        missing.append("identity (IDENTITY)")
+    elif cls.IDENTITY is Identity.SAME_TYPE_AND_PROPERTIES and cls.identity_properties is GraphOp.identity_properties:
+        missing.append("identity properties (identity_properties)")
     if not isinstance(getattr(cls, "PARTITION", None), Partition):
         missing.append("partition across cores (PARTITION)")
     if not isinstance(getattr(cls, "TILING", None), Tiling):
@@ -340,6 +406,8 @@ class UnaryOp(GraphOp):
     output = result_def(T)
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+    PATTERN: ClassVar[PatternKind] = PatternKind.ELEMWISE
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
     PARTITION: ClassVar[Partition] = Partition.ELEMENTS
     TILING: ClassVar[Tiling] = Tiling.ROWS
     FLOPS_PER_ELEMENT: ClassVar[int] = 1
@@ -369,6 +437,8 @@ class BinaryOp(GraphOp):
     output = result_def(TensorType)
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+    PATTERN: ClassVar[PatternKind] = PatternKind.BROADCAST
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
     PARTITION: ClassVar[Partition] = Partition.ELEMENTS
     TILING: ClassVar[Tiling] = Tiling.ROWS
     assembly_format = "$lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` `->` type($output)"
@@ -500,6 +570,8 @@ class Conv2DOp(StructuredOp):
     groups = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PATTERN: ClassVar[PatternKind] = PatternKind.OUT_EWISE_FUSABLE
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
     PARTITION: ClassVar[Partition] = Partition.WINDOW
     TILING: ClassVar[Tiling] = Tiling.WINDOW
 
@@ -568,6 +640,8 @@ class DenseOp(StructuredOp):
     output = result_def(TensorType)
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PATTERN: ClassVar[PatternKind] = PatternKind.OUT_EWISE_FUSABLE
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
     PARTITION: ClassVar[Partition] = Partition.DENSE
     TILING: ClassVar[Tiling] = Tiling.ROWS
 
@@ -612,6 +686,8 @@ class BatchNormOp(StructuredOp):
     eps = prop_def(FloatAttr, default_value=FloatAttr(1e-5, f64))
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+    PATTERN: ClassVar[PatternKind] = PatternKind.BROADCAST
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
     PARTITION: ClassVar[Partition] = Partition.ELEMENTS
     TILING: ClassVar[Tiling] = Tiling.ROWS
 
@@ -647,6 +723,8 @@ class LayerNormOp(StructuredOp):
     eps = prop_def(FloatAttr, default_value=FloatAttr(1e-5, f64))
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PATTERN: ClassVar[PatternKind] = PatternKind.OUT_EWISE_FUSABLE
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
     PARTITION: ClassVar[Partition] = Partition.ELEMENTS
     TILING: ClassVar[Tiling] = Tiling.ROWS
 
@@ -678,6 +756,8 @@ class EmbeddingOp(StructuredOp):
     output = result_def(TensorType)
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_MANY
+    PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
     PARTITION: ClassVar[Partition] = Partition.ELEMENTS
     TILING: ClassVar[Tiling] = Tiling.NONE
     GATHERED_OPERANDS: ClassVar[tuple[int, ...]] = (1,)  # the table: only the looked-up rows are read
@@ -705,6 +785,8 @@ class MatMulOp(StructuredOp):
     output = result_def(TensorType)
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PATTERN: ClassVar[PatternKind] = PatternKind.OUT_EWISE_FUSABLE
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
     PARTITION: ClassVar[Partition] = Partition.MATMUL
     TILING: ClassVar[Tiling] = Tiling.ROWS
 
@@ -969,6 +1051,8 @@ class SoftmaxOp(StructuredOp):
     axis = prop_def(IntegerAttr[I64])
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PATTERN: ClassVar[PatternKind] = PatternKind.OUT_EWISE_FUSABLE
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
     PARTITION: ClassVar[Partition] = Partition.ELEMENTS
     TILING: ClassVar[Tiling] = Tiling.ROWS
 
@@ -1002,6 +1086,8 @@ class ReduceOp(StructuredOp):
     keepdims = prop_def(BoolAttr, default_value=BoolAttr.from_bool(True))
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PATTERN: ClassVar[PatternKind] = PatternKind.COMM_REDUCE
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
     PARTITION: ClassVar[Partition] = Partition.ELEMENTS
     TILING: ClassVar[Tiling] = Tiling.NONE
 
@@ -1066,6 +1152,8 @@ class PoolOp(StructuredOp):
     pad = prop_def(DenseArrayBase.constr(I64), default_value=i64_array([0, 0, 0, 0]))
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PATTERN: ClassVar[PatternKind] = PatternKind.OUT_EWISE_FUSABLE
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
     PARTITION: ClassVar[Partition] = Partition.WINDOW
     TILING: ClassVar[Tiling] = Tiling.WINDOW
 
@@ -1121,6 +1209,8 @@ class GlobalAvgPoolOp(StructuredOp):
     output = result_def(TensorType)
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PATTERN: ClassVar[PatternKind] = PatternKind.OUT_EWISE_FUSABLE
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
     PARTITION: ClassVar[Partition] = Partition.WINDOW
     TILING: ClassVar[Tiling] = Tiling.NONE
 
@@ -1161,6 +1251,9 @@ class ReshapeOp(ShapeOp):
     name = "graph.reshape"
     shape = prop_def(DenseArrayBase.constr(I64))
     MAPPING: ClassVar[MappingType] = MappingType.REORGANIZE
+    traits = traits_def(ReshapeLike())
+    PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE
 
     def __init__(self, input: SSAValue, shape: Sequence[int]):
         resolved = resolve_reshape(self.name, shape_of(input.type), tuple(shape))
@@ -1195,6 +1288,9 @@ class FlattenOp(ShapeOp):
     name = "graph.flatten"
     axis = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
     MAPPING: ClassVar[MappingType] = MappingType.REORGANIZE
+    traits = traits_def(ReshapeLike())
+    PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE
 
     def __init__(self, input: SSAValue, axis: int = 1):
         rank = len(shape_of(input.type))
@@ -1218,9 +1314,16 @@ class TransposeOp(ShapeOp):
     name = "graph.transpose"
     perm = prop_def(DenseArrayBase.constr(I64))
     MAPPING: ClassVar[MappingType] = MappingType.SHUFFLE
+    PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE_AND_PROPERTIES
 
     def __init__(self, input: SSAValue, perm: Sequence[int]):
         self._build([input], {"perm": i64_array(perm)})
+
+    def identity_properties(self) -> bool:
+        """A transpose by the identity permutation."""
+        perm = ints(self.perm)
+        return perm == tuple(range(len(perm)))
 
     def access_run(self) -> int:
         """The input axes that stay innermost, in order, are read contiguously: their size (1 if none)."""
@@ -1246,6 +1349,9 @@ class SqueezeOp(ShapeOp):
     name = "graph.squeeze"
     axes = prop_def(DenseArrayBase.constr(I64))
     MAPPING: ClassVar[MappingType] = MappingType.REORGANIZE
+    traits = traits_def(ReshapeLike())
+    PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE
 
     def __init__(self, input: SSAValue, axes: Sequence[int]):
         rank = len(shape_of(input.type))
@@ -1268,6 +1374,9 @@ class UnsqueezeOp(ShapeOp):
     name = "graph.unsqueeze"
     axes = prop_def(DenseArrayBase.constr(I64))
     MAPPING: ClassVar[MappingType] = MappingType.REORGANIZE
+    traits = traits_def(ReshapeLike())
+    PATTERN: ClassVar[PatternKind] = PatternKind.BROADCAST
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE
 
     def __init__(self, input: SSAValue, axes: Sequence[int]):
         rank = len(shape_of(input.type)) + len(axes)
@@ -1297,6 +1406,8 @@ class ConcatOp(StructuredOp):
     axis = prop_def(IntegerAttr[I64])
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+    PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE
     PARTITION: ClassVar[Partition] = Partition.ELEMENTS
     TILING: ClassVar[Tiling] = Tiling.NONE
 
@@ -1335,6 +1446,8 @@ class SplitOp(StructuredOp):
     sizes = prop_def(DenseArrayBase.constr(I64))
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+    PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE
     PARTITION: ClassVar[Partition] = Partition.ELEMENTS
     TILING: ClassVar[Tiling] = Tiling.NONE
 
@@ -1369,6 +1482,8 @@ class SliceOp(ShapeOp):
     ends = prop_def(DenseArrayBase.constr(I64))
     axes = prop_def(DenseArrayBase.constr(I64))
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+    PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE
 
     def __init__(self, input: SSAValue, starts: Sequence[int], ends: Sequence[int], axes: Sequence[int]):
         xs = shape_of(input.type)
@@ -1407,6 +1522,8 @@ class PadOp(ShapeOp):
     pads = prop_def(DenseArrayBase.constr(I64))
     value = prop_def(FloatAttr, default_value=FloatAttr(0.0, f64))
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+    PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE
 
     def __init__(self, input: SSAValue, pads: Sequence[int], value: float = 0.0):
         self._build([input], {"pads": i64_array(pads), "value": FloatAttr(value, f64)})
@@ -1428,6 +1545,8 @@ class UpsampleOp(ShapeOp):
     name = "graph.upsample"
     scale = prop_def(IntegerAttr[I64], default_value=IntegerAttr(2, i64))
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_MANY
+    PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE
 
     def __init__(self, input: SSAValue, scale: int = 2):
         self._build([input], {"scale": IntegerAttr(scale, i64)})
@@ -1449,9 +1568,15 @@ class ChannelShuffleOp(ShapeOp):
     name = "graph.channel_shuffle"
     groups = prop_def(IntegerAttr[I64])
     MAPPING: ClassVar[MappingType] = MappingType.SHUFFLE
+    PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE_AND_PROPERTIES
 
     def __init__(self, input: SSAValue, groups: int):
         self._build([input], {"groups": IntegerAttr(groups, i64)})
+
+    def identity_properties(self) -> bool:
+        """One group, or one channel per group: no channel moves."""
+        return int_of(self.groups) in (1, shape_of(self.input.type)[1])
 
     def access_run(self) -> int:
         """Whole channel planes move: runs of H * W elements."""
@@ -1474,6 +1599,8 @@ class DepthToSpaceOp(ShapeOp):
     name = "graph.depth_to_space"
     block = prop_def(IntegerAttr[I64])
     MAPPING: ClassVar[MappingType] = MappingType.SHUFFLE
+    PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE
 
     def __init__(self, input: SSAValue, block: int):
         self._build([input], {"block": IntegerAttr(block, i64)})

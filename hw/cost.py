@@ -61,7 +61,7 @@ class OpFacts:
     - `flops`: the op's FLOP count (`GraphOp.flops`).
     - `work`: FLOP-equivalents that occupy the cores: `flops`, or one move per
       output element for a data-movement op without FLOPs, or 0 for a view
-      (reshape, flatten, squeeze, unsqueeze).
+      (an op with the `graph.ReshapeLike` trait).
     - `axis`, `extent`: the partition axis the op splits across cores (batch,
       rows, channels or elements) and its number of independent units.
     - `efficiency`: vector-lane utilisation of its channel size, C / (ceil(C/V) * V).
@@ -251,7 +251,7 @@ class CostModel:
         elements = sum(graph.num_elements(r.type) for r in op.results)
         if flops:
             work = flops
-        elif op.mapping_type() == graph.MappingType.REORGANIZE:
+        elif op.has_trait(graph.ReshapeLike):
             work = 0
         else:
             work = elements

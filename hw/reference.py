@@ -472,10 +472,10 @@ def global_avgpool(op: graph.GlobalAvgPoolOp, x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- shape and data movement
 
 
-@kernel(graph.ReshapeOp, graph.FlattenOp, graph.SqueezeOp, graph.UnsqueezeOp)
-def reshape(op: graph.ShapeOp, x: np.ndarray) -> np.ndarray:
-    """The same elements in row-major order, in the result's shape."""
-    return x.reshape(graph.shape_of(op.output.type))
+@kernel(*[op for op in graph.Graph.operations if op.has_trait(graph.ReshapeLike)])
+def reshape(op: Operation, x: np.ndarray) -> np.ndarray:
+    """Every `graph.ReshapeLike` op: the same elements in row-major order, in the result's shape."""
+    return x.reshape(graph.shape_of(op.results[0].type))
 
 
 @kernel(graph.TransposeOp)

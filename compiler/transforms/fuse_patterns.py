@@ -1,9 +1,10 @@
 """fuse-patterns: fixed-pattern fusion in the manner of TVM's FuseOps (the DNNFusion paper's OurB+ baseline).
 
 A faithful port of TVM's `GraphPartitioner` (src/relay/analysis/graph_partitioner.cc,
-v0.17): every op has an `OpPatternKind`; a post-dominator tree is built over
-the dataflow graph, each edge labelled with its consumer's kind (a broadcast
-consumer reading an operand of its own shape is an elementwise edge); then
+v0.17): every op has an `OpPatternKind` (the op's `PATTERN` fact, a
+`graph.PatternKind`); a post-dominator tree is built over the dataflow graph,
+each edge labelled with its consumer's kind (a broadcast consumer reading an
+operand of its own shape is an elementwise edge); then
 three phases walk the ops in topological order and fuse an op's group into
 its immediate post-dominator when:
 
@@ -44,43 +45,6 @@ from dlfc.dialects.graph import PatternKind
 MAX_FUSED_OPS = 256
 
 
-# The TOpPattern TVM registers for each op (or for the Relay ops it decomposes into).
-OP_PATTERNS: dict[type[graph.GraphOp], PatternKind] = {
-    graph.UnaryOp: PatternKind.ELEMWISE,
-    graph.BinaryOp: PatternKind.BROADCAST,
-    graph.BatchNormOp: PatternKind.BROADCAST,
-    graph.UnsqueezeOp: PatternKind.BROADCAST,
-    graph.ReduceOp: PatternKind.COMM_REDUCE,
-    graph.Conv2DOp: PatternKind.OUT_EWISE_FUSABLE,
-    graph.DenseOp: PatternKind.OUT_EWISE_FUSABLE,
-    graph.MatMulOp: PatternKind.OUT_EWISE_FUSABLE,
-    graph.PoolOp: PatternKind.OUT_EWISE_FUSABLE,
-    graph.GlobalAvgPoolOp: PatternKind.OUT_EWISE_FUSABLE,
-    graph.SoftmaxOp: PatternKind.OUT_EWISE_FUSABLE,
-    graph.LayerNormOp: PatternKind.OUT_EWISE_FUSABLE,
-    graph.EmbeddingOp: PatternKind.INJECTIVE,
-    graph.ReshapeOp: PatternKind.INJECTIVE,
-    graph.FlattenOp: PatternKind.INJECTIVE,
-    graph.SqueezeOp: PatternKind.INJECTIVE,
-    graph.TransposeOp: PatternKind.INJECTIVE,
-    graph.ConcatOp: PatternKind.INJECTIVE,
-    graph.SplitOp: PatternKind.INJECTIVE,
-    graph.SliceOp: PatternKind.INJECTIVE,
-    graph.PadOp: PatternKind.INJECTIVE,
-    graph.UpsampleOp: PatternKind.INJECTIVE,
-    graph.ChannelShuffleOp: PatternKind.INJECTIVE,
-    graph.DepthToSpaceOp: PatternKind.INJECTIVE,
-}
-
-
-def op_pattern(op: graph.GraphOp) -> PatternKind:
-    """The op's pattern kind; kOpaque (never fused) for an op TVM would not know."""
-    for cls in type(op).__mro__:
-        if cls in OP_PATTERNS:
-            return OP_PATTERNS[cls]  # type: ignore[index]
-    return PatternKind.OPAQUE
-
-
 @dataclass(eq=False)
 class Group:
     """A union-find node of TVM's partitioner: one per op, the root describes the group."""
@@ -119,7 +83,7 @@ class Partitioner:
 
     def __post_init__(self) -> None:
         index = {op: i for i, op in enumerate(self.ops)}
-        patterns = [op_pattern(op) for op in self.ops]
+        patterns = [op.PATTERN for op in self.ops]
         self.outputs = [[] for _ in self.ops]
         self.extern = [False] * len(self.ops)
         for i, op in enumerate(self.ops):

@@ -21,7 +21,6 @@ from xdsl.pattern_rewriter import (
 from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.utils.algebraic_rules import operand_orders
 from dlfc.compiler.utils.graph_constants import CompileTimeValues, element_type, weight_name
-from dlfc.compiler.utils.graph_matching import ReshapeLike
 from dlfc.dialects import graph
 from dlfc.dialects.graph import float_of, shape_of
 
@@ -149,8 +148,8 @@ def linear_source(value: SSAValue) -> Producer | None:
     op = value.owner
     if isinstance(op, graph.Conv2DOp | graph.DenseOp):
         return op
-    if isinstance(op, ReshapeLike | graph.TransposeOp):
-        return linear_source(op.input)
+    if op.has_trait(graph.ReshapeLike) or isinstance(op, graph.TransposeOp):
+        return linear_source(op.operands[0])
     if isinstance(op, graph.MatMulOp):
         return linear_source(op.lhs) or linear_source(op.rhs)
     return None

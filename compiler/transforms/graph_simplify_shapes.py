@@ -1,4 +1,9 @@
-"""graph-simplify-shapes: compose transposes and reshapes, and drop shape ops that move nothing."""
+"""graph-simplify-shapes: compose transposes and reshapes, and drop shape ops that move nothing.
+
+The pass asks the ops: a reshape-like op has the `graph.ReshapeLike` trait, and
+`GraphOp.is_identity` says when an op returns its operand unchanged (its
+`IDENTITY` fact).
+"""
 
 from __future__ import annotations
 
@@ -18,38 +23,12 @@ from xdsl.pattern_rewriter import (
 )
 
 from dlfc.compiler.statistics import add_statistic
-from dlfc.compiler.utils.graph_matching import ReshapeLike
 from dlfc.dialects import graph
-from dlfc.dialects.graph import int_of, ints, shape_of
-
-TYPE_PRESERVING_IDENTITIES = (
-    graph.ReshapeOp,
-    graph.FlattenOp,
-    graph.SqueezeOp,
-    graph.UnsqueezeOp,
-    graph.SliceOp,
-    graph.PadOp,
-    graph.UpsampleOp,
-    graph.DepthToSpaceOp,
-    graph.ConcatOp,
-    graph.SplitOp,
-)
-"""Ops that are the identity whenever their one result has the type of their one operand."""
+from dlfc.dialects.graph import ints, shape_of
 
 
 def is_identity_permutation(perm: Sequence[int]) -> bool:
     return tuple(perm) == tuple(range(len(perm)))
-
-
-def moves_nothing(op: Operation) -> bool:
-    """True if `op` returns its only operand unchanged."""
-    if len(op.operands) != 1 or len(op.results) != 1 or op.operands[0].type != op.results[0].type:
-        return False
-    if isinstance(op, graph.TransposeOp):
-        return is_identity_permutation(ints(op.perm))
-    if isinstance(op, graph.ChannelShuffleOp):
-        return int_of(op.groups) in (1, shape_of(op.input.type)[1])
-    return isinstance(op, TYPE_PRESERVING_IDENTITIES)
 
 
 class ComposeTransposes(RewritePattern):
@@ -82,25 +61,27 @@ class TransposeToReshape(RewritePattern):
 
 
 class ComposeReshapes(RewritePattern):
-    """A reshape of a reshape is one reshape (for reshape, flatten, squeeze and unsqueeze alike); x if it restores x's shape."""
+    """A reshape-like op of a reshape-like op is one reshape (`graph.ReshapeLike`); x if it restores x's shape."""
 
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: ReshapeLike, rewriter: PatternRewriter, /) -> None:
-        inner = op.input.owner
-        if not isinstance(inner, ReshapeLike):
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
+        if not op.has_trait(graph.ReshapeLike):
             return
-        if inner.input.type == op.output.type:
-            rewriter.replace(op, [], [inner.input])
+        inner = op.operands[0].owner
+        if not (isinstance(inner, Operation) and inner.has_trait(graph.ReshapeLike)):
+            return
+        source, result = inner.operands[0], op.results[0]
+        if source.type == result.type:
+            rewriter.replace(op, [], [source])
         else:
-            rewriter.replace(op, graph.ReshapeOp(inner.input, shape_of(op.output.type)))
+            rewriter.replace(op, graph.ReshapeOp(source, shape_of(result.type)))
         add_statistic("compose-reshapes")
 
 
 class RemoveIdentity(RewritePattern):
-    """A shape op whose result equals its operand is replaced by the operand."""
+    """An op that is the identity (`GraphOp.is_identity`) is replaced by its operand."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
-        if moves_nothing(op):
+        if isinstance(op, graph.GraphOp) and op.is_identity():
             rewriter.replace(op, [], [op.operands[0]])
             add_statistic(f"identity-{op.name.removeprefix('graph.')}")
 

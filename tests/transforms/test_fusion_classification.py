@@ -7,10 +7,8 @@ from typing import ClassVar
 import pytest
 from xdsl.dialects.builtin import TensorType, f32
 from xdsl.irdl import irdl_op_definition, operand_def, result_def
-from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.test_value import create_ssa_value
 
-from dlfc.compiler.transforms.fuse_patterns import OP_PATTERNS, op_pattern
 from dlfc.compiler.utils.fusion_table import MTM, OTM, OTO, REORG, SHUF
 from dlfc.dialects import graph
 from dlfc.dialects.graph import MappingType
@@ -102,25 +100,33 @@ def test_mapping_types_are_ordered_by_complexity():
     assert OTO < REORG < SHUF < OTM < MTM
 
 
-@irdl_op_definition
-class UnclassifiedOp(graph.StructuredOp):
-    """A compute op someone added without a mapping type."""
+def test_an_op_without_a_mapping_type_fails_when_defined():
+    with pytest.raises(
+        graph.MissingOpFact, match=r"^test.unclassified: op declares no DNNFusion mapping type \(MAPPING\)$"
+    ):
 
-    name = "test.unclassified"
-    input = operand_def(TensorType)
-    output = result_def(TensorType)
+        class UnclassifiedOp(graph.StructuredOp):
+            """A compute op someone added without a mapping type."""
 
-    @classmethod
-    def infer(cls, operand_types, props):
-        return [operand_types[0]]
+            name = "test.unclassified"
+            input = operand_def(TensorType)
+            output = result_def(TensorType)
+            PATTERN: ClassVar[Pattern] = Pattern.ELEMWISE
+            IDENTITY: ClassVar[graph.Identity] = graph.Identity.NEVER
+            PARTITION: ClassVar[graph.Partition] = graph.Partition.ELEMENTS
+            TILING: ClassVar[graph.Tiling] = graph.Tiling.NONE
 
 
 @irdl_op_definition
 class DeclaredOp(graph.StructuredOp):
+    """A compute op with every fact declared, TVM's kOpaque among them."""
+
     name = "test.declared"
     input = operand_def(TensorType)
     output = result_def(TensorType)
     MAPPING: ClassVar[MappingType] = SHUF
+    PATTERN: ClassVar[Pattern] = Pattern.OPAQUE
+    IDENTITY: ClassVar[graph.Identity] = graph.Identity.NEVER
     PARTITION: ClassVar[graph.Partition] = graph.Partition.ELEMENTS
     TILING: ClassVar[graph.Tiling] = graph.Tiling.NONE
 
@@ -132,23 +138,48 @@ class DeclaredOp(graph.StructuredOp):
         return 1
 
 
-def test_an_op_without_a_mapping_type_does_not_verify():
-    t = TensorType(f32, [4])
-    with pytest.raises(VerifyException, match="declares no DNNFusion mapping type"):
-        UnclassifiedOp.create(operands=[value(4)], result_types=[t]).verify()
-    DeclaredOp.create(operands=[value(4)], result_types=[t]).verify()
+TVM_PATTERNS: dict[type[graph.GraphOp], Pattern] = {
+    graph.UnaryOp: Pattern.ELEMWISE,
+    graph.BinaryOp: Pattern.BROADCAST,
+    graph.BatchNormOp: Pattern.BROADCAST,
+    graph.UnsqueezeOp: Pattern.BROADCAST,
+    graph.ReduceOp: Pattern.COMM_REDUCE,
+    graph.Conv2DOp: Pattern.OUT_EWISE_FUSABLE,
+    graph.DenseOp: Pattern.OUT_EWISE_FUSABLE,
+    graph.MatMulOp: Pattern.OUT_EWISE_FUSABLE,
+    graph.PoolOp: Pattern.OUT_EWISE_FUSABLE,
+    graph.GlobalAvgPoolOp: Pattern.OUT_EWISE_FUSABLE,
+    graph.SoftmaxOp: Pattern.OUT_EWISE_FUSABLE,
+    graph.LayerNormOp: Pattern.OUT_EWISE_FUSABLE,
+    graph.EmbeddingOp: Pattern.INJECTIVE,
+    graph.ReshapeOp: Pattern.INJECTIVE,
+    graph.FlattenOp: Pattern.INJECTIVE,
+    graph.SqueezeOp: Pattern.INJECTIVE,
+    graph.TransposeOp: Pattern.INJECTIVE,
+    graph.ConcatOp: Pattern.INJECTIVE,
+    graph.SplitOp: Pattern.INJECTIVE,
+    graph.SliceOp: Pattern.INJECTIVE,
+    graph.PadOp: Pattern.INJECTIVE,
+    graph.UpsampleOp: Pattern.INJECTIVE,
+    graph.ChannelShuffleOp: Pattern.INJECTIVE,
+    graph.DepthToSpaceOp: Pattern.INJECTIVE,
+}
+"""The TOpPattern TVM registers for each op, or for the Relay ops it decomposes it into
+(batchnorm: SimplifyInference makes it a multiply and an add; GELU, SiLU, HardSwish: elementwise)."""
 
 
 @pytest.mark.parametrize("op", COMPUTE_OPS, ids=lambda op: op.name)
-def test_every_op_has_a_tvm_pattern_kind(op: type[graph.GraphOp]):
-    kinds = [OP_PATTERNS[c] for c in op.__mro__ if c in OP_PATTERNS]
-    assert kinds and kinds[0] != Pattern.OPAQUE
+def test_every_op_declares_the_tvm_pattern_kind(op: type[graph.GraphOp]):
+    (expected,) = [TVM_PATTERNS[c] for c in op.__mro__ if c in TVM_PATTERNS][:1]
+    assert op.PATTERN == expected
 
 
 def test_tvm_pattern_kinds_of_representative_ops():
-    assert op_pattern(graph.ReluOp(value(4))) == Pattern.ELEMWISE
-    assert op_pattern(graph.AddOp(value(4), value(4))) == Pattern.BROADCAST
-    assert op_pattern(graph.TransposeOp(value(2, 3), [1, 0])) == Pattern.INJECTIVE
-    assert op_pattern(graph.ReduceSumOp(value(2, 3), [1])) == Pattern.COMM_REDUCE
-    assert op_pattern(graph.MatMulOp(value(2, 3), value(3, 4))) == Pattern.OUT_EWISE_FUSABLE
-    assert op_pattern(DeclaredOp.create(operands=[value(4)], result_types=[TensorType(f32, [4])])) == Pattern.OPAQUE
+    assert graph.ReluOp(value(4)).PATTERN == Pattern.ELEMWISE
+    assert graph.AddOp(value(4), value(4)).PATTERN == Pattern.BROADCAST
+    assert graph.TransposeOp(value(2, 3), [1, 0]).PATTERN == Pattern.INJECTIVE
+    assert graph.ReduceSumOp(value(2, 3), [1]).PATTERN == Pattern.COMM_REDUCE
+    assert graph.MatMulOp(value(2, 3), value(3, 4)).PATTERN == Pattern.OUT_EWISE_FUSABLE
+    declared = DeclaredOp.create(operands=[value(4)], result_types=[TensorType(f32, [4])])
+    declared.verify()
+    assert declared.PATTERN == Pattern.OPAQUE
