@@ -148,7 +148,7 @@ def linear_source(value: SSAValue) -> Producer | None:
     op = value.owner
     if isinstance(op, graph.Conv2DOp | graph.DenseOp):
         return op
-    if op.has_trait(graph.ReshapeLike) or isinstance(op, graph.TransposeOp):
+    if isinstance(op, graph.TransposeOp) or (isinstance(op, Operation) and op.has_trait(graph.ReshapeLike)):
         return linear_source(op.operands[0])
     if isinstance(op, graph.MatMulOp):
         return linear_source(op.lhs) or linear_source(op.rhs)
