@@ -686,7 +686,7 @@ class BatchNormOp(StructuredOp):
     eps = prop_def(FloatAttr, default_value=FloatAttr(1e-5, f64))
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
-    PATTERN: ClassVar[PatternKind] = PatternKind.BROADCAST
+    PATTERN: ClassVar[PatternKind] = PatternKind.BROADCAST  # TVM's SimplifyInference: a multiply and an add
     IDENTITY: ClassVar[Identity] = Identity.NEVER
     PARTITION: ClassVar[Partition] = Partition.ELEMENTS
     TILING: ClassVar[Tiling] = Tiling.ROWS
@@ -1375,7 +1375,7 @@ class UnsqueezeOp(ShapeOp):
     axes = prop_def(DenseArrayBase.constr(I64))
     MAPPING: ClassVar[MappingType] = MappingType.REORGANIZE
     traits = traits_def(ReshapeLike())
-    PATTERN: ClassVar[PatternKind] = PatternKind.BROADCAST
+    PATTERN: ClassVar[PatternKind] = PatternKind.BROADCAST  # TVM registers expand_dims as kBroadcast
     IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE
 
     def __init__(self, input: SSAValue, axes: Sequence[int]):

@@ -249,18 +249,20 @@ builtin.module {
 
 
 def test_a_scale_stays_where_it_cannot_move_into_weights() -> None:
-    """Not folded: the dense's result is used elsewhere too, an add is in between, the scale is not a scalar."""
+    """Not folded: the dense's result is used elsewhere too, an add is in between, the scale is not a scalar,
+    no op at all (a function input) is before it."""
     check_unchanged(
         GraphFoldBatchNormPass(),
         dlm("""
         model m {
           param s: f32[1, 1, 4]
           input x: f32[1, 4, 8]
+          input y: f32[1, 4, 8]
           query = dense(x, 8)
           a = reshape(query, [1, 4, 2, 4]) * 0.5
           b = reshape(dense(x, 8, bias=false) + x, [1, 4, 2, 4]) * 0.5
           c = reshape(dense(x, 8, bias=false), [1, 4, 2, 4]) * s
-          output a, query, b, c
+          output a, query, b, c, y * 0.5
         }
     """),
     )
