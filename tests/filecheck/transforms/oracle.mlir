@@ -2,7 +2,7 @@
 // RUN: dlfc-opt %s --split-input-file -p 'oracle{progress=false window=1}' | filecheck %s --check-prefix=WINDOW1
 
 // Within one window every legal partition and core count is tried: the chain
-// after the conv fuses into it, the module says the search was exhaustive and
+// after the conv fuses into it, the module says every window was searched completely and
 // every group carries its core count.
 func.func @conv_elementwise_chain(%x: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
   %w = graph.weight "c.weight" {init = "he_normal"} : tensor<8x8x3x3xf32>
@@ -13,7 +13,7 @@ func.func @conv_elementwise_chain(%x: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32
   func.return %s : tensor<1x8x8x8xf32>
 }
 
-// CHECK:       builtin.module attributes {oracle.exhaustive = true} {
+// CHECK:       builtin.module attributes {oracle.windows_complete = true} {
 // CHECK-NEXT:    func.func @conv_elementwise_chain(
 // CHECK-NEXT:    %s = fusion.group "k0_conv2d+relu+add+..."(%x) {fusion.cores = {{1|2|4|8|16|32}} : i64} : (tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
 // CHECK-NEXT:    ^bb0(%[[X:.*]]: tensor<1x8x8x8xf32>):
