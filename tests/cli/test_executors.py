@@ -61,7 +61,7 @@ def test_oracle_on_a_local_dask_cluster_finds_the_serial_plan() -> None:
         assert type(executor).__name__ == "ClientExecutor"
         result = oracle(module, MLU100, Reduction(window=4), executor=executor, progress=False)
     module.verify()
-    assert result.exhaustive and result.windows == 3 and result.plans == serial.plans
+    assert result.all_windows_complete and result.windows == 3 and result.plans == serial.plans
     assert groups(module) == groups(serial_module)
 
 
