@@ -58,7 +58,7 @@ def open_executor(
             n_workers=max(jobs, 1),
             threads_per_worker=1,
             processes=processes,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=logging.ERROR,
         )
         with cluster, distributed.Client(cluster) as client:

@@ -433,7 +433,7 @@ def run_point(job: PointJob) -> dict[str, Any]:
             target = load_target(hw)
             started = time.perf_counter()
             module = _clone(graph_module)
-            passes = parse_pass_pipeline(job.passes, get_all_passes(), {"target": (hw,)})
+            passes = parse_pass_pipeline(job.passes, get_all_passes(), {"target": (hw,), "tuning_cache": (False,)})
             runs = run_pipeline(make_context(), module, passes, verify_each=False)
             compile_s = graph_s + time.perf_counter() - started
         baseline = baseline_latency(written, target)

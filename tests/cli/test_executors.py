@@ -32,7 +32,7 @@ def tcp_cluster() -> Iterator[str]:
     """A Dask cluster of 2 workers (threads of this process) behind a real TCP scheduler: its address."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://", dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://", dashboard_address=":0"
     ) as cluster:
         yield cluster.scheduler_address
 

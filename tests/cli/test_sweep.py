@@ -116,6 +116,17 @@ def test_grid_rows_hold_what_dlfc_run_reports(dlfc: Dlfc, tiny: Path, tmp_path: 
         assert 0 < float(row["search_s"]) < float(row["compile_s"])
 
 
+def test_points_search_without_the_tuning_cache(
+    dlfc: Dlfc, tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """search_s measures a search: no point reads or fills the tuning cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert dlfc("sweep", tiny, "-o", tmp_path / "r.csv", "--no-progress").code == 0
+    assert not (tmp_path / "cache").exists()
+    assert dlfc(tiny, "-o", tmp_path / "plan.mlir").code == 0  # a plain compile does use it
+    assert (tmp_path / "cache" / "dlfc" / "tuning.sqlite").exists()
+
+
 def test_process_pool_and_dask_cluster_give_identical_tables(dlfc: Dlfc, tiny: Path, tmp_path: Path) -> None:
     """The same sweep here, on 2 worker processes, and on a real dask LocalCluster of 2 worker processes."""
     pytest.importorskip("distributed")
