@@ -96,14 +96,30 @@ def dying_ops(root: Operation, survivor: SSAValue) -> list[Operation]:
 # --------------------------------------------------------------------------- building replacements
 
 
+@dataclass
+class Work:
+    """What rewriting cost, in steps that do not depend on the machine: the unit of the driver's budget.
+
+    `candidates` counts replacements priced, `ops_built` the ops built to price
+    or apply them (each costs a shape inference), `rewrites` the rewrites applied.
+    """
+
+    candidates: int = 0
+    ops_built: int = 0
+    rewrites: int = 0
+
+
 class Emitter:
     """Collects the ops a replacement is built from, in order; `e(op)` is op's result."""
 
-    def __init__(self) -> None:
+    def __init__(self, work: Work | None = None) -> None:
         self.ops: list[Operation] = []
+        self.work = work
 
     def __call__(self, op: Operation) -> SSAValue:
         self.ops.append(op)
+        if self.work is not None:
+            self.work.ops_built += 1
         return op.results[0]
 
     def number(self, value: float, like: SSAValue) -> SSAValue:
@@ -118,6 +134,14 @@ class Emitter:
             result = self(graph.MulOp(result, factor))
         return result
 
+    def total(self, terms: Sequence[SSAValue]) -> SSAValue:
+        """The sum of `terms`, smallest first, as `product` orders factors."""
+        ordered = sorted(terms, key=lambda v: num_elements(v.type))
+        result = ordered[0]
+        for term in ordered[1:]:
+            result = self(graph.AddOp(result, term))
+        return result
+
     def discard(self) -> None:
         """Drop the ops built (never inserted), so their operands lose these uses."""
         for op in reversed(self.ops):
@@ -128,9 +152,11 @@ Build = Callable[[Emitter], SSAValue]
 """Builds a replacement value with an emitter (raises ShapeError if shapes forbid it)."""
 
 
-def benefit_of(root: Operation, build: Build) -> Cost | None:
+def benefit_of(root: Operation, build: Build, work: Work | None = None) -> Cost | None:
     """What replacing `root`'s result by `build`'s saves; None when shapes or types forbid it."""
-    emitter = Emitter()
+    if work is not None:
+        work.candidates += 1
+    emitter = Emitter(work)
     try:
         value = build(emitter)
         if value.type != root.results[0].type:
@@ -151,9 +177,11 @@ class Proposal:
     build: Build
     benefit: Cost
 
-    def apply(self, rewriter: PatternRewriter) -> tuple[list[Operation], list[Operation]]:
+    def apply(self, rewriter: PatternRewriter, work: Work | None = None) -> tuple[list[Operation], list[Operation]]:
         """Rewrite the IR; returns the ops inserted and the ops erased."""
-        emitter = Emitter()
+        if work is not None:
+            work.rewrites += 1
+        emitter = Emitter(work)
         value = self.build(emitter)
         dying = dying_ops(self.root, value)
         rewriter.replace(self.root, emitter.ops, [value])
@@ -172,11 +200,11 @@ class AlgebraicRule(RewritePattern, ABC):
     def candidates(self, op: Operation) -> Iterator[Build]:
         """Replacements of `op`'s value that equal it wherever their shapes allow them."""
 
-    def propose(self, op: Operation) -> Proposal | None:
+    def propose(self, op: Operation, work: Work | None = None) -> Proposal | None:
         """The candidate with the largest positive benefit, if any."""
         best: Proposal | None = None
         for build in self.candidates(op):
-            benefit = benefit_of(op, build)
+            benefit = benefit_of(op, build, work)
             if benefit is not None and benefit > NO_BENEFIT and (best is None or benefit > best.benefit):
                 best = Proposal(self, op, build, benefit)
         return best
@@ -202,11 +230,20 @@ def operand_orders(op: graph.BinaryOp) -> tuple[tuple[SSAValue, SSAValue], ...]:
 
 
 def expand_product(value: SSAValue) -> list[SSAValue]:
-    """The factors of `value` through products used only once: a·(b·c) -> [a, b, c]."""
-    op = value.owner
-    if isinstance(op, graph.MulOp) and value.has_one_use():
-        return expand_product(op.lhs) + expand_product(op.rhs)
-    return [value]
+    """The factors of `value` through products used only once: a·(b·c) -> [a, b, c].
+
+    Iterative, so a chain of any length is expanded in linear time and stack.
+    """
+    result: list[SSAValue] = []
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        op = current.owner
+        if isinstance(op, graph.MulOp) and current.has_one_use():
+            pending += (op.rhs, op.lhs)  # lhs is expanded first
+        else:
+            result.append(current)
+    return result
 
 
 def is_inner_product(op: graph.MulOp) -> bool:
@@ -323,40 +360,100 @@ FactorBuild = Callable[[Emitter], list[SSAValue]]
 """Builds the factors that replace a pair of factors."""
 
 
+Merge = tuple[tuple[int, ...], FactorBuild]
+"""The positions of the chain's factors a rule replaces, and what replaces them."""
+
+
 class ProductRule(AlgebraicRule):
     """A rule on a product chain x1·x2·…·xk, its inner products used only by the chain.
 
     It fires at the outermost product; the chain is rebuilt smallest factors first.
+    Its candidates are the merges of some of the chain's factors (`merges`): by
+    default one per pair of factors that `combine` accepts, where a pair of the
+    same two values is priced once, and at most `MAX_PAIRS` pairs per chain (the
+    first in chain order). Pricing a candidate builds the rebuilt chain (k ops),
+    so this keeps a proposal at O(k) builds rather than k·(k−1) of them: a
+    product of 150 copies of x has one candidate, not 22,350.
     """
+
+    MAX_PAIRS: ClassVar[int] = 8
 
     def candidates(self, op: Operation) -> Iterator[Build]:
         if not isinstance(op, graph.MulOp) or is_inner_product(op):
             return
         chain = factors(op.output)
-        for i, a in enumerate(chain):
-            for j, b in enumerate(chain):
-                if i != j and (replace := self.combine(a, b)) is not None:
-                    rest = without(chain, i, j)
-                    yield lambda e, rest=rest, replace=replace: e.product(rest + replace(e))
+        for used, replace in self.merges(chain):
+            rest = without(chain, *used)
+            yield lambda e, rest=rest, replace=replace: e.product(rest + replace(e))
+
+    def merges(self, chain: Sequence[SSAValue]) -> Iterator[Merge]:
+        """Pairs (i, j) of factors `combine` accepts, each pair of values once, at most `MAX_PAIRS`."""
+        seen: set[tuple[SSAValue, SSAValue]] = set()
+        lefts = [i for i, a in enumerate(chain) if self.may_combine(a, left=True)]
+        rights = [j for j, b in enumerate(chain) if self.may_combine(b, left=False)]
+        for i in lefts:
+            for j in rights:
+                pair = (chain[i], chain[j])
+                if i == j or pair in seen or (replace := self.combine(*pair)) is None:
+                    continue
+                seen.add(pair)
+                yield (i, j), replace
+                if len(seen) == self.MAX_PAIRS:
+                    return
+
+    def may_combine(self, factor: SSAValue, left: bool) -> bool:
+        """A cheap filter: False if `factor` is never the left (right) factor `combine` accepts."""
+        return True
 
     @abstractmethod
     def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
         """The factors replacing a·b, if this rule applies to the pair."""
 
 
+def power(e: Emitter, x: SSAValue, n: int) -> list[SSAValue]:
+    """Factors whose product is x^n (n ≥ 1), by repeated squaring: x^(2^i) for each set bit i of n."""
+    result: list[SSAValue] = []
+    while True:
+        if n & 1:
+            result.append(x)
+        n >>= 1
+        if not n:
+            return result
+        x = e(graph.SquareOp(x))
+
+
 class RepeatedFactor(ProductRule):
-    """x·x = Square(x)."""
+    """x·x = Square(x); every repeated factor at once: x^n by repeated squaring (x^5 = Square(Square(x))·x)."""
 
     name = "repeated-factor"
+
+    def merges(self, chain: Sequence[SSAValue]) -> Iterator[Merge]:
+        counts: dict[SSAValue, int] = {}
+        for factor in chain:
+            counts[factor] = counts.get(factor, 0) + 1
+        repeated = {x: n for x, n in counts.items() if n > 1}
+        if repeated:
+            used = tuple(i for i, factor in enumerate(chain) if factor in repeated)
+            yield used, lambda e: [f for x, n in repeated.items() for f in power(e, x, n)]
 
     def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
         return (lambda e: [e(graph.SquareOp(a))]) if a is b else None
 
 
 class UnaryPair(ProductRule):
-    """f(x)·f(y), for one unary f, rewritten in terms of x and y."""
+    """f(x)·f(y), for one unary f, rewritten in terms of x and y; also every f(x) of the chain at once (`merge_all`)."""
 
     OP: ClassVar[type[graph.UnaryOp]]
+
+    def merges(self, chain: Sequence[SSAValue]) -> Iterator[Merge]:
+        yield from super().merges(chain)
+        used = tuple(i for i, a in enumerate(chain) if isinstance(a.owner, self.OP))
+        xs = [unary_operand(chain[i], self.OP) for i in used]
+        if len(xs) > 2 and (replace := self.merge_all(xs)) is not None:  # type: ignore[arg-type]
+            yield used, replace
+
+    def may_combine(self, factor: SSAValue, left: bool) -> bool:
+        return isinstance(factor.owner, self.OP)
 
     def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
         x, y = unary_operand(a, self.OP), unary_operand(b, self.OP)
@@ -370,6 +467,10 @@ class UnaryPair(ProductRule):
     @abstractmethod
     def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
         """The factors equal to f(x)·f(y)."""
+
+    def merge_all(self, xs: Sequence[SSAValue]) -> FactorBuild | None:
+        """The factors equal to the product of f(x) over `xs` (more than two), if one merge makes them."""
+        return None
 
 
 class SqrtPair(UnaryPair):
@@ -394,6 +495,9 @@ class AbsPair(UnaryPair):
     def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
         return [e(graph.AbsOp(e(graph.MulOp(x, y))))]
 
+    def merge_all(self, xs: Sequence[SSAValue]) -> FactorBuild | None:
+        return lambda e: [e(graph.AbsOp(e.product(xs)))]
+
 
 class ExpPair(UnaryPair):
     """exp(a)·exp(b) = exp(a + b)."""
@@ -403,6 +507,9 @@ class ExpPair(UnaryPair):
 
     def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
         return [e(graph.ExpOp(e(graph.AddOp(x, y))))]
+
+    def merge_all(self, xs: Sequence[SSAValue]) -> FactorBuild | None:
+        return lambda e: [e(graph.ExpOp(e.total(xs)))]
 
 
 class NegPair(UnaryPair):
@@ -424,11 +531,17 @@ class ReciprocalPair(UnaryPair):
     def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
         return [e(graph.ReciprocalOp(e(graph.MulOp(x, y))))]
 
+    def merge_all(self, xs: Sequence[SSAValue]) -> FactorBuild | None:
+        return lambda e: [e(graph.ReciprocalOp(e.product(xs)))]
+
 
 class ReciprocalSharedFactor(ProductRule):
     """(1/a)·(1/(a·b)) = (1/a)²·(1/b): Table 4's first row, `a` read once."""
 
     name = "reciprocal-shared-factor"
+
+    def may_combine(self, factor: SSAValue, left: bool) -> bool:
+        return isinstance(factor.owner, graph.ReciprocalOp)
 
     def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
         x, y = unary_operand(a, graph.ReciprocalOp), unary_operand(b, graph.ReciprocalOp)
@@ -444,6 +557,9 @@ class DivideByReciprocal(ProductRule):
     """a·(1/b) = a/b."""
 
     name = "divide-by-reciprocal"
+
+    def may_combine(self, factor: SSAValue, left: bool) -> bool:
+        return left or isinstance(factor.owner, graph.ReciprocalOp)
 
     def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
         y = unary_operand(b, graph.ReciprocalOp)
