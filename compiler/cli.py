@@ -27,6 +27,7 @@ from xdsl.utils.hints import type_repr
 
 from dlfc.compiler.context import make_context
 from dlfc.compiler.files import atomic_file, save_plan_weights
+from dlfc.compiler.fp_model import FP_MODELS
 from dlfc.compiler.instruments import (
     IRPrinter,
     StatisticsCollector,
@@ -150,6 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler",
         metavar="tcp://HOST:PORT|local",
         help="a Dask cluster: given to every pass with a 'scheduler' option (oracle; see docs/sweep.md)",
+    )
+    pipeline.add_argument(
+        "--fp-model",
+        choices=FP_MODELS,
+        default="fast",
+        help="the floating-point contract: fast (default) rewrites by real-arithmetic identities, assuming finite values; "
+        "strict keeps every result bitwise (see README): given to every pass with an 'fp-model' option",
     )
     pipeline.add_argument(
         "--list-passes", action="store_true", help="list every pass with its description and options, and exit"
@@ -370,6 +378,7 @@ def compile_command(argv: Sequence[str]) -> int:
         **target_option(args.hw),
         **({"profile_db": (args.profile_db,)} if args.profile_db else {}),
         **({"scheduler": (args.scheduler,)} if args.scheduler else {}),
+        "fp_model": (args.fp_model,),
     }
     passes: list[ModulePass] | None = None
     if args.pass_pipeline is not None:  # a bad pipeline fails before a long parse

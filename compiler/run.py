@@ -25,6 +25,7 @@ from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
 from dlfc.compiler.cli import ArgumentParser, UsageError, load_module, write_atomically
 from dlfc.compiler.context import make_context
 from dlfc.compiler.files import write_npz
+from dlfc.compiler.fp_model import FP_MODELS
 from dlfc.compiler.pass_manager import run_pipeline
 from dlfc.compiler.passes import get_all_passes
 from dlfc.compiler.pipeline import Level, default_pipeline, level_of, parse_pass_pipeline
@@ -70,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME|FILE.toml",
         help=f"the accelerator: a preset (mlu100, mlu270) or a description file "
         f"(default: the plan's target, else {DEFAULT_TARGET})",
+    )
+    parser.add_argument(
+        "--fp-model",
+        choices=FP_MODELS,
+        default="fast",
+        help="the floating-point contract of the compile (as dlfc --fp-model): fast (default) or strict",
     )
     given = parser.add_mutually_exclusive_group()
     given.add_argument(
@@ -118,12 +125,13 @@ def choose_target(hw: str | None, module: ModuleOp) -> Accelerator:
         raise UsageError(f"--hw: {e}{hint}") from None
 
 
-def compile_to_accel(module: ModuleOp, ctx: Context, hw: str) -> None:
+def compile_to_accel(module: ModuleOp, ctx: Context, hw: str, fp_model: str = "fast") -> None:
     """Take a graph- or fusion-level module to the accel level with the default pipeline."""
     start = level_of(module)
     if start == Level.ACCEL:
         return
-    passes = parse_pass_pipeline(",".join(default_pipeline(start, Level.ACCEL)), get_all_passes(), {"target": (hw,)})
+    options = {"target": (hw,), "fp_model": (fp_model,)}
+    passes = parse_pass_pipeline(",".join(default_pipeline(start, Level.ACCEL)), get_all_passes(), options)
     run_pipeline(ctx, module, passes)
 
 
@@ -318,7 +326,7 @@ def run_command(argv: Sequence[str]) -> int:
     inputs = read_inputs(args.inputs, fn) if args.inputs else random_inputs(fn, module, args.seed)
     baseline = baseline_latency(module, target)
     baseline_of = "the model" if level_of(module) == Level.GRAPH else "the plan"
-    compile_to_accel(module, ctx, args.hw or target.name)
+    compile_to_accel(module, ctx, args.hw or target.name, args.fp_model)
     check_cores(module, target, args.input)
 
     started = time.perf_counter()

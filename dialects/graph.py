@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
 
@@ -50,7 +51,7 @@ from xdsl.irdl import (
 )
 from xdsl.parser import Parser
 from xdsl.printer import Printer
-from xdsl.traits import ConstantLike, Pure
+from xdsl.traits import Commutative, ConstantLike, OpTrait, Pure
 from xdsl.utils.exceptions import VerifyException
 
 Shape = tuple[int, ...]
@@ -189,6 +190,31 @@ def window_out(op: str, size: int, kernel: int, stride: int, pad: int, dilation:
 # --------------------------------------------------------------------------- base classes
 
 
+# --------------------------------------------------------------------------- algebraic facts
+
+
+@dataclass(frozen=True)
+class Identities(OpTrait):
+    """The constants that leave the other operand unchanged: x op right = x, left op x = x (None: none).
+
+    Every elementwise binary op declares this trait (the verifier refuses one that
+    does not), so graph rewriting never falls back to a default. `exact` says
+    whether removing the identity is bitwise exact for every input (x + 0 is not:
+    it turns −0 into +0).
+    """
+
+    right: float | None = None
+    left: float | None = None
+    exact: bool = True
+
+
+@dataclass(frozen=True)
+class Involution(OpTrait):
+    """f(f(x)) = x in real arithmetic (−x, 1/x); `exact` if also in floating point for every x."""
+
+    exact: bool = True
+
+
 class GraphOp(IRDLOperation):
     """A graph compute op: shape rule, mapping type and FLOP count live with the op."""
 
@@ -279,6 +305,11 @@ class BinaryOp(GraphOp):
         if a.element_type != b.element_type:
             raise ShapeError(f"{cls.name}: element types {a.element_type} and {b.element_type} differ")
         return [tensor(a.element_type, broadcast(cls.name, shape_of(a), shape_of(b)))]
+
+    def verify_(self) -> None:
+        if not self.has_trait(Identities):
+            raise VerifyException(f"{self.name}: binary op declares no Identities trait (its neutral elements)")
+        super().verify_()
 
     def mapping_type(self) -> MappingType:
         """One-to-One, or One-to-Many when an operand is broadcast."""
@@ -616,6 +647,7 @@ class AddOp(BinaryOp):
     """a + b"""
 
     name = "graph.add"
+    traits = traits_def(Pure(), Commutative(), Identities(right=0.0, left=0.0, exact=False))
 
 
 @irdl_op_definition
@@ -623,6 +655,7 @@ class SubOp(BinaryOp):
     """a - b"""
 
     name = "graph.sub"
+    traits = traits_def(Pure(), Identities(right=0.0))
 
 
 @irdl_op_definition
@@ -630,6 +663,7 @@ class MulOp(BinaryOp):
     """a * b"""
 
     name = "graph.mul"
+    traits = traits_def(Pure(), Commutative(), Identities(right=1.0, left=1.0))
 
 
 @irdl_op_definition
@@ -637,6 +671,7 @@ class DivOp(BinaryOp):
     """a / b"""
 
     name = "graph.div"
+    traits = traits_def(Pure(), Identities(right=1.0))
 
 
 @irdl_op_definition
@@ -644,6 +679,7 @@ class MaxOp(BinaryOp):
     """max(a, b)"""
 
     name = "graph.max"
+    traits = traits_def(Pure(), Commutative(), Identities())
 
 
 @irdl_op_definition
@@ -651,6 +687,7 @@ class MinOp(BinaryOp):
     """min(a, b)"""
 
     name = "graph.min"
+    traits = traits_def(Pure(), Commutative(), Identities())
 
 
 @irdl_op_definition
@@ -658,6 +695,7 @@ class PowOp(BinaryOp):
     """a ** b"""
 
     name = "graph.pow"
+    traits = traits_def(Pure(), Identities(right=1.0))
 
 
 @irdl_op_definition
@@ -757,6 +795,7 @@ class ReciprocalOp(UnaryOp):
     """1 / x"""
 
     name = "graph.reciprocal"
+    traits = traits_def(Pure(), Involution(exact=False))
 
 
 @irdl_op_definition
@@ -771,6 +810,7 @@ class NegOp(UnaryOp):
     """-x"""
 
     name = "graph.neg"
+    traits = traits_def(Pure(), Involution())
     FLOAT_ONLY: ClassVar[bool] = False
 
 

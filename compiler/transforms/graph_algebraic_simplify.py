@@ -12,9 +12,11 @@ from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker
 
+from dlfc.compiler.fp_model import check_fp_model
 from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.utils.algebraic_rules import (
     ALGEBRAIC_OPS,
+    EXACT_RULES,
     RULES,
     AlgebraicRule,
     Proposal,
@@ -144,12 +146,16 @@ def rewrite_subgraph(ops: list[Operation], rules: Sequence[AlgebraicRule]) -> Wo
             return work
 
 
-def select_rules(names: Sequence[str]) -> tuple[AlgebraicRule, ...]:
-    """The rules named, in that order; every rule, in `RULES` order, when `names` is empty."""
+def select_rules(names: Sequence[str], fp_model: str = "fast") -> tuple[AlgebraicRule, ...]:
+    """The rules named, in that order (every rule, in `RULES` order, when `names` is empty); under
+    `fp_model="strict"` only the exact ones (`EXACT_RULES`)."""
+    check_fp_model(fp_model)
+    allowed = RULES if fp_model == "fast" else EXACT_RULES
     by_name = {rule.name: rule for rule in RULES}
     if unknown := [n for n in names if n not in by_name]:
         raise ValueError(f"unknown rule(s) {', '.join(unknown)}; known: {', '.join(by_name)}")
-    return tuple(by_name[n] for n in names) if names else RULES
+    kept = {rule.name: rule for rule in allowed}
+    return tuple(kept[n] for n in names if n in kept) if names else allowed
 
 
 @dataclass(frozen=True)
@@ -161,16 +167,19 @@ class GraphAlgebraicSimplifyPass(ModulePass):
     none saves anything (DNNFusion, §4.2). `order="first"` instead applies, at
     each op in program order, the first rule that saves anything (xDSL's greedy
     pattern driver). `rules` names the rules to use, in the order "first" tries
-    them (default: every rule, see `algebraic_rules.RULES`).
+    them (default: every rule, see `algebraic_rules.RULES`). `fp-model` is the
+    floating-point contract (`dlfc.compiler.fp_model`): "strict" keeps only
+    the rules that are bitwise exact.
     """
 
     name = "graph-algebraic-simplify"
 
     rules: tuple[str, ...] = ()
     order: str = "benefit"
+    fp_model: str = "fast"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        rules = select_rules(self.rules)
+        rules = select_rules(self.rules, self.fp_model)
         if self.order == "first":
             PatternRewriteWalker(GreedyRewritePatternApplier(list(rules))).rewrite_module(op)
         elif self.order == "benefit":

@@ -35,6 +35,7 @@ The other rules are the usual algebraic identities. Rules assume finite values
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from typing import ClassVar, NamedTuple
 
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
+from xdsl.traits import Commutative
 from xdsl.transforms.dead_code_elimination import would_be_trivially_dead
 
 from dlfc.compiler.statistics import add_statistic
@@ -192,9 +194,15 @@ class Proposal:
 
 
 class AlgebraicRule(RewritePattern, ABC):
-    """A rule: candidate replacements of an op's value, applied when one saves FLOPs or reads."""
+    """A rule: candidate replacements of an op's value, applied when one saves FLOPs or reads.
+
+    `exact` rules give bitwise the same results for every input, infinities and
+    NaN included (up to the sign of zero and NaN payloads); only they run under
+    `--fp-model=strict`.
+    """
 
     name: ClassVar[str]
+    exact: ClassVar[bool] = False
 
     @abstractmethod
     def candidates(self, op: Operation) -> Iterator[Build]:
@@ -222,11 +230,30 @@ def is_number(value: SSAValue, number: float) -> bool:
     return isinstance(value.owner, graph.ConstantOp) and value.owner.number == number
 
 
+def enlarges_nothing(factor: SSAValue) -> bool:
+    """True if `factor` is a finite scalar constant of magnitude ≥ 1: moving it out of a sum shrinks the terms.
+
+    A rewrite that moves a factor out of a sum (Σ(s·a) = s·Σa, x·p + x·q = x·(p + q))
+    sums the terms divided by it; by a factor below 1 in magnitude (or unknown
+    at compile time) the new sum can overflow where the original did not.
+    """
+    owner = factor.owner
+    return isinstance(owner, graph.ConstantOp) and math.isfinite(owner.number) and abs(owner.number) >= 1
+
+
 def operand_orders(op: graph.BinaryOp) -> tuple[tuple[SSAValue, SSAValue], ...]:
-    """(lhs, rhs), and (rhs, lhs) too when the op commutes."""
-    if isinstance(op, graph.AddOp | graph.MulOp):
+    """(lhs, rhs), and (rhs, lhs) too when the op declares xDSL's `Commutative` trait."""
+    if op.has_trait(Commutative):
         return ((op.lhs, op.rhs), (op.rhs, op.lhs))
     return ((op.lhs, op.rhs),)
+
+
+def identities(op: graph.BinaryOp) -> graph.Identities:
+    """The op's neutral elements, as it declares them (the verifier refuses a binary op without them)."""
+    facts = op.get_trait(graph.Identities)
+    if facts is None:
+        raise TypeError(f"{op.name} declares no graph.Identities trait")
+    return facts
 
 
 def expand_product(value: SSAValue) -> list[SSAValue]:
@@ -282,27 +309,43 @@ def unary_operand(value: SSAValue, op_type: type[graph.UnaryOp]) -> SSAValue | N
 
 
 class IdentityElement(AlgebraicRule):
-    """x·1 = 1·x = x/1 = x+0 = 0+x = x−0 = x (when the constant does not broadcast x)."""
+    """x op n = x and n op x = x for the op's neutral elements (`graph.Identities`): x·1, 1·x, x/1, x+0, 0+x, x−0.
+
+    Applies when the constant does not broadcast x. `exact_only` keeps the
+    identities the op declares bitwise exact (all but x + 0, which maps −0 to +0).
+    """
 
     name = "identity-element"
-    NEUTRAL: ClassVar[dict[type[graph.BinaryOp], float]] = {
-        graph.MulOp: 1.0,
-        graph.DivOp: 1.0,
-        graph.AddOp: 0.0,
-        graph.SubOp: 0.0,
-    }
+
+    def __init__(self, exact_only: bool = False) -> None:
+        self.exact_only = exact_only
+
+    @property
+    def exact(self) -> bool:  # type: ignore[override]
+        return self.exact_only
 
     def candidates(self, op: Operation) -> Iterator[Build]:
-        if isinstance(op, graph.BinaryOp) and type(op) in self.NEUTRAL:
-            for x, neutral in operand_orders(op):
-                if is_number(neutral, self.NEUTRAL[type(op)]):
-                    yield lambda e, x=x: x
+        if not isinstance(op, graph.BinaryOp):
+            return
+        facts = identities(op)
+        if self.exact_only and not facts.exact:
+            return
+        if facts.right is not None and is_number(op.rhs, facts.right):
+            yield lambda e: op.lhs
+        if facts.left is not None and is_number(op.lhs, facts.left):
+            yield lambda e: op.rhs
 
 
 class Involution(AlgebraicRule):
-    """f(f(x)) = x."""
+    """f(f(x)) = x, for an op that declares `graph.Involution` (exact if the trait says so)."""
 
     OP: ClassVar[type[graph.UnaryOp]]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if (facts := cls.OP.get_trait(graph.Involution)) is None:
+            raise TypeError(f"{cls.__name__}: {cls.OP.name} declares no graph.Involution trait")
+        cls.exact = facts.exact
 
     def candidates(self, op: Operation) -> Iterator[Build]:
         if isinstance(op, self.OP) and (x := unary_operand(op.input, self.OP)) is not None:
@@ -327,6 +370,7 @@ class AbsorbNegation(AlgebraicRule):
     """a + (−b) = a − b and a − (−b) = a + b."""
 
     name = "absorb-negation"
+    exact = True
 
     def candidates(self, op: Operation) -> Iterator[Build]:
         if isinstance(op, graph.AddOp | graph.SubOp):
@@ -474,7 +518,7 @@ class UnaryPair(ProductRule):
 
 
 class SqrtPair(UnaryPair):
-    """√b·√b = b (b ≥ 0)."""
+    """√b·√b = b (for b < 0 the product is NaN: `fast` assumes no NaN arises, as LLVM's nnan does)."""
 
     name = "sqrt-pair"
     OP = graph.SqrtOp
@@ -584,6 +628,8 @@ class FactorCommonTerm(AlgebraicRule):
     """x·p ± x·q = x·(p ± q), where a term that is x alone has p = 1 and Square(x) is x·x.
 
     Table 4: A⊙C+A⊙B = A⊙(B+C), A+A⊙B = A⊙(B+1), Square(A+B)−(A+B)⊙C = (A+B)⊙(A+B−C).
+    A constant x moves out only if it enlarges nothing (`enlarges_nothing`):
+    0.5·b + 0.5·c = 0.5·(b + c) would overflow for b = c = 3e38.
     """
 
     name = "factor-common-term"
@@ -595,6 +641,8 @@ class FactorCommonTerm(AlgebraicRule):
         seen: list[SSAValue] = []
         for x in left:
             if any(x is s for s in seen) or not any(x is r for r in right):
+                continue
+            if isinstance(x.owner, graph.ConstantOp) and not enlarges_nothing(x):
                 continue
             seen.append(x)
             p, q = remove_one(left, x), remove_one(right, x)
@@ -626,10 +674,12 @@ class ReduceProdOfExp(AlgebraicRule):
 
 
 class ReduceOfScaled(AlgebraicRule):
-    """Σ(s·a) = s·Σa and Σ(−a) = −Σa, for s constant along the summed axes (also for the mean).
+    """Σ(s·a) = s·Σa and Σ(−a) = −Σa, for a scalar constant s with |s| ≥ 1 (also for the mean).
 
     Table 4's ReduceSum(BitShift(A)) = BitShift(ReduceSum(A)): a shift is a scale.
-    Without keepdims, only a single-element s moves (its axes would no longer align).
+    Only a scale that enlarges nothing moves (`enlarges_nothing`): Σa is |s| times
+    smaller than Σ(s·a), so it stays finite where the original does; with
+    s = 1e-10, Σa would overflow where Σ(s·a) did not.
     """
 
     name = "reduce-of-scaled"
@@ -641,8 +691,8 @@ class ReduceOfScaled(AlgebraicRule):
             yield lambda e: e(graph.NegOp(e(reduce_like(op, a))))
         if isinstance(op.input.owner, graph.MulOp):
             chain = factors(op.input)
-            scales = [f for f in chain if self._constant_along_axes(f, op)]
-            rest = [f for f in chain if not self._constant_along_axes(f, op)]
+            scales = [f for f in chain if enlarges_nothing(f) and self._constant_along_axes(f, op)]
+            rest = [f for f in chain if f not in scales]
             if scales and rest:
                 yield lambda e: e.product(scales + [e(reduce_like(op, e.product(rest)))])
 
@@ -675,6 +725,13 @@ RULES: tuple[AlgebraicRule, ...] = (
     ReduceOfScaled(),
 )
 """Every rule, in the order xDSL's first-match driver tries them."""
+
+EXACT_RULES: tuple[AlgebraicRule, ...] = tuple(
+    IdentityElement(exact_only=True) if isinstance(rule, IdentityElement) else rule
+    for rule in RULES
+    if rule.exact or isinstance(rule, IdentityElement)
+)
+"""The rules `--fp-model=strict` keeps, in `RULES` order: bitwise exact for every input."""
 
 ALGEBRAIC_OPS: tuple[type[Operation], ...] = (
     graph.AddOp,
