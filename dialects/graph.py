@@ -129,6 +129,9 @@ def fmt_shape(shape: Sequence[int]) -> str:
 
 
 def tensor(element_type: Attribute, shape: Sequence[int]) -> TensorType:
+    """The tensor type; ShapeError if it has more elements than an int64 counts (every shape rule builds with this)."""
+    if math.prod(shape) > MAX_TENSOR_BYTES:
+        raise ShapeError(f"shape [{', '.join(map(str, shape))}] has more than 2^63 elements")
     return TensorType(element_type, list(shape))
 
 
@@ -139,6 +142,45 @@ def shape_of(t: Attribute) -> Shape:
 
 def num_elements(t: Attribute) -> int:
     return math.prod(shape_of(t))
+
+
+SUPPORTED_INTEGER_WIDTHS = (8, 16, 32, 64)
+MAX_TENSOR_BYTES = 2**63 - 1
+"""No tensor may hold more bytes than an int64 counts (numpy's and the cost model's sizes)."""
+
+
+def tensor_contract_error(t: Attribute) -> str | None:
+    """Why a tensor type cannot be computed (dynamic or negative dimension, unsupported element type, over int64), or None."""
+    if not isinstance(t, TensorType):
+        return None
+    shape = t.get_shape()
+    if any(d < 0 for d in shape):
+        return f"{t} has a dynamic dimension: dlfc computes static shapes only (give a size, e.g. --input-shape)"
+    element = t.element_type
+    if isinstance(element, IntegerType):
+        if element.width.data not in SUPPORTED_INTEGER_WIDTHS:
+            return f"{t}: element type {element} is not supported (integers: i8, i16, i32, i64)"
+        width = element.width.data // 8
+    elif isinstance(element, Float16Type | Float32Type | Float64Type):
+        width = element.bitwidth // 8
+    else:
+        return f"{t}: element type {element} is not supported (f16, f32, f64, i8, i16, i32, i64)"
+    if math.prod(shape) * width > MAX_TENSOR_BYTES:
+        return f"{t} holds more than 2^63 bytes"
+    return None
+
+
+def representable(value: float, element_type: Attribute) -> bool:
+    """True if the number `value` is a value of `element_type` (an integer in range for integer types)."""
+    if isinstance(element_type, IntegerType):
+        width = element_type.width.data
+        return math.isfinite(value) and value == int(value) and -(2 ** (width - 1)) <= value < 2 ** (width - 1)
+    largest = FLOAT_MAX.get(type(element_type), math.inf)
+    return not math.isfinite(value) or abs(value) <= largest  # inf is written as inf, not as 1e39 in f32
+
+
+FLOAT_MAX: dict[type[Attribute], float] = {Float16Type: 65504.0, Float32Type: 3.4028234663852886e38}
+"""The largest finite value of the narrower float types."""
 
 
 def is_float(t: Attribute) -> bool:
@@ -250,6 +292,9 @@ class GraphOp(IRDLOperation):
     def verify_(self) -> None:
         if not isinstance(getattr(type(self), "MAPPING", None), MappingType):
             raise VerifyException(f"{self.name}: op declares no DNNFusion mapping type")
+        for value in (*self.operands, *self.results):
+            if (problem := tensor_contract_error(value.type)) is not None:
+                raise VerifyException(f"{self.name}: {problem}")
         expected = type(self).infer([o.type for o in self.operands], self.properties)  # type: ignore[misc]
         actual = [r.type for r in self.results]
         if expected != actual:
@@ -375,6 +420,11 @@ class ConstantOp(IRDLOperation):
     def verify_(self) -> None:
         if shape_of(self.output.type) != ():
             raise VerifyException("graph.constant: result must be a 0-d tensor")
+        element = self.output.type.element_type  # type: ignore[union-attr]
+        if (problem := tensor_contract_error(self.output.type)) is not None:
+            raise VerifyException(f"graph.constant: {problem}")
+        if not representable(self.number, element):
+            raise VerifyException(f"graph.constant: {float_literal(self.number)} is not a value of {element}")
 
     def print(self, printer: Printer) -> None:
         printer.print_string(f" {float_literal(self.number)}")

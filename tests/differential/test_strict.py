@@ -23,8 +23,8 @@ from xdsl.dialects.builtin import ModuleOp
 
 from dlfc.compiler.context import make_context
 from dlfc.compiler.frontend import parse_dlm
-from dlfc.compiler.passes import get_all_passes
 from dlfc.compiler.pass_manager import run_pipeline
+from dlfc.compiler.passes import get_all_passes
 from dlfc.compiler.pipeline import Level, default_pipeline, parse_pass_pipeline
 from dlfc.hw.interpreter import execute
 from dlfc.hw.reference import run_graph

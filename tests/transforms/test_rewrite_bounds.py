@@ -20,7 +20,6 @@ from xdsl.dialects.builtin import FunctionType, ModuleOp, TensorType, f32
 from xdsl.ir import Block, Region, SSAValue
 
 from dlfc.compiler.frontend import parse_dlm
-from dlfc.compiler.utils.algebraic_rules import Work
 from dlfc.compiler.transforms.graph_algebraic_simplify import (
     RULES,
     GraphAlgebraicSimplifyPass,
@@ -28,6 +27,7 @@ from dlfc.compiler.transforms.graph_algebraic_simplify import (
     rewrite_subgraph,
     work_budget,
 )
+from dlfc.compiler.utils.algebraic_rules import Work
 from dlfc.dialects import graph
 from dlfc.hw.reference import run_graph
 
