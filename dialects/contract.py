@@ -3,7 +3,9 @@
 Every module the tools accept runs in the interpreter (`dlfc.hw.interpreter`),
 so the verifier (`dlfc.compiler.pipeline.verification_error`, run on input and
 after every pass) and the interpreter check the same rules, here:
-- exactly one `func.func` at the top level: the entry function;
+- exactly one `func.func` at the top level: the entry function, taking and
+  returning tensors of supported types and holding only graph, fusion and
+  accel ops (and its `func.return`);
 - in every block, each operand defined by an op of that block is defined
   before its use (no use-def cycles: graph passes walk use-def chains);
 - one type per weight name (`graph.weight "w"` ops of one name share one array).
@@ -14,10 +16,13 @@ in their type, no kernel inside a kernel) are in the ops' own verifiers.
 from __future__ import annotations
 
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation
 
 from dlfc.dialects import graph
+
+DIALECTS = ("graph", "fusion", "accel")
+"""The dialects whose ops the interpreter runs (with func.return ending the entry function)."""
 
 
 def contract_error(module: ModuleOp) -> str | None:
@@ -25,6 +30,19 @@ def contract_error(module: ModuleOp) -> str | None:
     functions = [op for op in module.ops if isinstance(op, func.FuncOp)]
     if len(functions) != 1:
         return f"a dlfc module has exactly one func.func (its entry function), this one has {len(functions)}"
+    (function,) = functions
+    for kind, types in (
+        ("argument", function.function_type.inputs.data),
+        ("result", function.function_type.outputs.data),
+    ):
+        for index, t in enumerate(types):
+            if not isinstance(t, TensorType):
+                return f"@{function.sym_name.data}: {kind} {index} is {t}, not a tensor: the entry function takes and returns tensors"
+            if (problem := graph.tensor_contract_error(t)) is not None:
+                return f"@{function.sym_name.data}: {kind} {index}: {problem}"
+    for op in function.walk():
+        if op is not function and op.dialect_name() not in DIALECTS and not isinstance(op, func.ReturnOp):
+            return f"{op.name} is not an op of a dlfc module (the interpreter runs graph, fusion and accel ops)"
     if (problem := use_def_error(module)) is not None:
         return problem
     weights: dict[str, Attribute] = {}

@@ -135,6 +135,20 @@ INVALID: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "dlfc: error: {f}: invalid IR: a dlfc module has exactly one func.func (its entry function), this one has 2",
     ),
     (
+        "scalar-argument",
+        "m.mlir",
+        "func.func @main(%x: f32) -> f32 {\n  func.return %x : f32\n}\n",
+        (),
+        "dlfc: error: {f}: invalid IR: @main: argument 0 is f32, not a tensor: the entry function takes and returns tensors",
+    ),
+    (
+        "func-call",
+        "m.mlir",
+        mlir("  %y = func.call @main(%x) : (tensor<2xf32>) -> tensor<2xf32>\n  func.return %y : tensor<2xf32>"),
+        (),
+        "dlfc: error: {f}: invalid IR: func.call is not an op of a dlfc module (the interpreter runs graph, fusion and accel ops)",
+    ),
+    (
         "no-function",
         "m.mlir",
         "builtin.module {\n}\n",

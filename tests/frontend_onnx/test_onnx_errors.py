@@ -308,3 +308,11 @@ def test_unknown_element_types_are_refused(tmp_path) -> None:
     c.data_type = 77
     m.graph.initializer.append(c)
     assert fails(m, tmp_path).endswith("invalid ONNX model: Unrecognized data_type (tensor name: c): 77")
+
+
+@pytest.mark.parametrize("size", [2**62, 2**63 - 1, 10**20])
+def test_input_shapes_beyond_int64_are_refused(tmp_path, size: int) -> None:
+    """--input-shape giving a tensor of more than 2^63 bytes: the verifier refuses it (it used to compile)."""
+    m = model([helper.make_node("Relu", ["x"], ["y"])], {"x": Input(("n", 4))}, ["y"])
+    message = fails(m, tmp_path, {"x": [size, 4]})
+    assert message.endswith(f"graph.relu: tensor<{size}x4xf32> holds more than 2^63 bytes")
