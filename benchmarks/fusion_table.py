@@ -28,7 +28,7 @@ from dlfc.compiler.context import make_context
 from dlfc.compiler.frontend import load_dlm
 from dlfc.compiler.pass_manager import run_pipeline
 from dlfc.compiler.passes import get_all_passes
-from dlfc.compiler.pipeline import Level, default_pipeline, parse_pass_pipeline
+from dlfc.compiler.pipeline import Level, compile_to, parse_pass_pipeline
 from dlfc.dialects import fusion, graph
 from dlfc.hw.cost import cost_model, kernel_cost
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target
@@ -86,7 +86,7 @@ def run(module: ModuleOp, pipeline: str, hw: str) -> float:
 def graph_stage(path: Path, hw: str) -> ModuleOp:
     """The model after the default graph-level passes (rewriting, folding): what fusion receives."""
     module = load_dlm(str(path))
-    run(module, ",".join(default_pipeline(Level.GRAPH, Level.GRAPH)), hw)
+    compile_to(module, Level.GRAPH, {"target": (hw,)})
     return module
 
 

@@ -13,269 +13,47 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
-from collections.abc import Callable, Sequence
-from importlib.metadata import PackageNotFoundError, version
-from typing import NoReturn, get_type_hints
+from collections.abc import Sequence
+from typing import get_type_hints
 
-from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
-from xdsl.utils.exceptions import DiagnosticException, ParseError
 from xdsl.utils.hints import type_repr
 
 from dlfc.compiler.context import make_context
-from dlfc.compiler.files import atomic_file, save_plan_weights
+from dlfc.compiler.driver import (
+    CommandLineTool,
+    InputOptions,
+    UsageError,
+    dlfc_version,
+    load_module,
+    save_plan_weights,
+    write_atomically,
+    write_npz,
+)
 from dlfc.compiler.fp_model import FP_MODELS
 from dlfc.compiler.instruments import (
     IRPrinter,
     StatisticsCollector,
     Stopwatch,
     TreeDirWriter,
-    dump_header,
     pass_filter,
     pipeline_timing_rows,
     print_module,
     timing_report,
 )
-from dlfc.compiler.pass_manager import PassFailure, PassInstrument, describe_exception, run_pipeline, verification_error
+from dlfc.compiler.pass_manager import PassInstrument, run_pipeline
 from dlfc.compiler.passes import import_object
 from dlfc.compiler.pipeline import (
     Level,
-    PipelineError,
-    default_pipeline,
+    default_passes,
     level_of,
     parse_pass_pipeline,
     pipeline_text,
     unknown_pass_message,
 )
-from dlfc.compiler.plugins import PassRegistry, PluginError, make_registry
-from dlfc.hw.reference import ExecutionError
-from dlfc.hw.weights import WeightError, load_plan_weights
-
-
-class UsageError(Exception):
-    """A problem with how dlfc was invoked or with its input files: reported in one line, exit 1."""
-
-
-def dlfc_version() -> str:
-    try:
-        return version("dlfc")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse, with its errors reported like every other dlfc error (one line, exit 1)."""
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see dlfc --help)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(
-        prog="dlfc",
-        description=(
-            "Compile a DNN model through the graph -> fusion -> accel IR levels and print the\n"
-            "resulting plan in MLIR syntax.\n\n"
-            "FILE is a .dlm model, an .onnx model (needs 'pip install dlfc[onnx]'), or an .mlir\n"
-            "module at any level: a plan, or a dump of an earlier run, from whose level\n"
-            "compilation resumes.\n"
-            "To run a model on the hardware model: dlfc run FILE (see dlfc run --help).\n"
-            "To sweep accelerators x models x pipelines: dlfc sweep MODEL... (see dlfc sweep --help)."
-        ),
-        epilog=(
-            "examples:\n"
-            "  dlfc examples/resnet50.dlm -o plan.mlir       compile to an accel plan\n"
-            "  dlfc examples/resnet50.dlm --emit fusion      print the fusion-level IR\n"
-            "  dlfc plan-fusion.mlir -o plan.mlir            resume from a fusion-level module\n"
-            "  dlfc model.dlm --print-pipeline               show the passes that would run\n"
-            "  dlfc model.dlm --pass-pipeline 'convert-graph-to-fusion,convert-fusion-to-accel{target=\"mlu270\"}'\n"
-            "  dlfc model.dlm --mlir-print-ir-tree-dir dumps  one file per pass, each a valid input\n"
-            "  dlfc --list-passes                            every pass, with its options"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("input", metavar="FILE", nargs="?", help="the model: a .dlm, .onnx or .mlir file")
-    parser.add_argument("--version", action="version", version=f"dlfc {dlfc_version()}")
-
-    output = parser.add_argument_group("output")
-    output.add_argument(
-        "-o", "--output", metavar="OUT", default="-", help="where to write the plan ('-' = stdout, the default)"
-    )
-    output.add_argument(
-        "--emit",
-        choices=[*(level.label for level in Level), "dot"],
-        help="stop at this IR level: graph (one op per layer), fusion (fused groups) or accel "
-        "(kernels with core counts; the default); dot: the fusion level as a Graphviz graph, groups as clusters",
-    )
-    output.add_argument(
-        "--weights",
-        metavar="FILE.npz",
-        help="weights by name for a .dlm model; missing ones are initialised deterministically",
-    )
-    output.add_argument(
-        "--input-shape",
-        metavar="NAME=D0,D1,...",
-        action="append",
-        help="static shape of an ONNX model input with dynamic dimensions (repeatable)",
-    )
-    output.add_argument(
-        "--hw",
-        metavar="NAME|FILE.toml",
-        help="the target accelerator: a preset (mlu100, the default, or mlu270) or a description file; given to every pass with a 'target' option",
-    )
-    output.add_argument(
-        "--mlir-print-op-generic", action="store_true", help="print the plan and the dumps in MLIR's generic op form"
-    )
-
-    pipeline = parser.add_argument_group("pipeline")
-    pipeline.add_argument(
-        "--pass-pipeline",
-        metavar="PIPELINE",
-        help="run exactly these passes instead of the default pipeline, in xDSL's syntax: "
-        "'pass-a,pass-b{option=value other=1,2}' (options separated by spaces)",
-    )
-    pipeline.add_argument(
-        "--print-pipeline",
-        action="store_true",
-        help="print the pipeline that would run for FILE (in --pass-pipeline syntax, all options spelled out) and exit",
-    )
-    pipeline.add_argument(
-        "--profile-db",
-        metavar="FILE.json",
-        help="DNNFusion's profiling database, read and extended: given to every pass with a 'profile-db' option (fuse-dnnfusion)",
-    )
-    pipeline.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT|local",
-        help="a Dask cluster: given to every pass with a 'scheduler' option (oracle; see docs/sweep.md)",
-    )
-    pipeline.add_argument(
-        "--fp-model",
-        choices=FP_MODELS,
-        default="fast",
-        help="the floating-point contract: fast (default) rewrites by real-arithmetic identities, assuming finite values; "
-        "strict keeps every result bitwise (see README): given to every pass with an 'fp-model' option",
-    )
-    pipeline.add_argument(
-        "--list-passes", action="store_true", help="list every pass with its description and options, and exit"
-    )
-    pipeline.add_argument(
-        "--load-pass-plugin",
-        metavar="FILE.py",
-        action="append",
-        default=[],
-        help="register the ModulePass subclasses defined in FILE.py (repeatable; see docs/writing-a-pass.md)",
-    )
-    pipeline.add_argument(
-        "--no-verify-each", action="store_true", help="verify the module only at the end, not after every pass"
-    )
-
-    debug = parser.add_argument_group("debugging (dumps go to stderr, as with mlir-opt)")
-    debug.add_argument("--mlir-print-ir-before-all", action="store_true", help="print the IR before every pass")
-    debug.add_argument("--mlir-print-ir-after-all", action="store_true", help="print the IR after every pass")
-    names = {"metavar": "PASS", "action": "extend", "type": lambda s: s.split(","), "default": []}
-    debug.add_argument(
-        "--mlir-print-ir-before", help="print the IR before each run of PASS (repeatable, or PASS,PASS)", **names
-    )
-    debug.add_argument(
-        "--mlir-print-ir-after", help="print the IR after each run of PASS (repeatable, or PASS,PASS)", **names
-    )
-    debug.add_argument(
-        "--mlir-print-ir-tree-dir",
-        metavar="DIR",
-        help="write DIR/00-input.mlir and DIR/NN-<pass>.mlir after each pass; every file is a valid dlfc input",
-    )
-    debug.add_argument(
-        "--mlir-timing",
-        action="store_true",
-        help="report the wall time of parsing, each pass, verification and printing",
-    )
-    debug.add_argument(
-        "--stats",
-        action="store_true",
-        help="report per pass: operations and FLOPs before and after, and the pass's own counters",
-    )
-    return parser
-
-
-# --------------------------------------------------------------------------- input
-
-
-def parse_mlir(path: str, ctx: Context) -> ModuleOp:
-    from xdsl.parser import Parser
-
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-        module = Parser(ctx, text, name=path).parse_module()
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not a text file") from None
-    except ParseError as e:
-        raise UsageError(parse_error_message(e)) from None
-    except DiagnosticException as e:
-        raise UsageError(f"{path}: {describe_exception(e)}") from None
-    problem = verification_error(module)
-    if problem is not None:
-        raise UsageError(f"{path}: invalid IR: {problem}")
-    try:
-        load_plan_weights(module, path)
-    except WeightError as e:
-        raise UsageError(f"{path}: {e}") from None
-    return module
-
-
-def parse_error_message(error: ParseError) -> str:
-    """`FILE:LINE:COL: message`, the first line of xDSL's diagnostic."""
-    file, line, column = error.span.get_location()
-    message = error.msg.strip().splitlines()
-    return f"{file}:{line}:{column}: {message[0] if message else 'parse error'}"
-
-
-def read_dlm(path: str, args: argparse.Namespace, ctx: Context) -> ModuleOp:
-    from dlfc.compiler.frontend import load_dlm
-
-    return load_dlm(path, args.weights)
-
-
-def read_mlir(path: str, args: argparse.Namespace, ctx: Context) -> ModuleOp:
-    if args.weights is not None:
-        raise UsageError("--weights applies to .dlm models; an .mlir module names its weights only")
-    return parse_mlir(path, ctx)
-
-
-Frontend = Callable[[str, argparse.Namespace, Context], ModuleOp]
-
-# File extension -> the function that reads such a file into a verified module.
-FRONTENDS: dict[str, Frontend] = {
-    ".dlm": read_dlm,
-    ".mlir": read_mlir,
-    ".onnx": lambda path, args, ctx: import_object("dlfc.compiler.frontend.onnx:read_onnx")(path, args, ctx),
-}
-
-
-def load_module(path: str, args: argparse.Namespace, ctx: Context) -> ModuleOp:
-    """Read the input into a verified module; DlmError / UsageError on bad input."""
-    extension = os.path.splitext(path)[1]
-    if extension not in FRONTENDS:
-        raise UsageError(f"{path}: unknown input kind (expected {' or '.join(FRONTENDS)})")
-    if not os.path.isfile(path):
-        raise UsageError(f"{path}: no such file")
-    return FRONTENDS[extension](path, args, ctx)
-
-
-# --------------------------------------------------------------------------- output
-
-
-def write_atomically(text: str, path: str) -> None:
-    """Write `text` to `path` so that a failure never leaves a partial file ('-' = stdout)."""
-    if path == "-":
-        sys.stdout.write(text)
-        return
-    with atomic_file(path) as f:
-        f.write(text)
+from dlfc.compiler.plugins import PassRegistry, make_registry
+from dlfc.compiler.run import RunTool
 
 
 def list_passes(registry: PassRegistry) -> str:
@@ -354,119 +132,223 @@ def make_instruments(args: argparse.Namespace, pass_count: int) -> list[PassInst
         instruments.append(IRPrinter(sys.stderr, before, after, args.mlir_print_op_generic))
     if args.mlir_print_ir_tree_dir:
         instruments.append(
-            TreeDirWriter(args.mlir_print_ir_tree_dir, pass_count, write_atomically, args.mlir_print_op_generic)
+            TreeDirWriter(
+                args.mlir_print_ir_tree_dir, pass_count, write_atomically, write_npz, args.mlir_print_op_generic
+            )
         )
     return instruments
 
 
-def compile_command(argv: Sequence[str]) -> int:
-    clock = Stopwatch()
-    args = build_parser().parse_args(argv)
-    registry = make_registry(args.load_pass_plugin)
-    if args.list_passes:
-        sys.stdout.write(list_passes(registry))
-        return 0
-    if args.input is None:
-        raise UsageError("no input file (see dlfc --help)")
-    if args.emit is not None and args.pass_pipeline is not None:
-        raise UsageError(
-            "--emit and --pass-pipeline exclude each other: --pass-pipeline runs exactly the passes it lists"
+# --------------------------------------------------------------------------- the tool
+
+
+class DlfcTool(CommandLineTool):
+    """`dlfc FILE`: compile; `dlfc run ...` hands over to `RunTool`, `dlfc sweep ...` to the sweep command."""
+
+    prog = "dlfc"
+    description = (
+        "Compile a DNN model through the graph -> fusion -> accel IR levels and print the\n"
+        "resulting plan in MLIR syntax.\n\n"
+        "FILE is a .dlm model, an .onnx model (needs 'pip install dlfc[onnx]'), or an .mlir\n"
+        "module at any level: a plan, or a dump of an earlier run, from whose level\n"
+        "compilation resumes.\n"
+        "To run a model on the hardware model: dlfc run FILE (see dlfc run --help).\n"
+        "To sweep accelerators x models x pipelines: dlfc sweep MODEL... (see dlfc sweep --help)."
+    )
+    epilog = (
+        "examples:\n"
+        "  dlfc examples/resnet50.dlm -o plan.mlir       compile to an accel plan\n"
+        "  dlfc examples/resnet50.dlm --emit fusion      print the fusion-level IR\n"
+        "  dlfc plan-fusion.mlir -o plan.mlir            resume from a fusion-level module\n"
+        "  dlfc model.dlm --print-pipeline               show the passes that would run\n"
+        "  dlfc model.dlm --pass-pipeline 'convert-graph-to-fusion,convert-fusion-to-accel{target=\"mlu270\"}'\n"
+        "  dlfc model.dlm --mlir-print-ir-tree-dir dumps  one file per pass, each a valid input\n"
+        "  dlfc --list-passes                            every pass, with its options"
+    )
+
+    def register_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("input", metavar="FILE", nargs="?", help="the model: a .dlm, .onnx or .mlir file")
+        parser.add_argument("--version", action="version", version=f"dlfc {dlfc_version()}")
+
+        output = parser.add_argument_group("output")
+        output.add_argument(
+            "-o", "--output", metavar="OUT", default="-", help="where to write the plan ('-' = stdout, the default)"
         )
-    check_pass_names(registry, "--mlir-print-ir-before", args.mlir_print_ir_before)
-    check_pass_names(registry, "--mlir-print-ir-after", args.mlir_print_ir_after)
-    options = {
-        **target_option(args.hw),
-        **({"profile_db": (args.profile_db,)} if args.profile_db else {}),
-        **({"scheduler": (args.scheduler,)} if args.scheduler else {}),
-        "fp_model": (args.fp_model,),
-    }
-    passes: list[ModulePass] | None = None
-    if args.pass_pipeline is not None:  # a bad pipeline fails before a long parse
-        with clock.measure("Pass setup"):
-            passes = parse_pass_pipeline(args.pass_pipeline, registry.factories, options)
-
-    ctx = make_context()
-    with clock.measure("Parser"):
-        module = load_module(args.input, args, ctx)
-
-    if passes is None:
-        start, stop = level_of(module), Level[(args.emit or Level.ACCEL.label).replace("dot", "fusion").upper()]
-        if start > stop:
-            raise UsageError(f"{args.input}: input is already at the {start.label} level; cannot emit {stop.label}")
-        with clock.measure("Pass setup"):
-            passes = parse_pass_pipeline(",".join(default_pipeline(start, stop)), registry.factories, options)
-    if args.print_pipeline:
-        sys.stdout.write(pipeline_text(passes) + "\n")
-        return 0
-
-    statistics = StatisticsCollector()
-    instruments = [*make_instruments(args, len(passes)), *([statistics] if args.stats else [])]
-    runs = run_pipeline(ctx, module, passes, instruments, verify_each=not args.no_verify_each)
-
-    with clock.measure("Output"):
-        if args.output != "-" and args.emit != "dot":
-            save_plan_weights(module, args.output)
-        text = (
-            import_object("dlfc.compiler.emit_dot:module_to_dot")(module)
-            if args.emit == "dot"
-            else print_module(module, args.mlir_print_op_generic)
+        output.add_argument(
+            "--emit",
+            choices=[*(level.label for level in Level), "dot"],
+            help="stop at this IR level: graph (one op per layer), fusion (fused groups) or accel "
+            "(kernels with core counts; the default); dot: the fusion level as a Graphviz graph, groups as clusters",
         )
-        write_atomically(text, args.output)
-    if args.stats:
-        sys.stderr.write(statistics.report())
-    if args.mlir_timing:
-        steps = clock.seconds
-        rows = [
-            (0, "Parser", steps["Parser"]),
-            (0, "Pass setup", steps["Pass setup"]),
-            *pipeline_timing_rows(runs),
-            (0, "Output", steps["Output"]),
-        ]
-        sys.stderr.write(timing_report(rows, clock.elapsed()))
-    return 0
+        output.add_argument(
+            "--weights",
+            metavar="FILE.npz",
+            help="weights by name for a .dlm model; missing ones are initialised deterministically",
+        )
+        output.add_argument(
+            "--input-shape",
+            metavar="NAME=D0,D1,...",
+            action="append",
+            help="static shape of an ONNX model input with dynamic dimensions (repeatable)",
+        )
+        output.add_argument(
+            "--hw",
+            metavar="NAME|FILE.toml",
+            help="the target accelerator: a preset (mlu100, the default, or mlu270) or a description file; given to every pass with a 'target' option",
+        )
+        output.add_argument(
+            "--mlir-print-op-generic",
+            action="store_true",
+            help="print the plan and the dumps in MLIR's generic op form",
+        )
 
+        pipeline = parser.add_argument_group("pipeline")
+        pipeline.add_argument(
+            "--pass-pipeline",
+            metavar="PIPELINE",
+            help="run exactly these passes instead of the default pipeline, in xDSL's syntax: "
+            "'pass-a,pass-b{option=value other=1,2}' (options separated by spaces)",
+        )
+        pipeline.add_argument(
+            "--print-pipeline",
+            action="store_true",
+            help="print the pipeline that would run for FILE (in --pass-pipeline syntax, all options spelled out) and exit",
+        )
+        pipeline.add_argument(
+            "--profile-db",
+            metavar="FILE.json",
+            help="DNNFusion's profiling database, read and extended: given to every pass with a 'profile-db' option (fuse-dnnfusion)",
+        )
+        pipeline.add_argument(
+            "--scheduler",
+            metavar="tcp://HOST:PORT|local",
+            help="a Dask cluster: given to every pass with a 'scheduler' option (oracle; see docs/sweep.md)",
+        )
+        pipeline.add_argument(
+            "--fp-model",
+            choices=FP_MODELS,
+            default="fast",
+            help="the floating-point contract: fast (default) rewrites by real-arithmetic identities, assuming finite "
+            "values; strict keeps every result bitwise (see README): given to every pass with an 'fp-model' option",
+        )
+        pipeline.add_argument(
+            "--list-passes", action="store_true", help="list every pass with its description and options, and exit"
+        )
+        pipeline.add_argument(
+            "--load-pass-plugin",
+            metavar="FILE.py",
+            action="append",
+            default=[],
+            help="register the ModulePass subclasses defined in FILE.py (repeatable; see docs/writing-a-pass.md)",
+        )
+        pipeline.add_argument(
+            "--no-verify-each", action="store_true", help="verify the module only at the end, not after every pass"
+        )
 
-def report_pass_failure(failure: PassFailure) -> None:
-    """Dump the module a pass left invalid (as MLIR's --mlir-print-ir-after-failure) to stderr."""
-    if failure.invalid_module is None:
-        return
-    if failure.module_pass is not None:
-        header = dump_header("After", failure.module_pass, failed=True)
-    else:
-        header = "// -----// IR Dump After the pipeline Failed //----- //"
-    try:
-        text = print_module(failure.invalid_module)
-    except Exception as e:
-        text = f"// the module cannot be printed: {describe_exception(e)}\n"
-    sys.stderr.write(f"{header}\n{text}\n")
+        debug = parser.add_argument_group("debugging (dumps go to stderr, as with mlir-opt)")
+        debug.add_argument("--mlir-print-ir-before-all", action="store_true", help="print the IR before every pass")
+        debug.add_argument("--mlir-print-ir-after-all", action="store_true", help="print the IR after every pass")
+        names = {"metavar": "PASS", "action": "extend", "type": lambda s: s.split(","), "default": []}
+        debug.add_argument(
+            "--mlir-print-ir-before", help="print the IR before each run of PASS (repeatable, or PASS,PASS)", **names
+        )
+        debug.add_argument(
+            "--mlir-print-ir-after", help="print the IR after each run of PASS (repeatable, or PASS,PASS)", **names
+        )
+        debug.add_argument(
+            "--mlir-print-ir-tree-dir",
+            metavar="DIR",
+            help="write DIR/00-input.mlir and DIR/NN-<pass>.mlir after each pass; every file is a valid dlfc input",
+        )
+        debug.add_argument(
+            "--mlir-timing",
+            action="store_true",
+            help="report the wall time of parsing, each pass, verification and printing",
+        )
+        debug.add_argument(
+            "--stats",
+            action="store_true",
+            help="report per pass: operations and FLOPs before and after, and the pass's own counters",
+        )
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from dlfc.compiler.frontend.diagnostics import DlmError
-
-    argv = list(sys.argv[1:] if argv is None else argv)
-    try:
+    def run(self, argv: Sequence[str]) -> int:
         if argv[:1] == ["run"]:
-            from dlfc.compiler.run import run_command
-
-            return run_command(argv[1:])
+            return RunTool().run(argv[1:])
         if argv[:1] == ["sweep"]:
             from dlfc.compiler.sweep import sweep_command
 
             return sweep_command(argv[1:])
-        return compile_command(argv)
-    except SystemExit as e:  # --help, --version
-        return e.code if isinstance(e.code, int) else 0
-    except DlmError as e:
-        print(e.format(), file=sys.stderr)
-    except PassFailure as e:
-        report_pass_failure(e)
-        print(f"dlfc: error: {e}", file=sys.stderr)
-    except (UsageError, PipelineError, PluginError, WeightError, ExecutionError) as e:
-        print(f"dlfc: error: {e}", file=sys.stderr)
-    except OSError as e:
-        print(f"dlfc: error: {e.filename or ''}: {e.strerror}", file=sys.stderr)
-    return 1
+        return super().run(argv)
+
+    def execute(self, args: argparse.Namespace) -> int:
+        clock = Stopwatch()
+        registry = make_registry(args.load_pass_plugin)
+        if args.list_passes:
+            sys.stdout.write(list_passes(registry))
+            return 0
+        if args.input is None:
+            raise UsageError("no input file (see dlfc --help)")
+        if args.emit is not None and args.pass_pipeline is not None:
+            raise UsageError(
+                "--emit and --pass-pipeline exclude each other: --pass-pipeline runs exactly the passes it lists"
+            )
+        check_pass_names(registry, "--mlir-print-ir-before", args.mlir_print_ir_before)
+        check_pass_names(registry, "--mlir-print-ir-after", args.mlir_print_ir_after)
+        options = {
+            **target_option(args.hw),
+            **({"profile_db": (args.profile_db,)} if args.profile_db else {}),
+            **({"scheduler": (args.scheduler,)} if args.scheduler else {}),
+            "fp_model": (args.fp_model,),
+        }
+        passes: list[ModulePass] | None = None
+        if args.pass_pipeline is not None:  # a bad pipeline fails before a long parse
+            with clock.measure("Pass setup"):
+                passes = parse_pass_pipeline(args.pass_pipeline, registry.factories, options)
+
+        ctx = make_context()
+        with clock.measure("Parser"):
+            module = load_module(args.input, InputOptions(args.weights, args.input_shape or ()), ctx)
+
+        if passes is None:
+            start, stop = level_of(module), Level[(args.emit or Level.ACCEL.label).replace("dot", "fusion").upper()]
+            if start > stop:
+                raise UsageError(f"{args.input}: input is already at the {start.label} level; cannot emit {stop.label}")
+            with clock.measure("Pass setup"):
+                passes = default_passes(start, stop, registry.factories, options)
+        if args.print_pipeline:
+            sys.stdout.write(pipeline_text(passes) + "\n")
+            return 0
+
+        statistics = StatisticsCollector()
+        instruments = [*make_instruments(args, len(passes)), *([statistics] if args.stats else [])]
+        runs = run_pipeline(ctx, module, passes, instruments, verify_each=not args.no_verify_each)
+
+        with clock.measure("Output"):
+            if args.output != "-" and args.emit != "dot":
+                save_plan_weights(module, args.output)
+            text = (
+                import_object("dlfc.compiler.emit_dot:module_to_dot")(module)
+                if args.emit == "dot"
+                else print_module(module, args.mlir_print_op_generic)
+            )
+            write_atomically(text, args.output)
+        if args.stats:
+            sys.stderr.write(statistics.report())
+        if args.mlir_timing:
+            steps = clock.seconds
+            rows = [
+                (0, "Parser", steps["Parser"]),
+                (0, "Pass setup", steps["Pass setup"]),
+                *pipeline_timing_rows(runs),
+                (0, "Output", steps["Output"]),
+            ]
+            sys.stderr.write(timing_report(rows, clock.elapsed()))
+        return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `dlfc` command: the exit status."""
+    return DlfcTool().main(argv)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import os
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TextIO
 
@@ -16,7 +16,6 @@ from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.passes import ModulePass
 from xdsl.printer import Printer
 
-from dlfc.compiler.files import write_npz
 from dlfc.compiler.pass_manager import PassInstrument, PassRun
 from dlfc.dialects import graph
 from dlfc.hw.weights import WEIGHTS_ATTR, plan_weights
@@ -82,8 +81,16 @@ class TreeDirWriter(PassInstrument):
 
     WEIGHTS_FILE = "weights.npz"
 
-    def __init__(self, directory: str, pass_count: int, write: Callable[[str, str], None], generic: bool = False):
-        self.directory, self.write, self.generic = directory, write, generic
+    def __init__(
+        self,
+        directory: str,
+        pass_count: int,
+        write: Callable[[str, str], None],
+        write_arrays: Callable[[str, Mapping[str, np.ndarray]], None],
+        generic: bool = False,
+    ):
+        """`write(text, path)` and `write_arrays(path, arrays)` create the files (the driver's writers)."""
+        self.directory, self.write, self.write_arrays, self.generic = directory, write, write_arrays, generic
         self.width = max(2, len(str(pass_count)))
         self.weights: dict[str, np.ndarray] = {}
 
@@ -96,7 +103,7 @@ class TreeDirWriter(PassInstrument):
 
     def run_after_pipeline(self, module: ModuleOp) -> None:
         if self.weights:
-            write_npz(os.path.join(self.directory, self.WEIGHTS_FILE), self.weights)
+            self.write_arrays(os.path.join(self.directory, self.WEIGHTS_FILE), self.weights)
 
     def _write(self, index: int, name: str, header: str, module: ModuleOp) -> None:
         needed = plan_weights(module)

@@ -18,10 +18,10 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.exceptions import DiagnosticException, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
-from dlfc.compiler.cli import dlfc_version, parse_error_message
+from dlfc.compiler.driver import CommandLineTool, dlfc_version, open_output, parse_error_message
 from dlfc.compiler.pass_manager import describe_exception
-from dlfc.compiler.pipeline import PipelineError, parse_pass_pipeline
-from dlfc.compiler.plugins import PluginError, make_registry
+from dlfc.compiler.pipeline import parse_pass_pipeline
+from dlfc.compiler.plugins import make_registry
 from dlfc.dialects import get_all_dialects
 from dlfc.dialects.contract import use_def_error
 
@@ -80,28 +80,35 @@ class DlfcOptMain(xDSLOptMain):
             raise DiagnosticException(f"invalid IR: {problem}")
         super().apply_passes(prog)
 
+    def prepare_output(self) -> IO[str]:
+        return sys.stdout if self.args.output_file is None else open_output(self.args.output_file)
+
     def parse_dlm(self, stream: IO[bytes]) -> ModuleOp:
         from dlfc.compiler.frontend import parse_dlm
 
         return parse_dlm(stream.read(), self.get_input_name(), self.args.weights)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from dlfc.compiler.frontend.diagnostics import DlmError
+class DlfcOpt(CommandLineTool):
+    """`dlfc-opt`: xDSL's driver parses the command line and runs; this tool adds dlfc's error boundary."""
 
-    try:
+    prog = tool = "dlfc-opt"
+
+    def run(self, argv: Sequence[str]) -> int:
         DlfcOptMain(args=argv).run()
-    except DlmError as e:
-        print(e.format(), file=sys.stderr)
-    except ParseError as e:
-        print(f"dlfc-opt: error: {parse_error_message(e)}", file=sys.stderr)
-    except (PipelineError, PluginError) as e:
-        print(f"dlfc-opt: error: {e}", file=sys.stderr)
-    except (DiagnosticException, ValueError) as e:
-        print(f"dlfc-opt: error: {describe_exception(e)}", file=sys.stderr)
-    else:
         return 0
-    return 1
+
+    def error_message(self, error: Exception) -> str | None:
+        if isinstance(error, ParseError):
+            return f"{self.tool}: error: {parse_error_message(error)}"
+        if isinstance(error, DiagnosticException | ValueError):
+            return f"{self.tool}: error: {describe_exception(error)}"
+        return super().error_message(error)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `dlfc-opt` command: the exit status."""
+    return DlfcOpt().main(argv)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 `parse_pass_pipeline` turns a pipeline in xDSL's syntax into pass instances
 (checking pass names and options against the registry);
-`dlfc.compiler.pass_manager.run_pipeline` runs them.
+`dlfc.compiler.pass_manager.run_pipeline` runs them. `compile_to` takes a
+module to a level with the default pipeline.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from enum import IntEnum
 
+from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.utils.arg_spec import ArgSpec, ParameterListType, parse_pipeline
 from xdsl.utils.exceptions import ArgSpecParseError
 
-from dlfc.compiler.passes import PassFactory
+from dlfc.compiler.context import make_context
+from dlfc.compiler.pass_manager import PassRun, run_pipeline
+from dlfc.compiler.passes import PassFactory, get_all_passes
 from dlfc.dialects import accel, fusion
 
 
@@ -137,3 +141,37 @@ def unknown_option_message(pass_name: str, key: str, options: Sequence[str]) -> 
 def pipeline_text(passes: Iterable[ModulePass]) -> str:
     """A pipeline in xDSL's syntax, every option spelled out (defaults included)."""
     return ",".join(str(p.spec(include_default=True)) for p in passes)
+
+
+def default_passes(
+    start: Level,
+    stop: Level,
+    factories: Mapping[str, PassFactory] | None = None,
+    options: Mapping[str, ParameterListType] | None = None,
+) -> list[ModulePass]:
+    """The default pipeline from `start` to `stop` as pass instances (`options` as in `parse_pass_pipeline`).
+
+    `factories` defaults to dlfc's own passes; PipelineError if `start` is past `stop`.
+    """
+    if start > stop:
+        raise PipelineError(f"the module is already at the {start.label} level; cannot compile it to {stop.label}")
+    return parse_pass_pipeline(
+        ",".join(default_pipeline(start, stop)), get_all_passes() if factories is None else factories, options
+    )
+
+
+def compile_to(
+    module: ModuleOp,
+    stop: Level,
+    options: Mapping[str, ParameterListType] | None = None,
+    *,
+    ctx: Context | None = None,
+    factories: Mapping[str, PassFactory] | None = None,
+) -> list[PassRun]:
+    """Take `module` (in place) from its level to `stop` with the default pipeline.
+
+    `options` gives pass options by name to every pass that has one (e.g.
+    `{"target": ("mlu270",)}`). Raises PipelineError or PassFailure.
+    """
+    passes = default_passes(level_of(module), stop, factories, options)
+    return run_pipeline(ctx or make_context(), module, passes)

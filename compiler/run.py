@@ -22,81 +22,15 @@ from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
 
-from dlfc.compiler.cli import ArgumentParser, UsageError, load_module, write_atomically
 from dlfc.compiler.context import make_context
-from dlfc.compiler.files import write_npz
+from dlfc.compiler.driver import CommandLineTool, InputOptions, UsageError, load_module, write_atomically, write_npz
 from dlfc.compiler.fp_model import FP_MODELS
-from dlfc.compiler.pass_manager import run_pipeline
-from dlfc.compiler.passes import get_all_passes
-from dlfc.compiler.pipeline import Level, default_pipeline, level_of, parse_pass_pipeline
+from dlfc.compiler.pipeline import Level, compile_to, level_of
 from dlfc.dialects import accel, graph
 from dlfc.hw.cost import baseline_latency
 from dlfc.hw.interpreter import Execution, entry_function, execute
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, TargetError, load_target
 from dlfc.hw.weights import WeightError, WeightStore, attach_store, load_npz, numpy_dtype, store_of
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(
-        prog="dlfc run",
-        description=(
-            "Run a model on dlfc's hardware model: compute its outputs (numpy) and model how long\n"
-            "each kernel takes on the accelerator. Prints one row per kernel (ops fused in it, cores,\n"
-            "modelled microseconds, what limits it, share of all kernels' time) and the totals: modelled\n"
-            "latency, achieved FLOP/s, DRAM traffic and the speedup over the unoptimised baseline\n"
-            "(every op its own kernel on one core: the ops of the model as written, or of the plan\n"
-            "dissolved back into graph ops).\n\n"
-            "FILE is a model (.dlm, or any other format dlfc compiles; compiled with the default\n"
-            "pipeline first) or an .mlir plan (run as it is; graph- and fusion-level modules are\n"
-            "compiled first)."
-        ),
-        epilog=(
-            "examples:\n"
-            "  dlfc run examples/resnet50.dlm                      random inputs (seed 0), MLU100\n"
-            "  dlfc run plan.mlir --hw mlu270 --seed 3             another preset, other inputs\n"
-            "  dlfc run model.dlm --inputs in.npz --outputs out.npz\n"
-            "  dlfc run model.dlm --trace trace.json               open trace.json in ui.perfetto.dev"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("input", metavar="FILE", help="the model: a .dlm file or an .mlir plan")
-    parser.add_argument(
-        "--input-shape",
-        metavar="NAME=D0,D1,...",
-        action="append",
-        help="static shape of an ONNX model input with dynamic dimensions (repeatable)",
-    )
-    parser.add_argument(
-        "--hw",
-        metavar="NAME|FILE.toml",
-        help=f"the accelerator: a preset (mlu100, mlu270) or a description file "
-        f"(default: the plan's target, else {DEFAULT_TARGET})",
-    )
-    parser.add_argument(
-        "--fp-model",
-        choices=FP_MODELS,
-        default="fast",
-        help="the floating-point contract of the compile (as dlfc --fp-model): fast (default) or strict",
-    )
-    given = parser.add_mutually_exclusive_group()
-    given.add_argument(
-        "--inputs",
-        metavar="IN.npz",
-        help="input arrays named like the model's inputs (the function's argument names)",
-    )
-    given.add_argument(
-        "--seed", type=int, default=0, metavar="N", help="seed of the random inputs used without --inputs (default 0)"
-    )
-    parser.add_argument(
-        "--weights", metavar="FILE.npz", help="weights by name; missing ones are initialised deterministically"
-    )
-    parser.add_argument("--outputs", metavar="OUT.npz", help="write the model's outputs")
-    parser.add_argument(
-        "--trace", metavar="OUT.json", help="write the kernel timeline as a Chrome trace (opens in Perfetto)"
-    )
-    parser.add_argument("--report", metavar="OUT.json", help="write the per-kernel table and the totals as JSON")
-    return parser
-
 
 # --------------------------------------------------------------------------- inputs
 
@@ -104,8 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 def read_model(args: argparse.Namespace, ctx: Context) -> ModuleOp:
     """The module with its weight store: a model's --weights, or a plan's own file overridden by --weights."""
     if os.path.splitext(args.input)[1] != ".mlir" or args.weights is None:
-        return load_module(args.input, args, ctx)
-    module = load_module(args.input, argparse.Namespace(weights=None), ctx)
+        return load_module(args.input, InputOptions(args.weights, args.input_shape or ()), ctx)
+    module = load_module(args.input, InputOptions(), ctx)
     try:
         given = load_npz(args.weights)
     except WeightError as e:
@@ -123,16 +57,6 @@ def choose_target(hw: str | None, module: ModuleOp) -> Accelerator:
     except TargetError as e:
         hint = "" if hw else " (the plan's target; choose one with --hw)"
         raise UsageError(f"--hw: {e}{hint}") from None
-
-
-def compile_to_accel(module: ModuleOp, ctx: Context, hw: str, fp_model: str = "fast") -> None:
-    """Take a graph- or fusion-level module to the accel level with the default pipeline."""
-    start = level_of(module)
-    if start == Level.ACCEL:
-        return
-    options = {"target": (hw,), "fp_model": (fp_model,)}
-    passes = parse_pass_pipeline(",".join(default_pipeline(start, Level.ACCEL)), get_all_passes(), options)
-    run_pipeline(ctx, module, passes)
 
 
 def check_cores(module: ModuleOp, target: Accelerator, path: str) -> None:
@@ -316,34 +240,98 @@ def check_output_paths(args: argparse.Namespace) -> None:
             raise UsageError(f"--{option} {path}: is a directory")
 
 
-def run_command(argv: Sequence[str]) -> int:
-    args = build_parser().parse_args(argv)
-    check_output_paths(args)
-    ctx = make_context()
-    module = read_model(args, ctx)
-    target = choose_target(args.hw, module)
-    fn = entry_function(module)
-    inputs = read_inputs(args.inputs, fn) if args.inputs else random_inputs(fn, module, args.seed)
-    baseline = baseline_latency(module, target)
-    baseline_of = "the model" if level_of(module) == Level.GRAPH else "the plan"
-    compile_to_accel(module, ctx, args.hw or target.name, args.fp_model)
-    check_cores(module, target, args.input)
+class RunTool(CommandLineTool):
+    """`dlfc run FILE`: compile if needed, execute on the hardware model, report."""
 
-    started = time.perf_counter()
-    try:
-        run = execute(module, inputs, target)
-    except WeightError as e:
-        raise UsageError(f"{args.weights or args.input}: {e}") from None
-    wall = time.perf_counter() - started
+    prog = "dlfc run"
+    description = (
+        "Run a model on dlfc's hardware model: compute its outputs (numpy) and model how long\n"
+        "each kernel takes on the accelerator. Prints one row per kernel (ops fused in it, cores,\n"
+        "modelled microseconds, what limits it, share of all kernels' time) and the totals: modelled\n"
+        "latency, achieved FLOP/s, DRAM traffic and the speedup over the unoptimised baseline\n"
+        "(every op its own kernel on one core: the ops of the model as written, or of the plan\n"
+        "dissolved back into graph ops).\n\n"
+        "FILE is a model (.dlm, or any other format dlfc compiles; compiled with the default\n"
+        "pipeline first) or an .mlir plan (run as it is; graph- and fusion-level modules are\n"
+        "compiled first)."
+    )
+    epilog = (
+        "examples:\n"
+        "  dlfc run examples/resnet50.dlm                      random inputs (seed 0), MLU100\n"
+        "  dlfc run plan.mlir --hw mlu270 --seed 3             another preset, other inputs\n"
+        "  dlfc run model.dlm --inputs in.npz --outputs out.npz\n"
+        "  dlfc run model.dlm --trace trace.json               open trace.json in ui.perfetto.dev"
+    )
 
-    rows, summary = kernel_rows(run), totals(run, baseline, baseline_of, target)
-    if args.trace is not None:
-        write_atomically(json.dumps(chrome_trace(run, args.input)) + "\n", args.trace)
-    if args.report is not None:
-        write_atomically(
-            json.dumps({"model": args.input, "kernels": rows, "totals": summary}, indent=1) + "\n", args.report
+    def register_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("input", metavar="FILE", help="the model: a .dlm file or an .mlir plan")
+        parser.add_argument(
+            "--input-shape",
+            metavar="NAME=D0,D1,...",
+            action="append",
+            help="static shape of an ONNX model input with dynamic dimensions (repeatable)",
         )
-    if args.outputs is not None:
-        write_npz(args.outputs, dict(zip(output_names(fn), run.outputs, strict=False)))
-    sys.stdout.write(format_table(rows, summary) + f"wall time:         {wall:.2f} s (interpreting)\n")
-    return 0
+        parser.add_argument(
+            "--hw",
+            metavar="NAME|FILE.toml",
+            help=f"the accelerator: a preset (mlu100, mlu270) or a description file "
+            f"(default: the plan's target, else {DEFAULT_TARGET})",
+        )
+        parser.add_argument(
+            "--fp-model",
+            choices=FP_MODELS,
+            default="fast",
+            help="the floating-point contract of the compile (as dlfc --fp-model): fast (default) or strict",
+        )
+        given = parser.add_mutually_exclusive_group()
+        given.add_argument(
+            "--inputs",
+            metavar="IN.npz",
+            help="input arrays named like the model's inputs (the function's argument names)",
+        )
+        given.add_argument(
+            "--seed",
+            type=int,
+            default=0,
+            metavar="N",
+            help="seed of the random inputs used without --inputs (default 0)",
+        )
+        parser.add_argument(
+            "--weights", metavar="FILE.npz", help="weights by name; missing ones are initialised deterministically"
+        )
+        parser.add_argument("--outputs", metavar="OUT.npz", help="write the model's outputs")
+        parser.add_argument(
+            "--trace", metavar="OUT.json", help="write the kernel timeline as a Chrome trace (opens in Perfetto)"
+        )
+        parser.add_argument("--report", metavar="OUT.json", help="write the per-kernel table and the totals as JSON")
+
+    def execute(self, args: argparse.Namespace) -> int:
+        check_output_paths(args)
+        ctx = make_context()
+        module = read_model(args, ctx)
+        target = choose_target(args.hw, module)
+        fn = entry_function(module)
+        inputs = read_inputs(args.inputs, fn) if args.inputs else random_inputs(fn, module, args.seed)
+        baseline = baseline_latency(module, target)
+        baseline_of = "the model" if level_of(module) == Level.GRAPH else "the plan"
+        compile_to(module, Level.ACCEL, {"target": (args.hw or target.name,), "fp_model": (args.fp_model,)}, ctx=ctx)
+        check_cores(module, target, args.input)
+
+        started = time.perf_counter()
+        try:
+            run = execute(module, inputs, target)
+        except WeightError as e:
+            raise UsageError(f"{args.weights or args.input}: {e}") from None
+        wall = time.perf_counter() - started
+
+        rows, summary = kernel_rows(run), totals(run, baseline, baseline_of, target)
+        if args.trace is not None:
+            write_atomically(json.dumps(chrome_trace(run, args.input)) + "\n", args.trace)
+        if args.report is not None:
+            write_atomically(
+                json.dumps({"model": args.input, "kernels": rows, "totals": summary}, indent=1) + "\n", args.report
+            )
+        if args.outputs is not None:
+            write_npz(args.outputs, dict(zip(output_names(fn), run.outputs, strict=False)))
+        sys.stdout.write(format_table(rows, summary) + f"wall time:         {wall:.2f} s (interpreting)\n")
+        return 0

@@ -64,8 +64,8 @@ from typing import Any
 from tqdm import tqdm
 from xdsl.dialects.builtin import ModuleOp
 
-from dlfc.compiler.cli import ArgumentParser, UsageError, load_module
 from dlfc.compiler.context import make_context
+from dlfc.compiler.driver import ArgumentParser, InputOptions, UsageError, load_module
 from dlfc.compiler.executors import ExecutorError, open_executor
 from dlfc.compiler.pass_manager import describe_exception, run_pipeline
 from dlfc.compiler.passes import get_all_passes
@@ -73,7 +73,7 @@ from dlfc.compiler.pipeline import (
     DEFAULT_PIPELINE,
     Level,
     PipelineError,
-    default_pipeline,
+    default_passes,
     parse_pass_pipeline,
     pipeline_text,
 )
@@ -334,7 +334,7 @@ def read_models(paths: Sequence[str], input_shapes: Sequence[str]) -> list[Model
             raise UsageError(f"--input-shape: {e}") from None
     models = []
     for path in model_files(paths):
-        load_module(path, argparse.Namespace(weights=None, input_shape=list(input_shapes)), make_context())
+        load_module(path, InputOptions(input_shapes=tuple(input_shapes)), make_context())
         models.append(ModelSource(path, Path(path).read_bytes(), shapes if path.endswith(".onnx") else ()))
     return models
 
@@ -411,7 +411,7 @@ def graph_stage(model: ModelSource) -> tuple[ModuleOp, ModuleOp, float]:
         started = time.perf_counter()
         written = model.load(scratch)
         module = _clone(written)
-        passes = parse_pass_pipeline(",".join(default_pipeline(Level.GRAPH, Level.GRAPH)), get_all_passes())
+        passes = default_passes(Level.GRAPH, Level.GRAPH)
         run_pipeline(make_context(), module, passes, verify_each=False)
         return written, module, time.perf_counter() - started
 
@@ -649,7 +649,7 @@ class ResultTable:
 
     def finish(self, order: Sequence[str]) -> None:
         """Rewrite the table whole, rows in `order` of keys (rows of other sweeps after them, as they were)."""
-        from dlfc.compiler.files import atomic_file
+        from dlfc.compiler.driver import atomic_file
 
         rank = {key: i for i, key in enumerate(order)}
         rows = sorted(self.rows, key=lambda r: rank.get(r["key"], len(rank)))

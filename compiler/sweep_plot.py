@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dlfc.compiler.cli import UsageError
+from dlfc.compiler.driver import UsageError
 
 MEMORY, CORES = "memory.onchip_kib", "compute.cores"
 MAX_LINES = 8

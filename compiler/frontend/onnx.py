@@ -19,14 +19,12 @@ SSA values carry their ONNX value names as name hints.
 
 from __future__ import annotations
 
-import argparse
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType, f16, f32, f64, i32, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
@@ -81,19 +79,6 @@ def load_onnx(path: str, input_shapes: Mapping[str, Sequence[int]] | None = None
     except VerifyException as e:
         raise OnnxImportError(f"{path}: {one_line(str(e))}") from None
     return module
-
-
-def read_onnx(path: str, args: argparse.Namespace, ctx: Context) -> ModuleOp:
-    """The CLI front end of .onnx files (`dlfc.compiler.cli.FRONTENDS`): errors become one-line UsageErrors."""
-    from dlfc.compiler.cli import UsageError
-
-    if getattr(args, "weights", None) is not None:
-        raise UsageError("--weights applies to .dlm models; an ONNX model carries its own weights")
-    try:
-        shapes = dict(parse_input_shape(spec) for spec in getattr(args, "input_shape", None) or [])
-        return load_onnx(path, shapes)
-    except OnnxImportError as e:
-        raise UsageError(str(e)) from None
 
 
 def parse_input_shape(spec: str) -> tuple[str, list[int]]:

@@ -10,9 +10,9 @@ import pytest
 from rewrite_testing import dlm, parse, random_inputs, run_passes
 from xdsl.dialects.builtin import StringAttr
 
-from dlfc.compiler.cli import main, parse_mlir
+from dlfc.compiler.cli import main
 from dlfc.compiler.context import make_context
-from dlfc.compiler.files import save_plan_weights, write_npz
+from dlfc.compiler.driver import parse_mlir, save_plan_weights, write_npz
 from dlfc.compiler.frontend import load_dlm
 from dlfc.compiler.transforms.graph_fold_batchnorm import GraphFoldBatchNormPass
 from dlfc.hw.interpreter import execute
