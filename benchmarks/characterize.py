@@ -13,6 +13,12 @@ has an integer spatial size H (or row count M) or is left empty.
 
     python benchmarks/characterize.py                 # writes benchmarks/results/characterize.{csv,json,png}
     python benchmarks/characterize.py --hw mlu270 --out-dir /tmp/study
+    python benchmarks/characterize.py --sweep launch_us=1,5,10 core_dma_gbps=12.8,25.6,51.2 onchip_kib=128,384,1024
+
+With --sweep, each assumed parameter is varied one at a time and, per setting,
+the DLFusion trends are checked (best core count never falls as the op count
+grows; 4-channel layers gain less from cores than 256-channel ones) and the
+distribution of best core counts is printed.
 
 The heat-map needs matplotlib (`pip install 'dlfc[plot]'`); without it the
 CSV, JSON and table are still written.
@@ -25,6 +31,8 @@ import csv
 import json
 import math
 import sys
+import tempfile
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -201,6 +209,26 @@ def plot_heatmap(points: Sequence[Point], target: Accelerator, path: Path) -> bo
     return True
 
 
+def trends(points: Sequence[Point]) -> str:
+    """DLFusion's trends on one sweep: monotone best core count, and low channel counts gaining less."""
+    monotone = True
+    for kind in ("conv", "dense"):
+        for c in CHANNELS:
+            best = [p.best_cores for p in sorted(points, key=lambda p: p.step) if p.kind == kind and p.channels == c]
+            monotone &= best == sorted(best)
+    gain = {}
+    for c in (4, 256):
+        cells = [p for p in points if p.kind == "conv" and p.channels == c]
+        gain[c] = max(p.latency_us[min(p.latency_us)] / min(p.latency_us.values()) for p in cells)
+    counts = Counter(p.best_cores for p in points)
+    spread = ", ".join(f"{cores}: {counts[cores]}" for cores in sorted(counts))
+    return (
+        f"best cores never fall with op count: {'yes' if monotone else 'NO'}; "
+        f"max gain from cores C=4 {gain[4]:.1f}x < C=256 {gain[256]:.1f}x: {'yes' if gain[4] < gain[256] else 'NO'}; "
+        f"cells per best core count {{{spread}}}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Sweep synthetic conv and dense layers: best core count by op count and channel size."
@@ -211,7 +239,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--out-dir", type=Path, default=RESULTS, help=f"where to write characterize.csv/.json/.png (default {RESULTS})"
     )
+    parser.add_argument(
+        "--sweep", nargs="+", metavar="KEY=V1,V2", help="vary assumed parameters one at a time and check the trends"
+    )
     args = parser.parse_args(argv)
+    if args.sweep:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))  # sensitivity.py, a sibling script module
+        import sensitivity
+
+        with tempfile.TemporaryDirectory() as tmp:
+            for label, _, target in sensitivity.settings(args.hw, args.sweep, Path(tmp)):
+                print(f"{label:>22}: {trends(sweep(target))}")
+        return 0
     target = load_target(args.hw)
     points = sweep(target)
     args.out_dir.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,12 @@ then its wall time is reported).
     python benchmarks/paper_table.py                                # every example, oracle limited to 600 s each
     python benchmarks/paper_table.py resnet18 vgg16 --oracle-time-limit 60
     python benchmarks/paper_table.py --no-oracle --out /tmp/results
+    python benchmarks/paper_table.py --sweep launch_us=1,5,10 core_dma_gbps=12.8,25.6,51.2 onchip_kib=128,384,1024
+
+With --sweep (no oracle), each assumed parameter is varied one at a time
+(`sensitivity.py`) and the table gives autotune's speedup over the baseline
+for every setting and its range: the speedups as claims over the sweep, not
+one number from one set of guesses (written to paper_table_sweep.json).
 
 Writes paper_table.csv, paper_table.json and paper_table.png (a bar chart of
 the speedups; needs matplotlib, `pip install 'dlfc[plot]'`) into --out.
@@ -32,6 +38,7 @@ import argparse
 import csv
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -39,6 +46,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import sensitivity
 from fusion_table import EXAMPLES, graph_stage, run
 from xdsl.dialects.builtin import ModuleOp
 
@@ -239,6 +247,38 @@ def write_outputs(rows: list[Row], target: Accelerator, out: Path) -> None:
     fig.savefig(out / "paper_table.png", dpi=120)
 
 
+def sweep_table(results: list[tuple[str, list[Row]]]) -> str:
+    """Autotune's speedup over the baseline per model and setting, and its range over the settings."""
+    labels = [label for label, _ in results]
+    lines = [
+        "Speedup of autotune over the baseline, one assumed parameter varied at a time",
+        "",
+        "| model | " + " | ".join(labels) + " | range |",
+        "|" + "---|" * (len(labels) + 2),
+    ]
+    for i, first in enumerate(results[0][1]):
+        speedups = [rows[i].speedup("autotune") or 0.0 for _, rows in results]
+        cells = " | ".join(f"{x:.2f}×" for x in speedups)
+        lines.append(f"| {first.model} | {cells} | {min(speedups):.1f}–{max(speedups):.1f}× |")
+    every = [rows[i].speedup("autotune") or 0.0 for _, rows in results for i in range(len(rows))]
+    lines += ["", f"autotune over the baseline, every model and setting: {min(every):.1f}–{max(every):.1f}×"]
+    return "\n".join(lines) + "\n"
+
+
+def run_sweep(paths: list[Path], args: argparse.Namespace, reduction: Reduction) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        results = []
+        for label, hw, target in sensitivity.settings(args.hw, args.sweep, Path(tmp)):
+            print(f"setting {label}", file=sys.stderr)
+            results.append((label, [measure(p, target, hw, reduction, 0.0, 1, False) for p in paths]))
+    sys.stdout.write(sweep_table(results))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = {label: {r.model: {"baseline": r.baseline, **r.latency} for r in rows} for label, rows in results}
+    (out / "paper_table_sweep.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="*", help="example names (default: every examples/*.dlm)")
@@ -254,10 +294,15 @@ def main(argv: list[str] | None = None) -> int:
         "--oracle-time-limit", type=float, default=600.0, help="seconds per model (default: %(default)s)"
     )
     parser.add_argument("--jobs", type=int, default=1, help="oracle worker processes (default: %(default)s)")
+    parser.add_argument(
+        "--sweep", nargs="+", metavar="KEY=V1,V2", help="vary assumed parameters one at a time (no oracle)"
+    )
     args = parser.parse_args(argv)
     target = load_target(args.hw)
     reduction = Reduction(window=args.oracle_window)
     paths = [EXAMPLES / f"{m}.dlm" for m in args.models] or sorted(EXAMPLES.glob("*.dlm"))
+    if args.sweep:
+        return run_sweep(paths, args, reduction)
     rows = [
         measure(p, target, args.hw, reduction, args.oracle_time_limit, args.jobs, not args.no_oracle) for p in paths
     ]

@@ -27,7 +27,7 @@ from dlfc.compiler.driver import CommandLineTool, InputOptions, UsageError, load
 from dlfc.compiler.fp_model import FP_MODELS
 from dlfc.compiler.pipeline import Level, compile_to, level_of
 from dlfc.dialects import accel, graph
-from dlfc.hw.cost import baseline_latency
+from dlfc.hw.cost import KernelCost, baseline_latency
 from dlfc.hw.interpreter import Execution, entry_function, execute
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, TargetError, load_target
 from dlfc.hw.weights import WeightError, WeightStore, attach_store, load_npz, numpy_dtype, store_of
@@ -144,9 +144,46 @@ def kernel_rows(run: Execution) -> list[dict[str, Any]]:
             "working_set_bytes": k.cost.working_set,
             "intermediates": k.cost.intermediates,
             "tiles": k.cost.tiles,
+            **cost_breakdown(k.cost),
         }
         for k in run.timeline
     ]
+
+
+def cost_breakdown(cost: KernelCost) -> dict[str, Any]:
+    """Why a kernel costs what it does: lost overlap, barriers, traffic between cores, tiles, and each op's phase."""
+    return {
+        "overlap_lost_us": cost.overlap_lost * 1e6,
+        "barriers_us": cost.barriers * 1e6,
+        "redistribution_us": cost.redistribution * 1e6,
+        "redistributed_bytes": cost.redistributed_bytes,
+        "tile_overhead_us": cost.tile_overhead * 1e6,
+        "tile_rows": cost.tile_rows,
+        "halo": cost.halo,
+        "weights": cost.weights,
+        "phases": [
+            {
+                "op": p.op,
+                "axis": axis,
+                "compute_us": p.compute * 1e6,
+                "memory_us": p.memory * 1e6,
+                "prefetched_us": p.prefetched * 1e6,
+                "time_us": p.time * 1e6,
+                "rows": p.rows,
+            }
+            for p, axis in zip(cost.phases, cost.axes or ("",) * len(cost.phases), strict=True)
+        ],
+    }
+
+
+def handling(row: dict[str, Any]) -> str:
+    """`on-chip`, `spilled`, or `tiled (T x R rows, halo)` ('-' for a kernel without intermediates)."""
+    if not row["working_set_bytes"]:
+        return "-"
+    if row["intermediates"] != "tiled":
+        return row["intermediates"]
+    streamed = ", weights per tile" if row["weights"] == "streamed" else ""
+    return f"tiled ({row['tiles']} x {row['tile_rows']} rows, halo {row['halo']}{streamed})"
 
 
 def totals(run: Execution, baseline: float, baseline_of: str, target: Accelerator) -> dict[str, Any]:
@@ -167,11 +204,20 @@ def totals(run: Execution, baseline: float, baseline_of: str, target: Accelerato
 
 def format_table(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str:
     width = max([len("kernel"), *(len(r["name"]) for r in rows)])
-    lines = [f"{'kernel':<{width}}  {'ops':>4}  {'cores':>5}  {'µs':>10}  {'bound':<8}  {'% time':>7}  intermediates"]
+    parts = ("compute", "memory", "lost", "barriers", "redist")
+    lines = [
+        f"{'kernel':<{width}}  {'ops':>4}  {'cores':>5}  {'µs':>10}  {'bound':<8}  {'% time':>7}  "
+        + "  ".join(f"{p:>9}" for p in parts)
+        + "  intermediates"
+    ]
     lines += [
         f"{r['name']:<{width}}  {r['ops']:>4}  {r['cores']:>5}  {r['latency_us']:>10.3f}  {r['bound']:<8}  "
-        f"{r['percent']:>6.1f}%  {r['intermediates'] if r['working_set_bytes'] else '-'}"
-        + (f" ({r['tiles']} tiles)" if r["tiles"] > 1 else "")
+        f"{r['percent']:>6.1f}%  "
+        + "  ".join(
+            f"{r[key]:>9.3f}"
+            for key in ("compute_us", "memory_us", "overlap_lost_us", "barriers_us", "redistribution_us")
+        )
+        + f"  {handling(r)}"
         for r in rows
     ]
     s = summary

@@ -7,7 +7,13 @@ initialiser kind, never data; scalar literals are `graph.constant` ops.
 Every compute op declares, in one place:
 - its shape rule (`infer`), used both by its constructor and by its verifier;
 - its DNNFusion mapping type (`mapping`, see `MappingType`);
-- its FLOP count (`flops`).
+- its FLOP count (`flops`);
+- the facts the cost model splits and tiles it by: how it partitions across
+  cores (`PARTITION`, `lane_lengths`), whether and how a tile of its output
+  rows maps to input rows (`TILING`, `row_window`), the operands it only
+  gathers from (`GATHERED_OPERANDS`) and, for a reordering op, the contiguous
+  run of its input reads (`access_run`). A compute op that declares no
+  `MAPPING`, `PARTITION` or `TILING` fails verification.
 Numeric semantics live in `hw/reference.py`, one numpy function per op.
 """
 
@@ -16,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import ClassVar
 
 from xdsl.dialects.builtin import (
@@ -88,6 +94,50 @@ class PatternKind(IntEnum):
     COMM_REDUCE = 3
     OUT_EWISE_FUSABLE = 4
     OPAQUE = 8
+
+
+class Partition(Enum):
+    """The axes along which an op's work splits across cores (the cost model takes the one with most units).
+
+    - WINDOW: batch, output rows, output channels (convolution, pooling);
+    - DENSE: rows (every axis but the last), output channels;
+    - MATMUL: batch (leading axes), rows, output channels;
+    - ELEMENTS: the flat output elements, in vector-width chunks.
+    """
+
+    WINDOW = "window"
+    DENSE = "dense"
+    MATMUL = "matmul"
+    ELEMENTS = "elements"
+
+
+class Tiling(Enum):
+    """Whether a tile of an op's output rows (axis 2 of NCHW, else every axis but the last) needs only some input rows.
+
+    - NONE: no: every output row may need every input row (reductions over rows, reorderings, gathers);
+    - ROWS: output row r needs input row r only (elementwise, normalisation, dense, matmul);
+    - WINDOW: output row r needs a window of input rows (`row_window`: kernel, stride, dilation).
+    """
+
+    NONE = "none"
+    ROWS = "rows"
+    WINDOW = "window"
+
+
+@dataclass(frozen=True)
+class RowWindow:
+    """How output rows map to input rows: r output rows need (r - 1) * stride + (kernel - 1) * dilation + 1 input rows."""
+
+    kernel: int = 1
+    stride: int = 1
+    dilation: int = 1
+
+    def input_rows(self, rows: int) -> int:
+        """Input rows that `rows` consecutive output rows read."""
+        return (rows - 1) * self.stride + (self.kernel - 1) * self.dilation + 1
+
+
+ROW_WISE = RowWindow()
 
 
 # --------------------------------------------------------------------------- helpers
@@ -261,6 +311,10 @@ class GraphOp(IRDLOperation):
     """A graph compute op: shape rule, mapping type and FLOP count live with the op."""
 
     MAPPING: ClassVar[MappingType]
+    PARTITION: ClassVar[Partition]
+    TILING: ClassVar[Tiling]
+    GATHERED_OPERANDS: ClassVar[tuple[int, ...]] = ()
+    """Operands the op only gathers rows from (it reads no more of them than its result's size)."""
 
     @classmethod
     def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
@@ -274,6 +328,28 @@ class GraphOp(IRDLOperation):
     def flops(self) -> int:
         """Floating-point operations of one execution (a multiply-add counts 2)."""
         return 0
+
+    def partition(self) -> Partition:
+        """How this op instance splits across cores (`PARTITION`)."""
+        return type(self).PARTITION
+
+    def lane_lengths(self) -> tuple[int, ...]:
+        """The lengths the vector lanes run along (input channels, im2col or reduction length); () for ELEMENTS."""
+        return ()
+
+    def row_window(self) -> RowWindow | None:
+        """The input rows a tile of output rows needs (`TILING`); None if the op cannot be split by rows."""
+        tiling = type(self).TILING
+        if tiling is Tiling.WINDOW:
+            raise NotImplementedError(f"{self.name}: a WINDOW op must say its row_window")
+        return ROW_WISE if tiling is Tiling.ROWS and len(shape_of(self.results[0].type)) >= 2 else None
+
+    def access_run(self) -> int | None:
+        """For a reordering op: the contiguous run (elements) of its input when read in its output's order.
+
+        None: the op reads and writes in order. Every SHUFFLE op must say.
+        """
+        return None
 
     def _build(self, operands: Sequence[SSAValue | Sequence[SSAValue] | None], props: dict[str, Attribute]) -> None:
         flat: list[TensorType] = []
@@ -290,8 +366,7 @@ class GraphOp(IRDLOperation):
         return list(results)
 
     def verify_(self) -> None:
-        if not isinstance(getattr(type(self), "MAPPING", None), MappingType):
-            raise VerifyException(f"{self.name}: op declares no DNNFusion mapping type")
+        missing_facts(type(self), raise_as=VerifyException)
         for value in (*self.operands, *self.results):
             if (problem := tensor_contract_error(value.type)) is not None:
                 raise VerifyException(f"{self.name}: {problem}")
@@ -304,6 +379,29 @@ class GraphOp(IRDLOperation):
             )
 
 
+def missing_facts(cls: type[GraphOp], raise_as: type[Exception] | None = None) -> list[str]:
+    """The op facts `cls` does not declare (mapping type, partition, tiling, a shuffle's access run).
+
+    With `raise_as`, raises that exception naming the first missing fact instead.
+    """
+    missing = []
+    if not isinstance(getattr(cls, "MAPPING", None), MappingType):
+        missing.append("DNNFusion mapping type (MAPPING)")
+    if not isinstance(getattr(cls, "PARTITION", None), Partition):
+        missing.append("partition across cores (PARTITION)")
+    if not isinstance(getattr(cls, "TILING", None), Tiling):
+        missing.append("row tiling (TILING)")
+    elif cls.TILING is Tiling.WINDOW and cls.row_window is GraphOp.row_window:
+        missing.append("row window (row_window)")
+    if getattr(cls, "MAPPING", None) is MappingType.SHUFFLE and cls.access_run is GraphOp.access_run:
+        missing.append("access run of a shuffle (access_run)")
+    if getattr(cls, "PARTITION", None) not in (None, Partition.ELEMENTS) and cls.lane_lengths is GraphOp.lane_lengths:
+        missing.append("vector lane lengths (lane_lengths)")
+    if missing and raise_as is not None:
+        raise raise_as(f"{cls.name}: op declares no {missing[0]}")
+    return missing
+
+
 class UnaryOp(GraphOp):
     """An elementwise op of one tensor: y[i] = f(x[i])."""
 
@@ -312,6 +410,8 @@ class UnaryOp(GraphOp):
     output = result_def(T)
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+    PARTITION: ClassVar[Partition] = Partition.ELEMENTS
+    TILING: ClassVar[Tiling] = Tiling.ROWS
     FLOPS_PER_ELEMENT: ClassVar[int] = 1
     assembly_format = "$input attr-dict `:` type($output)"
 
@@ -339,6 +439,8 @@ class BinaryOp(GraphOp):
     output = result_def(TensorType)
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+    PARTITION: ClassVar[Partition] = Partition.ELEMENTS
+    TILING: ClassVar[Tiling] = Tiling.ROWS
     assembly_format = "$lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` `->` type($output)"
 
     def __init__(self, lhs: SSAValue, rhs: SSAValue):
@@ -478,6 +580,8 @@ class Conv2DOp(StructuredOp):
     groups = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PARTITION: ClassVar[Partition] = Partition.WINDOW
+    TILING: ClassVar[Tiling] = Tiling.WINDOW
 
     def __init__(
         self,
@@ -519,6 +623,13 @@ class Conv2DOp(StructuredOp):
         wo = window_out(cls.name, wd, kw, stride[1], pad[1] + pad[3], dil[1])
         return [tensor(x.element_type, (n, out, ho, wo))]
 
+    def row_window(self) -> RowWindow:
+        return RowWindow(shape_of(self.weight.type)[2], ints(self.stride)[0], ints(self.dilation)[0])
+
+    def lane_lengths(self) -> tuple[int, ...]:
+        _, cin_g, kh, kw = shape_of(self.weight.type)
+        return (shape_of(self.input.type)[1], cin_g * kh * kw)
+
     def flops(self) -> int:
         n, out, ho, wo = shape_of(self.output.type)
         _, cin_g, kh, kw = shape_of(self.weight.type)
@@ -537,6 +648,8 @@ class DenseOp(StructuredOp):
     output = result_def(TensorType)
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PARTITION: ClassVar[Partition] = Partition.DENSE
+    TILING: ClassVar[Tiling] = Tiling.ROWS
 
     def __init__(self, input: SSAValue, weight: SSAValue, bias: SSAValue | None = None):
         self._build([input, weight, bias], {})
@@ -555,6 +668,9 @@ class DenseOp(StructuredOp):
         if bias and shape_of(bias[0]) != (ws[0],):
             raise ShapeError(f"{cls.name}: bias must have shape [{ws[0]}], got {fmt_shape(shape_of(bias[0]))}")
         return [tensor(x.element_type, xs[:-1] + (ws[0],))]
+
+    def lane_lengths(self) -> tuple[int, ...]:
+        return (shape_of(self.input.type)[-1],)
 
     def flops(self) -> int:
         out = num_elements(self.output.type)
@@ -576,6 +692,8 @@ class BatchNormOp(StructuredOp):
     eps = prop_def(FloatAttr, default_value=FloatAttr(1e-5, f64))
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+    PARTITION: ClassVar[Partition] = Partition.ELEMENTS
+    TILING: ClassVar[Tiling] = Tiling.ROWS
 
     def __init__(
         self, input: SSAValue, scale: SSAValue, bias: SSAValue, mean: SSAValue, var: SSAValue, eps: float = 1e-5
@@ -609,6 +727,8 @@ class LayerNormOp(StructuredOp):
     eps = prop_def(FloatAttr, default_value=FloatAttr(1e-5, f64))
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PARTITION: ClassVar[Partition] = Partition.ELEMENTS
+    TILING: ClassVar[Tiling] = Tiling.ROWS
 
     def __init__(self, input: SSAValue, scale: SSAValue, bias: SSAValue, eps: float = 1e-5):
         self._build([input, scale, bias], {"eps": FloatAttr(eps, f64)})
@@ -638,6 +758,9 @@ class EmbeddingOp(StructuredOp):
     output = result_def(TensorType)
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_MANY
+    PARTITION: ClassVar[Partition] = Partition.ELEMENTS
+    TILING: ClassVar[Tiling] = Tiling.NONE
+    GATHERED_OPERANDS: ClassVar[tuple[int, ...]] = (1,)  # the table: only the looked-up rows are read
 
     def __init__(self, ids: SSAValue, table: SSAValue):
         self._build([ids, table], {})
@@ -662,6 +785,8 @@ class MatMulOp(StructuredOp):
     output = result_def(TensorType)
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PARTITION: ClassVar[Partition] = Partition.MATMUL
+    TILING: ClassVar[Tiling] = Tiling.ROWS
 
     def __init__(self, lhs: SSAValue, rhs: SSAValue):
         self._build([lhs, rhs], {})
@@ -683,6 +808,13 @@ class MatMulOp(StructuredOp):
         batch = broadcast(cls.name, a2[:-2], b2[:-2])
         out = batch + (a2[-2],) * (len(sa) > 1) + (b2[-1],) * (len(sb) > 1)
         return [tensor(a.element_type, out)]
+
+    def partition(self) -> Partition:
+        """MATMUL, or ELEMENTS for a result of rank below 2 (a vector product)."""
+        return Partition.MATMUL if len(shape_of(self.output.type)) >= 2 else Partition.ELEMENTS
+
+    def lane_lengths(self) -> tuple[int, ...]:
+        return (shape_of(self.lhs.type)[-1],)
 
     def flops(self) -> int:
         k = shape_of(self.lhs.type)[-1]
@@ -926,6 +1058,8 @@ class SoftmaxOp(StructuredOp):
     axis = prop_def(IntegerAttr[I64])
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PARTITION: ClassVar[Partition] = Partition.ELEMENTS
+    TILING: ClassVar[Tiling] = Tiling.ROWS
 
     def __init__(self, input: SSAValue, axis: int = -1):
         rank = len(shape_of(input.type))
@@ -938,6 +1072,11 @@ class SoftmaxOp(StructuredOp):
         if not 0 <= axis < len(shape_of(x)):
             raise ShapeError(f"{cls.name}: axis {axis} is out of range for {x}")
         return [x]
+
+    def row_window(self) -> RowWindow | None:
+        """Row-wise when it normalises along the last axis; otherwise a row tile would cut its reduction."""
+        rank = len(shape_of(self.output.type))
+        return ROW_WISE if rank >= 2 and self.axis.value.data == rank - 1 else None
 
     def flops(self) -> int:
         return 5 * num_elements(self.output.type)
@@ -952,6 +1091,8 @@ class ReduceOp(StructuredOp):
     keepdims = prop_def(BoolAttr, default_value=BoolAttr.from_bool(True))
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PARTITION: ClassVar[Partition] = Partition.ELEMENTS
+    TILING: ClassVar[Tiling] = Tiling.NONE
 
     def __init__(self, input: SSAValue, axes: Sequence[int], keepdims: bool = True):
         rank = len(shape_of(input.type))
@@ -1014,6 +1155,8 @@ class PoolOp(StructuredOp):
     pad = prop_def(DenseArrayBase.constr(I64), default_value=i64_array([0, 0, 0, 0]))
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PARTITION: ClassVar[Partition] = Partition.WINDOW
+    TILING: ClassVar[Tiling] = Tiling.WINDOW
 
     def __init__(
         self, input: SSAValue, kernel: Sequence[int], stride: Sequence[int], pad: Sequence[int] = (0, 0, 0, 0)
@@ -1033,6 +1176,12 @@ class PoolOp(StructuredOp):
         ho = window_out(cls.name, xs[2], k[0], s[0], p[0] + p[2])
         wo = window_out(cls.name, xs[3], k[1], s[1], p[1] + p[3])
         return [tensor(x.element_type, (xs[0], xs[1], ho, wo))]
+
+    def row_window(self) -> RowWindow:
+        return RowWindow(ints(self.kernel)[0], ints(self.stride)[0])
+
+    def lane_lengths(self) -> tuple[int, ...]:
+        return (shape_of(self.input.type)[1],)
 
     def flops(self) -> int:
         return num_elements(self.output.type) * math.prod(ints(self.kernel))
@@ -1061,6 +1210,8 @@ class GlobalAvgPoolOp(StructuredOp):
     output = result_def(TensorType)
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PARTITION: ClassVar[Partition] = Partition.WINDOW
+    TILING: ClassVar[Tiling] = Tiling.NONE
 
     def __init__(self, input: SSAValue):
         self._build([input], {})
@@ -1071,6 +1222,9 @@ class GlobalAvgPoolOp(StructuredOp):
         xs = shape_of(x)
         require_rank(cls.name, "input", xs, 4)
         return [tensor(x.element_type, xs[:2] + (1, 1))]
+
+    def lane_lengths(self) -> tuple[int, ...]:
+        return (shape_of(self.input.type)[1],)
 
     def flops(self) -> int:
         return num_elements(self.input.type)
@@ -1085,6 +1239,8 @@ class ShapeOp(StructuredOp):
     input = operand_def(TensorType)
     output = result_def(TensorType)
     traits = traits_def(Pure())
+    PARTITION: ClassVar[Partition] = Partition.ELEMENTS
+    TILING: ClassVar[Tiling] = Tiling.NONE
 
 
 @irdl_op_definition
@@ -1155,6 +1311,14 @@ class TransposeOp(ShapeOp):
     def __init__(self, input: SSAValue, perm: Sequence[int]):
         self._build([input], {"perm": i64_array(perm)})
 
+    def access_run(self) -> int:
+        """The input axes that stay innermost, in order, are read contiguously: their size (1 if none)."""
+        perm, xs = ints(self.perm), shape_of(self.input.type)
+        kept = 0
+        while kept < len(perm) and perm[len(perm) - 1 - kept] == len(perm) - 1 - kept:
+            kept += 1
+        return math.prod(xs[len(xs) - kept :])
+
     @classmethod
     def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
         (x,) = operand_types
@@ -1222,6 +1386,8 @@ class ConcatOp(StructuredOp):
     axis = prop_def(IntegerAttr[I64])
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+    PARTITION: ClassVar[Partition] = Partition.ELEMENTS
+    TILING: ClassVar[Tiling] = Tiling.NONE
 
     def __init__(self, inputs: Sequence[SSAValue], axis: int = 1):
         if not inputs:
@@ -1258,6 +1424,8 @@ class SplitOp(StructuredOp):
     sizes = prop_def(DenseArrayBase.constr(I64))
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
+    PARTITION: ClassVar[Partition] = Partition.ELEMENTS
+    TILING: ClassVar[Tiling] = Tiling.NONE
 
     def __init__(self, input: SSAValue, sizes: Sequence[int], axis: int):
         rank = len(shape_of(input.type))
@@ -1374,6 +1542,10 @@ class ChannelShuffleOp(ShapeOp):
     def __init__(self, input: SSAValue, groups: int):
         self._build([input], {"groups": IntegerAttr(groups, i64)})
 
+    def access_run(self) -> int:
+        """Whole channel planes move: runs of H * W elements."""
+        return math.prod(shape_of(self.input.type)[2:])
+
     @classmethod
     def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
         (x,) = operand_types
@@ -1394,6 +1566,10 @@ class DepthToSpaceOp(ShapeOp):
 
     def __init__(self, input: SSAValue, block: int):
         self._build([input], {"block": IntegerAttr(block, i64)})
+
+    def access_run(self) -> int:
+        """Neighbouring output columns come from different input channels: runs of 1 element."""
+        return 1
 
     @classmethod
     def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:

@@ -49,6 +49,8 @@ from dlfc.hw.target import Accelerator
 
 Bound = Literal["compute", "memory", "overhead"]
 Handling = Literal["on-chip", "tiled", "spilled"]
+HaloMode = Literal["none", "recompute", "cache"]
+Residency = Literal["resident", "streamed"]
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,14 @@ class OpFacts:
       rows, channels or elements) and its number of independent units.
     - `efficiency`: vector-lane utilisation of its channel size, C / (ceil(C/V) * V).
     - `rows`: output rows a tiled kernel splits (0: the op cannot be tiled).
-    - `halo`: extra input rows a tile needs per output tile, (kh - 1) * dilation.
+    - `halo`, `stride`: its row window: r output rows read (r - 1) * stride + halo + 1
+      input rows (halo = (kernel - 1) * dilation; 0 and 1 for a row-wise op).
     - `operand_bytes`, `result_bytes`: DRAM bytes of each operand and result
-      (of an embedding's table, only the rows it gathers).
+      (of a gathered operand, only the rows it gathers).
     - `times`: the op's untiled compute time on each of the target's legal core
       counts (`CostModel._op_time` with no halo).
+    - `access_efficiency`: DRAM efficiency of its reads and writes when it is
+      fused with a neighbour, min(1, contiguous run bytes / DMA burst) (1 unless it reorders data).
     """
 
     flops: int
@@ -80,17 +85,49 @@ class OpFacts:
     operand_bytes: tuple[int, ...]
     result_bytes: tuple[int, ...]
     times: tuple[float, ...] = ()
+    stride: int = 1
+    access_efficiency: float = 1.0
+
+    def input_rows(self, rows: int) -> int:
+        """Input rows that `rows` consecutive output rows read."""
+        return (rows - 1) * self.stride + self.halo + 1
+
+
+@dataclass(frozen=True)
+class OpPhase:
+    """One op's phase inside a kernel (seconds, summed over the kernel's tiles).
+
+    `time = max(compute, memory - prefetched)`: its DRAM traffic overlaps its
+    own compute (double buffering) and, up to `prefetched`, the previous op's
+    compute. `rows`: output rows it computes per tile, halo included (0: untiled).
+    """
+
+    op: str
+    compute: float
+    memory: float
+    prefetched: float
+    time: float
+    rows: int = 0
 
 
 @dataclass(frozen=True)
 class KernelCost:
     """The modelled cost of one kernel on `cores` cores (times in seconds).
 
-    `latency = overhead + max(compute, memory)`; `bound` names the largest of
-    the three parts. `dram_bytes` counts inputs, outputs, weights and spills;
-    `working_set` is the peak bytes of live intermediates per core;
-    `intermediates` says how they were handled ("on-chip", "tiled" in `tiles`
-    row tiles, or "spilled" to DRAM).
+    `latency = overhead + Σ phases + barriers + redistribution + tile_overhead`
+    (`overhead`: launch and the kernel's synchronisation). `compute` and
+    `memory` are the sums of the phases' compute and DRAM times and
+    `overlap_lost = Σ phase times - max(compute, memory)` what a perfect
+    overlap would have saved; `bound` names the largest of overhead, compute
+    and memory. `dram_bytes` counts inputs, outputs, weights (each time they
+    are read), halo re-reads and spills; `working_set` is the per-core bytes
+    of the chosen schedule. `intermediates` says how the intermediates were
+    handled ("on-chip", "tiled" in `tiles` tiles of `tile_rows` output rows
+    with halos `halo`, or "spilled" to DRAM); `weights` whether the weights
+    stayed in the weight buffer or were streamed again for every tile.
+    `barriers`: cross-core barriers between dependent ops; `redistribution`:
+    moving `redistributed_bytes` between cores (re-partitioning and halo
+    exchange); `axes`: the partition axis of each op; `phases`: each op's phase.
     """
 
     cores: int
@@ -104,6 +141,16 @@ class KernelCost:
     working_set: int
     intermediates: Handling
     tiles: int = 1
+    tile_rows: int = 0
+    halo: HaloMode = "none"
+    weights: Residency = "resident"
+    barriers: float = 0.0
+    redistribution: float = 0.0
+    redistributed_bytes: int = 0
+    tile_overhead: float = 0.0
+    overlap_lost: float = 0.0
+    axes: tuple[str, ...] = ()
+    phases: tuple[OpPhase, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +164,13 @@ class Boundary:
     `tileable`: every op can be split by output rows; `flops`: their sum;
     `compute`: the untiled compute time on each legal core count, the sum
     over ops (in order) of their `OpFacts.times`.
+
+    Per op (by position k in `ops`): `inputs[k]` the bytes of external inputs
+    it is the first to read, `weights[k]` of the weights it is the first to
+    read, `outputs[k]` of its results used outside the set, `spill_out[k]`
+    the bytes it writes and `spill_in[k]` those it reads if intermediates
+    spill. `edges`: (producer, consumer, bytes) per intermediate and
+    consuming op; `intervals`: (producer, last consumer, bytes) per intermediate.
     """
 
     ops: tuple[graph.GraphOp, ...]
@@ -128,11 +182,38 @@ class Boundary:
     tileable: bool
     flops: int
     compute: tuple[float, ...]
+    inputs: tuple[int, ...] = ()
+    weights: tuple[int, ...] = ()
+    outputs: tuple[int, ...] = ()
+    spill_out: tuple[int, ...] = ()
+    spill_in: tuple[int, ...] = ()
+    edges: tuple[tuple[int, int, int], ...] = ()
+    intervals: tuple[tuple[int, int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Traffic:
+    """Inter-core traffic of a kernel on c cores that does not depend on its tiling."""
+
+    axes: tuple[str, ...]
+    exchanges: int  # consuming ops that receive data from other cores (per tile)
+    redistributed: int  # bytes re-partitioned between ops split along different axes
+    halo_per_tile: int  # bytes of halo rows exchanged between neighbouring cores per tile
+    dependent: int  # ops that consume an intermediate: each waits at a barrier of all the kernel's cores
 
 
 def channel_efficiency(channels: int, vector_width: int) -> float:
     """C / (ceil(C / V) * V): the fraction of vector lanes a channel size keeps busy."""
     return channels / (math.ceil(channels / vector_width) * vector_width)
+
+
+def _tile_counts(rows: int) -> list[int]:
+    """Candidate tile counts for a kernel whose shortest op has `rows` output rows: 1 .. rows, about 12% apart."""
+    counts, t = [], 1
+    while t < rows:
+        counts.append(t)
+        t = max(t + 1, int(t * 1.125))
+    return [*counts, rows]
 
 
 class CostModel:
@@ -173,12 +254,19 @@ class CostModel:
         else:
             work = elements
         axis, extent, efficiency = _partition(op, self.target.vector_width, elements)
-        rows, halo = _tiling(op)
+        rows, halo, stride = _tiling(op)
         results = tuple(self.tensor_bytes(r.type) for r in op.results)
         operands = [self.tensor_bytes(v.type) for v in op.operands]
-        if isinstance(op, graph.EmbeddingOp):  # a lookup reads only the rows it gathers
-            operands[1] = min(operands[1], results[0])
-        facts = OpFacts(flops, work, axis, max(extent, 1), efficiency, rows, halo, tuple(operands), results)
+        for i in op.GATHERED_OPERANDS:  # a lookup reads only the rows it gathers
+            operands[i] = min(operands[i], results[0])
+        run = op.access_run()
+        access = 1.0
+        if run is not None and op.operands:
+            run_bytes = run * self.tensor_bytes(op.operands[0].type) // max(graph.num_elements(op.operands[0].type), 1)
+            access = min(1.0, run_bytes / self.target.dram_burst_bytes)
+        facts = OpFacts(
+            flops, work, axis, max(extent, 1), efficiency, rows, halo, tuple(operands), results, (), stride, access
+        )
         return replace(facts, times=tuple(self._op_time(facts, c, 1.0) for c in self.target.legal_cores))
 
     # ------------------------------------------------------------------ boundary analysis
@@ -195,52 +283,286 @@ class CostModel:
     # ------------------------------------------------------------------ latency
 
     def cost(self, boundary: Boundary, cores: int) -> KernelCost:
-        """The cost of the analysed set of ops on `cores` cores (the formulas of the module docstring)."""
+        """The cost of the analysed set of ops on `cores` cores (docs/hardware-model.md derives each term).
+
+        One op streams its operands from DRAM while it computes: launch + sync
+        + max(compute, memory). Several ops run one after another on all the
+        kernel's cores (per-op phases, barriers and inter-core traffic) with
+        their intermediates on chip, whole ("on-chip") or in depth-first row
+        tiles ("tiled", the tile count and halo mode of least latency whose
+        working set fits); only a kernel that cannot be tiled, or whose
+        smallest tile does not fit, spills its intermediates to DRAM.
+        """
         overhead, bandwidth = self._overhead_and_bandwidth(cores)
-        working_set = math.ceil(boundary.peak_live_bytes / cores)
-        base_bytes = boundary.io_bytes + boundary.weight_bytes
+        b = boundary
+        if len(b.ops) <= 1:
+            compute = self._untiled_compute(b, cores)
+            dram = b.io_bytes + b.weight_bytes
+            memory = dram / bandwidth
+            phases = tuple(OpPhase(op.name, compute, memory, 0.0, max(compute, memory)) for op in b.ops)
+            return self._make(b, cores, overhead, phases, dram, 0, "on-chip")
+        traffic = self._traffic(b, cores)
+        best: KernelCost | None = None
+        if self._working_set(b, cores, 1, None, False) <= self.target.onchip_bytes:
+            best = self._variant(b, cores, traffic, 1, False)
+        if best is None and b.tileable:
+            for tiles, cache in self._tile_choices(b, cores):
+                option = self._variant(b, cores, traffic, tiles, cache, self._tile_rows(b, tiles))
+                if best is None or option.latency < best.latency:
+                    best = option
+        return best if best is not None else self._spilled(b, cores, traffic)
 
-        def make(compute: float, dram_bytes: int, handling: Handling, tiles: int = 1) -> KernelCost:
-            memory = dram_bytes / bandwidth
-            bound: Bound = (
-                "overhead" if overhead >= max(compute, memory) else "compute" if compute >= memory else "memory"
-            )
-            return KernelCost(
-                cores,
-                overhead + max(compute, memory),
-                compute,
-                memory,
-                overhead,
-                bound,
-                boundary.flops,
-                dram_bytes,
-                working_set,
-                handling,
-                tiles,
-            )
+    def _tile_choices(self, b: Boundary, cores: int) -> list[tuple[int, bool]]:
+        """The tilings worth costing: per halo mode, the fewest tiles that fit and the next count.
 
-        compute = self._untiled_compute(boundary, cores)
-        tiles = self.tiles_needed(boundary, cores)
-        if tiles == 1:
-            return make(compute, base_bytes, "on-chip")
-        spilled = make(compute, base_bytes + boundary.spill_bytes, "spilled")
-        if tiles is None:
-            return spilled
-        tiled_compute = sum(
-            self._op_time(f, cores, min(tiles, 1 + (tiles - 1) * need / f.rows))
-            for f, need in zip(boundary.facts, _halo_needs(boundary.ops, boundary.facts), strict=False)
-        )
-        tiled = make(tiled_compute, base_bytes + (tiles - 1) * boundary.weight_bytes, "tiled", tiles)
-        return tiled if tiled.latency < spilled.latency else spilled
+        More tiles only add per-tile costs and halo work (recomputed rows, re-read
+        input rows), so beyond the fewest tiles that fit one more count covers
+        the rounding of rows to tiles.
+        """
+        choices: list[tuple[int, bool]] = []
+        found = {False: 0, True: 0}
+        for tiles in _tile_counts(min(f.rows for f in b.facts))[1:]:
+            rows = self._tile_rows(b, tiles)
+            for cache in (False, True):
+                if found[cache] < 2 and self._working_set(b, cores, tiles, rows, cache) <= self.target.onchip_bytes:
+                    choices.append((tiles, cache))
+                    found[cache] += 1
+            if found[True] == 2:
+                break
+        return choices
 
     def tiles_needed(self, boundary: Boundary, cores: int) -> int | None:
-        """Row tiles that keep the kernel's intermediates on chip: 1 if they fit whole, None if no tiling does."""
-        tiles = math.ceil(math.ceil(boundary.peak_live_bytes / cores) / self.target.onchip_bytes)
-        if tiles <= 1:
+        """The fewest depth-first row tiles whose working set fits on chip: 1 if the kernel fits whole, None if none does.
+
+        A single op always fits: it streams its operands.
+        """
+        b = boundary
+        if len(b.ops) <= 1 or self._working_set(b, cores, 1, None, False) <= self.target.onchip_bytes:
             return 1
-        if not boundary.tileable or tiles > min(f.rows for f in boundary.facts):
+        if not b.tileable:
             return None
-        return tiles
+        for tiles in _tile_counts(min(f.rows for f in b.facts))[1:]:
+            if self._working_set(b, cores, tiles, self._tile_rows(b, tiles), False) <= self.target.onchip_bytes:
+                return tiles
+        return None
+
+    def _tile_rows(self, b: Boundary, tiles: int) -> list[int]:
+        """Output rows each op computes per tile with halos recomputed: the windows of its consumers, back from the outputs."""
+        rows = [math.ceil(f.rows / tiles) for f in b.facts]
+        for producer, consumer, _ in reversed(b.edges):
+            need = b.facts[consumer].input_rows(rows[consumer])
+            if need > rows[producer]:
+                rows[producer] = min(need, b.facts[producer].rows)
+        return rows
+
+    def _working_set(self, b: Boundary, cores: int, tiles: int, rows: list[int] | None, cache: bool) -> int:
+        """Per-core bytes of one tile: live intermediate tiles + 2 x (input tiles with halo + output tiles), + halo cache.
+
+        `rows`: each op's output rows per tile (None: whole tensors).
+        """
+        facts = b.facts
+        if rows is None:
+            fraction = [1.0] * len(facts)
+            in_fraction = fraction
+        else:
+            fraction = [min(1.0, r / f.rows) for r, f in zip(rows, facts, strict=True)]
+            in_fraction = [min(1.0, f.input_rows(r) / f.input_rows(f.rows)) for r, f in zip(rows, facts, strict=True)]
+        live = [0.0] * (len(facts) + 1)
+        for producer, last, size in b.intervals:
+            live[producer] += size * fraction[producer]
+            live[last + 1] -= size * fraction[producer]
+        peak = max(accumulate(live, initial=0.0))
+        io = sum(i * fi + o * fo for i, fi, o, fo in zip(b.inputs, in_fraction, b.outputs, fraction, strict=True))
+        working_set = math.ceil((peak + 2 * io) / cores)
+        if cache and rows is not None:
+            for producer, _, size in b.intervals:
+                f = facts[producer]
+                working_set += math.ceil((rows[producer] - math.ceil(f.rows / tiles)) * size / f.rows)
+        return working_set
+
+    def _traffic(self, b: Boundary, cores: int) -> _Traffic:
+        """Partition axes (elementwise ops follow their neighbours), syncs and bytes moved between cores."""
+        axes = [f.axis for f in b.facts]
+        consumers: dict[int, list[int]] = {}
+        for producer, consumer, _ in b.edges:
+            if axes[consumer] == "elements" and axes[producer] != "elements":
+                axes[consumer] = axes[producer]
+            consumers.setdefault(producer, []).append(consumer)
+        for k in range(len(axes) - 1, -1, -1):
+            if axes[k] == "elements":
+                for u in consumers.get(k, ()):
+                    if axes[u] != "elements":
+                        axes[k] = axes[u]
+                        break
+        waiting: set[int] = set()
+        redistributed = halo = 0
+        for producer, consumer, size in b.edges:
+            if cores == 1:
+                break
+            if axes[producer] != axes[consumer]:
+                redistributed += size - size // cores
+                waiting.add(consumer)
+            elif b.facts[consumer].halo and axes[consumer] == "rows":
+                rows = b.facts[producer].rows or 1
+                halo += min(size, (cores - 1) * b.facts[consumer].halo * math.ceil(size / rows))
+                waiting.add(consumer)
+        dependent = len({consumer for _, consumer, _ in b.edges})
+        return _Traffic(tuple(axes), len(waiting), redistributed, halo, dependent)
+
+    def _link_time(self, cores: int, moved: int, transfers: int) -> tuple[float, int]:
+        """(seconds, DRAM bytes) to move `moved` bytes between `cores` cores in `transfers` exchanges.
+
+        Within a cluster the bytes go through the cores' links (each core moves
+        its share at `link_bandwidth`, plus `link_latency_cycles` per exchange);
+        on a clustered chip the share that crosses clusters,
+        1 - cores_per_cluster / cores, goes through DRAM (written and read) when
+        the preset says so.
+        """
+        t = self.target
+        if cores == 1 or (moved == 0 and transfers == 0):
+            return 0.0, 0
+        crossing = 0.0
+        if t.cross_cluster_via_dram and cores > t.cores_per_cluster:
+            crossing = 1 - t.cores_per_cluster / cores
+        via_dram = round(2 * crossing * moved)
+        _, bandwidth = self._overhead_and_bandwidth(cores)
+        seconds = (1 - crossing) * moved / (cores * t.link_bandwidth) + via_dram / bandwidth
+        return seconds + transfers * t.link_latency_cycles / t.clock_hz, via_dram
+
+    def _variant(
+        self, b: Boundary, cores: int, traffic: _Traffic, tiles: int, cache: bool, rows: list[int] | None = None
+    ) -> KernelCost:
+        """The kernel with its intermediates on chip in `tiles` depth-first row tiles (1: whole)."""
+        t = self.target
+        overhead, bandwidth = self._overhead_and_bandwidth(cores)
+        weights_per_core = sum(
+            w / (cores if axis == "channels" else 1) for w, axis in zip(b.weights, traffic.axes, strict=True)
+        )
+        streamed = tiles > 1 and weights_per_core > t.weight_buffer_bytes
+        comp: list[float] = []
+        mem: list[float] = []
+        reads: list[float] = []
+        computed_rows: list[int] = []
+        dram = 0
+        for k, f in enumerate(b.facts):
+            if tiles == 1:
+                compute = self._untiled_compute_of(f, cores)
+                in_factor = 1.0
+                computed_rows.append(0)
+            else:
+                assert rows is not None
+                x = math.ceil(f.rows / tiles) if cache else rows[k]
+                computed_rows.append(x)
+                if traffic.axes[k] == "rows" and f.extent == f.rows:
+                    per_core = math.ceil(x / cores) * tiles / f.rows
+                else:
+                    per_core = x * tiles / f.rows * math.ceil(f.extent / cores) / f.extent
+                compute = f.work * per_core / (t.core_peak_flops * f.efficiency)
+                in_factor = min(float(tiles), max(1.0, tiles * f.input_rows(x) / f.input_rows(f.rows)))
+            comp.append(compute)
+            read = round(b.inputs[k] * in_factor) + b.weights[k] * (tiles if streamed else 1)
+            dram += read + b.outputs[k]
+            mem.append((read + b.outputs[k]) / (bandwidth * f.access_efficiency))
+            reads.append(read / (bandwidth * f.access_efficiency))
+        moved = traffic.redistributed + tiles * traffic.halo_per_tile
+        redistribution, via_dram = self._link_time(cores, moved, tiles * traffic.exchanges)
+        dram += via_dram
+        phases = self._phases(b, comp, mem, reads, tiles * cores * t.prefetch_bytes / bandwidth, computed_rows)
+        handling: Handling = "on-chip" if tiles == 1 else "tiled"
+        halo: HaloMode = "none" if tiles == 1 else "cache" if cache else "recompute"
+        working_set = self._working_set(b, cores, tiles, rows, cache)
+        return self._make(
+            b,
+            cores,
+            overhead,
+            phases,
+            dram,
+            working_set,
+            handling,
+            tiles=tiles,
+            tile_rows=computed_rows[-1] if tiles > 1 else 0,
+            halo=halo,
+            weights="streamed" if streamed else "resident",
+            barriers=tiles * traffic.dependent * t.sync_overhead(cores),
+            redistribution=redistribution,
+            redistributed_bytes=moved,
+            tile_overhead=(tiles * len(b.ops) * t.tile_cycles / t.clock_hz) if tiles > 1 else 0.0,
+            axes=traffic.axes,
+        )
+
+    def _spilled(self, b: Boundary, cores: int, traffic: _Traffic) -> KernelCost:
+        """The kernel run op by op with every intermediate through DRAM: a barrier before each dependent op."""
+        overhead, bandwidth = self._overhead_and_bandwidth(cores)
+        comp = [self._untiled_compute_of(f, cores) for f in b.facts]
+        moved = [
+            i + w + o + so + si
+            for i, w, o, so, si in zip(b.inputs, b.weights, b.outputs, b.spill_out, b.spill_in, strict=True)
+        ]
+        mem = [m / bandwidth for m in moved]
+        reads = [(i + w + si) / bandwidth for i, w, si in zip(b.inputs, b.weights, b.spill_in, strict=True)]
+        phases = self._phases(b, comp, mem, reads, cores * self.target.prefetch_bytes / bandwidth, [0] * len(comp))
+        return self._make(
+            b,
+            cores,
+            overhead,
+            phases,
+            sum(moved),
+            math.ceil(b.peak_live_bytes / cores),
+            "spilled",
+            barriers=traffic.dependent * self.target.sync_overhead(cores),
+            axes=traffic.axes,
+        )
+
+    @staticmethod
+    def _phases(
+        b: Boundary, comp: list[float], mem: list[float], reads: list[float], prefetch: float, rows: list[int]
+    ) -> tuple[OpPhase, ...]:
+        """Each op's phase: max(compute, memory - prefetched).
+
+        An op's reads (not its writes) may start early, while the previous op
+        computes: prefetched <= min(the previous op's idle DMA time, the
+        prefetch buffer's worth of time, the op's read time).
+        """
+        phases = []
+        slack = 0.0
+        for op, c, m, rd, r in zip(b.ops, comp, mem, reads, rows, strict=True):
+            early = min(slack, prefetch, rd)
+            time = max(c, m - early)
+            slack = time - (m - early)
+            phases.append(OpPhase(op.name, c, m, early, time, r))
+        return tuple(phases)
+
+    def _make(
+        self,
+        b: Boundary,
+        cores: int,
+        overhead: float,
+        phases: tuple[OpPhase, ...],
+        dram: int,
+        working_set: int,
+        handling: Handling,
+        **extra: object,
+    ) -> KernelCost:
+        compute = sum(p.compute for p in phases)
+        memory = sum(p.memory for p in phases)
+        body = sum(p.time for p in phases)
+        parts = body + sum(extra.get(k, 0.0) for k in ("barriers", "redistribution", "tile_overhead"))  # type: ignore[misc]
+        bound: Bound = "overhead" if overhead >= max(compute, memory) else "compute" if compute >= memory else "memory"
+        return KernelCost(
+            cores,
+            overhead + parts,
+            compute,
+            memory,
+            overhead,
+            bound,
+            b.flops,
+            dram,
+            working_set,
+            handling,
+            overlap_lost=body - max(compute, memory),
+            phases=phases,
+            **extra,  # type: ignore[arg-type]
+        )
 
     def _overhead_and_bandwidth(self, cores: int) -> tuple[float, float]:
         """launch + sync(c) and min(dram_bandwidth, c * core_dma_bandwidth): a kernel's fixed costs on c cores."""
@@ -257,6 +579,10 @@ class CostModel:
         if k is None:
             return sum(self._op_time(f, cores, 1.0) for f in boundary.facts)
         return boundary.compute[k]
+
+    def _untiled_compute_of(self, f: OpFacts, cores: int) -> float:
+        k = self._legal_index.get(cores)
+        return f.times[k] if k is not None else self._op_time(f, cores, 1.0)
 
     def _op_time(self, f: OpFacts, cores: int, halo_factor: float) -> float:
         """work * ceil(E / c) / E / (core_peak * eff) * halo_factor: the slowest core's share."""
@@ -281,8 +607,10 @@ class Dataflow:
 
     Per op, `reads` holds one (value, producer, bytes, is a weight) per operand:
     the value's `id` (the ops keep it alive), the index of the op producing it
-    (-1: none of the list's); `writes` one (bytes, consumer per use) per result,
-    the consumer an index or -1 (an op outside the list, a yield or a return).
+    (-1: none of the list's); `writes` one (bytes, consumers) per result,
+    the consumer an index or -1 (an op outside the list, a yield or a return),
+    each consuming op once however many of its operands use the result (a
+    spilled intermediate is read once per consuming op).
     It holds while the ops and their uses do not change.
     """
 
@@ -305,10 +633,13 @@ class Dataflow:
     def _scan(self, members: Sequence[int]) -> Boundary | None:
         """The boundary of `members`, or None if they are not in a topological order."""
         position = {m: k for k, m in enumerate(members)}
+        n = len(members)
         external: set[int] = set()
         weights: dict[int, int] = {}
-        io_bytes = spill = 0
-        live = [0] * (len(members) + 1)
+        inputs, weight_reads, outputs, spill_out, spill_in = [0] * n, [0] * n, [0] * n, [0] * n, [0] * n
+        edges: list[tuple[int, int, int]] = []
+        intervals: list[tuple[int, int, int]] = []
+        live = [0] * (n + 1)
         for k, m in enumerate(members):
             for value, producer, size, weight in self.reads[m]:
                 j = position.get(producer)
@@ -316,11 +647,12 @@ class Dataflow:
                     if j >= k:
                         return None
                 elif weight:
-                    if size > weights.get(value, 0):
+                    if value not in weights:
                         weights[value] = size
+                        weight_reads[k] += size
                 elif value not in external:
                     external.add(value)
-                    io_bytes += size
+                    inputs[k] += size
             for size, consumers in self.writes[m]:
                 last, readers, escapes = k, 0, False
                 for consumer in consumers:
@@ -329,24 +661,36 @@ class Dataflow:
                         escapes = True
                     else:
                         last, readers = max(last, j), readers + 1
+                        edges.append((k, j, size))
+                        spill_in[j] += size
                 if escapes:
-                    io_bytes += size
+                    outputs[k] += size
                 if readers:
                     live[k] += size
                     live[last + 1] -= size
-                    spill += size * (readers + (0 if escapes else 1))
+                    intervals.append((k, last, size))
+                    if not escapes:
+                        spill_out[k] += size
+        edges.sort()
         peak = max(accumulate(live, initial=0))
         facts = tuple([self.facts[m] for m in members])
         return Boundary(
             tuple([self.ops[m] for m in members]),
             facts,
-            io_bytes,
-            sum(weights.values()),
+            sum(inputs) + sum(outputs),
+            sum(weight_reads),
             peak,
-            spill,
+            sum(spill_out) + sum(spill_in),
             all(f.rows > 0 for f in facts),
             sum(f.flops for f in facts),
             self._compute(facts),
+            tuple(inputs),
+            tuple(weight_reads),
+            tuple(outputs),
+            tuple(spill_out),
+            tuple(spill_in),
+            tuple(edges),
+            tuple(intervals),
         )
 
     def _compute(self, facts: Sequence[OpFacts]) -> tuple[float, ...]:
@@ -434,55 +778,40 @@ def _shape(value: SSAValue) -> tuple[int, ...]:
 def _partition(op: graph.GraphOp, v: int, elements: int) -> tuple[str, int, float]:
     """The partition axis with the most independent units, its extent and the channel efficiency.
 
-    Layers split batch, output rows or output channels (in vector-width
-    chunks, so a core's channels stay vector-aligned); their efficiency is
-    that of the channel size the vector lanes run along (input channels of a
-    convolution or pooling, the reduction length of dense and matmul). Every
-    other op splits its flat output elements in vector-width chunks.
+    The op declares how it splits (`GraphOp.partition`) and the lengths its
+    vector lanes run along (`GraphOp.lane_lengths`). Layers split batch,
+    output rows or output channels (in vector-width chunks, so a core's
+    channels stay vector-aligned); their efficiency is the best of their lane
+    lengths'. ELEMENTS ops split their flat output elements in vector-width chunks.
     """
     out = _shape(op.results[0])
-    if isinstance(op, graph.Conv2DOp | graph.PoolOp | graph.GlobalAvgPoolOp):
-        n, c, ho, _ = out
-        rows = ho if not isinstance(op, graph.GlobalAvgPoolOp) else 1
-        candidates = {"batch": n, "rows": rows, "channels": math.ceil(c / v)}
-        efficiency = channel_efficiency(_shape(op.operands[0])[1], v)
-        if isinstance(op, graph.Conv2DOp):
-            efficiency = max(efficiency, channel_efficiency(math.prod(_shape(op.weight)[1:]), v))
-    elif isinstance(op, graph.DenseOp):
-        candidates = {"rows": math.prod(out[:-1]), "channels": math.ceil(out[-1] / v)}
-        efficiency = channel_efficiency(_shape(op.input)[-1], v)
-    elif isinstance(op, graph.MatMulOp) and len(out) >= 2:
-        candidates = {"batch": math.prod(out[:-2]), "rows": out[-2], "channels": math.ceil(out[-1] / v)}
-        efficiency = channel_efficiency(_shape(op.lhs)[-1], v)
-    else:
+    kind = op.partition()
+    if kind is graph.Partition.ELEMENTS:
         chunks = math.ceil(elements / v) if elements else 1
         return "elements", chunks, (elements / (chunks * v) if elements else 1.0)
+    if kind is graph.Partition.WINDOW:
+        candidates = {"batch": out[0], "rows": out[2], "channels": math.ceil(out[1] / v)}
+    elif kind is graph.Partition.DENSE:
+        candidates = {"rows": math.prod(out[:-1]), "channels": math.ceil(out[-1] / v)}
+    else:
+        candidates = {"batch": math.prod(out[:-2]), "rows": out[-2], "channels": math.ceil(out[-1] / v)}
+    efficiency = max(channel_efficiency(n, v) for n in op.lane_lengths())
     axis = max(candidates, key=lambda k: candidates[k])
     return axis, candidates[axis], efficiency
 
 
-_ROW_WISE = (graph.UnaryOp, graph.BinaryOp, graph.BatchNormOp, graph.DenseOp, graph.LayerNormOp, graph.MatMulOp)
-
-
-def _tiling(op: graph.GraphOp) -> tuple[int, int]:
-    """(output rows a tile splits, halo rows per tile); (0, 0) when the op cannot be tiled.
+def _tiling(op: graph.GraphOp) -> tuple[int, int, int]:
+    """(output rows a tile splits, halo rows, row stride); (0, 0, 1) when the op cannot be tiled (`GraphOp.row_window`).
 
     Rows are axis 2 of a rank-4 (NCHW) result and the product of all but the
-    last axis otherwise. Convolutions and pools need (kh - 1) * dilation halo
-    rows; row-wise ops (elementwise, batchnorm, dense, layernorm, matmul,
-    softmax over the last axis) need none. Everything else cannot be tiled.
+    last axis otherwise; the halo is (kernel - 1) * dilation rows.
     """
     out = _shape(op.results[0])
-    if len(out) < 2:
-        return 0, 0
+    window = op.row_window()
+    if len(out) < 2 or window is None:
+        return 0, 0, 1
     rows = out[2] if len(out) == 4 else math.prod(out[:-1])
-    if isinstance(op, graph.Conv2DOp):
-        return rows, (_shape(op.weight)[2] - 1) * graph.ints(op.dilation)[0]
-    if isinstance(op, graph.PoolOp):
-        return rows, graph.ints(op.kernel)[0] - 1
-    if isinstance(op, _ROW_WISE) or (isinstance(op, graph.SoftmaxOp) and op.axis.value.data == len(out) - 1):
-        return rows, 0
-    return 0, 0
+    return rows, (window.kernel - 1) * window.dilation, window.stride
 
 
 def _reads(op: graph.GraphOp, sizes: Sequence[int], index: dict[int, int]) -> tuple[tuple[int, int, int, bool], ...]:
@@ -497,22 +826,6 @@ def _reads(op: graph.GraphOp, sizes: Sequence[int], index: dict[int, int]) -> tu
 def _writes(op: graph.GraphOp, sizes: Sequence[int], index: dict[int, int]) -> tuple[tuple[int, list[int]], ...]:
     """`Dataflow.writes` of one op, given the index of each op of the list by its `id`."""
     return tuple(
-        (size, [index.get(id(use.operation), -1) for use in result.uses])
+        (size, list(dict.fromkeys(index.get(id(use.operation), -1) for use in result.uses)))
         for result, size in zip(op.results, sizes, strict=False)
     )
-
-
-def _halo_needs(order: Sequence[graph.GraphOp], facts: Sequence[OpFacts]) -> list[int]:
-    """Per op, the extra output rows a tile must compute for the halos of the spatial ops after it.
-
-    need(op) = max over consumers u in the set of need(u) + halo(u) (strides ignored).
-    """
-    position = {op: i for i, op in enumerate(order)}
-    needs = [0] * len(order)
-    for i in range(len(order) - 1, -1, -1):
-        for result in order[i].results:
-            for use in result.uses:
-                j = position.get(use.operation)
-                if j is not None:
-                    needs[i] = max(needs[i], needs[j] + facts[j].halo)
-    return needs

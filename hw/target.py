@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +32,17 @@ class Accelerator:
     Vector units process `vector_width` elements of `element_bytes` bytes at
     once along the channel axis. Memory: DRAM of `dram_bandwidth` shared by all
     cores, each core's DMA engine moving at most `core_dma_bandwidth`; each core
-    has `onchip_bytes` of scratchpad for a kernel's intermediates. Overheads:
-    `launch_overhead` per kernel launch; `sync_per_core_cycles` per extra core
-    and `sync_per_cluster_cycles` per extra cluster a kernel spans.
+    has `onchip_bytes` of scratchpad for a kernel's activation tiles and
+    intermediates and a separate `weight_buffer_bytes` for weights; a DMA burst
+    moves `dram_burst_bytes` (shorter contiguous runs waste the rest);
+    `prefetch_bytes` of scratchpad per core hold the next op's operands while
+    the current op computes. Links: cores exchange data (re-partitioning,
+    halos) at `link_bandwidth` each plus `link_latency_cycles` per exchange;
+    with `cross_cluster_via_dram`, traffic between clusters goes through DRAM.
+    Overheads: `launch_overhead` per kernel launch; `sync_per_core_cycles` per
+    extra core and `sync_per_cluster_cycles` per extra cluster a kernel spans
+    (also the cost of a barrier between dependent ops); `tile_cycles` per op
+    and depth-first tile (DMA descriptors, loop control).
     """
 
     name: str
@@ -49,9 +57,16 @@ class Accelerator:
     dram_bandwidth: float
     core_dma_bandwidth: float
     onchip_bytes: int
+    weight_buffer_bytes: int
+    dram_burst_bytes: int
+    prefetch_bytes: int
+    link_bandwidth: float
+    link_latency_cycles: int
+    cross_cluster_via_dram: bool
     launch_overhead: float
     sync_per_core_cycles: int
     sync_per_cluster_cycles: int
+    tile_cycles: int
 
     @property
     def core_peak_flops(self) -> float:
@@ -88,9 +103,16 @@ _SCHEMA: dict[str, tuple[str, type, float]] = {
     "memory.dram_gbps": ("dram_bandwidth", float, 1e9),
     "memory.core_dma_gbps": ("core_dma_bandwidth", float, 1e9),
     "memory.onchip_kib": ("onchip_bytes", int, 1024),
+    "memory.weight_buffer_kib": ("weight_buffer_bytes", int, 1024),
+    "memory.dram_burst_bytes": ("dram_burst_bytes", int, 1),
+    "memory.prefetch_kib": ("prefetch_bytes", int, 1024),
+    "links.core_link_gbps": ("link_bandwidth", float, 1e9),
+    "links.link_latency_cycles": ("link_latency_cycles", int, 1),
+    "links.cross_cluster_via_dram": ("cross_cluster_via_dram", bool, 1),
     "overhead.launch_us": ("launch_overhead", float, -1e6),
     "overhead.sync_per_core_cycles": ("sync_per_core_cycles", int, 1),
     "overhead.sync_per_cluster_cycles": ("sync_per_cluster_cycles", int, 1),
+    "overhead.tile_cycles": ("tile_cycles", int, 1),
 }
 
 
@@ -187,11 +209,17 @@ def _convert(source: str, key: str, value: Any, kind: type, factor: float) -> An
         if not isinstance(value, list) or not value or not all(_is_int(v) for v in value):
             raise TargetError(f"{source}: '{key}' must be a non-empty list of integers")
         return value
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise TargetError(f"{source}: '{key}' must be true or false")
+        return value
     if kind is str:
         if not isinstance(value, str):
             raise TargetError(f"{source}: '{key}' must be a string")
         return value
     if kind is int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if not _is_int(value) or not 0 <= value <= MAX_INTEGER:
             raise TargetError(f"{source}: '{key}' must be an integer from 0 to {MAX_INTEGER}")
         return value * int(factor)
@@ -221,5 +249,37 @@ def _validate(t: Accelerator, source: str) -> None:
         raise TargetError(f"{source}: 'compute.legal_cores' must be increasing values between 1 and {t.cores}")
     if t.vector_width < 1 or t.element_bytes < 1:
         raise TargetError(f"{source}: 'compute.vector_width' and 'compute.element_bytes' must be positive")
+    if t.dram_burst_bytes < 1:
+        raise TargetError(f"{source}: 'memory.dram_burst_bytes' must be positive")
     if t.core_dma_bandwidth > t.dram_bandwidth:
         raise TargetError(f"{source}: 'memory.core_dma_gbps' cannot exceed 'memory.dram_gbps'")
+
+
+def resolve_key(key: str) -> str:
+    """The TOML key (`memory.onchip_kib`) of a key or its last part (`onchip_kib`); TargetError if unknown."""
+    matches = [k for k in _SCHEMA if k == key or k.rsplit(".", 1)[-1] == key]
+    if len(matches) != 1:
+        raise TargetError(f"unknown accelerator parameter '{key}' (known: {', '.join(sweep_keys())})")
+    return matches[0]
+
+
+def with_overrides(target: Accelerator, overrides: dict[str, Any]) -> Accelerator:
+    """`target` with some parameters changed, each given by its TOML key (`memory.onchip_kib`) or last part (`onchip_kib`).
+
+    Values are in the TOML units; raises TargetError for an unknown or ambiguous key or an invalid value.
+    """
+    fields: dict[str, Any] = {}
+    for key, value in overrides.items():
+        full = resolve_key(key)
+        field, kind, factor = _SCHEMA[full]
+        fields[field] = _convert("override", full, value, kind, factor)
+        if field == "legal_cores":
+            fields[field] = tuple(fields[field])
+    changed = replace(target, **fields)
+    _validate(changed, "override")
+    return changed
+
+
+def sweep_keys() -> list[str]:
+    """The short names of the numeric parameters (for `--sweep KEY=V1,V2`)."""
+    return [k.rsplit(".", 1)[-1] for k, (_, kind, _) in _SCHEMA.items() if kind in (int, float)]

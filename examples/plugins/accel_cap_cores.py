@@ -12,10 +12,8 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
-from xdsl.passes import ModulePass
 
-from dlfc.compiler.statistics import add_statistic
-from dlfc.dialects import accel
+from dlfc.compiler.api import ModulePass, accel, add_statistic
 
 
 def capped(cores: int, limit: int, legal: tuple[int, ...]) -> int:

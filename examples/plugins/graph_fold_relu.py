@@ -12,11 +12,9 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
-from dlfc.compiler.statistics import add_statistic
-from dlfc.dialects import graph
+from dlfc.compiler.api import ModulePass, add_statistic, graph
 
 
 class FoldReluOfRelu(RewritePattern):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
 import shutil
@@ -18,8 +19,9 @@ from xdsl.xdsl_opt_main import xDSLOptMain
 
 from cli.conftest import PLUGINS, REPO, Dlfc, parse
 from cli.test_compile import assert_one_line_error
+from dlfc.compiler import api
+from dlfc.compiler.api import make_context
 from dlfc.compiler.cli import main
-from dlfc.compiler.context import make_context
 from dlfc.compiler.opt import main as dlfc_opt_main
 from dlfc.compiler.plugins import ENTRY_POINT_GROUP, import_plugin_file
 from dlfc.dialects import accel, graph
@@ -248,7 +250,7 @@ def test_imported_pass_classes_are_not_registered_again(dlfc: Dlfc, tmp_path: Pa
 # --------------------------------------------------------------------------- the tutorial, docs/writing-a-pass.md
 
 TUTORIAL = REPO / "docs" / "writing-a-pass.md"
-CODE_BLOCK = re.compile(r"^```python (\S+)\n(.*?)^```$", re.M | re.S)
+CODE_BLOCK = re.compile(r"^```(?:python|mlir) (\S+)\n(.*?)^```$", re.M | re.S)
 CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```$", re.M | re.S)
 GraphFoldReluPass = import_plugin_file(str(FOLD_RELU)).GraphFoldReluPass
 
@@ -269,6 +271,7 @@ def test_tutorial_code_is_the_tested_code() -> None:
     assert {source for source, _ in blocks} == {
         "examples/plugins/graph_fold_relu.py",
         "examples/plugins/accel_cap_cores.py",
+        "examples/plugins/graph_fold_relu.mlir",
         "excerpt=tests/cli/test_plugins.py",
     }
     for source, code in blocks:
@@ -326,3 +329,34 @@ def test_following_the_tutorial_works(
             if line.strip() != "...":
                 pattern = ".*".join(re.escape(part) for part in line.strip().split("..."))
                 assert re.search(pattern, output), (command, line)
+
+
+# --------------------------------------------------------------------------- the public API
+
+
+def dlfc_imports(source: str) -> set[str]:
+    """The dlfc modules a piece of Python imports from."""
+    modules = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dlfc"):
+            modules.add(node.module)
+        elif isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names if alias.name.startswith("dlfc"))
+    return modules
+
+
+def test_plugins_and_tutorial_use_only_the_public_api() -> None:
+    sources = [path.read_text() for path in sorted(PLUGINS.glob("*.py"))]
+    sources += [code for source, code in CODE_BLOCK.findall(TUTORIAL.read_text()) if not source.startswith("excerpt=")]
+    assert len(sources) >= 4
+    for source in sources:
+        assert dlfc_imports(source) == {"dlfc.compiler.api"}
+
+
+def test_the_public_api_exports_what_its_docstring_lists() -> None:
+    """Each exported name exists and is documented, in the module's docstring and in the tutorial."""
+    tutorial = TUTORIAL.read_text()
+    for name in api.__all__:
+        assert hasattr(api, name), name
+        assert f"`{name}" in (api.__doc__ or ""), name
+        assert f"`{name}" in tutorial, name

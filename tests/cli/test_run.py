@@ -53,7 +53,10 @@ def fused_plan(model: Path, tmp_path: Path, cores: int = 8) -> Path:
 
 def table_rows(out: str) -> list[list[str]]:
     lines = out.splitlines()
-    assert lines[0].split() == ["kernel", "ops", "cores", "µs", "bound", "%", "time", "intermediates"]
+    assert lines[0].split() == [
+        *("kernel", "ops", "cores", "µs", "bound", "%", "time"),
+        *("compute", "memory", "lost", "barriers", "redist", "intermediates"),
+    ]
     return [line.split() for line in lines[1 : lines.index("")]]
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import pytest
 from xdsl.builder import ImplicitBuilder
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType, f32, i64
 from xdsl.ir import SSAValue
+from xdsl.irdl import irdl_op_definition, operand_def, result_def
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import VerifyException
 
@@ -219,6 +221,52 @@ def test_every_compute_op_declares_a_mapping_type():
     compute = [op for op in ops if issubclass(op, graph.GraphOp)]
     assert set(ops) - set(compute) == {graph.WeightOp, graph.ConstantOp}
     assert all(isinstance(op.MAPPING, M) for op in compute)
+    assert {op.name: graph.missing_facts(op) for op in compute if graph.missing_facts(op)} == {}
+
+
+def test_an_op_without_cost_facts_fails_verification():
+    """A throwaway op with a mapping type but no partition or tiling: the verifier names the first missing fact."""
+
+    @irdl_op_definition
+    class ForgetfulOp(graph.GraphOp):
+        name = "graph.forgetful"
+        input = operand_def(TensorType)
+        output = result_def(TensorType)
+        MAPPING: ClassVar[M] = M.ONE_TO_ONE
+
+        @classmethod
+        def infer(cls, operand_types, props):
+            return list(operand_types)
+
+    assert graph.missing_facts(ForgetfulOp) == ["partition across cores (PARTITION)", "row tiling (TILING)"]
+    x = build([(2, 3)], graph.ReluOp)
+    op = ForgetfulOp.create(operands=[x.output], result_types=[x.output.type])
+    with pytest.raises(
+        VerifyException, match=r"^graph.forgetful: op declares no partition across cores \(PARTITION\)\n"
+    ):
+        op.verify()
+
+
+def test_op_cost_facts():
+    """Windows follow kernel, stride and dilation; a transpose reads runs of the input axes it keeps innermost."""
+    conv = build([(1, 8, 16, 16), (4, 8, 3, 3)], lambda x, w: graph.Conv2DOp(x, w, stride=(2, 2), dilation=(2, 2)))
+    assert conv.row_window() == graph.RowWindow(3, 2, 2)
+    assert conv.row_window().input_rows(4) == 3 * 2 + 2 * 2 + 1
+    assert conv.lane_lengths() == (8, 72)
+    pool = build([(1, 8, 16, 16)], lambda x: graph.MaxPoolOp(x, (3, 3), (2, 2)))
+    assert pool.row_window() == graph.RowWindow(3, 2, 1)
+    assert build([(1, 8, 16, 16)], graph.ReluOp).row_window() == graph.ROW_WISE
+    assert build([(1, 8, 16, 16)], graph.GlobalAvgPoolOp).row_window() is None
+    assert build([(4, 8)], lambda x: graph.SoftmaxOp(x, axis=0)).row_window() is None
+    assert build([(4, 8)], lambda x: graph.SoftmaxOp(x, axis=1)).row_window() == graph.ROW_WISE
+    assert build([(2, 3, 4, 5)], lambda x: graph.TransposeOp(x, (0, 2, 1, 3))).access_run() == 5
+    assert build([(2, 3, 4, 5)], lambda x: graph.TransposeOp(x, (1, 0, 2, 3))).access_run() == 20
+    assert build([(2, 3, 4, 5)], lambda x: graph.TransposeOp(x, (0, 1, 3, 2))).access_run() == 1
+    assert build([(1, 8, 4, 5)], lambda x: graph.ChannelShuffleOp(x, 2)).access_run() == 20
+    assert build([(1, 8, 4, 5)], graph.ReluOp).access_run() is None
+    assert graph.EmbeddingOp.GATHERED_OPERANDS == (1,)
+    assert build([(4, 8), (8, 3)], graph.MatMulOp).partition() is graph.Partition.MATMUL
+    assert build([(8,), (8,)], graph.MatMulOp).partition() is graph.Partition.ELEMENTS
 
 
 MAPPING_CASES = [

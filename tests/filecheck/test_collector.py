@@ -1,4 +1,4 @@
-"""The file-based tests themselves: files named after passes, negative checks, and a wrong CHECK fails.
+"""The file-based tests themselves: every pass and dialect has its files, and a wrong CHECK fails.
 
 The collector is `conftest.py` in this folder: each `*.mlir` file here is one pytest
 item that runs its RUN lines (see there).
@@ -13,12 +13,35 @@ import sys
 from pathlib import Path
 
 from dlfc.compiler.passes import PASSES
+from dlfc.dialects import get_all_dialects
 
 HERE = Path(__file__).parent
 
 
+def test_every_registered_pass_has_a_file_that_runs_it() -> None:
+    """transforms/<pass>.mlir exists for every pass of the registry, and its RUN lines run that pass."""
+    for name in PASSES:
+        path = HERE / "transforms" / f"{name}.mlir"
+        assert path.exists(), f"no file-based test for pass {name}: add {path.relative_to(HERE.parents[1])}"
+        runs = re.findall(r"^// RUN: (.*)$", path.read_text(), re.M)
+        assert runs and all(re.search(rf"-p '?{re.escape(name)}\b", run) for run in runs), path
+
+
 def test_every_transform_file_is_named_after_a_registered_pass() -> None:
     assert {path.stem for path in (HERE / "transforms").glob("*.mlir")} <= set(PASSES)
+
+
+def test_every_dialect_has_a_round_trip_and_an_invalid_file() -> None:
+    for name in get_all_dialects():
+        for file in ("ops.mlir", "invalid.mlir"):
+            assert (HERE / "dialects" / name / file).exists(), f"dialect {name} has no {file}"
+
+
+def test_every_op_of_every_dialect_has_a_round_trip_case() -> None:
+    for name, factory in get_all_dialects().items():
+        text = (HERE / "dialects" / name / "ops.mlir").read_text()
+        missing = {op.name for op in factory().operations} - set(re.findall(rf"\b{name}\.\w+", text))
+        assert not missing, f"dialects/{name}/ops.mlir has no case for {sorted(missing)}"
 
 
 def test_every_file_checks_something_that_must_not_be_there() -> None:

@@ -13,10 +13,12 @@ from dlfc.hw.target import (
     TargetError,
     load_target,
     preset_names,
+    resolve_key,
     table_toml,
     target_from_table,
     target_keys,
     target_table,
+    with_overrides,
 )
 
 
@@ -138,3 +140,15 @@ def test_table_toml_spells_values_as_toml() -> None:
         "a": {"flag": True, "off": False, "cores": [1, 2]},
         "b": {"rate": 1e-05, "count": 3},
     }
+
+
+def test_overrides_by_key_or_short_name() -> None:
+    """`--sweep` keys: the full TOML key or its last part, in the file's units; bad keys and values are one line."""
+    base = load_target("mlu100")
+    changed = with_overrides(base, {"onchip_kib": 128, "overhead.launch_us": 1.0, "cross_cluster_via_dram": True})
+    assert (changed.onchip_bytes, changed.launch_overhead, changed.cross_cluster_via_dram) == (128 * 1024, 1e-6, True)
+    assert resolve_key("core_dma_gbps") == "memory.core_dma_gbps"
+    with pytest.raises(TargetError, match=r"^unknown accelerator parameter 'onchip'"):
+        with_overrides(base, {"onchip": 1})
+    with pytest.raises(TargetError, match="'memory.core_dma_gbps' cannot exceed 'memory.dram_gbps'"):
+        with_overrides(base, {"core_dma_gbps": 204.8})

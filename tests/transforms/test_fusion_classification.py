@@ -121,10 +121,15 @@ class DeclaredOp(graph.StructuredOp):
     input = operand_def(TensorType)
     output = result_def(TensorType)
     MAPPING: ClassVar[MappingType] = SHUF
+    PARTITION: ClassVar[graph.Partition] = graph.Partition.ELEMENTS
+    TILING: ClassVar[graph.Tiling] = graph.Tiling.NONE
 
     @classmethod
     def infer(cls, operand_types, props):
         return [operand_types[0]]
+
+    def access_run(self) -> int:
+        return 1
 
 
 def test_an_op_without_a_mapping_type_does_not_verify():

@@ -1,4 +1,5 @@
 // RUN: dlfc-opt %s --split-input-file -p graph-algebraic-simplify | filecheck %s
+// RUN: dlfc-opt %s --split-input-file -p 'graph-algebraic-simplify{rules=repeated-factor}' | filecheck %s --check-prefix=ONLY
 
 // sqrt-pair: a·√b·√b = a·b (the square roots die with the products).
 func.func @sqrt_pair(%a: tensor<4x8xf32>, %b: tensor<4x8xf32>) -> tensor<4x8xf32> {
@@ -12,6 +13,13 @@ func.func @sqrt_pair(%a: tensor<4x8xf32>, %b: tensor<4x8xf32>) -> tensor<4x8xf32
 // CHECK-NEXT:    %y = graph.mul %a, %b : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
 // CHECK-NEXT:    func.return %y : tensor<4x8xf32>
 // CHECK-NEXT:  }
+
+// With repeated-factor alone, √b·√b is Square(√b): the rule that saves more is off.
+// ONLY-LABEL: func.func @sqrt_pair(
+// ONLY-NEXT:    %s = graph.sqrt %b : tensor<4x8xf32>
+// ONLY-NEXT:    %[[SQUARE:.*]] = graph.square %s : tensor<4x8xf32>
+// ONLY-NEXT:    %[[PRODUCT:.*]] = graph.mul %a, %[[SQUARE]] : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+// ONLY-NEXT:    func.return %[[PRODUCT]] : tensor<4x8xf32>
 
 // -----
 
@@ -84,6 +92,10 @@ func.func @factor_common_term(%x: tensor<4x8xf32>, %p: tensor<4x8xf32>, %q: tens
 // CHECK-NEXT:    %[[SUM:.*]] = graph.add %p, %q : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
 // CHECK-NEXT:    %[[PRODUCT:.*]] = graph.mul %x, %[[SUM]] : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
 // CHECK-NEXT:    func.return %[[PRODUCT]] : tensor<4x8xf32>
+
+// ONLY-LABEL: func.func @factor_common_term(
+// ONLY-NOT:     graph.add %p, %q
+// ONLY:         %c = graph.add %a, %b : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
 
 // -----
 

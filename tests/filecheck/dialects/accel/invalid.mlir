@@ -140,3 +140,99 @@ func.func @no_cores(%x: tensor<4xf32>) -> tensor<4xf32> {
 // CHECK-NEXT:   %y = accel.kernel "k0_relu"(%x) : (tensor<4xf32>) -> tensor<4xf32> {
 // CHECK-NEXT:                                   ^
 // CHECK-NEXT:                                   Expected 'cores'
+
+// -----
+
+// The discardable attributes of the accel dialect are checked: a core offset is an i64 of at least 0 ...
+func.func @negative_core_offset(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = accel.kernel "k0_relu"(%x) cores = 1 {accel.core_offset = -1 : i64} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %b = graph.relu %a : tensor<4xf32>
+    accel.yield %b : tensor<4xf32>
+  }
+  func.return %y : tensor<4xf32>
+}
+
+// CHECK: accel.kernel: attribute 'accel.core_offset' must be an i64 of at least 0, got -1 : i64
+
+// -----
+
+func.func @core_offset_not_i64(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = accel.kernel "k0_relu"(%x) cores = 1 {accel.core_offset = 2 : i32} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %b = graph.relu %a : tensor<4xf32>
+    accel.yield %b : tensor<4xf32>
+  }
+  func.return %y : tensor<4xf32>
+}
+
+// CHECK: accel.kernel: attribute 'accel.core_offset' must be an i64 of at least 0, got 2 : i32
+
+// -----
+
+// ... a start time a finite non-negative f64 ...
+func.func @negative_start(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = accel.kernel "k0_relu"(%x) cores = 1 {accel.start = -2.0 : f64} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %b = graph.relu %a : tensor<4xf32>
+    accel.yield %b : tensor<4xf32>
+  }
+  func.return %y : tensor<4xf32>
+}
+
+// CHECK: accel.kernel: attribute 'accel.start' must be a finite non-negative f64, got -2.000000e+00 : f64
+
+// -----
+
+func.func @start_not_a_number(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = accel.kernel "k0_relu"(%x) cores = 1 {accel.start = "soon"} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %b = graph.relu %a : tensor<4xf32>
+    accel.yield %b : tensor<4xf32>
+  }
+  func.return %y : tensor<4xf32>
+}
+
+// CHECK: accel.kernel: attribute 'accel.start' must be a finite non-negative f64, got "soon"
+
+// -----
+
+// ... and no other accel.* name is allowed,
+func.func @unknown_accel_attribute(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = accel.kernel "k0_relu"(%x) cores = 1 {accel.offset = 0 : i64} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %b = graph.relu %a : tensor<4xf32>
+    accel.yield %b : tensor<4xf32>
+  }
+  func.return %y : tensor<4xf32>
+}
+
+// CHECK: accel.kernel: unknown attribute 'accel.offset' is not allowed here (allowed: accel.core_offset, accel.start)
+
+// -----
+
+// nor the group's core count (a kernel's is its cores property),
+func.func @fusion_cores_on_a_kernel(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = accel.kernel "k0_relu"(%x) cores = 1 {fusion.cores = 4 : i64} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %b = graph.relu %a : tensor<4xf32>
+    accel.yield %b : tensor<4xf32>
+  }
+  func.return %y : tensor<4xf32>
+}
+
+// CHECK: accel.kernel: declared attribute 'fusion.cores' is not allowed here (allowed: fusion.mapping, fusion.seed, fusion.pattern)
+
+// -----
+
+// and the fusion attributes a kernel keeps are checked as on a group.
+func.func @fusion_mapping_label(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = accel.kernel "k0_relu"(%x) cores = 1 {fusion.mapping = "1:1"} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %b = graph.relu %a : tensor<4xf32>
+    accel.yield %b : tensor<4xf32>
+  }
+  func.return %y : tensor<4xf32>
+}
+
+// CHECK: accel.kernel: attribute 'fusion.mapping' must be one of 'one_to_one', 'reorganize', 'shuffle', 'one_to_many', 'many_to_many', got "1:1"

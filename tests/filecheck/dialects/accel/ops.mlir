@@ -1,5 +1,6 @@
 // RUN: dlfc-opt %s --split-input-file | filecheck %s --match-full-lines
 // RUN: dlfc-opt %s --split-input-file --print-op-generic | dlfc-opt --split-input-file | filecheck %s --match-full-lines
+// RUN: dlfc-opt %s --split-input-file --print-op-generic | filecheck %s --check-prefix=GENERIC
 
 // Round trips of the accel dialect: each case parses, verifies and prints back as
 // written, also after a trip through the generic form.
@@ -15,6 +16,11 @@ builtin.module attributes {accel.target = #accel.target<"mlu100", cores = [1, 2,
     func.return %y : tensor<1x64x56x56xf32>
   }
 }
+
+// In the generic form cores and latency are properties, the target a module attribute.
+// GENERIC-LABEL: "func.func"() <{sym_name = "kernel"
+// GENERIC:       %y = "accel.kernel"(%x) <{sym_name = "k0_relu", cores = 4 : i64, latency = #accel.latency<13.14 us, memory>}> ({
+// GENERIC:       }) {accel.target = #accel.target<"mlu100", cores = [1, 2, 4, 8, 16, 32]>} : () -> ()
 
 // CHECK:      builtin.module attributes {accel.target = #accel.target<"mlu100", cores = [1, 2, 4, 8, 16, 32]>} {
 // CHECK-NEXT:   func.func @kernel(%x: tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32> {
@@ -129,6 +135,29 @@ builtin.module {
 // CHECK-NEXT:     ^bb0(%a: tensor<4xf32>):
 // CHECK-NEXT:       %b = graph.relu %a : tensor<4xf32>
 // CHECK-NEXT:       accel.yield %b : tensor<4xf32>
+// CHECK-NEXT:     }
+// CHECK-NEXT:     func.return %y : tensor<4xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// A kernel may yield its argument; attributes of no dialect are not checked.
+builtin.module {
+  func.func @yield_the_argument(%x: tensor<4xf32>) -> tensor<4xf32> {
+    %y = accel.kernel "k0_copy"(%x) cores = 1 {core_offset = -1 : i64} : (tensor<4xf32>) -> tensor<4xf32> {
+    ^bb0(%a: tensor<4xf32>):
+      accel.yield %a : tensor<4xf32>
+    }
+    func.return %y : tensor<4xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @yield_the_argument(%x: tensor<4xf32>) -> tensor<4xf32> {
+// CHECK-NEXT:     %y = accel.kernel "k0_copy"(%x) cores = 1 {core_offset = -1 : i64} : (tensor<4xf32>) -> tensor<4xf32> {
+// CHECK-NEXT:     ^bb0(%a: tensor<4xf32>):
+// CHECK-NEXT:       accel.yield %a : tensor<4xf32>
 // CHECK-NEXT:     }
 // CHECK-NEXT:     func.return %y : tensor<4xf32>
 // CHECK-NEXT:   }

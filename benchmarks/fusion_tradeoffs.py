@@ -1,0 +1,200 @@
+"""Where fusion pays and where it does not, on the hardware model, for every example on every preset.
+
+For each model (after the default graph-level passes) and preset:
+
+- the default plan (`fuse-dnnfusion,autotune`, kernels one after another)
+  against the whole model as one kernel on its best core count;
+- the producer -> consumer pairs of graph ops that are slower fused (one kernel
+  of the two ops) than apart (two kernels), on each legal core count, each
+  with the physical reason that costs the fused kernel most: recomputed halo
+  rows, per-tile costs, short DRAM runs of a fused shuffle, barriers between
+  the ops, re-partitioning or halo exchange between cores, or a lost overlap
+  (the consumer's DMA no longer hides under the producer's compute);
+- the yellow-cell decisions `fuse-dnnfusion` took with the cost model (a fresh
+  profiling database, no stub).
+
+    python benchmarks/fusion_tradeoffs.py                   # every example, mlu100 and mlu270
+    python benchmarks/fusion_tradeoffs.py resnet18 --hw mlu100
+
+Writes fusion_tradeoffs.json into --out (default benchmarks/results/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from fusion_table import EXAMPLES, graph_stage, run
+
+from dlfc.dialects import fusion, graph
+from dlfc.hw.cost import CostModel, KernelCost, cost_model, kernel_cost
+from dlfc.hw.interpreter import entry_function
+from dlfc.hw.target import Accelerator, load_target
+
+HERE = Path(__file__).resolve().parent
+PRESETS = ("mlu100", "mlu270")
+
+
+@dataclass
+class Row:
+    """One model on one preset (latencies in µs)."""
+
+    model: str
+    target: str
+    default_us: float
+    default_kernels: int
+    one_kernel_us: float
+    one_kernel_cores: int
+    one_kernel_handling: str
+    one_kernel_why: str
+    pairs: int
+    slower_pairs: int
+    reasons: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, str] = field(default_factory=dict)
+    yellow_fused: int = 0
+    yellow_apart: int = 0
+    yellow_apart_pairs: list[str] = field(default_factory=list)
+
+
+def reason(model: CostModel, ops: list[graph.GraphOp], fused: KernelCost, apart: list[KernelCost]) -> str:
+    """The effect that adds most to the fused kernel against its ops apart."""
+    access = sum(p.memory * (1 - model.facts(op).access_efficiency) for p, op in zip(fused.phases, ops, strict=True))
+    extra_compute = fused.compute - sum(k.compute for k in apart)
+    effects = {
+        "halo recompute" if fused.halo == "recompute" else "short tiles (idle cores)": extra_compute,
+        "per-tile cost": fused.tile_overhead,
+        "short DRAM runs of a fused shuffle": access,
+        "barrier between the ops": fused.barriers,
+        "re-partitioning / halo exchange between cores": fused.redistribution,
+        "lost overlap of DMA and compute": fused.overlap_lost - sum(k.overlap_lost for k in apart),
+        "weights re-read per tile": (fused.dram_bytes - sum(k.dram_bytes for k in apart)) / 1e11
+        if fused.weights == "streamed"
+        else 0.0,
+    }
+    return max(effects, key=lambda k: effects[k])
+
+
+def one_kernel_why(one: KernelCost) -> str:
+    """What the whole model as one kernel pays most for."""
+    parts = {
+        "barriers": one.barriers,
+        "redistribution": one.redistribution,
+        "per-tile cost": one.tile_overhead,
+        "lost overlap": one.overlap_lost,
+    }
+    top = max(parts, key=lambda k: parts[k])
+    return f"{one.intermediates}; {top} {parts[top] * 1e6:.0f} us"
+
+
+def yellow_decisions(module, hw: str) -> tuple[int, int, list[str]]:
+    """(fused, apart, the pairs kept apart) of fuse-dnnfusion's yellow cells, from a fresh profiling database."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "db.json"
+        run(module.clone(), f'fuse-dnnfusion{{profile-db="{db}"}}', hw)
+        entries = json.loads(db.read_text())["entries"].values() if db.exists() else []
+    fused = [e for e in entries if e["fused"] <= e["separate"]]
+    apart = [e for e in entries if e["fused"] > e["separate"]]
+    labels = [f"{e['ops']} ({e['fused'] * 1e6:.1f} vs {e['separate'] * 1e6:.1f} us)" for e in apart]
+    return len(fused), len(apart), labels
+
+
+def measure(path: Path, hw: str) -> Row:
+    target: Accelerator = load_target(hw)
+    model = cost_model(target)
+    module = graph_stage(path, hw)
+    ops = [op for op in entry_function(module).body.block.ops if isinstance(op, graph.GraphOp)]
+    cores, one = model.best_cores(ops)
+    planned = module.clone()
+    run(planned, "fuse-dnnfusion", hw)
+    run(planned, "autotune", hw)
+    groups = [g for g in planned.walk() if isinstance(g, fusion.GroupOp)]
+    default = sum(kernel_cost(g, target).latency for g in groups)
+    reasons: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    pairs = slower = 0
+    members = set(ops)
+    for producer in ops:
+        consumers = dict.fromkeys(u.operation for r in producer.results for u in r.uses if u.operation in members)
+        for consumer in consumers:
+            pair = [producer, consumer]
+            for c in target.legal_cores:
+                pairs += 1
+                fused = model.group_cost(pair, c)
+                apart = [model.group_cost([op], c) for op in pair]
+                if fused.latency > sum(k.latency for k in apart) * (1 + 1e-12):
+                    slower += 1
+                    why = reason(model, pair, fused, apart)
+                    reasons[why] += 1
+                    examples.setdefault(
+                        why,
+                        f"{producer.name} -> {consumer.name} on {c} cores: "
+                        f"{fused.latency * 1e6:.1f} us fused vs {sum(k.latency for k in apart) * 1e6:.1f} apart",
+                    )
+    yes, no, kept = yellow_decisions(module, hw)
+    return Row(
+        path.stem,
+        hw,
+        default * 1e6,
+        len(groups),
+        one.latency * 1e6,
+        cores,
+        one.intermediates,
+        one_kernel_why(one),
+        pairs,
+        slower,
+        dict(reasons.most_common()),
+        examples,
+        yes,
+        no,
+        kept,
+    )
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| model | target | default plan (µs, kernels) | one kernel (µs, cores) | one / default | one kernel pays most for "
+        "| pairs slower fused | yellow cells fused / apart |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.model} | {r.target} | {r.default_us:.1f} ({r.default_kernels}) | {r.one_kernel_us:.1f} "
+            f"({r.one_kernel_cores}) | {r.one_kernel_us / r.default_us:.2f} | {r.one_kernel_why} "
+            f"| {r.slower_pairs} of {r.pairs} | {r.yellow_fused} / {r.yellow_apart} |"
+        )
+    reasons: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    for r in rows:
+        reasons.update(r.reasons)
+        for k, v in r.examples.items():
+            examples.setdefault(k, f"{r.model}/{r.target}: {v}")
+    lines += ["", "Pairs slower fused than apart, by the effect that costs the fused kernel most:", ""]
+    lines += [f"- {k}: {n} (e.g. {examples[k]})" for k, n in reasons.most_common()]
+    kept = [f"{r.model}/{r.target}: {p}" for r in rows for p in r.yellow_apart_pairs]
+    lines += ["", f"Yellow cells fuse-dnnfusion kept apart ({len(kept)}):", ""]
+    lines += [f"- {k}" for k in kept[:20]] + ([f"- ... ({len(kept) - 20} more)"] if len(kept) > 20 else [])
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("models", nargs="*", help="example names (default: every examples/*.dlm)")
+    parser.add_argument("--hw", action="append", help="preset or .toml, repeatable (default: mlu100 and mlu270)")
+    parser.add_argument("--out", default=str(HERE / "results"), help="directory for the JSON (default: %(default)s)")
+    args = parser.parse_args(argv)
+    paths = [EXAMPLES / f"{m}.dlm" for m in args.models] or sorted(EXAMPLES.glob("*.dlm"))
+    rows = [measure(p, hw) for hw in args.hw or PRESETS for p in paths]
+    sys.stdout.write(table(rows))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "fusion_tradeoffs.json").write_text(json.dumps([asdict(r) for r in rows], indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
