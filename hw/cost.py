@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import accumulate
 from typing import Literal
 
@@ -207,13 +208,14 @@ def channel_efficiency(channels: int, vector_width: int) -> float:
     return channels / (math.ceil(channels / vector_width) * vector_width)
 
 
-def _tile_counts(rows: int) -> list[int]:
+@lru_cache(maxsize=4096)
+def _tile_counts(rows: int) -> tuple[int, ...]:
     """Candidate tile counts for a kernel whose shortest op has `rows` output rows: 1 .. rows, about 12% apart."""
     counts, t = [], 1
     while t < rows:
         counts.append(t)
         t = max(t + 1, int(t * 1.125))
-    return [*counts, rows]
+    return (*counts, rows)
 
 
 class CostModel:
@@ -319,17 +321,27 @@ class CostModel:
         input rows), so beyond the fewest tiles that fit one more count covers
         the rounding of rows to tiles.
         """
+        counts = _tile_counts(min(f.rows for f in b.facts))[1:]
         choices: list[tuple[int, bool]] = []
-        found = {False: 0, True: 0}
-        for tiles in _tile_counts(min(f.rows for f in b.facts))[1:]:
-            rows = self._tile_rows(b, tiles)
-            for cache in (False, True):
-                if found[cache] < 2 and self._working_set(b, cores, tiles, rows, cache) <= self.target.onchip_bytes:
-                    choices.append((tiles, cache))
-                    found[cache] += 1
-            if found[True] == 2:
-                break
+        for cache in (False, True):
+            k = self._first_fit(b, cores, counts, cache)
+            choices += [(tiles, cache) for tiles in counts[k : k + 2]]
         return choices
+
+    def _first_fit(self, b: Boundary, cores: int, counts: Sequence[int], cache: bool) -> int:
+        """The index in `counts` of the fewest tiles whose working set fits (len(counts) if none).
+
+        A binary search: more tiles never need more memory (every op's rows per tile shrink or stay).
+        """
+        low, high = 0, len(counts)
+        while low < high:
+            mid = (low + high) // 2
+            tiles = counts[mid]
+            if self._working_set(b, cores, tiles, self._tile_rows(b, tiles), cache) <= self.target.onchip_bytes:
+                high = mid
+            else:
+                low = mid + 1
+        return low
 
     def tiles_needed(self, boundary: Boundary, cores: int) -> int | None:
         """The fewest depth-first row tiles whose working set fits on chip: 1 if the kernel fits whole, None if none does.
@@ -341,10 +353,9 @@ class CostModel:
             return 1
         if not b.tileable:
             return None
-        for tiles in _tile_counts(min(f.rows for f in b.facts))[1:]:
-            if self._working_set(b, cores, tiles, self._tile_rows(b, tiles), False) <= self.target.onchip_bytes:
-                return tiles
-        return None
+        counts = _tile_counts(min(f.rows for f in b.facts))[1:]
+        k = self._first_fit(b, cores, counts, False)
+        return counts[k] if k < len(counts) else None
 
     def _tile_rows(self, b: Boundary, tiles: int) -> list[int]:
         """Output rows each op computes per tile with halos recomputed: the windows of its consumers, back from the outputs."""

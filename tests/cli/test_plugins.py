@@ -347,7 +347,11 @@ def dlfc_imports(source: str) -> set[str]:
 
 def test_plugins_and_tutorial_use_only_the_public_api() -> None:
     sources = [path.read_text() for path in sorted(PLUGINS.glob("*.py"))]
-    sources += [code for source, code in CODE_BLOCK.findall(TUTORIAL.read_text()) if not source.startswith("excerpt=")]
+    sources += [
+        code
+        for source, code in CODE_BLOCK.findall(TUTORIAL.read_text())
+        if source.endswith(".py") and not source.startswith("excerpt=")
+    ]
     assert len(sources) >= 4
     for source in sources:
         assert dlfc_imports(source) == {"dlfc.compiler.api"}

@@ -147,3 +147,10 @@ def test_stock_xdsl_opt_command(plans: dict[Level, Path]) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert level_of(parse(result.stdout)) == Level.FUSION
+
+
+def test_dlfc_opt_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The shared error boundary (dlfc.compiler.driver) turns an OSError into one line, not a traceback."""
+    missing = tmp_path / "missing.mlir"
+    assert dlfc_opt([str(missing)]) == 1
+    assert capsys.readouterr().err == f"dlfc-opt: error: {missing}: No such file or directory\n"

@@ -24,7 +24,7 @@ def test_every_registered_pass_has_a_file_that_runs_it() -> None:
         path = HERE / "transforms" / f"{name}.mlir"
         assert path.exists(), f"no file-based test for pass {name}: add {path.relative_to(HERE.parents[1])}"
         runs = re.findall(r"^// RUN: (.*)$", path.read_text(), re.M)
-        assert runs and all(re.search(rf"-p '?{re.escape(name)}\b", run) for run in runs), path
+        assert runs and all(re.search(rf"-p '?{re.escape(name)}(?=[\s'{{,]|$)", run) for run in runs), path
 
 
 def test_every_transform_file_is_named_after_a_registered_pass() -> None:

@@ -193,3 +193,13 @@ def test_the_rules_catch_upward_edges(graph: dict[str, dict[str, int]], expected
 def test_the_cycle_finder_finds_a_lazy_cycle() -> None:
     graph = {"dlfc.compiler.a": {"dlfc.compiler.b": 1}, "dlfc.compiler.b": {"dlfc.compiler.a": 9}}
     assert find_cycle(graph) == ["dlfc.compiler.a", "dlfc.compiler.b", "dlfc.compiler.a"]
+
+
+def test_front_ends_know_nothing_of_the_command_line() -> None:
+    """The importers take plain arguments: none imports argparse (the driver adapts the command line to them)."""
+    for name, path in module_files().items():
+        if name.startswith("dlfc.compiler.frontend"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+            imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+            assert "argparse" not in imported, name
