@@ -31,6 +31,7 @@ from dlfc.compiler.driver import (
     write_atomically,
     write_npz,
 )
+from dlfc.compiler.fp_model import FP_MODELS
 from dlfc.compiler.instruments import (
     IRPrinter,
     StatisticsCollector,
@@ -229,6 +230,13 @@ class DlfcTool(CommandLineTool):
             help="a Dask cluster: given to every pass with a 'scheduler' option (oracle; see docs/sweep.md)",
         )
         pipeline.add_argument(
+            "--fp-model",
+            choices=FP_MODELS,
+            default="fast",
+            help="the floating-point contract: fast (default) rewrites by real-arithmetic identities, assuming finite "
+            "values; strict keeps every result bitwise (see README): given to every pass with an 'fp-model' option",
+        )
+        pipeline.add_argument(
             "--list-passes", action="store_true", help="list every pass with its description and options, and exit"
         )
         pipeline.add_argument(
@@ -296,6 +304,7 @@ class DlfcTool(CommandLineTool):
             **({"profile_db": (args.profile_db,)} if args.profile_db else {}),
             **({"scheduler": (args.scheduler,)} if args.scheduler else {}),
             **({"tuning_cache": (False,)} if args.no_tuning_cache else {}),
+            "fp_model": (args.fp_model,),
         }
         passes: list[ModulePass] | None = None
         if args.pass_pipeline is not None:  # a bad pipeline fails before a long parse

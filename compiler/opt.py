@@ -23,6 +23,7 @@ from dlfc.compiler.pass_manager import describe_exception
 from dlfc.compiler.pipeline import parse_pass_pipeline
 from dlfc.compiler.plugins import make_registry
 from dlfc.dialects import get_all_dialects
+from dlfc.dialects.contract import use_def_error
 
 
 def plugin_files(args: Sequence[str] | None) -> list[str]:
@@ -72,6 +73,12 @@ class DlfcOptMain(xDSLOptMain):
     def setup_pipeline(self) -> None:
         parse_pass_pipeline(self.args.passes, self.available_passes)  # dlfc's one-line errors, did-you-mean
         super().setup_pipeline()
+
+    def apply_passes(self, prog: ModuleOp) -> None:
+        """Refuse a use-def cycle first (xDSL's verifier does not see one, and graph passes would walk it forever)."""
+        if (problem := use_def_error(prog)) is not None:
+            raise DiagnosticException(f"invalid IR: {problem}")
+        super().apply_passes(prog)
 
     def prepare_output(self) -> IO[str]:
         return sys.stdout if self.args.output_file is None else open_output(self.args.output_file)

@@ -21,6 +21,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
 from dlfc.compiler.statistics import recording
+from dlfc.dialects.contract import contract_error
 
 
 @dataclass
@@ -136,14 +137,14 @@ def describe_exception(error: BaseException) -> str:
 
 
 def verification_error(module: ModuleOp) -> str | None:
-    """None if the module verifies, else one line saying what is wrong (naming the op)."""
+    """None if the module verifies and keeps the module contract (`dlfc.dialects.contract`), else one line saying what is wrong."""
     try:
         module.verify()
     except Exception as e:
         message = describe_exception(e)
         op = failing_op(module)
         return message if op is None or op.name in message else f"{op.name}: {message}"
-    return None
+    return contract_error(module)
 
 
 def failing_op(module: ModuleOp) -> Operation | None:

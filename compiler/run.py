@@ -24,6 +24,7 @@ from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
 
 from dlfc.compiler.context import make_context
 from dlfc.compiler.driver import CommandLineTool, InputOptions, UsageError, load_module, write_atomically, write_npz
+from dlfc.compiler.fp_model import FP_MODELS
 from dlfc.compiler.pipeline import Level, compile_to, level_of
 from dlfc.dialects import accel, graph
 from dlfc.hw.cost import KernelCost, baseline_latency
@@ -322,6 +323,12 @@ class RunTool(CommandLineTool):
             help=f"the accelerator: a preset (mlu100, mlu270) or a description file "
             f"(default: the plan's target, else {DEFAULT_TARGET})",
         )
+        parser.add_argument(
+            "--fp-model",
+            choices=FP_MODELS,
+            default="fast",
+            help="the floating-point contract of the compile (as dlfc --fp-model): fast (default) or strict",
+        )
         given = parser.add_mutually_exclusive_group()
         given.add_argument(
             "--inputs",
@@ -353,7 +360,7 @@ class RunTool(CommandLineTool):
         inputs = read_inputs(args.inputs, fn) if args.inputs else random_inputs(fn, module, args.seed)
         baseline = baseline_latency(module, target)
         baseline_of = "the model" if level_of(module) == Level.GRAPH else "the plan"
-        compile_to(module, Level.ACCEL, {"target": (args.hw or target.name,)}, ctx=ctx)
+        compile_to(module, Level.ACCEL, {"target": (args.hw or target.name,), "fp_model": (args.fp_model,)}, ctx=ctx)
         check_cores(module, target, args.input)
 
         started = time.perf_counter()

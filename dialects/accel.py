@@ -212,6 +212,14 @@ class KernelOp(IRDLOperation):
     def verify_(self) -> None:
         if self.core_count < 1:
             raise VerifyException(f"accel.kernel: cores must be positive, got {self.core_count}")
+        outer = self.parent_op()
+        while outer is not None:
+            if isinstance(outer, KernelOp):
+                raise VerifyException(
+                    f'accel.kernel "{self.sym_name.data}" is nested in accel.kernel "{outer.sym_name.data}": '
+                    "kernels run at the function level only"
+                )
+            outer = outer.parent_op()
         target = target_of(self)
         if target is not None and self.core_count not in target.cores:
             raise VerifyException(

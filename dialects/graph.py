@@ -61,7 +61,7 @@ from xdsl.irdl import (
 )
 from xdsl.parser import Parser
 from xdsl.printer import Printer
-from xdsl.traits import ConstantLike, OpTrait, Pure
+from xdsl.traits import Commutative, ConstantLike, OpTrait, Pure
 from xdsl.utils.exceptions import VerifyException
 
 Shape = tuple[int, ...]
@@ -208,6 +208,9 @@ def fmt_shape(shape: Sequence[int]) -> str:
 
 
 def tensor(element_type: Attribute, shape: Sequence[int]) -> TensorType:
+    """The tensor type; ShapeError if it has more elements than an int64 counts (every shape rule builds with this)."""
+    if math.prod(shape) > MAX_TENSOR_BYTES:
+        raise ShapeError(f"shape [{', '.join(map(str, shape))}] has more than 2^63 elements")
     return TensorType(element_type, list(shape))
 
 
@@ -218,6 +221,45 @@ def shape_of(t: Attribute) -> Shape:
 
 def num_elements(t: Attribute) -> int:
     return math.prod(shape_of(t))
+
+
+SUPPORTED_INTEGER_WIDTHS = (8, 16, 32, 64)
+MAX_TENSOR_BYTES = 2**63 - 1
+"""No tensor may hold more bytes than an int64 counts (numpy's and the cost model's sizes)."""
+
+
+def tensor_contract_error(t: Attribute) -> str | None:
+    """Why a tensor type cannot be computed (dynamic or negative dimension, unsupported element type, over int64), or None."""
+    if not isinstance(t, TensorType):
+        return None
+    shape = t.get_shape()
+    if any(d < 0 for d in shape):
+        return f"{t} has a dynamic dimension: dlfc computes static shapes only (give a size, e.g. --input-shape)"
+    element = t.element_type
+    if isinstance(element, IntegerType):
+        if element.width.data not in SUPPORTED_INTEGER_WIDTHS:
+            return f"{t}: element type {element} is not supported (integers: i8, i16, i32, i64)"
+        width = element.width.data // 8
+    elif isinstance(element, Float16Type | Float32Type | Float64Type):
+        width = element.bitwidth // 8
+    else:
+        return f"{t}: element type {element} is not supported (f16, f32, f64, i8, i16, i32, i64)"
+    if math.prod(shape) * width > MAX_TENSOR_BYTES:
+        return f"{t} holds more than 2^63 bytes"
+    return None
+
+
+def representable(value: float, element_type: Attribute) -> bool:
+    """True if the number `value` is a value of `element_type` (an integer in range for integer types)."""
+    if isinstance(element_type, IntegerType):
+        width = element_type.width.data
+        return math.isfinite(value) and value == int(value) and -(2 ** (width - 1)) <= value < 2 ** (width - 1)
+    largest = FLOAT_MAX.get(type(element_type), math.inf)
+    return not math.isfinite(value) or abs(value) <= largest  # inf is written as inf, not as 1e39 in f32
+
+
+FLOAT_MAX: dict[type[Attribute], float] = {Float16Type: 65504.0, Float32Type: 3.4028234663852886e38}
+"""The largest finite value of the narrower float types."""
 
 
 def is_float(t: Attribute) -> bool:
@@ -267,6 +309,31 @@ def window_out(op: str, size: int, kernel: int, stride: int, pad: int, dilation:
 
 
 # --------------------------------------------------------------------------- base classes
+
+
+# --------------------------------------------------------------------------- algebraic facts
+
+
+@dataclass(frozen=True)
+class Identities(OpTrait):
+    """The constants that leave the other operand unchanged: x op right = x, left op x = x (None: none).
+
+    Every elementwise binary op declares this trait (the verifier refuses one that
+    does not), so graph rewriting never falls back to a default. `exact` says
+    whether removing the identity is bitwise exact for every input (x + 0 is not:
+    it turns −0 into +0).
+    """
+
+    right: float | None = None
+    left: float | None = None
+    exact: bool = True
+
+
+@dataclass(frozen=True)
+class Involution(OpTrait):
+    """f(f(x)) = x in real arithmetic (−x, 1/x); `exact` if also in floating point for every x."""
+
+    exact: bool = True
 
 
 class GraphOp(IRDLOperation):
@@ -360,6 +427,9 @@ class GraphOp(IRDLOperation):
             raise VerifyException(
                 f"{self.name}: an op has the ReshapeLike trait exactly when its mapping type is Reorganize"
             )
+        for value in (*self.operands, *self.results):
+            if (problem := tensor_contract_error(value.type)) is not None:
+                raise VerifyException(f"{self.name}: {problem}")
         expected = type(self).infer([o.type for o in self.operands], self.properties)  # type: ignore[misc]
         actual = [r.type for r in self.results]
         if expected != actual:
@@ -453,6 +523,11 @@ class BinaryOp(GraphOp):
             raise ShapeError(f"{cls.name}: element types {a.element_type} and {b.element_type} differ")
         return [tensor(a.element_type, broadcast(cls.name, shape_of(a), shape_of(b)))]
 
+    def verify_(self) -> None:
+        if not self.has_trait(Identities):
+            raise VerifyException(f"{self.name}: binary op declares no Identities trait (its neutral elements)")
+        super().verify_()
+
     def mapping_type(self) -> MappingType:
         """One-to-One, or One-to-Many when an operand is broadcast."""
         out = shape_of(self.output.type)
@@ -517,6 +592,11 @@ class ConstantOp(IRDLOperation):
     def verify_(self) -> None:
         if shape_of(self.output.type) != ():
             raise VerifyException("graph.constant: result must be a 0-d tensor")
+        element = self.output.type.element_type  # type: ignore[union-attr]
+        if (problem := tensor_contract_error(self.output.type)) is not None:
+            raise VerifyException(f"graph.constant: {problem}")
+        if not representable(self.number, element):
+            raise VerifyException(f"graph.constant: {float_literal(self.number)} is not a value of {element}")
 
     def print(self, printer: Printer) -> None:
         printer.print_string(f" {float_literal(self.number)}")
@@ -831,6 +911,7 @@ class AddOp(BinaryOp):
     """a + b"""
 
     name = "graph.add"
+    traits = traits_def(Pure(), Commutative(), Identities(right=0.0, left=0.0, exact=False))
 
 
 @irdl_op_definition
@@ -838,6 +919,7 @@ class SubOp(BinaryOp):
     """a - b"""
 
     name = "graph.sub"
+    traits = traits_def(Pure(), Identities(right=0.0))
 
 
 @irdl_op_definition
@@ -845,6 +927,7 @@ class MulOp(BinaryOp):
     """a * b"""
 
     name = "graph.mul"
+    traits = traits_def(Pure(), Commutative(), Identities(right=1.0, left=1.0))
 
 
 @irdl_op_definition
@@ -852,6 +935,7 @@ class DivOp(BinaryOp):
     """a / b"""
 
     name = "graph.div"
+    traits = traits_def(Pure(), Identities(right=1.0))
 
 
 @irdl_op_definition
@@ -859,6 +943,7 @@ class MaxOp(BinaryOp):
     """max(a, b)"""
 
     name = "graph.max"
+    traits = traits_def(Pure(), Commutative(), Identities())
 
 
 @irdl_op_definition
@@ -866,6 +951,7 @@ class MinOp(BinaryOp):
     """min(a, b)"""
 
     name = "graph.min"
+    traits = traits_def(Pure(), Commutative(), Identities())
 
 
 @irdl_op_definition
@@ -873,6 +959,7 @@ class PowOp(BinaryOp):
     """a ** b"""
 
     name = "graph.pow"
+    traits = traits_def(Pure(), Identities(right=1.0))
 
 
 @irdl_op_definition
@@ -972,6 +1059,7 @@ class ReciprocalOp(UnaryOp):
     """1 / x"""
 
     name = "graph.reciprocal"
+    traits = traits_def(Pure(), Involution(exact=False))
 
 
 @irdl_op_definition
@@ -986,6 +1074,7 @@ class NegOp(UnaryOp):
     """-x"""
 
     name = "graph.neg"
+    traits = traits_def(Pure(), Involution())
     FLOAT_ONLY: ClassVar[bool] = False
 
 

@@ -30,6 +30,7 @@ from xdsl.interpreter import (
 from xdsl.ir import Operation
 
 from dlfc.dialects import accel, fusion, graph
+from dlfc.dialects.contract import contract_error
 from dlfc.dialects.fusion import kernel_name
 from dlfc.hw.cost import KernelCost, group_cost, region_cores
 from dlfc.hw.reference import FunctionCalls, GraphFunctions
@@ -157,6 +158,8 @@ def execute(
     `--weights` file given to the front end), else their deterministic initial
     values. Works at every level: graph, fusion and accel.
     """
+    if (problem := contract_error(module)) is not None:
+        raise ValueError(problem)
     fn = entry_function(module)
     arg_types = fn.function_type.inputs.data
     args = tuple(

@@ -220,11 +220,11 @@ def _convert(source: str, key: str, value: Any, kind: type, factor: float) -> An
     if kind is int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if not _is_int(value) or value < 0:
-            raise TargetError(f"{source}: '{key}' must be a non-negative integer")
+        if not _is_int(value) or not 0 <= value <= MAX_INTEGER:
+            raise TargetError(f"{source}: '{key}' must be an integer from 0 to {MAX_INTEGER}")
         return value * int(factor)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise TargetError(f"{source}: '{key}' must be a positive number")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise TargetError(f"{source}: '{key}' must be a positive finite number, got {value}")
     return float(value) / -factor if factor < 0 else float(value) * factor
 
 
@@ -232,7 +232,17 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+MAX_INTEGER = 2**31 - 1
+"""The largest integer a description may give (cycles, bytes, widths)."""
+MAX_CORES = 4096
+"""The most cores a target may have: tuners and the cost model loop over core counts."""
+
+
 def _validate(t: Accelerator, source: str) -> None:
+    if not 1 <= t.cores <= MAX_CORES:
+        raise TargetError(f"{source}: 'compute.cores' must be from 1 to {MAX_CORES}, got {t.cores}")
+    if t.onchip_bytes < 1:
+        raise TargetError(f"{source}: 'memory.onchip_kib' must be positive: a kernel's intermediates live on chip")
     if t.cores < 1 or t.clusters < 1 or t.cores % t.clusters:
         raise TargetError(f"{source}: {t.clusters} clusters must evenly divide {t.cores} cores")
     if list(t.legal_cores) != sorted(set(t.legal_cores)) or t.legal_cores[0] < 1 or t.legal_cores[-1] > t.cores:

@@ -156,6 +156,16 @@ def node_label(node: NodeProto) -> str:
 # --------------------------------------------------------------------------- the importer
 
 
+def onnx_dtype(code: int, what: str, fail: Callable[[str], Exception]) -> np.dtype:
+    """The numpy dtype of ONNX element type `code`; `fail(message)` when ONNX does not know the code."""
+    from onnx import helper
+
+    try:
+        return np.dtype(helper.tensor_dtype_to_np_dtype(code))
+    except (KeyError, ValueError, TypeError):
+        raise fail(f"{what} has an unknown element type (ONNX code {code})") from None
+
+
 class Importer:
     """Builds the graph-level module of one ONNX model."""
 
@@ -225,7 +235,7 @@ class Importer:
         if not info.type.HasField("tensor_type"):
             raise self.fail(f"input '{name}' is not a tensor")
         tensor_type = info.type.tensor_type
-        element = ELEMENT_TYPES.get(np.dtype(helper.tensor_dtype_to_np_dtype(tensor_type.elem_type)))
+        element = ELEMENT_TYPES.get(onnx_dtype(tensor_type.elem_type, f"input '{name}'", self.fail))
         if element is None:
             raise self.fail(
                 f"input '{name}' has element type {helper.tensor_dtype_to_string(tensor_type.elem_type)}, not a float or int32/int64 type"
@@ -315,6 +325,10 @@ def live_nodes(model: ModelProto) -> tuple[list[NodeProto], set[str]]:
 # --------------------------------------------------------------------------- one node
 
 
+MAX_FOLDED_ITERATIONS = 65536
+"""The most iterations of a constant Loop the importer computes."""
+
+
 class NodeImport:
     """The node being imported: its inputs as tensors or constants, its attributes, and emission."""
 
@@ -338,8 +352,21 @@ class NodeImport:
         )
 
     def fold(self) -> list[np.ndarray]:
-        """The node's outputs computed by ONNX's reference implementation."""
+        """The node's outputs computed by ONNX's reference implementation.
+
+        Loops are computed only up to `MAX_FOLDED_ITERATIONS` iterations: the
+        trip count is the model's to choose, the import time is not.
+        """
         from onnx.reference import ReferenceEvaluator
+
+        if self.proto.op_type == "Loop":
+            trips = np.asarray(self.value(0)).reshape(-1) if self.arity and self.proto.input[0] else np.empty(0)
+            if trips.size != 1:
+                raise self.fail("a Loop without a trip count cannot be computed at import")
+            if int(trips[0]) > MAX_FOLDED_ITERATIONS:
+                raise self.fail(
+                    f"a Loop of {int(trips[0])} iterations cannot be computed at import (at most {MAX_FOLDED_ITERATIONS})"
+                )
 
         feeds = {self.proto.input[i]: self.value(i) for i in self.present()}
         try:
@@ -507,10 +534,9 @@ def dropout(n: NodeImport) -> Value:
 @converter("Cast")
 def cast(n: NodeImport) -> Value:
     """Identity when the tensor already has the target type (other casts fold, or are unsupported)."""
-    from onnx import helper
 
     x = n.tensor(0)
-    target = np.dtype(helper.tensor_dtype_to_np_dtype(n.attr("to")))
+    target = onnx_dtype(n.attr("to"), "its 'to' attribute", n.fail)
     if target != element_dtype(x):
         raise n.fail(f"casting a computed tensor from {element_dtype(x)} to {target} is not supported")
     return x
@@ -598,6 +624,8 @@ def window_pads(
     n: NodeImport, sizes: Sequence[int], kernel: Sequence[int], strides: Sequence[int], dilations: Sequence[int]
 ) -> list[int]:
     """[top, left, bottom, right] from `pads` or `auto_pad` (SAME_UPPER / SAME_LOWER / VALID)."""
+    if any(s < 1 for s in strides) or any(d < 1 for d in dilations) or any(k < 1 for k in kernel):
+        raise n.fail(f"strides {list(strides)}, dilations {list(dilations)} and kernel {list(kernel)} must be positive")
     auto_pad = n.attr("auto_pad", "NOTSET")
     if auto_pad == "NOTSET":
         return list(n.attr("pads", [0] * 2 * len(sizes)))
@@ -894,6 +922,8 @@ def resize(n: NodeImport) -> Value:
         out = full_rank(n.ints(3), axes, xs)
         scales_full = [o / d for o, d in zip(out, xs, strict=False)]
     elif scales is not None:
+        if not all(math.isfinite(v) and v > 0 for v in scales):
+            raise n.fail(f"scales must be positive finite numbers, got {[float(v) for v in scales]}")
         scales_full = full_rank(list(scales), axes, [1.0] * len(xs))
         out = [int(math.floor(d * s)) for d, s in zip(xs, scales_full, strict=False)]
     else:
@@ -919,6 +949,8 @@ def resize(n: NodeImport) -> Value:
 def depth_to_space(n: NodeImport) -> Value:
     """graph.depth_to_space (DCR); CRD mode as reshape, transpose, reshape."""
     x, block, mode = n.tensor(0), n.attr("blocksize"), n.attr("mode", "DCR")
+    if not isinstance(block, int) or block < 1:
+        raise n.fail(f"blocksize must be a positive integer, got {block}")
     if mode == "DCR":
         return n.emit(graph.DepthToSpaceOp(x, block))
     if mode != "CRD":

@@ -216,6 +216,11 @@ def elementwise(ctx: OpContext, cls: type[graph.BinaryOp], a: SSAValue | float, 
     def as_tensor(v: SSAValue | float) -> SSAValue:
         if isinstance(v, SSAValue):
             return v
+        if not graph.representable(v, like.type.element_type):  # type: ignore[union-attr]
+            raise ShapeError(
+                f"{cls.name.removeprefix('graph.')}: {v:g} is not a value of the tensor's element type "
+                f"{like.type.element_type}"  # type: ignore[union-attr]
+            )
         return ctx.emit(graph.ConstantOp(v, like.type.element_type)).results[0]  # type: ignore[union-attr]
 
     return cls(as_tensor(a), as_tensor(b))

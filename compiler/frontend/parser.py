@@ -6,6 +6,7 @@ parentheses and brackets, where `_BracketNewlines` drops them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -140,8 +141,19 @@ def _at(token: Token | Meta) -> dict[str, int]:
     return {"line": token.line, "column": token.column}
 
 
-def _number(text: str) -> int | float:
-    return float(text) if any(c in text for c in ".eE") else int(text)
+MAX_INTEGER = 2**63 - 1
+"""The largest integer literal: integers become int64 attributes (sizes, axes, counts)."""
+
+
+def _number(text: str) -> int | float | None:
+    """The literal's value, or None if it is out of range (an integer beyond int64, a float beyond float64)."""
+    if any(c in text for c in ".eE"):
+        value = float(text)
+        return value if math.isfinite(value) else None
+    if len(text) > 20:  # more digits than any int64 (and than Python converts by default)
+        return None
+    value = int(text)
+    return value if value <= MAX_INTEGER else None
 
 
 @v_args(meta=True)
@@ -224,7 +236,15 @@ class _AstBuilder(Transformer):
 
     def number(self, meta: Meta, children: list) -> ast.Number:
         (token,) = children
-        return ast.Number(_number(token.value), **_at(token))
+        value = _number(token.value)
+        if value is None:
+            shown = token.value if len(token.value) <= 24 else f"{token.value[:20]}… ({len(token.value)} characters)"
+            raise self.source.error(
+                token.line,
+                token.column,
+                f"number {shown} is out of range (integers up to 2^63 − 1, floats up to 1.8e308)",
+            )
+        return ast.Number(value, **_at(token))
 
     def string(self, meta: Meta, children: list) -> ast.String:
         (token,) = children

@@ -35,6 +35,7 @@ The other rules are the usual algebraic identities. Rules assume finite values
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from typing import ClassVar, NamedTuple
 
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
+from xdsl.traits import Commutative
 from xdsl.transforms.dead_code_elimination import would_be_trivially_dead
 
 from dlfc.compiler.statistics import add_statistic
@@ -96,14 +98,30 @@ def dying_ops(root: Operation, survivor: SSAValue) -> list[Operation]:
 # --------------------------------------------------------------------------- building replacements
 
 
+@dataclass
+class Work:
+    """What rewriting cost, in steps that do not depend on the machine: the unit of the driver's budget.
+
+    `candidates` counts replacements priced, `ops_built` the ops built to price
+    or apply them (each costs a shape inference), `rewrites` the rewrites applied.
+    """
+
+    candidates: int = 0
+    ops_built: int = 0
+    rewrites: int = 0
+
+
 class Emitter:
     """Collects the ops a replacement is built from, in order; `e(op)` is op's result."""
 
-    def __init__(self) -> None:
+    def __init__(self, work: Work | None = None) -> None:
         self.ops: list[Operation] = []
+        self.work = work
 
     def __call__(self, op: Operation) -> SSAValue:
         self.ops.append(op)
+        if self.work is not None:
+            self.work.ops_built += 1
         return op.results[0]
 
     def number(self, value: float, like: SSAValue) -> SSAValue:
@@ -118,6 +136,14 @@ class Emitter:
             result = self(graph.MulOp(result, factor))
         return result
 
+    def total(self, terms: Sequence[SSAValue]) -> SSAValue:
+        """The sum of `terms`, smallest first, as `product` orders factors."""
+        ordered = sorted(terms, key=lambda v: num_elements(v.type))
+        result = ordered[0]
+        for term in ordered[1:]:
+            result = self(graph.AddOp(result, term))
+        return result
+
     def discard(self) -> None:
         """Drop the ops built (never inserted), so their operands lose these uses."""
         for op in reversed(self.ops):
@@ -128,9 +154,11 @@ Build = Callable[[Emitter], SSAValue]
 """Builds a replacement value with an emitter (raises ShapeError if shapes forbid it)."""
 
 
-def benefit_of(root: Operation, build: Build) -> Cost | None:
+def benefit_of(root: Operation, build: Build, work: Work | None = None) -> Cost | None:
     """What replacing `root`'s result by `build`'s saves; None when shapes or types forbid it."""
-    emitter = Emitter()
+    if work is not None:
+        work.candidates += 1
+    emitter = Emitter(work)
     try:
         value = build(emitter)
         if value.type != root.results[0].type:
@@ -151,9 +179,11 @@ class Proposal:
     build: Build
     benefit: Cost
 
-    def apply(self, rewriter: PatternRewriter) -> tuple[list[Operation], list[Operation]]:
+    def apply(self, rewriter: PatternRewriter, work: Work | None = None) -> tuple[list[Operation], list[Operation]]:
         """Rewrite the IR; returns the ops inserted and the ops erased."""
-        emitter = Emitter()
+        if work is not None:
+            work.rewrites += 1
+        emitter = Emitter(work)
         value = self.build(emitter)
         dying = dying_ops(self.root, value)
         rewriter.replace(self.root, emitter.ops, [value])
@@ -164,19 +194,25 @@ class Proposal:
 
 
 class AlgebraicRule(RewritePattern, ABC):
-    """A rule: candidate replacements of an op's value, applied when one saves FLOPs or reads."""
+    """A rule: candidate replacements of an op's value, applied when one saves FLOPs or reads.
+
+    `exact` rules give bitwise the same results for every input, infinities and
+    NaN included (up to the sign of zero and NaN payloads); only they run under
+    `--fp-model=strict`.
+    """
 
     name: ClassVar[str]
+    exact: ClassVar[bool] = False
 
     @abstractmethod
     def candidates(self, op: Operation) -> Iterator[Build]:
         """Replacements of `op`'s value that equal it wherever their shapes allow them."""
 
-    def propose(self, op: Operation) -> Proposal | None:
+    def propose(self, op: Operation, work: Work | None = None) -> Proposal | None:
         """The candidate with the largest positive benefit, if any."""
         best: Proposal | None = None
         for build in self.candidates(op):
-            benefit = benefit_of(op, build)
+            benefit = benefit_of(op, build, work)
             if benefit is not None and benefit > NO_BENEFIT and (best is None or benefit > best.benefit):
                 best = Proposal(self, op, build, benefit)
         return best
@@ -194,19 +230,47 @@ def is_number(value: SSAValue, number: float) -> bool:
     return isinstance(value.owner, graph.ConstantOp) and value.owner.number == number
 
 
+def enlarges_nothing(factor: SSAValue) -> bool:
+    """True if `factor` is a finite scalar constant of magnitude ≥ 1: moving it out of a sum shrinks the terms.
+
+    A rewrite that moves a factor out of a sum (Σ(s·a) = s·Σa, x·p + x·q = x·(p + q))
+    sums the terms divided by it; by a factor below 1 in magnitude (or unknown
+    at compile time) the new sum can overflow where the original did not.
+    """
+    owner = factor.owner
+    return isinstance(owner, graph.ConstantOp) and math.isfinite(owner.number) and abs(owner.number) >= 1
+
+
 def operand_orders(op: graph.BinaryOp) -> tuple[tuple[SSAValue, SSAValue], ...]:
-    """(lhs, rhs), and (rhs, lhs) too when the op commutes."""
-    if isinstance(op, graph.AddOp | graph.MulOp):
+    """(lhs, rhs), and (rhs, lhs) too when the op declares xDSL's `Commutative` trait."""
+    if op.has_trait(Commutative):
         return ((op.lhs, op.rhs), (op.rhs, op.lhs))
     return ((op.lhs, op.rhs),)
 
 
+def identities(op: graph.BinaryOp) -> graph.Identities:
+    """The op's neutral elements, as it declares them (the verifier refuses a binary op without them)."""
+    facts = op.get_trait(graph.Identities)
+    if facts is None:
+        raise TypeError(f"{op.name} declares no graph.Identities trait")
+    return facts
+
+
 def expand_product(value: SSAValue) -> list[SSAValue]:
-    """The factors of `value` through products used only once: a·(b·c) -> [a, b, c]."""
-    op = value.owner
-    if isinstance(op, graph.MulOp) and value.has_one_use():
-        return expand_product(op.lhs) + expand_product(op.rhs)
-    return [value]
+    """The factors of `value` through products used only once: a·(b·c) -> [a, b, c].
+
+    Iterative, so a chain of any length is expanded in linear time and stack.
+    """
+    result: list[SSAValue] = []
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        op = current.owner
+        if isinstance(op, graph.MulOp) and current.has_one_use():
+            pending += (op.rhs, op.lhs)  # lhs is expanded first
+        else:
+            result.append(current)
+    return result
 
 
 def is_inner_product(op: graph.MulOp) -> bool:
@@ -245,27 +309,43 @@ def unary_operand(value: SSAValue, op_type: type[graph.UnaryOp]) -> SSAValue | N
 
 
 class IdentityElement(AlgebraicRule):
-    """x·1 = 1·x = x/1 = x+0 = 0+x = x−0 = x (when the constant does not broadcast x)."""
+    """x op n = x and n op x = x for the op's neutral elements (`graph.Identities`): x·1, 1·x, x/1, x+0, 0+x, x−0.
+
+    Applies when the constant does not broadcast x. `exact_only` keeps the
+    identities the op declares bitwise exact (all but x + 0, which maps −0 to +0).
+    """
 
     name = "identity-element"
-    NEUTRAL: ClassVar[dict[type[graph.BinaryOp], float]] = {
-        graph.MulOp: 1.0,
-        graph.DivOp: 1.0,
-        graph.AddOp: 0.0,
-        graph.SubOp: 0.0,
-    }
+
+    def __init__(self, exact_only: bool = False) -> None:
+        self.exact_only = exact_only
+
+    @property
+    def exact(self) -> bool:  # type: ignore[override]
+        return self.exact_only
 
     def candidates(self, op: Operation) -> Iterator[Build]:
-        if isinstance(op, graph.BinaryOp) and type(op) in self.NEUTRAL:
-            for x, neutral in operand_orders(op):
-                if is_number(neutral, self.NEUTRAL[type(op)]):
-                    yield lambda e, x=x: x
+        if not isinstance(op, graph.BinaryOp):
+            return
+        facts = identities(op)
+        if self.exact_only and not facts.exact:
+            return
+        if facts.right is not None and is_number(op.rhs, facts.right):
+            yield lambda e: op.lhs
+        if facts.left is not None and is_number(op.lhs, facts.left):
+            yield lambda e: op.rhs
 
 
 class Involution(AlgebraicRule):
-    """f(f(x)) = x."""
+    """f(f(x)) = x, for an op that declares `graph.Involution` (exact if the trait says so)."""
 
     OP: ClassVar[type[graph.UnaryOp]]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if (facts := cls.OP.get_trait(graph.Involution)) is None:
+            raise TypeError(f"{cls.__name__}: {cls.OP.name} declares no graph.Involution trait")
+        cls.exact = facts.exact
 
     def candidates(self, op: Operation) -> Iterator[Build]:
         if isinstance(op, self.OP) and (x := unary_operand(op.input, self.OP)) is not None:
@@ -290,6 +370,7 @@ class AbsorbNegation(AlgebraicRule):
     """a + (−b) = a − b and a − (−b) = a + b."""
 
     name = "absorb-negation"
+    exact = True
 
     def candidates(self, op: Operation) -> Iterator[Build]:
         if isinstance(op, graph.AddOp | graph.SubOp):
@@ -323,40 +404,100 @@ FactorBuild = Callable[[Emitter], list[SSAValue]]
 """Builds the factors that replace a pair of factors."""
 
 
+Merge = tuple[tuple[int, ...], FactorBuild]
+"""The positions of the chain's factors a rule replaces, and what replaces them."""
+
+
 class ProductRule(AlgebraicRule):
     """A rule on a product chain x1·x2·…·xk, its inner products used only by the chain.
 
     It fires at the outermost product; the chain is rebuilt smallest factors first.
+    Its candidates are the merges of some of the chain's factors (`merges`): by
+    default one per pair of factors that `combine` accepts, where a pair of the
+    same two values is priced once, and at most `MAX_PAIRS` pairs per chain (the
+    first in chain order). Pricing a candidate builds the rebuilt chain (k ops),
+    so this keeps a proposal at O(k) builds rather than k·(k−1) of them: a
+    product of 150 copies of x has one candidate, not 22,350.
     """
+
+    MAX_PAIRS: ClassVar[int] = 8
 
     def candidates(self, op: Operation) -> Iterator[Build]:
         if not isinstance(op, graph.MulOp) or is_inner_product(op):
             return
         chain = factors(op.output)
-        for i, a in enumerate(chain):
-            for j, b in enumerate(chain):
-                if i != j and (replace := self.combine(a, b)) is not None:
-                    rest = without(chain, i, j)
-                    yield lambda e, rest=rest, replace=replace: e.product(rest + replace(e))
+        for used, replace in self.merges(chain):
+            rest = without(chain, *used)
+            yield lambda e, rest=rest, replace=replace: e.product(rest + replace(e))
+
+    def merges(self, chain: Sequence[SSAValue]) -> Iterator[Merge]:
+        """Pairs (i, j) of factors `combine` accepts, each pair of values once, at most `MAX_PAIRS`."""
+        seen: set[tuple[SSAValue, SSAValue]] = set()
+        lefts = [i for i, a in enumerate(chain) if self.may_combine(a, left=True)]
+        rights = [j for j, b in enumerate(chain) if self.may_combine(b, left=False)]
+        for i in lefts:
+            for j in rights:
+                pair = (chain[i], chain[j])
+                if i == j or pair in seen or (replace := self.combine(*pair)) is None:
+                    continue
+                seen.add(pair)
+                yield (i, j), replace
+                if len(seen) == self.MAX_PAIRS:
+                    return
+
+    def may_combine(self, factor: SSAValue, left: bool) -> bool:
+        """A cheap filter: False if `factor` is never the left (right) factor `combine` accepts."""
+        return True
 
     @abstractmethod
     def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
         """The factors replacing a·b, if this rule applies to the pair."""
 
 
+def power(e: Emitter, x: SSAValue, n: int) -> list[SSAValue]:
+    """Factors whose product is x^n (n ≥ 1), by repeated squaring: x^(2^i) for each set bit i of n."""
+    result: list[SSAValue] = []
+    while True:
+        if n & 1:
+            result.append(x)
+        n >>= 1
+        if not n:
+            return result
+        x = e(graph.SquareOp(x))
+
+
 class RepeatedFactor(ProductRule):
-    """x·x = Square(x)."""
+    """x·x = Square(x); every repeated factor at once: x^n by repeated squaring (x^5 = Square(Square(x))·x)."""
 
     name = "repeated-factor"
+
+    def merges(self, chain: Sequence[SSAValue]) -> Iterator[Merge]:
+        counts: dict[SSAValue, int] = {}
+        for factor in chain:
+            counts[factor] = counts.get(factor, 0) + 1
+        repeated = {x: n for x, n in counts.items() if n > 1}
+        if repeated:
+            used = tuple(i for i, factor in enumerate(chain) if factor in repeated)
+            yield used, lambda e: [f for x, n in repeated.items() for f in power(e, x, n)]
 
     def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
         return (lambda e: [e(graph.SquareOp(a))]) if a is b else None
 
 
 class UnaryPair(ProductRule):
-    """f(x)·f(y), for one unary f, rewritten in terms of x and y."""
+    """f(x)·f(y), for one unary f, rewritten in terms of x and y; also every f(x) of the chain at once (`merge_all`)."""
 
     OP: ClassVar[type[graph.UnaryOp]]
+
+    def merges(self, chain: Sequence[SSAValue]) -> Iterator[Merge]:
+        yield from super().merges(chain)
+        used = tuple(i for i, a in enumerate(chain) if isinstance(a.owner, self.OP))
+        xs = [unary_operand(chain[i], self.OP) for i in used]
+        if len(xs) > 2 and (replace := self.merge_all(xs)) is not None:  # type: ignore[arg-type]
+            yield used, replace
+
+    def may_combine(self, factor: SSAValue, left: bool) -> bool:
+        return isinstance(factor.owner, self.OP)
 
     def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
         x, y = unary_operand(a, self.OP), unary_operand(b, self.OP)
@@ -371,9 +512,13 @@ class UnaryPair(ProductRule):
     def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
         """The factors equal to f(x)·f(y)."""
 
+    def merge_all(self, xs: Sequence[SSAValue]) -> FactorBuild | None:
+        """The factors equal to the product of f(x) over `xs` (more than two), if one merge makes them."""
+        return None
+
 
 class SqrtPair(UnaryPair):
-    """√b·√b = b (b ≥ 0)."""
+    """√b·√b = b (for b < 0 the product is NaN: `fast` assumes no NaN arises, as LLVM's nnan does)."""
 
     name = "sqrt-pair"
     OP = graph.SqrtOp
@@ -394,6 +539,9 @@ class AbsPair(UnaryPair):
     def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
         return [e(graph.AbsOp(e(graph.MulOp(x, y))))]
 
+    def merge_all(self, xs: Sequence[SSAValue]) -> FactorBuild | None:
+        return lambda e: [e(graph.AbsOp(e.product(xs)))]
+
 
 class ExpPair(UnaryPair):
     """exp(a)·exp(b) = exp(a + b)."""
@@ -403,6 +551,9 @@ class ExpPair(UnaryPair):
 
     def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
         return [e(graph.ExpOp(e(graph.AddOp(x, y))))]
+
+    def merge_all(self, xs: Sequence[SSAValue]) -> FactorBuild | None:
+        return lambda e: [e(graph.ExpOp(e.total(xs)))]
 
 
 class NegPair(UnaryPair):
@@ -424,11 +575,17 @@ class ReciprocalPair(UnaryPair):
     def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
         return [e(graph.ReciprocalOp(e(graph.MulOp(x, y))))]
 
+    def merge_all(self, xs: Sequence[SSAValue]) -> FactorBuild | None:
+        return lambda e: [e(graph.ReciprocalOp(e.product(xs)))]
+
 
 class ReciprocalSharedFactor(ProductRule):
     """(1/a)·(1/(a·b)) = (1/a)²·(1/b): Table 4's first row, `a` read once."""
 
     name = "reciprocal-shared-factor"
+
+    def may_combine(self, factor: SSAValue, left: bool) -> bool:
+        return isinstance(factor.owner, graph.ReciprocalOp)
 
     def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
         x, y = unary_operand(a, graph.ReciprocalOp), unary_operand(b, graph.ReciprocalOp)
@@ -444,6 +601,9 @@ class DivideByReciprocal(ProductRule):
     """a·(1/b) = a/b."""
 
     name = "divide-by-reciprocal"
+
+    def may_combine(self, factor: SSAValue, left: bool) -> bool:
+        return left or isinstance(factor.owner, graph.ReciprocalOp)
 
     def combine(self, a: SSAValue, b: SSAValue) -> FactorBuild | None:
         y = unary_operand(b, graph.ReciprocalOp)
@@ -468,6 +628,8 @@ class FactorCommonTerm(AlgebraicRule):
     """x·p ± x·q = x·(p ± q), where a term that is x alone has p = 1 and Square(x) is x·x.
 
     Table 4: A⊙C+A⊙B = A⊙(B+C), A+A⊙B = A⊙(B+1), Square(A+B)−(A+B)⊙C = (A+B)⊙(A+B−C).
+    A constant x moves out only if it enlarges nothing (`enlarges_nothing`):
+    0.5·b + 0.5·c = 0.5·(b + c) would overflow for b = c = 3e38.
     """
 
     name = "factor-common-term"
@@ -479,6 +641,8 @@ class FactorCommonTerm(AlgebraicRule):
         seen: list[SSAValue] = []
         for x in left:
             if any(x is s for s in seen) or not any(x is r for r in right):
+                continue
+            if isinstance(x.owner, graph.ConstantOp) and not enlarges_nothing(x):
                 continue
             seen.append(x)
             p, q = remove_one(left, x), remove_one(right, x)
@@ -510,10 +674,12 @@ class ReduceProdOfExp(AlgebraicRule):
 
 
 class ReduceOfScaled(AlgebraicRule):
-    """Σ(s·a) = s·Σa and Σ(−a) = −Σa, for s constant along the summed axes (also for the mean).
+    """Σ(s·a) = s·Σa and Σ(−a) = −Σa, for a scalar constant s with |s| ≥ 1 (also for the mean).
 
     Table 4's ReduceSum(BitShift(A)) = BitShift(ReduceSum(A)): a shift is a scale.
-    Without keepdims, only a single-element s moves (its axes would no longer align).
+    Only a scale that enlarges nothing moves (`enlarges_nothing`): Σa is |s| times
+    smaller than Σ(s·a), so it stays finite where the original does; with
+    s = 1e-10, Σa would overflow where Σ(s·a) did not.
     """
 
     name = "reduce-of-scaled"
@@ -525,8 +691,8 @@ class ReduceOfScaled(AlgebraicRule):
             yield lambda e: e(graph.NegOp(e(reduce_like(op, a))))
         if isinstance(op.input.owner, graph.MulOp):
             chain = factors(op.input)
-            scales = [f for f in chain if self._constant_along_axes(f, op)]
-            rest = [f for f in chain if not self._constant_along_axes(f, op)]
+            scales = [f for f in chain if enlarges_nothing(f) and self._constant_along_axes(f, op)]
+            rest = [f for f in chain if f not in scales]
             if scales and rest:
                 yield lambda e: e.product(scales + [e(reduce_like(op, e.product(rest)))])
 
@@ -559,6 +725,13 @@ RULES: tuple[AlgebraicRule, ...] = (
     ReduceOfScaled(),
 )
 """Every rule, in the order xDSL's first-match driver tries them."""
+
+EXACT_RULES: tuple[AlgebraicRule, ...] = tuple(
+    IdentityElement(exact_only=True) if isinstance(rule, IdentityElement) else rule
+    for rule in RULES
+    if rule.exact or isinstance(rule, IdentityElement)
+)
+"""The rules `--fp-model=strict` keeps, in `RULES` order: bitwise exact for every input."""
 
 ALGEBRAIC_OPS: tuple[type[Operation], ...] = (
     graph.AddOp,

@@ -349,7 +349,10 @@ ERRORS = [
     (["--params", "compute.cores=4,,8"], "--params compute.cores=4,,8: empty value"),
     (["--params", "compute.cores=4,4"], "--params compute.cores=4,4: a value is listed twice"),
     (["--params", "compute.cores=4", "compute.cores=8"], "--params compute.cores: the key is swept twice"),
-    (["--params", "compute.cores=3.5"], "--params compute.cores=3.5: 'compute.cores' must be a non-negative integer"),
+    (
+        ["--params", "compute.cores=3.5"],
+        "--params compute.cores=3.5: 'compute.cores' must be an integer from 0 to 2147483647",
+    ),
     (["--params", "compute.clusters=3"], "--params compute.clusters=3: 3 clusters must evenly divide 32 cores"),
     (
         ["--params", "memory.dram_gbps=12.8"],

@@ -506,7 +506,7 @@ def test_every_other_op_of_the_contract() -> None:
         ("input x: f32[1, 6, 4, 4]\noutput dense(x, 2 ** 3)", "3:22: error: unexpected '*'; expected an expression"),
         (
             "input x: f32[2]\noutput dense(x, 10000000000000000000000)",
-            "3:19: error: dense: argument 'out' must be a positive integer, got 10000000000000000000000",
+            "3:19: error: number 10000000000000000000000 is out of range (integers up to 2^63 − 1, floats up to 1.8e308)",
         ),
     ],
 )
@@ -522,7 +522,8 @@ def test_model_errors_are_reported_before_reading_weights() -> None:
 
 def test_integers_beyond_float_range_are_errors_not_crashes() -> None:
     huge = "1" + "0" * 400
+    out_of_range = "error: number 10000000000000000000… (401 characters) is out of range"
     product = model_error(f"input x: f32[2]\noutput x * {huge}")
-    assert product.startswith("t.dlm:3:12: error: '*' cannot combine a tensor f32[2] and 1000")
+    assert product.startswith(f"t.dlm:3:14: {out_of_range}")
     clip = model_error(f"input x: f32[2]\noutput clip(x, 0, {huge})")
-    assert clip.startswith("t.dlm:3:21: error: clip: argument 'max' must be a number, got 1000")
+    assert clip.startswith(f"t.dlm:3:21: {out_of_range}")

@@ -226,3 +226,93 @@ def test_dlm_path_never_imports_onnx() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+# --------------------------------------------------------------------------- hostile attribute values (issue 14)
+
+
+def _raw_model(nodes: list, inputs: dict, outputs: list, initializers: tuple | list = ()) -> onnx.ModelProto:
+    """A model as a hostile file may be: not checked, not shape-inferred."""
+    graph = helper.make_graph(
+        nodes,
+        "hostile",
+        [spec.value_info(n) for n, spec in inputs.items()],
+        [helper.make_tensor_value_info(o, onnx.TensorProto.FLOAT, []) for o in outputs],
+        list(initializers),
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+
+
+@pytest.mark.parametrize("strides", [[0, 1], [1, 0]])
+@pytest.mark.parametrize("auto_pad", ["NOTSET", "SAME_UPPER"])
+def test_zero_strides_are_refused(tmp_path, strides: list[int], auto_pad: str) -> None:
+    w = helper.make_tensor("w", onnx.TensorProto.FLOAT, [4, 4, 3, 3], np.zeros(144, np.float32))
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="conv", strides=strides, auto_pad=auto_pad)
+    message = fails(_raw_model([node], {"x": IMAGE}, ["y"], [w]), tmp_path)
+    assert message.endswith("must be positive") or "must be positive and pad non-negative" in message, message
+
+
+@pytest.mark.parametrize("block", [0, -2])
+@pytest.mark.parametrize("mode", ["DCR", "CRD"])
+def test_zero_block_sizes_are_refused(tmp_path, block: int, mode: str) -> None:
+    node = helper.make_node("DepthToSpace", ["x"], ["y"], name="d2s", blocksize=block, mode=mode)
+    message = fails(_raw_model([node], {"x": IMAGE}, ["y"]), tmp_path)
+    assert message.endswith(f"DepthToSpace node 'd2s': blocksize must be a positive integer, got {block}")
+
+
+@pytest.mark.parametrize("scale", [float("nan"), float("inf"), 0.0, -2.0])
+def test_resize_scales_must_be_positive_and_finite(tmp_path, scale: float) -> None:
+    scales = helper.make_tensor("s", onnx.TensorProto.FLOAT, [4], [1.0, 1.0, scale, scale])
+    node = helper.make_node("Resize", ["x", "", "s"], ["y"], name="resize")
+    message = fails(_raw_model([node], {"x": IMAGE}, ["y"], [scales]), tmp_path)
+    assert message.endswith(
+        f"Resize node 'resize': scales must be positive finite numbers, got [1.0, 1.0, {scale}, {scale}]"
+    )
+
+
+def test_a_huge_constant_loop_is_not_computed_at_import(tmp_path) -> None:
+    """A Loop of 10^15 iterations over constants: refused at once instead of folded forever."""
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["cond"], ["cond_out"]), helper.make_node("Add", ["v", "one"], ["v_out"])],
+        "body",
+        [
+            helper.make_tensor_value_info("i", onnx.TensorProto.INT64, []),
+            helper.make_tensor_value_info("cond", onnx.TensorProto.BOOL, []),
+            helper.make_tensor_value_info("v", onnx.TensorProto.FLOAT, [1]),
+        ],
+        [
+            helper.make_tensor_value_info("cond_out", onnx.TensorProto.BOOL, []),
+            helper.make_tensor_value_info("v_out", onnx.TensorProto.FLOAT, [1]),
+        ],
+        [helper.make_tensor("one", onnx.TensorProto.FLOAT, [1], [1.0])],
+    )
+    constants = [
+        helper.make_tensor("trips", onnx.TensorProto.INT64, [], [10**15]),
+        helper.make_tensor("go", onnx.TensorProto.BOOL, [], [True]),
+        helper.make_tensor("start", onnx.TensorProto.FLOAT, [1], [0.0]),
+    ]
+    loop = helper.make_node("Loop", ["trips", "go", "start"], ["count"], name="loop", body=body)
+    add = helper.make_node("Add", ["x", "count"], ["y"], name="add")
+    message = fails(_raw_model([loop, add], {"x": Input((1,))}, ["y"], constants), tmp_path)
+    assert message.endswith(
+        "Loop node 'loop': a Loop of 1000000000000000 iterations cannot be computed at import (at most 65536)"
+    )
+
+
+def test_unknown_element_types_are_refused(tmp_path) -> None:
+    m = _raw_model([helper.make_node("Relu", ["x"], ["y"], name="relu")], {"x": IMAGE}, ["y"])
+    m.graph.input[0].type.tensor_type.elem_type = 99
+    assert fails(m, tmp_path).endswith("input 'x' has an unknown element type (ONNX code 99)")
+    m = _raw_model([helper.make_node("Add", ["x", "c"], ["y"], name="add")], {"x": IMAGE}, ["y"])
+    c = helper.make_tensor("c", onnx.TensorProto.FLOAT, [1], [1.0])
+    c.data_type = 77
+    m.graph.initializer.append(c)
+    assert fails(m, tmp_path).endswith("invalid ONNX model: Unrecognized data_type (tensor name: c): 77")
+
+
+@pytest.mark.parametrize("size", [2**62, 2**63 - 1, 10**20])
+def test_input_shapes_beyond_int64_are_refused(tmp_path, size: int) -> None:
+    """--input-shape giving a tensor of more than 2^63 bytes: the verifier refuses it (it used to compile)."""
+    m = model([helper.make_node("Relu", ["x"], ["y"])], {"x": Input(("n", 4))}, ["y"])
+    message = fails(m, tmp_path, {"x": [size, 4]})
+    assert message.endswith(f"graph.relu: tensor<{size}x4xf32> holds more than 2^63 bytes")

@@ -78,6 +78,8 @@ NUMBERS = [
     str(2**31),
     str(2**63),
     str(10**30),
+    "9" * 5000,  # more digits than Python converts by default
+    "1" + "0" * 400 + ".0",  # beyond float64
 ]
 ELEMENT_TYPES = ["f32", "f16", "i32", "i64", "f64", "bf16", "u8"]
 NAMES = ["x", "y", "z", "image", "ch", "stride", "kernel", "axis", "axes", "keepdims", "bias", "out", "a", "b"]
@@ -218,3 +220,27 @@ def programs(draw: st.DrawFn) -> str:
 
 def test_random_program(capsys: pytest.CaptureFixture[str], examples: Callable[[int], int]) -> None:
     fuzz(programs(), lambda source: compile_dlm(capsys, source), examples(60))
+
+
+@st.composite
+def algebra(draw: st.DrawFn) -> str:
+    """Long chains of elementwise algebra (issue 14's "hangs"): repeated products, squarings, sums of products."""
+    factor = st.sampled_from(["x", "y", "exp(x)", "sqrt(y)", "reciprocal(x)", "-x", "abs(y)", "2.0", "0.5"])
+    n = draw(st.integers(1, 200))
+    chain = " * ".join(draw(st.lists(factor, min_size=n, max_size=n)))
+    step = draw(
+        st.sampled_from(
+            ["a = a * a", "a = a * x", "a = a * x + a * y", "a = reduce_sum(a * 1e-10, -1, keepdims=true) * a"]
+        )
+    )
+    count = draw(st.integers(1, 128))
+    element = draw(st.sampled_from(["f32", "f32", "f16", "i32"]))
+    return (
+        f"model m {{\n  input x: {element}[4]\n  input y: {element}[4]\n  a = {chain}\n"
+        f"  repeat {count} {{\n    {step}\n  }}\n  output a\n}}\n"
+    )
+
+
+def test_long_algebra_compiles_in_time(capsys: pytest.CaptureFixture[str], examples: Callable[[int], int]) -> None:
+    """Compiles (or fails in one diagnostic) within the case's CPU limit: graph rewriting is polynomial."""
+    fuzz(algebra(), lambda source: compile_dlm(capsys, source), examples(15))

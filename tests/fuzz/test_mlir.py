@@ -6,7 +6,10 @@ models printed at every level (graph, fusion, accel), in the custom and the
 generic format. Property: exit 0 with OUT written (and parsing back), or exit
 1 with one line `dlfc: error: ...` that names no internal exception, no OUT
 and no temporary file left behind; within the time limit. A plan that compiled
-then runs (`dlfc run`), which succeeds or fails the same clean way.
+then runs (`dlfc run`) and must succeed: whatever verifies runs. Besides token
+mutations, `hostile` ones keep the text well-formed but break the module
+contract (a use-def cycle, other element types, a constant not of its type, two
+types for one weight name), which the verifier must refuse in one line.
 """
 
 from __future__ import annotations
@@ -95,7 +98,36 @@ MLIR = TokenLanguage(
     replacements={"number": NUMBERS, "name": VOCABULARY},
     vocabulary=VOCABULARY,
 )
-KINDS = [*MUTATIONS, "number", "number", "name", "name", "dimension", "dimension"]
+KINDS = [*MUTATIONS, "number", "number", "name", "name", "dimension", "dimension", "hostile", "hostile"]
+DEFINITION = re.compile(r"^\s*(%[\w.$-]+)(?::\d+)? = ", re.MULTILINE)
+HOSTILE = ("cycle", "element-type", "constant", "weight-type")
+"""Mutations that keep the text well-formed but break the module contract (issue 14's "invalid input accepted"
+and "hangs" classes): a use of a value defined later, another element type, a constant not of its type, one weight
+name with two types."""
+
+
+def hostile(draw: st.DrawFn, text: str) -> str:
+    """`text` with one of the HOSTILE mutations (unchanged if it has nothing to mutate)."""
+    kind = draw(st.sampled_from(HOSTILE))
+    if kind == "cycle" and len(definitions := list(DEFINITION.finditer(text))) >= 2:
+        i, j = sorted(draw(st.lists(st.integers(0, len(definitions) - 1), min_size=2, max_size=2, unique=True)))
+        line_end = text.index("\n", definitions[i].end())
+        line = text[definitions[i].end() : line_end]
+        uses = list(re.finditer(r"%[\w.$-]+", line))
+        if uses:
+            use = draw(st.sampled_from(uses))
+            start = definitions[i].end() + use.start()
+            return text[:start] + definitions[j].group(1) + text[definitions[i].end() + use.end() :]
+    if kind == "element-type" and "f32" in text:
+        return text.replace("f32", draw(st.sampled_from(["i1", "i32", "f16", "bf16", "index", "f64"])))
+    if kind == "constant" and (constant := re.search(r"graph\.constant \S+ : tensor<f32>", text)):
+        value = draw(st.sampled_from(["0.5", "1.0e39", "-3", "inf"]))
+        return text[: constant.start()] + f"graph.constant {value} : tensor<i32>" + text[constant.end() :]
+    if kind == "weight-type" and (weight := re.search(r'graph\.weight "[^"]+" [^\n]*: tensor<', text)):
+        return text[: weight.end()] + "1x" + text[weight.end() :]
+    return text
+
+
 LEVEL_PIPELINES = ("", "convert-graph-to-fusion", "fuse-dnnfusion,convert-fusion-to-accel")
 """From a graph-level model: nothing (graph), to the fusion level, to the accel level."""
 
@@ -124,6 +156,8 @@ def mutated(draw: st.DrawFn) -> str:
             text = (
                 text[: dim.start()] + draw(st.sampled_from(["0", "1", "3", "5", "8", "?", "4096"])) + text[dim.end() :]
             )
+        elif kind == "hostile":
+            text = hostile(draw, text)
         else:
             text = mutate(draw, MLIR, text, kind)
     return text
@@ -138,7 +172,9 @@ def compile_mlir(capsys: pytest.CaptureFixture[str], source: str | bytes) -> Non
         check_outputs_written(outcome, folder, [out])
         if outcome.code == 0:
             Parser(make_context(), out.read_text(), name=str(out)).parse_module().verify()
-            check_one_line_error(run_dlfc(capsys, "run", out))
+            ran = run_dlfc(capsys, "run", out)
+            check_one_line_error(ran)
+            assert ran.code == 0, f"a plan that compiled does not run (what verifies must run):\n{ran.err}"
 
 
 def test_mutated_module(capsys: pytest.CaptureFixture[str], examples: Callable[[int], int]) -> None:

@@ -567,10 +567,10 @@ def test_reduce_prod_of_exp_not_when_the_exp_stays() -> None:
 
 
 def test_table4_reduce_of_scaled() -> None:
-    """Table 4's ReduceSum(BitShift(A)) = BitShift(ReduceSum(A)), a shift being a scale: Σ(a·½) = ½·Σa; mean(−a) = −mean(a)."""
+    """Table 4's ReduceSum(BitShift(A)) = BitShift(ReduceSum(A)), a shift being a scale: Σ(a·2) = 2·Σa; mean(−a) = −mean(a)."""
     source = """
 func.func @main(%a: tensor<4x8xf32>) -> (tensor<4x1xf32>, tensor<8xf32>) {
-  %half = graph.constant 0.5 : tensor<f32>
+  %half = graph.constant 2.0 : tensor<f32>
   %s = graph.mul %a, %half : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
   %z = graph.reduce_sum %s {axes = array<i64: 1>} : (tensor<4x8xf32>) -> tensor<4x1xf32>
   %n = graph.neg %a : tensor<4x8xf32>
@@ -581,7 +581,7 @@ func.func @main(%a: tensor<4x8xf32>) -> (tensor<4x1xf32>, tensor<8xf32>) {
     expected = """
 builtin.module {
   func.func @main(%a: tensor<4x8xf32>) -> (tensor<4x1xf32>, tensor<8xf32>) {
-    %half = graph.constant 0.5 : tensor<f32>
+    %half = graph.constant 2.0 : tensor<f32>
     %z = graph.reduce_sum %a {axes = array<i64: 1>} : (tensor<4x8xf32>) -> tensor<4x1xf32>
     %z_1 = graph.mul %half, %z : (tensor<f32>, tensor<4x1xf32>) -> tensor<4x1xf32>
     %y = graph.reduce_mean %a {axes = array<i64: 0>, keepdims = false} : (tensor<4x8xf32>) -> tensor<8xf32>
@@ -592,6 +592,51 @@ builtin.module {
 """
     statistics = check_rewrite(GraphAlgebraicSimplifyPass(), source, expected, positive=True)
     assert statistics == {"reduce-of-scaled": 2}
+
+
+def test_reduce_of_scaled_never_moves_a_scale_that_shrinks() -> None:
+    """Σ(a·1e-10) = 1e-10·Σa would overflow for a ≈ 1e30 where the original does not: scales below 1 in
+    magnitude, and scales unknown at compile time, stay inside the sum."""
+    source = """
+func.func @main(%a: tensor<4x8xf32>, %v: tensor<4x1xf32>) -> (tensor<4x1xf32>, tensor<4x1xf32>, tensor<4x1xf32>) {
+  %tiny = graph.constant 1.0e-10 : tensor<f32>
+  %half = graph.constant -0.5 : tensor<f32>
+  %s = graph.mul %a, %tiny : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %z = graph.reduce_sum %s {axes = array<i64: 1>} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %t = graph.mul %half, %a : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %y = graph.reduce_mean %t {axes = array<i64: 1>} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %r = graph.mul %a, %v : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  %x = graph.reduce_sum %r {axes = array<i64: 1>} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  func.return %z, %y, %x : tensor<4x1xf32>, tensor<4x1xf32>, tensor<4x1xf32>
+}
+"""
+    check_unchanged(GraphAlgebraicSimplifyPass(), source)
+
+
+def test_factor_common_term_never_moves_a_constant_that_shrinks() -> None:
+    """0.5·b + 0.5·c = 0.5·(b + c) overflows for b = c = 3e38; 2·b + 2·c = 2·(b + c) cannot overflow first."""
+    source = """
+func.func @main(%b: tensor<4x8xf32>, %c: tensor<4x8xf32>) -> (tensor<4x8xf32>) {
+  %half = graph.constant 0.5 : tensor<f32>
+  %x = graph.mul %half, %b : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %y = graph.mul %half, %c : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %z = graph.add %x, %y : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  func.return %z : tensor<4x8xf32>
+}
+"""
+    check_unchanged(GraphAlgebraicSimplifyPass(), source)
+    doubled = source.replace("0.5", "2.0")
+    expected = """
+builtin.module {
+  func.func @main(%b: tensor<4x8xf32>, %c: tensor<4x8xf32>) -> tensor<4x8xf32> {
+    %half = graph.constant 2.0 : tensor<f32>
+    %z = graph.add %b, %c : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+    %z_1 = graph.mul %half, %z : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+    func.return %z_1 : tensor<4x8xf32>
+  }
+}
+"""
+    assert check_rewrite(GraphAlgebraicSimplifyPass(), doubled, expected) == {"factor-common-term": 1}
 
 
 def test_reduce_of_scaled_respects_axes() -> None:

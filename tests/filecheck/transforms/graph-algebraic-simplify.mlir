@@ -1,5 +1,6 @@
 // RUN: dlfc-opt %s --split-input-file -p graph-algebraic-simplify | filecheck %s
 // RUN: dlfc-opt %s --split-input-file -p 'graph-algebraic-simplify{rules=repeated-factor}' | filecheck %s --check-prefix=ONLY
+// RUN: dlfc-opt %s --split-input-file -p 'graph-algebraic-simplify{fp-model=strict}' | filecheck %s --check-prefix=STRICT
 
 // sqrt-pair: a·√b·√b = a·b (the square roots die with the products).
 func.func @sqrt_pair(%a: tensor<4x8xf32>, %b: tensor<4x8xf32>) -> tensor<4x8xf32> {
@@ -13,6 +14,13 @@ func.func @sqrt_pair(%a: tensor<4x8xf32>, %b: tensor<4x8xf32>) -> tensor<4x8xf32
 // CHECK-NEXT:    %y = graph.mul %a, %b : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
 // CHECK-NEXT:    func.return %y : tensor<4x8xf32>
 // CHECK-NEXT:  }
+
+// Under fp-model=strict nothing changes: √b·√b = b is not bitwise (NaN for b < 0).
+// STRICT-LABEL: func.func @sqrt_pair(
+// STRICT-NEXT:    %s = graph.sqrt %b : tensor<4x8xf32>
+// STRICT-NEXT:    %x = graph.mul %a, %s : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+// STRICT-NEXT:    %y = graph.mul %x, %s : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+// STRICT-NEXT:    func.return %y : tensor<4x8xf32>
 
 // With repeated-factor alone, √b·√b is Square(√b): the rule that saves more is off.
 // ONLY-LABEL: func.func @sqrt_pair(
