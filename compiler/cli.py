@@ -266,6 +266,11 @@ class DlfcTool(CommandLineTool):
             help="write DIR/00-input.mlir and DIR/NN-<pass>.mlir after each pass; every file is a valid dlfc input",
         )
         debug.add_argument(
+            "--mlir-print-debuginfo",
+            action="store_true",
+            help='print each op\'s source location, loc("FILE":LINE:COL) or loc("ONNX node"); parses back',
+        )
+        debug.add_argument(
             "--mlir-timing",
             action="store_true",
             help="report the wall time of parsing, each pass, verification and printing",
@@ -335,7 +340,7 @@ class DlfcTool(CommandLineTool):
             text = (
                 import_object("dlfc.compiler.emit_dot:module_to_dot")(module)
                 if args.emit == "dot"
-                else print_module(module, args.mlir_print_op_generic)
+                else print_module(module, args.mlir_print_op_generic, args.mlir_print_debuginfo)
             )
             write_atomically(text, args.output)
         if args.stats:

@@ -31,10 +31,13 @@ def module_size(module: ModuleOp) -> tuple[int, int]:
     return ops - 1, flops
 
 
-def print_module(module: ModuleOp, generic: bool = False) -> str:
-    """The module in MLIR syntax (xDSL's custom or generic form), ending with a newline."""
+def print_module(module: ModuleOp, generic: bool = False, debuginfo: bool = False) -> str:
+    """The module in MLIR syntax (xDSL's custom or generic form), ending with a newline.
+
+    `debuginfo` prints every op's location (`loc(...)`), as MLIR's `--mlir-print-debuginfo`.
+    """
     out = io.StringIO()
-    Printer(stream=out, print_generic_format=generic).print_op(module)
+    Printer(stream=out, print_generic_format=generic, print_debuginfo=debuginfo).print_op(module)
     return out.getvalue() + "\n"
 
 

@@ -13,6 +13,13 @@ Two phases:
 
 Every problem is raised as a DlmError at the offending token; errors inside a
 block carry a note for each enclosing block call and repeat iteration.
+
+Every op gets the MLIR location of the expression that made it
+(`loc("model.dlm":LINE:COL)`); inside blocks and `repeat`s it is a call-site
+location whose callers are the enclosing block calls and repeat iterations,
+innermost first: `loc(callsite("m.dlm":3:7 at callsite("iteration 2 of 4"("m.dlm":12:3) at "m.dlm":13:9)))`.
+The function, its arguments and its return get the locations of the model,
+its inputs and its first output statement.
 """
 
 from __future__ import annotations
@@ -24,7 +31,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from xdsl.dialects.builtin import ModuleOp, TensorType, f16, f32, i32, i64
+from xdsl.dialects.builtin import (
+    CallSiteLoc,
+    FileLineColLoc,
+    IntAttr,
+    LocationAttr,
+    ModuleOp,
+    NameLoc,
+    StringAttr,
+    TensorType,
+    f16,
+    f32,
+    i32,
+    i64,
+)
 from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
@@ -332,7 +352,7 @@ class _OpBuilder:
         self.prefix = prefix
 
     def emit(self, op: Operation) -> Operation:
-        return self.generator.emit(op)
+        return self.generator.emit(op, self.call)
 
     def weight(self, param: str, shape: Sequence[int], element_type: Attribute, init: str) -> SSAValue:
         return self.generator.weight(f"{self.prefix}.{param}", TensorType(element_type, list(shape)), init, self.call)
@@ -350,6 +370,7 @@ class _Generator:
         self.stems: dict[ast.Stmt, str] = {}
         self.units: dict[ast.Stmt, dict[ast.Call, str]] = {}
         self.context: list[Note] = []  # enclosing block calls and repeat iterations, outermost first
+        self.callers: list[LocationAttr] = []  # their locations, in the same order
         self.iterations = 0  # repeat iterations unrolled so far, against MAX_REPEAT_ITERATIONS
         self.ops = 0  # ops emitted so far, against MAX_MODEL_OPS
 
@@ -371,7 +392,21 @@ class _Generator:
 
     # ---- IR
 
-    def emit(self, op: Operation) -> Operation:
+    def file_loc(self, line: int, column: int) -> FileLineColLoc:
+        return FileLineColLoc(StringAttr(self.source.name), IntAttr(line), IntAttr(column))
+
+    def location(self, node: ast.Node) -> LocationAttr:
+        """The location of `node`, as a call site of the enclosing block calls and repeat iterations."""
+        own = self.file_loc(node.line, node.column)
+        if not self.callers:
+            return own
+        caller = self.callers[0]
+        for inner in self.callers[1:]:
+            caller = CallSiteLoc(inner, caller)
+        return CallSiteLoc(own, caller)
+
+    def emit(self, op: Operation, at: ast.Node) -> Operation:
+        op.location = self.location(at)
         self.body.add_op(op)
         self.ops += 1
         return op
@@ -383,7 +418,7 @@ class _Generator:
                 self.store.provided(name, type)
             except WeightError as e:
                 raise self.error_at(at, str(e)) from None
-        result = self.emit(graph.WeightOp(name, type, init)).results[0]
+        result = self.emit(graph.WeightOp(name, type, init), at).results[0]
         result.name_hint = name
         return result
 
@@ -392,9 +427,15 @@ class _Generator:
         for definition in (model, *self.program.blocks.values()):
             self.name_statements(definition.body)
         self.execute_body(model.body, _Scope(path=""))
+        first_output = next(s for s in model.body if isinstance(s, ast.Output))
         self.body.add_op(ReturnOp(*self.outputs))
+        self.body.last_op.location = self.location(first_output)  # type: ignore[union-attr]
         function_type = ([a.type for a in self.body.args], [o.type for o in self.outputs])
-        return ModuleOp([FuncOp(model.name.name, function_type, Region(self.body))])
+        fn = FuncOp(model.name.name, function_type, Region(self.body))
+        fn.location = self.location(model)
+        module = ModuleOp([fn])
+        module.location = self.location(model)
+        return module
 
     # ---- naming
 
@@ -443,7 +484,7 @@ class _Generator:
         elif isinstance(stmt, ast.Output):
             self.output(stmt, scope)
         elif isinstance(stmt, ast.Input):
-            arg = self.body.insert_arg(self.tensor_type(stmt.type, scope), len(self.body.args))
+            arg = self.body.insert_arg(self.tensor_type(stmt.type, scope), len(self.body.args), self.location(stmt))
             arg.name_hint = stmt.name.name
             scope.variables[stmt.name.name] = arg
         else:
@@ -469,7 +510,12 @@ class _Generator:
             scope.repeat_indices.append(index)
             note = f"in iteration {index + 1} of {count} of this repeat"
             self.context.append(self.source.note(stmt.line, stmt.column, note))
+            iteration = NameLoc(
+                StringAttr(f"repeat iteration {index + 1} of {count}"), self.file_loc(stmt.line, stmt.column)
+            )
+            self.callers.append(iteration)
             self.execute_body(stmt.body, scope)
+            self.callers.pop()
             self.context.pop()
             scope.repeat_indices.pop()
             per_iteration = (self.ops - ops_before) / (index + 1)
@@ -569,7 +615,7 @@ class _Generator:
                 except ArgKindError:
                     raise self.error_at(expr, _cannot_combine(expr.op, left, right)) from None
                 op = elementwise(_OpBuilder(self, expr, ""), _TENSOR_OPERATORS[expr.op], a, b)
-        return self.emit(op).results[0]
+        return self.emit(op, expr).results[0]
 
     def arithmetic(self, expr: ast.Binary, left: Value, right: Value) -> Value:
         """Compile-time arithmetic on numbers (Python semantics); `+` also joins lists."""
@@ -591,7 +637,7 @@ class _Generator:
             raise self.error_at(expr, f"cannot negate {format_value(value)}")
         with self.shape_errors(expr.line, expr.column):
             op = graph.NegOp(value)
-        return self.emit(op).results[0]
+        return self.emit(op, expr).results[0]
 
     # ---- calls
 
@@ -603,7 +649,7 @@ class _Generator:
         args = self.bind_op(spec, call, scope)
         with self.shape_errors(call.line, call.column):
             op = spec.build(_OpBuilder(self, call, self.call_prefix(call, scope)), args)
-        return list(self.emit(op).results)
+        return list(self.emit(op, call).results)
 
     def match_arguments(
         self, call: ast.Call, scope: _Scope, params: Sequence[str], variadic: str | None = None
@@ -669,6 +715,7 @@ class _Generator:
                 raise self.error_at(call, f"{call.callee}: missing argument '{param.name}'")
         inner = _Scope(path=self.call_prefix(call, scope))
         self.context.append(self.source.note(call.line, call.column, f"in block '{call.callee}' called from here"))
+        self.callers.append(self.file_loc(call.line, call.column))
         for param in block.params:
             if param.name in matched:
                 inner.variables[param.name] = matched[param.name][1]
@@ -676,6 +723,7 @@ class _Generator:
                 assert param.default is not None
                 inner.variables[param.name] = self.evaluate(param.default, inner)
         self.execute_body(block.body, inner)
+        self.callers.pop()
         self.context.pop()
         return inner.returned
 
