@@ -7,6 +7,11 @@ appends its modelled cost (`dlfc.hw.cost`) to a timeline. Graph compute ops outs
 any kernel (a graph-level module) are timed as one-op kernels on one core,
 which is the unoptimised baseline. Kernels run one after another, unless
 `schedule-parallel` placed them on disjoint cores (`accel.core_offset`, `accel.start`).
+
+A scheduled kernel (one with a `schedule.program`, see accel-schedule) runs
+its program instead of its graph ops (`dlfc.hw.scheduled`), and its time on
+the timeline is the simulated one (`dlfc.hw.simulator`); the cost model's
+estimate stays beside it in `KernelRun.cost`.
 """
 
 from __future__ import annotations
@@ -29,10 +34,12 @@ from xdsl.interpreter import (
 )
 from xdsl.ir import Operation
 
-from dlfc.dialects import accel, fusion, graph
+from dlfc.dialects import accel, fusion, graph, schedule
 from dlfc.dialects.fusion import kernel_name
-from dlfc.hw.cost import KernelCost, group_cost, region_cores
+from dlfc.hw.cost import KernelCost, cost_model, group_cost, region_cores
 from dlfc.hw.reference import FunctionCalls, GraphFunctions
+from dlfc.hw.scheduled import run_scheduled_kernel
+from dlfc.hw.simulator import Simulation, simulate
 from dlfc.hw.target import Accelerator
 from dlfc.hw.timeline import Timeline
 from dlfc.hw.weights import WeightStore, numpy_dtype, store_of
@@ -42,7 +49,9 @@ from dlfc.hw.weights import WeightStore, numpy_dtype, store_of
 class KernelRun:
     """One kernel launch on the timeline: `start` and `end` in seconds from the start of the run.
 
-    It runs on cores `first_core` .. `first_core + cores - 1`.
+    It runs on cores `first_core` .. `first_core + cores - 1`. `cost` is the
+    cost model's estimate; `simulated`, for a scheduled kernel, the simulation
+    of its program, which sets its place on the timeline.
     """
 
     name: str
@@ -51,6 +60,7 @@ class KernelRun:
     end: float
     cost: KernelCost
     first_core: int = 0
+    simulated: Simulation | None = None
 
     @property
     def cores(self) -> int:
@@ -91,15 +101,18 @@ class AccelFunctions(InterpreterFunctions):
         self.timeline: list[KernelRun] = []
         self.schedule = Timeline(target.cores)
 
-    def record(self, launch: Operation, name: str, ops: Sequence[Operation], cores: int) -> None:
+    def record(
+        self, launch: Operation, name: str, ops: Sequence[Operation], cores: int, simulated: Simulation | None = None
+    ) -> None:
         """Append a kernel of `ops` on `cores` cores to the timeline, placed as its schedule attributes say.
 
         Without `accel.core_offset` (see schedule-parallel) a kernel takes the whole chip, right after the previous one.
+        It lasts its simulated time if it has one, else the cost model's estimate.
         """
         cost = group_cost(ops, cores, self.target)
-        slot = self.schedule.place(launch, cost.latency)
+        slot = self.schedule.place(launch, simulated.latency if simulated is not None else cost.latency)
         count = sum(1 for op in ops if isinstance(op, graph.GraphOp))
-        self.timeline.append(KernelRun(name, count, slot.start, slot.end, cost, slot.offset))
+        self.timeline.append(KernelRun(name, count, slot.start, slot.end, cost, slot.offset, simulated))
 
     def run_region_op(
         self, interpreter: Interpreter, op: accel.KernelOp | fusion.GroupOp, args: PythonValues
@@ -110,7 +123,12 @@ class AccelFunctions(InterpreterFunctions):
 
     @impl(accel.KernelOp)
     def run_kernel(self, interpreter: Interpreter, op: accel.KernelOp, args: PythonValues) -> PythonValues:
-        return self.run_region_op(interpreter, op, args)
+        if schedule.program_of(op) is None:
+            return self.run_region_op(interpreter, op, args)
+        results = run_scheduled_kernel(interpreter, op, args)
+        simulated = simulate(op, cost_model(self.target))
+        self.record(op, op.sym_name.data, list(op.body.block.ops), op.core_count, simulated)
+        return results
 
     @impl(fusion.GroupOp)
     def run_group(self, interpreter: Interpreter, op: fusion.GroupOp, args: PythonValues) -> PythonValues:
