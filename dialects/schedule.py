@@ -126,6 +126,13 @@ def window_rows(op: graph.GraphOp, lo: int, hi: int) -> tuple[int, int]:
     return lo * stride - top, (hi - 1) * stride - top + (kh - 1) * dilation + 1
 
 
+def real_rows(op: graph.GraphOp, first: int, last: int) -> Rows:
+    """The rows of the input of a convolution or pooling that lie in window rows [first, last): empty if none do."""
+    height = row_count(op.operands[0].type)
+    lo = min(max(first, 0), height)
+    return lo, max(min(last, height), lo)
+
+
 def row_sliceable(op: Operation) -> bool:
     """Can a slice of rows of the op's result be computed from slices (or whole copies) of its operands?
 
@@ -165,8 +172,7 @@ def operand_rows(op: graph.GraphOp, index: int, lo: int, hi: int) -> Rows | None
     if index > 0 and isinstance(op, graph.Conv2DOp | graph.DenseOp | graph.BatchNormOp | graph.LayerNormOp):
         return None
     if isinstance(op, graph.Conv2DOp | graph.PoolOp):
-        first, last = window_rows(op, lo, hi)
-        return max(first, 0), min(last, row_count(op.operands[0].type))
+        return real_rows(op, *window_rows(op, lo, hi))
     if isinstance(op, graph.MatMulOp) and index == 1:
         return None
     return (lo, hi) if _same_rows(op, index) else None
@@ -468,6 +474,8 @@ class _Checker:
             )
 
     def holds(self, op: Operation, buffer: SSAValue, core: int, value: SSAValue, rows: Rows, what: str) -> None:
+        if rows[0] >= rows[1]:
+            return
         content = self.held.get((buffer, core))
         if content is None or content[0] is not value or content[1] > rows[0] or content[2] < rows[1]:
             has = "nothing" if content is None else f"rows [{content[1]}, {content[2]}) of another tensor"

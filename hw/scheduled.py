@@ -25,7 +25,7 @@ from xdsl.ir import SSAValue
 
 from dlfc.dialects import accel, graph, schedule
 from dlfc.dialects.graph import i64_array, ints
-from dlfc.dialects.schedule import operand_rows, row_axis, row_count, window_rows
+from dlfc.dialects.schedule import operand_rows, real_rows, row_axis, row_count, window_rows
 from dlfc.hw.reference import KERNELS, ExecutionError, evaluate, result_dtype
 
 Content = tuple[SSAValue, int, int, np.ndarray]
@@ -78,9 +78,10 @@ def compute_rows(op: graph.GraphOp, lo: int, hi: int, args: Sequence[np.ndarray]
     """Rows [lo, hi) of the result of a row-sliceable op from the operand rows `operand_rows` names."""
     if isinstance(op, graph.Conv2DOp | graph.PoolOp):
         first, last = window_rows(op, lo, hi)
-        height = row_count(op.operands[0].type)
+        real_lo, real_hi = real_rows(op, first, last)
+        top, bottom = (real_lo - first, last - real_hi) if real_lo < real_hi else (last - first, 0)
         pad = ints(op.pad)
-        repadded = _Repadded(op, (max(0, -first), pad[1], max(0, last - height), pad[3]))
+        repadded = _Repadded(op, (top, pad[1], bottom, pad[3]))
         out = KERNELS[type(op)](repadded, *args)
         return np.asarray(out, dtype=result_dtype(op))
     (out,) = evaluate(op, args)

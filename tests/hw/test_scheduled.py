@@ -209,3 +209,25 @@ def test_example_schedule_round_trips_and_simulates_every_kernel() -> None:
     for kernel in [op for op in module.walk() if isinstance(op, accel.KernelOp)]:
         sim = simulate(kernel, model)
         assert sim.latency >= sim.overhead
+
+
+def test_slices_whose_window_is_all_padding() -> None:
+    """A 1x1 conv with 2 rows of padding: on 4 cores, core 0's first output rows read no input row at all."""
+    from xdsl.dialects.builtin import IntegerAttr, i64
+
+    from dlfc.compiler.frontend import parse_dlm
+
+    module = parse_dlm(
+        "model m {\n  input x: f32[1, 4, 4, 6]\n  output relu(conv2d(x, 4, kernel=1, pad=2))\n}\n", "m.dlm"
+    )
+    inputs = sample_inputs(module)
+    expected = run_graph(module, inputs)
+    run_pipeline(
+        make_context(), module, parse_pass_pipeline("fuse-dnnfusion,convert-fusion-to-accel", get_all_passes())
+    )
+    (kernel,) = [op for op in module.walk() if isinstance(op, accel.KernelOp)]
+    kernel.cores = IntegerAttr(4, i64)
+    run_pipeline(make_context(), module, parse_pass_pipeline("accel-schedule", get_all_passes()))
+    loads = [op for op in module.walk() if isinstance(op, schedule.LoadOp) and op.source is kernel.body.block.args[0]]
+    assert loads and {op.core_rows()[0] for op in loads} == {(0, 0)}  # core 0 computes rows [0, 2): all padding
+    np.testing.assert_allclose(execute(module, inputs, MLU100).outputs[0], expected[0], rtol=RTOL, atol=ATOL)
