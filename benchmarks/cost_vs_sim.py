@@ -33,8 +33,9 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 
 from dlfc.compiler.context import make_context
 from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.pass_manager import run_pipeline
 from dlfc.compiler.passes import get_all_passes
-from dlfc.compiler.pipeline import Level, default_pipeline, parse_pass_pipeline, run_pipeline
+from dlfc.compiler.pipeline import Level, default_pipeline, parse_pass_pipeline
 from dlfc.dialects import accel, schedule
 from dlfc.hw.cost import cost_model, kernel_cost
 from dlfc.hw.simulator import simulate

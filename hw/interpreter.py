@@ -196,12 +196,15 @@ def time_plan(module: ModuleOp, target: Accelerator) -> Execution:
 
     The same kernels, in the same order, with the same costs and placement:
     each `accel.kernel` or `fusion.group` of the entry function on its core
-    count, each graph compute op outside them as a one-op kernel on one core.
+    count, each graph compute op outside them as a one-op kernel on one core;
+    a scheduled kernel simulated.
     """
     functions = AccelFunctions(target)
     for op in entry_function(module).body.block.ops:
         if isinstance(op, accel.KernelOp | fusion.GroupOp):
-            functions.record(op, op.sym_name.data, list(op.body.block.ops), region_cores(op))
+            scheduled = isinstance(op, accel.KernelOp) and schedule.program_of(op) is not None
+            simulated = simulate(op, cost_model(target)) if scheduled else None
+            functions.record(op, op.sym_name.data, list(op.body.block.ops), region_cores(op), simulated)
         elif isinstance(op, graph.GraphOp):
             functions.record(op, kernel_name(len(functions.timeline), [op]), [op], 1)
     return Execution([], functions.timeline)

@@ -40,7 +40,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 
-from dlfc.compiler.transforms.annotate_latency import module_target
+from dlfc.compiler.utils.latency import module_target
 from dlfc.dialects import accel, graph, schedule
 from dlfc.dialects.schedule import Rows, operand_rows, row_bytes, row_count, row_sliceable
 from dlfc.hw.cost import CostModel, cost_model

@@ -11,7 +11,7 @@ import pytest
 from cli.conftest import EXAMPLES, Dlfc, parse
 from cli.test_run import MODEL
 from dlfc.compiler.frontend import load_dlm
-from dlfc.compiler.pipeline import print_module
+from dlfc.compiler.instruments import print_module
 from dlfc.compiler.run import random_inputs
 from dlfc.dialects import accel, schedule
 from dlfc.hw.interpreter import entry_function

@@ -19,8 +19,10 @@ from xdsl.utils.exceptions import VerifyException
 
 from dlfc.compiler.context import make_context
 from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.instruments import print_module
+from dlfc.compiler.pass_manager import run_pipeline
 from dlfc.compiler.passes import get_all_passes
-from dlfc.compiler.pipeline import Level, default_pipeline, parse_pass_pipeline, run_pipeline
+from dlfc.compiler.pipeline import Level, default_pipeline, parse_pass_pipeline
 from dlfc.dialects import accel, schedule
 from dlfc.hw.cost import cost_model
 from dlfc.hw.interpreter import execute
@@ -200,7 +202,6 @@ def test_double_buffering_overlaps_the_next_load_with_the_current_store() -> Non
 def test_example_schedule_round_trips_and_simulates_every_kernel() -> None:
     module = load_dlm(str(EXAMPLES / "resnet18.dlm"))
     compile_to_schedule(module, "mlu270")
-    from dlfc.compiler.pipeline import print_module
 
     text = print_module(module)
     assert print_module(parse(text)) == text
