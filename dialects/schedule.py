@@ -45,8 +45,9 @@ buffer back to DRAM. `schedule.tile` is one iteration of the tile loop (its
 waits for every core.
 
 The program's verifier checks what hardware would enforce: buffers inside the
-on-chip memory, no two buffers overlapping while both are live (a buffer is
-live from its first to its last use, in program order), slices inside their
+on-chip memory, no two buffers overlapping while both are live (a buffer's
+content is live from the step that writes it to the last step that reads it,
+in program order), slices inside their
 tensors and buffers, and every compute's operands (and every store's rows)
 present in its buffers when it runs, every load's rows present in DRAM, and
 every kernel result complete in DRAM at the end.
@@ -137,7 +138,7 @@ def row_sliceable(op: Operation) -> bool:
     """Can a slice of rows of the op's result be computed from slices (or whole copies) of its operands?
 
     True for convolutions and pooling (NCHW, with halos), elementwise ops, batch
-    norm, dense, matmul with a full-rank left operand, layer norm, softmax off
+    norm (unless the row axis is its channel axis 1), dense, matmul with a full-rank left operand, layer norm, softmax off
     the row axis, concat off the row axis and transposes that keep the row
     axis, when the result has at least two rows.
     """
@@ -149,6 +150,8 @@ def row_sliceable(op: Operation) -> bool:
     rank = len(out)
     if isinstance(op, graph.Conv2DOp | graph.PoolOp):
         return True
+    if isinstance(op, graph.BatchNormOp) and rank - 2 == 1:  # the rows would be its channels
+        return False
     if isinstance(op, graph.UnaryOp | graph.BinaryOp | graph.BatchNormOp | graph.DenseOp | graph.LayerNormOp):
         return _same_rows(op, 0) or (isinstance(op, graph.BinaryOp) and _same_rows(op, 1))
     if isinstance(op, graph.MatMulOp):
@@ -420,11 +423,14 @@ class _Checker:
                     f"schedule.buffer: {b.size.value.data} bytes at offset {first} do not fit in the core's "
                     f"on-chip memory of {capacity} bytes"
                 )
-        live: dict[SSAValue, list[int]] = {}
+        live: dict[SSAValue, list[list[int]]] = {}  # buffer -> [write, last read] of each content it held
         for step, op in enumerate(self.program.steps()):
-            for operand in op.operands:
-                if isinstance(operand.type, BufferType):
-                    live.setdefault(operand, [step, step])[1] = step
+            for buffer in _reads(op):
+                if buffer in live:
+                    live[buffer][-1][1] = step
+            written = _written(op)
+            if written is not None:
+                live.setdefault(written, []).append([step, step])
             self.step(op)
         self.check_overlaps(buffers, live)
         yield_op = self.kernel.body.block.last_op
@@ -434,13 +440,13 @@ class _Checker:
                     f"schedule.program: kernel result {value.name_hint or 'value'} is not complete in DRAM at the end"
                 )
 
-    def check_overlaps(self, buffers: Sequence[BufferOp], live: dict[SSAValue, list[int]]) -> None:
-        spans = sorted((b.span, live.get(b.buffer, [-1, -1]), i) for i, b in enumerate(buffers))
-        for k, ((s0, e0), (f0, l0), i) in enumerate(spans):
-            for (s1, e1), (f1, l1), j in spans[k + 1 :]:
+    def check_overlaps(self, buffers: Sequence[BufferOp], live: dict[SSAValue, list[list[int]]]) -> None:
+        spans = sorted((b.span, i, b.buffer) for i, b in enumerate(buffers))
+        for k, ((s0, e0), i, a) in enumerate(spans):
+            for (s1, e1), j, b in spans[k + 1 :]:
                 if s1 >= e0:
                     break
-                if f0 <= l1 and f1 <= l0 and f0 >= 0 and f1 >= 0:
+                if _meet(live.get(a, []), live.get(b, [])):
                     raise VerifyException(
                         f"schedule.program: buffers {min(i, j)} and {max(i, j)} overlap in memory "
                         f"([{s0}, {e0}) and [{s1}, {e1})) while both are live"
@@ -516,6 +522,37 @@ class _Checker:
                 if not self.in_dram(operand, (0, row_count(operand.type))):
                     raise VerifyException(f"schedule.compute_whole: operand {i} is not complete in DRAM")
             self.complete.update(graph_op.results)
+
+
+def _reads(op: Operation) -> list[SSAValue]:
+    """The buffers a program step reads."""
+    if isinstance(op, ComputeOp):
+        return list(op.ins)
+    if isinstance(op, StoreOp):
+        return [op.source]
+    return []
+
+
+def _written(op: Operation) -> SSAValue | None:
+    """The buffer a program step writes, if any."""
+    if isinstance(op, LoadOp):
+        return op.dest
+    if isinstance(op, ComputeOp):
+        return op.out
+    return None
+
+
+def _meet(a: Sequence[list[int]], b: Sequence[list[int]]) -> bool:
+    """Does some closed interval of `a` meet one of `b` (both sorted)?"""
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i][0] <= b[j][1] and b[j][0] <= a[i][1]:
+            return True
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return False
 
 
 def _covered(intervals: Sequence[Rows], rows: Rows) -> bool:

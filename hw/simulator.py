@@ -9,9 +9,11 @@ are not empty), on one of the core's three in-order queues:
   description and the same per-op arithmetic as the estimate.
 - `dma-in` and `dma-out`: a `schedule.load` moves rows * row bytes from DRAM,
   a `schedule.store` to DRAM. A load of the same rows on every core taking
-  part (a weight, a broadcast operand) is one DRAM read multicast to those
-  cores (assumed, as Cambricon's shared memory or TPU-MLIR's weight broadcast
-  to all lanes allow): the other cores' buffers are ready when it ends. Every transfer in flight on the chip gets the
+  part (a weight, a broadcast operand) is read from DRAM once: each of the c
+  cores fetches 1/c of it and multicasts its share to the others (assumed, as
+  Cambricon's shared cluster memory or TPU-MLIR's weight broadcast to all
+  lanes allow; the links are not the bottleneck), so every core's buffer is
+  complete when the last share arrives. Every transfer in flight on the chip gets the
   same share of DRAM, min(core_dma_bandwidth, dram_bandwidth / transfers in
   flight) (processor sharing), so transfers slow each other down.
 - A `schedule.compute_whole` streams through DRAM on every core of the kernel:
@@ -48,6 +50,8 @@ from dlfc.hw.cost import CostModel
 from dlfc.hw.target import Accelerator
 
 QUEUES = ("compute", "dma-in", "dma-out")
+BARRIER, JOIN = -1, -2
+"""Pseudo-queues: the kernel's barriers (one queue), and per core the zero-time joins of multicast shares."""
 
 
 @dataclass
@@ -156,12 +160,18 @@ class _Builder:
         taking = [(core, r) for core, r in enumerate(rows) if r[0] < r[1]]
         deps = list(self.dram_writers.get(op.source, ()))
         if len(taking) > 1 and all(r == taking[0][1] for _, r in taking):  # the same rows everywhere: multicast
-            (first, (lo, hi)), *others = taking
-            read = self.task(name, first, 1, (hi - lo) * size, deps)
-            self.write(op.dest, first, read)
+            lo, hi = taking[0][1]
+            share = (hi - lo) * size / len(taking)
+            parts = []
+            for core, _ in taking:
+                part = self.task(f"{name} (1/{len(taking)}, multicast)", core, 1, share, list(deps))
+                self.write(op.dest, core, part)
+                parts.append(part)
+            for core, _ in taking:  # a core's buffer is whole when every share has arrived
+                join = self.task("multicast join", core, JOIN, 0.0, list(parts))
+                self.writer[(op.dest, core)] = join
+                self.accesses[(op.dest, core)] = [join]
             self.dram_bytes += (hi - lo) * size
-            for core, _ in others:
-                self.write(op.dest, core, self.task(f"{name} (multicast)", core, 1, 0.0, [read]))
             return
         for core, (lo, hi) in taking:
             t = self.task(name, core, 1, (hi - lo) * size, list(deps))
@@ -213,7 +223,7 @@ class _Builder:
 
     def add_barrier(self) -> None:
         before = self.since_barrier
-        t = self.task("barrier", -1, -1, self.target.sync_overhead(self.cores), before)
+        t = self.task("barrier", -1, BARRIER, self.target.sync_overhead(self.cores), before)
         self.barrier = t
         self.since_barrier = []
         self.barriers.append(t)
@@ -232,6 +242,7 @@ def simulate(kernel: accel.KernelOp, model: CostModel) -> Simulation:
     events = tuple(
         Event(t.name, t.core, QUEUES[t.queue] if t.queue >= 0 else "barrier", overhead + t.start, overhead + t.end)
         for t in builder.tasks
+        if t.queue != JOIN
     )
     return Simulation(overhead + makespan, overhead, events, builder.dram_bytes)
 
@@ -267,9 +278,9 @@ def _run(tasks: list[Task], cores: int, target: Accelerator) -> float:
                 heapq.heappush(moving, (virtual + t.work, sequence, t))
             else:
                 heapq.heappush(computing, (now + t.work, sequence, t))
-            idle[key] = t.queue == -1  # barriers do not occupy a queue
+            idle[key] = t.queue < 0  # barriers and joins do not occupy a queue
             head[key] += 1
-            if t.queue == -1:
+            if t.queue < 0:
                 continue
             return
 

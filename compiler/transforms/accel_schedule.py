@@ -17,8 +17,9 @@ its cores and writes the decision as buffers, DMA and per-slice compute (the
   operands of later phases) are stored per tile. Loaded and stored tensors get
   two buffers when a phase has several tiles (double buffering: tile t uses
   stage t % 2), intermediates one. Buffers are laid out per phase from offset
-  0, each aligned to `ALIGN` bytes; phases run one after another with a
-  barrier between them, so their buffers reuse the same memory.
+  0, each aligned to `ALIGN` bytes (`Phase.allocate`: intermediates whose
+  lives within a tile do not meet share memory); phases run one after another
+  with a barrier between them, so their buffers reuse the same memory.
 - The built-in choice (`choose_phases`): grow a phase op by op; a phase takes
   the tile count (from `TILE_COUNTS`) whose buffers fit the core's on-chip
   memory and whose tile loop is fastest when successive tiles overlap
@@ -87,7 +88,46 @@ class Phase:
 
     @property
     def footprint(self) -> int:
-        return sum(_aligned(self.sizes[v]) * self.stages[v] for v in self.sizes)
+        """Bytes of on-chip memory the phase's buffers take (see `allocate`)."""
+        offsets, end = self.allocate()
+        return end
+
+    def allocate(self) -> tuple[dict[SSAValue, list[int]], int]:
+        """The offset of every copy of every buffer, and the end of the last one.
+
+        Resident, loaded and stored tensors keep their buffers for the whole
+        phase (one after another from offset 0); an intermediate only lives
+        from the op computing it to its last consumer in a tile, so
+        intermediates whose lives do not meet share memory (first fit).
+        """
+        offsets: dict[SSAValue, list[int]] = {}
+        end = 0
+        order = {op.results[0]: k for k, op in enumerate(self.ops)}
+        scratch: list[SSAValue] = []
+        for value in self.sizes:
+            if value in self.computed and value not in self.stored and self.stages[value] == 1:
+                scratch.append(value)
+                continue
+            offsets[value] = []
+            for _ in range(self.stages[value]):
+                offsets[value].append(end)
+                end += _aligned(self.sizes[value])
+        base = end
+        placed: list[tuple[int, int, int, int]] = []  # (offset, end, first op, last op)
+        for value in sorted(scratch, key=lambda v: order[v]):
+            first = order[value]
+            last = max((order[u.operation.results[0]] for u in value.uses if u.operation in self.ops), default=first)
+            size = _aligned(self.sizes[value])
+            offset, moved = base, True
+            while moved:  # the lowest offset clear of every intermediate alive at the same time
+                moved = False
+                for other, other_end, other_first, other_last in placed:
+                    if other_first <= last and first <= other_last and other < offset + size and offset < other_end:
+                        offset, moved = other_end, True
+            placed.append((offset, offset + size, first, last))
+            offsets[value] = [offset]
+            end = max(end, offset + size)
+        return offsets, end
 
 
 def _aligned(size: int) -> int:
@@ -259,14 +299,10 @@ def emit_program(phases: Sequence[Phase], cores: int, target: Accelerator) -> sc
 
 def _emit_row_phase(phase: Phase, cores: int) -> list[Operation]:
     tiles = phase.tiles
+    offsets, _ = phase.allocate()
     buffers: dict[SSAValue, list[schedule.BufferOp]] = {}
-    offset = 0
     for value in [*phase.resident, *phase.loaded, *reversed(phase.computed)]:
-        copies = []
-        for _ in range(phase.stages[value]):
-            copies.append(schedule.BufferOp(offset, _aligned(phase.sizes[value])))
-            offset += _aligned(phase.sizes[value])
-        buffers[value] = copies
+        buffers[value] = [schedule.BufferOp(offset, _aligned(phase.sizes[value])) for offset in offsets[value]]
     ops: list[Operation] = [b for copies in buffers.values() for b in copies]
     busy = [any(phase.computed[r][c * tiles + t][0] < phase.computed[r][c * tiles + t][1]
                 for r in phase.computed for t in range(tiles)) for c in range(cores)]  # fmt: skip
