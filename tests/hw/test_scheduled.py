@@ -33,7 +33,7 @@ from dlfc.hw.weights import attach_store, store_of
 
 MLU100 = load_target("mlu100")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-GOLDEN = Path(__file__).resolve().parents[1] / "dialects" / "schedule" / "ops.mlir"
+GOLDEN = Path(__file__).resolve().parents[1] / "filecheck" / "dialects" / "schedule" / "ops.mlir"
 RTOL, ATOL = 1e-4, 1e-5
 
 
