@@ -177,8 +177,9 @@ class DlfcTool(CommandLineTool):
         output.add_argument(
             "--emit",
             choices=[*(level.label for level in Level), "dot"],
-            help="stop at this IR level: graph (one op per layer), fusion (fused groups) or accel "
-            "(kernels with core counts; the default); dot: the fusion level as a Graphviz graph, groups as clusters",
+            help="stop at this IR level: graph (one op per layer), fusion (fused groups), accel "
+            "(kernels with core counts; the default) or schedule (each kernel's buffers, DMA and per-tile "
+            "compute); dot: the fusion level as a Graphviz graph, groups as clusters",
         )
         output.add_argument(
             "--weights",
@@ -322,6 +323,7 @@ class DlfcTool(CommandLineTool):
 
         if passes is None:
             start, stop = level_of(module), Level[(args.emit or Level.ACCEL.label).replace("dot", "fusion").upper()]
+            stop = max(stop, start) if args.emit is None else stop  # a scheduled plan stays scheduled
             if start > stop:
                 raise UsageError(f"{args.input}: input is already at the {start.label} level; cannot emit {stop.label}")
             with clock.measure("Pass setup"):

@@ -20,6 +20,7 @@ PassFactory = Callable[[], type[ModulePass]]
 PASSES: dict[str, str] = {
     "convert-graph-to-fusion": "dlfc.compiler.conversion.convert_graph_to_fusion:ConvertGraphToFusionPass",
     "convert-fusion-to-accel": "dlfc.compiler.conversion.convert_fusion_to_accel:ConvertFusionToAccelPass",
+    "accel-schedule": "dlfc.compiler.transforms.accel_schedule:AccelSchedulePass",
     "annotate-latency": "dlfc.compiler.transforms.annotate_latency:AnnotateLatencyPass",
     "graph-algebraic-simplify": "dlfc.compiler.transforms.graph_algebraic_simplify:GraphAlgebraicSimplifyPass",
     "graph-fold-batchnorm": "dlfc.compiler.transforms.graph_fold_batchnorm:GraphFoldBatchNormPass",

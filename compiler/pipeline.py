@@ -23,7 +23,7 @@ from xdsl.utils.exceptions import ArgSpecParseError
 from dlfc.compiler.context import make_context
 from dlfc.compiler.pass_manager import PassRun, run_pipeline
 from dlfc.compiler.passes import PassFactory, get_all_passes
-from dlfc.dialects import accel, fusion
+from dlfc.dialects import accel, fusion, schedule
 
 
 class Level(IntEnum):
@@ -32,6 +32,7 @@ class Level(IntEnum):
     GRAPH = 0
     FUSION = 1
     ACCEL = 2
+    SCHEDULE = 3
 
     @property
     def label(self) -> str:
@@ -52,6 +53,7 @@ DEFAULT_PIPELINE: dict[Level, list[str]] = {
     ],
     Level.FUSION: ["fuse-dnnfusion", "autotune"],
     Level.ACCEL: ["convert-fusion-to-accel"],
+    Level.SCHEDULE: ["accel-schedule"],
 }
 
 
@@ -59,10 +61,12 @@ def level_of(module: ModuleOp) -> Level:
     """The level a module is at: the highest-level op it contains."""
     level = Level.GRAPH
     for op in module.walk():
+        if isinstance(op, schedule.ProgramOp):
+            return Level.SCHEDULE
         if isinstance(op, accel.KernelOp):
-            return Level.ACCEL
+            level = Level.ACCEL
         if isinstance(op, fusion.GroupOp):
-            level = Level.FUSION
+            level = max(level, Level.FUSION)
     return level
 
 

@@ -4,7 +4,9 @@ A .dlm model (or a graph- or fusion-level .mlir) is first compiled to an accel
 plan with the default pipeline; a plan .mlir runs as it is. The interpreter
 (`dlfc.hw.interpreter`) computes the outputs with numpy and the cost model times
 every kernel. The report compares against the unoptimised baseline: every
-graph op its own kernel on one core.
+graph op its own kernel on one core. A scheduled plan (or any input with
+`--schedule`, which runs accel-schedule) executes its schedules instead: its
+kernels take their simulated time, reported beside the cost model's estimate.
 """
 
 from __future__ import annotations
@@ -144,6 +146,7 @@ def kernel_rows(run: Execution) -> list[dict[str, Any]]:
             "working_set_bytes": k.cost.working_set,
             "intermediates": k.cost.intermediates,
             "tiles": k.cost.tiles,
+            "simulated_us": k.simulated.latency * 1e6 if k.simulated is not None else None,
             **cost_breakdown(k.cost),
         }
         for k in run.timeline
@@ -203,15 +206,22 @@ def totals(run: Execution, baseline: float, baseline_of: str, target: Accelerato
 
 
 def format_table(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str:
+    """The per-kernel table and the totals; a scheduled plan gets a `sim µs` column (its simulated time)."""
     width = max([len("kernel"), *(len(r["name"]) for r in rows)])
     parts = ("compute", "memory", "lost", "barriers", "redist")
+    simulated = any(r["simulated_us"] is not None for r in rows)
+
+    def sim(r: dict[str, Any]) -> str:
+        if not simulated:
+            return ""
+        return f"  {r['simulated_us']:>10.3f}" if r["simulated_us"] is not None else f"  {'-':>10}"
+
     lines = [
-        f"{'kernel':<{width}}  {'ops':>4}  {'cores':>5}  {'µs':>10}  {'bound':<8}  {'% time':>7}  "
-        + "  ".join(f"{p:>9}" for p in parts)
-        + "  intermediates"
+        f"{'kernel':<{width}}  {'ops':>4}  {'cores':>5}  {'µs':>10}{'  ' + 'sim µs'.rjust(10) if simulated else ''}"
+        f"  {'bound':<8}  {'% time':>7}  " + "  ".join(f"{p:>9}" for p in parts) + "  intermediates"
     ]
     lines += [
-        f"{r['name']:<{width}}  {r['ops']:>4}  {r['cores']:>5}  {r['latency_us']:>10.3f}  {r['bound']:<8}  "
+        f"{r['name']:<{width}}  {r['ops']:>4}  {r['cores']:>5}  {r['latency_us']:>10.3f}{sim(r)}  {r['bound']:<8}  "
         f"{r['percent']:>6.1f}%  "
         + "  ".join(
             f"{r[key]:>9.3f}"
@@ -240,15 +250,18 @@ def chrome_trace(run: Execution, model: str) -> dict[str, Any]:
 
     Each kernel is drawn on the track of its first core, so kernels that run
     side by side on disjoint cores (schedule-parallel) get separate tracks.
+    A scheduled kernel's simulated tasks go to a second process, "cores":
+    per core one track for compute, one for DMA from DRAM and one for DMA to
+    DRAM (see `dlfc.hw.simulator`), plus one track for barriers.
     """
-    return {
+    trace: dict[str, Any] = {
         "traceEvents": [
             {
                 "name": k.name,
                 "cat": "kernel",
                 "ph": "X",
                 "ts": k.start * 1e6,
-                "dur": k.cost.latency * 1e6,
+                "dur": (k.end - k.start) * 1e6,
                 "pid": 0,
                 "tid": k.first_core,
                 "args": {
@@ -263,6 +276,47 @@ def chrome_trace(run: Execution, model: str) -> dict[str, Any]:
         "displayTimeUnit": "ns",
         "otherData": {"model": model},
     }
+    trace["traceEvents"] += core_tracks(run)
+    return trace
+
+
+QUEUE_TRACKS = {"compute": (0, "compute"), "dma-in": (1, "DMA in"), "dma-out": (2, "DMA out")}
+
+
+def core_tracks(run: Execution) -> list[dict[str, Any]]:
+    """Chrome trace events of the simulated tasks of every scheduled kernel (process 1, three tracks per core)."""
+    events: list[dict[str, Any]] = []
+    tracks: dict[int, str] = {}
+    for k in run.timeline:
+        if k.simulated is None:
+            continue
+        for e in k.simulated.events:
+            if e.queue == "barrier":
+                tid, label = 0, "barriers"
+            else:
+                index, what = QUEUE_TRACKS[e.queue]
+                core = k.first_core + e.core
+                tid, label = 1 + 3 * core + index, f"core {core} {what}"
+            tracks[tid] = label
+            events.append(
+                {
+                    "name": e.name,
+                    "cat": e.queue,
+                    "ph": "X",
+                    "ts": (k.start + e.start) * 1e6,
+                    "dur": (e.end - e.start) * 1e6,
+                    "pid": 1,
+                    "tid": tid,
+                    "args": {"kernel": k.name},
+                }
+            )
+    if tracks:
+        events.append({"name": "process_name", "ph": "M", "pid": 1, "args": {"name": "cores"}})
+        events += [
+            {"name": "thread_name", "ph": "M", "pid": 1, "tid": tid, "args": {"name": label}}
+            for tid, label in sorted(tracks.items())
+        ]
+    return events
 
 
 def output_names(fn: func.FuncOp) -> list[str]:
@@ -350,6 +404,12 @@ class RunTool(CommandLineTool):
             "--trace", metavar="OUT.json", help="write the kernel timeline as a Chrome trace (opens in Perfetto)"
         )
         parser.add_argument("--report", metavar="OUT.json", help="write the per-kernel table and the totals as JSON")
+        parser.add_argument(
+            "--schedule",
+            action="store_true",
+            help="lower the plan to explicit schedules (accel-schedule) and run those: numerics tile by tile, "
+            "time from their simulation (a scheduled .mlir plan always runs this way)",
+        )
 
     def execute(self, args: argparse.Namespace) -> int:
         check_output_paths(args)
@@ -360,7 +420,8 @@ class RunTool(CommandLineTool):
         inputs = read_inputs(args.inputs, fn) if args.inputs else random_inputs(fn, module, args.seed)
         baseline = baseline_latency(module, target)
         baseline_of = "the model" if level_of(module) == Level.GRAPH else "the plan"
-        compile_to(module, Level.ACCEL, {"target": (args.hw or target.name,), "fp_model": (args.fp_model,)}, ctx=ctx)
+        stop = max(level_of(module), Level.SCHEDULE if args.schedule else Level.ACCEL)
+        compile_to(module, stop, {"target": (args.hw or target.name,), "fp_model": (args.fp_model,)}, ctx=ctx)
         check_cores(module, target, args.input)
 
         started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""dlfc's dialects, one file each: graph -> fusion -> accel."""
+"""dlfc's dialects, one file each: graph -> fusion -> accel -> schedule."""
 
 from __future__ import annotations
 
@@ -25,4 +25,9 @@ def get_all_dialects() -> dict[str, Callable[[], Dialect]]:
 
         return Accel
 
-    return {"graph": graph, "fusion": fusion, "accel": accel}
+    def schedule() -> Dialect:
+        from dlfc.dialects.schedule import Schedule
+
+        return Schedule
+
+    return {"graph": graph, "fusion": fusion, "accel": accel, "schedule": schedule}

@@ -45,13 +45,16 @@ from typing import Literal
 from xdsl.dialects.builtin import IntegerAttr, IntegerType, ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 
-from dlfc.dialects import accel, fusion, graph
+from dlfc.dialects import accel, fusion, graph, schedule
 from dlfc.hw.target import Accelerator
 
 Bound = Literal["compute", "memory", "overhead"]
 Handling = Literal["on-chip", "tiled", "spilled"]
 HaloMode = Literal["none", "recompute", "cache"]
 Residency = Literal["resident", "streamed"]
+
+_SCHEDULE = (schedule.SliceOp, schedule.ComputeWholeOp)
+"""Ops of a `schedule.program`: they use a kernel's values without consuming them."""
 
 
 @dataclass(frozen=True)
@@ -835,8 +838,18 @@ def _reads(op: graph.GraphOp, sizes: Sequence[int], index: dict[int, int]) -> tu
 
 
 def _writes(op: graph.GraphOp, sizes: Sequence[int], index: dict[int, int]) -> tuple[tuple[int, list[int]], ...]:
-    """`Dataflow.writes` of one op, given the index of each op of the list by its `id`."""
+    """`Dataflow.writes` of one op, given the index of each op of the list by its `id`.
+
+    Uses by `schedule` ops (a scheduled kernel's program) are not consumers: they say how the kernel computes.
+    """
     return tuple(
-        (size, list(dict.fromkeys(index.get(id(use.operation), -1) for use in result.uses)))
+        (
+            size,
+            list(
+                dict.fromkeys(
+                    index.get(id(use.operation), -1) for use in result.uses if not isinstance(use.operation, _SCHEDULE)
+                )
+            ),
+        )
         for result, size in zip(op.results, sizes, strict=False)
     )

@@ -7,6 +7,11 @@ appends its modelled cost (`dlfc.hw.cost`) to a timeline. Graph compute ops outs
 any kernel (a graph-level module) are timed as one-op kernels on one core,
 which is the unoptimised baseline. Kernels run one after another, unless
 `schedule-parallel` placed them on disjoint cores (`accel.core_offset`, `accel.start`).
+
+A scheduled kernel (one with a `schedule.program`, see accel-schedule) runs
+its program instead of its graph ops (`dlfc.hw.scheduled`), and its time on
+the timeline is the simulated one (`dlfc.hw.simulator`); the cost model's
+estimate stays beside it in `KernelRun.cost`.
 """
 
 from __future__ import annotations
@@ -29,11 +34,13 @@ from xdsl.interpreter import (
 )
 from xdsl.ir import Operation
 
-from dlfc.dialects import accel, fusion, graph
+from dlfc.dialects import accel, fusion, graph, schedule
 from dlfc.dialects.contract import contract_error
 from dlfc.dialects.fusion import kernel_name
-from dlfc.hw.cost import KernelCost, group_cost, region_cores
+from dlfc.hw.cost import KernelCost, cost_model, group_cost, region_cores
 from dlfc.hw.reference import FunctionCalls, GraphFunctions
+from dlfc.hw.scheduled import run_scheduled_kernel
+from dlfc.hw.simulator import Simulation, simulate
 from dlfc.hw.target import Accelerator
 from dlfc.hw.timeline import Timeline
 from dlfc.hw.weights import WeightStore, numpy_dtype, store_of
@@ -43,7 +50,9 @@ from dlfc.hw.weights import WeightStore, numpy_dtype, store_of
 class KernelRun:
     """One kernel launch on the timeline: `start` and `end` in seconds from the start of the run.
 
-    It runs on cores `first_core` .. `first_core + cores - 1`.
+    It runs on cores `first_core` .. `first_core + cores - 1`. `cost` is the
+    cost model's estimate; `simulated`, for a scheduled kernel, the simulation
+    of its program, which sets its place on the timeline.
     """
 
     name: str
@@ -52,6 +61,7 @@ class KernelRun:
     end: float
     cost: KernelCost
     first_core: int = 0
+    simulated: Simulation | None = None
 
     @property
     def cores(self) -> int:
@@ -92,15 +102,18 @@ class AccelFunctions(InterpreterFunctions):
         self.timeline: list[KernelRun] = []
         self.schedule = Timeline(target.cores)
 
-    def record(self, launch: Operation, name: str, ops: Sequence[Operation], cores: int) -> None:
+    def record(
+        self, launch: Operation, name: str, ops: Sequence[Operation], cores: int, simulated: Simulation | None = None
+    ) -> None:
         """Append a kernel of `ops` on `cores` cores to the timeline, placed as its schedule attributes say.
 
         Without `accel.core_offset` (see schedule-parallel) a kernel takes the whole chip, right after the previous one.
+        It lasts its simulated time if it has one, else the cost model's estimate.
         """
         cost = group_cost(ops, cores, self.target)
-        slot = self.schedule.place(launch, cost.latency)
+        slot = self.schedule.place(launch, simulated.latency if simulated is not None else cost.latency)
         count = sum(1 for op in ops if isinstance(op, graph.GraphOp))
-        self.timeline.append(KernelRun(name, count, slot.start, slot.end, cost, slot.offset))
+        self.timeline.append(KernelRun(name, count, slot.start, slot.end, cost, slot.offset, simulated))
 
     def run_region_op(
         self, interpreter: Interpreter, op: accel.KernelOp | fusion.GroupOp, args: PythonValues
@@ -111,7 +124,12 @@ class AccelFunctions(InterpreterFunctions):
 
     @impl(accel.KernelOp)
     def run_kernel(self, interpreter: Interpreter, op: accel.KernelOp, args: PythonValues) -> PythonValues:
-        return self.run_region_op(interpreter, op, args)
+        if schedule.program_of(op) is None:
+            return self.run_region_op(interpreter, op, args)
+        results = run_scheduled_kernel(interpreter, op, args)
+        simulated = simulate(op, cost_model(self.target))
+        self.record(op, op.sym_name.data, list(op.body.block.ops), op.core_count, simulated)
+        return results
 
     @impl(fusion.GroupOp)
     def run_group(self, interpreter: Interpreter, op: fusion.GroupOp, args: PythonValues) -> PythonValues:
@@ -181,12 +199,15 @@ def time_plan(module: ModuleOp, target: Accelerator) -> Execution:
 
     The same kernels, in the same order, with the same costs and placement:
     each `accel.kernel` or `fusion.group` of the entry function on its core
-    count, each graph compute op outside them as a one-op kernel on one core.
+    count, each graph compute op outside them as a one-op kernel on one core;
+    a scheduled kernel simulated.
     """
     functions = AccelFunctions(target)
     for op in entry_function(module).body.block.ops:
         if isinstance(op, accel.KernelOp | fusion.GroupOp):
-            functions.record(op, op.sym_name.data, list(op.body.block.ops), region_cores(op))
+            scheduled = isinstance(op, accel.KernelOp) and schedule.program_of(op) is not None
+            simulated = simulate(op, cost_model(target)) if scheduled else None
+            functions.record(op, op.sym_name.data, list(op.body.block.ops), region_cores(op), simulated)
         elif isinstance(op, graph.GraphOp):
             functions.record(op, kernel_name(len(functions.timeline), [op]), [op], 1)
     return Execution([], functions.timeline)

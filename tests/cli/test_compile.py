@@ -23,15 +23,16 @@ def test_the_seven_example_models_are_there() -> None:
 
 @pytest.mark.parametrize("model", MODELS)
 def test_every_example_compiles_at_every_level(dlfc: Dlfc, model: str, tmp_path: Path) -> None:
-    """--emit graph, then the fusion passes, then the accel passes, each from the previous output.
+    """--emit graph, then the fusion passes, then the accel passes, then accel-schedule, each from the previous output.
 
     Each output parses back, is at its level, and prints back to the same text.
     """
-    graph_ir, fusion_ir, accel_ir = (tmp_path / f"{level.label}.mlir" for level in Level)
+    graph_ir, fusion_ir, accel_ir, schedule_ir = (tmp_path / f"{level.label}.mlir" for level in Level)
     steps = [
         (Level.GRAPH, [EXAMPLES / f"{model}.dlm", "--emit", "graph"], graph_ir),
         (Level.FUSION, [graph_ir, "--pass-pipeline", ",".join(DEFAULT_PIPELINE[Level.FUSION])], fusion_ir),
         (Level.ACCEL, [fusion_ir], accel_ir),
+        (Level.SCHEDULE, [accel_ir, "--emit", "schedule"], schedule_ir),
     ]
     for level, args, out in steps:
         result = dlfc(*args, "-o", out)

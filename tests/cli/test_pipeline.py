@@ -36,11 +36,12 @@ def test_level_of() -> None:
 
 
 def test_default_pipeline_runs_the_stages_between_the_levels() -> None:
-    graph_passes, fusion_passes, accel_passes = (DEFAULT_PIPELINE[level] for level in Level)
+    graph_passes, fusion_passes, accel_passes, schedule_passes = (DEFAULT_PIPELINE[level] for level in Level)
     assert default_pipeline(Level.GRAPH, Level.ACCEL) == graph_passes + fusion_passes + accel_passes
     assert default_pipeline(Level.GRAPH, Level.GRAPH) == graph_passes
     assert default_pipeline(Level.FUSION, Level.ACCEL) == accel_passes
     assert default_pipeline(Level.ACCEL, Level.ACCEL) == []
+    assert default_pipeline(Level.ACCEL, Level.SCHEDULE) == schedule_passes == ["accel-schedule"]
 
 
 def test_default_pipeline_names_registered_passes() -> None:

@@ -146,7 +146,7 @@ INVALID: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "m.mlir",
         mlir("  %y = func.call @main(%x) : (tensor<2xf32>) -> tensor<2xf32>\n  func.return %y : tensor<2xf32>"),
         (),
-        "dlfc: error: {f}: invalid IR: func.call is not an op of a dlfc module (the interpreter runs graph, fusion and accel ops)",
+        "dlfc: error: {f}: invalid IR: func.call is not an op of a dlfc module (the interpreter runs graph, fusion, accel and schedule ops)",
     ),
     (
         "no-function",

@@ -9,7 +9,7 @@ pass runs, and then:
   (`dlfc.hw.interpreter.execute`) to the outputs `run_graph` computes on the
   unoptimised graph (rtol 1e-4, atol 1e-5).
 Passes also run with other options (VARIANTS), and the default pipeline
-(`dlfc`'s, graph to accel, for each target) is one more "pass".
+(`dlfc`'s, graph to accel and graph to schedule, for each target) is one more "pass".
 
 Cases are (pass, seed) pairs, passes taking turns; the default run checks a few
 per pass, the long mode (`-m slow`, `DLFC_FUZZ_EXAMPLES=N`) N more. A case that
@@ -60,6 +60,7 @@ INPUT_LEVELS: dict[str, tuple[Level, ...]] = {
     "assign-cores": (FUSION, ACCEL),
     "convert-fusion-to-accel": (FUSION,),
     "annotate-latency": (ACCEL,),
+    "accel-schedule": (ACCEL,),
     "schedule-parallel": (ACCEL,),
     "canonicalize": ANY_LEVEL,
     "cse": ANY_LEVEL,
@@ -77,8 +78,14 @@ VARIANTS = [
     "assign-cores{cores-by=features}",
     "schedule-parallel{recore=false split=false}",
 ]
-# The default pipeline (dlfc's, graph to accel) for each target: name -> --hw value (None: the default).
-DEFAULT_PIPELINES: dict[str, str | None] = {"default-pipeline": None, "default-pipeline-mlu270": "mlu270"}
+# The default pipeline (dlfc's, graph to accel, or to schedule: `dlfc --emit schedule`) for each target:
+# name -> --hw value (None: the default).
+DEFAULT_PIPELINES: dict[str, str | None] = {
+    "default-pipeline": None,
+    "default-pipeline-mlu270": "mlu270",
+    "default-pipeline-schedule": None,
+    "default-pipeline-schedule-mlu270": "mlu270",
+}
 # How a graph-level model is brought to the fusion level: planners take turns by seed.
 FUSION_PLANNERS = ("convert-graph-to-fusion", "fuse-patterns", "fuse-dnnfusion")
 PER_PASS = 3
@@ -168,7 +175,8 @@ def check_case(subject: str, seed: int) -> None:
     expected = run_graph(model.module, model.inputs)
     target = DEFAULT_PIPELINES.get(subject)
     if subject in DEFAULT_PIPELINES:
-        stages = [(GRAPH, ",".join(with_options(name) for name in default_pipeline(GRAPH, ACCEL)))]
+        stop = Level.SCHEDULE if "-schedule" in subject else ACCEL
+        stages = [(GRAPH, ",".join(with_options(name) for name in default_pipeline(GRAPH, stop)))]
     else:
         stages = [(level, with_options(subject)) for level in INPUT_LEVELS[subject.partition("{")[0]]]
     for level, pipeline in stages:

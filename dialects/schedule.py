@@ -1,0 +1,581 @@
+"""The `schedule` dialect: an `accel.kernel` made explicit as buffers, DMA and per-slice compute.
+
+The lowest level of dlfc, in the manner of TPU-MLIR's layer groups (the `tpu`
+ops after LayerGroup carry slices and local-memory addresses) and MLIR-AIR
+(herds of cores, DMA between memory levels). After `accel-schedule` a kernel's
+body still holds its graph ops, which say *what* each tensor is (types and
+semantics); one `schedule.program` at the end of the body says *how* the
+kernel's cores compute them:
+
+    %r = accel.kernel "k0" (%x) cores = 2 : (...) -> (...) {
+    ^bb0(%a: tensor<1x16x32x32xf32>):
+      %w = graph.weight ...
+      %y = graph.conv2d %a, %w {...} : (...) -> tensor<1x16x32x32xf32>
+      %z = graph.relu %y : tensor<1x16x32x32xf32>
+      schedule.program capacity = 393216 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 4608
+        %bx = schedule.buffer offset = 4608 size = 19456
+        %by = schedule.buffer offset = 24064 size = 16384
+        schedule.load %w rows = array<i64: 0, 16, 0, 16> into %bw : tensor<16x16x3x3xf32>
+        schedule.tile index = 0 stage = 0 {
+          schedule.load %a rows = array<i64: 0, 9, 7, 17> into %bx : tensor<1x16x32x32xf32>
+          schedule.compute %y rows = array<i64: 0, 8, 8, 16> ins(%bx, %bw) outs(%by) : tensor<1x16x32x32xf32>
+          ...
+        }
+        schedule.barrier
+      }
+      accel.yield %z : tensor<1x16x32x32xf32>
+    }
+
+Slices. Every tensor is sliced along its *row axis*, axis rank - 2 (H of an
+NCHW tensor, the rows of a matrix, axis 0 of a vector). A `rows` property holds
+one `[lo, hi)` pair per core of the kernel, so one op describes what all cores
+do in one step (cores with `lo == hi` idle); every core holds the same buffers
+at the same offsets. `operand_rows` says which rows of each operand one slice
+of an op's result needs (with the halo of a convolution or pooling); an op it
+cannot slice (`row_sliceable` is false) runs as `schedule.compute_whole`, from
+DRAM to DRAM.
+
+Memory. `schedule.buffer` reserves `size` bytes at `offset` of each core's
+on-chip memory (`capacity` bytes; sizes count `element_bytes` per element, the
+target's). `schedule.load` copies rows of a tensor in DRAM (a kernel input, a
+weight, or rows stored earlier) into a buffer, `schedule.store` rows of a
+buffer back to DRAM. `schedule.tile` is one iteration of the tile loop (its
+`stage` says which copy of double-buffered buffers it uses); `schedule.barrier`
+waits for every core.
+
+The program's verifier checks what hardware would enforce: buffers inside the
+on-chip memory, no two buffers overlapping while both are live (a buffer's
+content is live from the step that writes it to the last step that reads it,
+in program order), slices inside their
+tensors and buffers, and every compute's operands (and every store's rows)
+present in its buffers when it runs, every load's rows present in DRAM, and
+every kernel result complete in DRAM at the end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+
+from xdsl.dialects.builtin import I64, DenseArrayBase, IntegerAttr, TensorType, i64
+from xdsl.ir import Attribute, Block, Dialect, Operation, ParametrizedAttribute, Region, SSAValue, TypeAttribute
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_attr_definition,
+    irdl_op_definition,
+    lazy_traits_def,
+    operand_def,
+    prop_def,
+    region_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+)
+from xdsl.traits import HasParent, NoTerminator
+from xdsl.utils.exceptions import VerifyException
+
+from dlfc.dialects import accel, graph
+from dlfc.dialects.graph import i64_array, int_of, ints, shape_of
+
+Rows = tuple[int, int]
+
+# --------------------------------------------------------------------------- slices
+
+
+def row_axis(t: Attribute) -> int | None:
+    """The axis a tensor is sliced along: rank - 2, or 0 for a vector, None for a scalar."""
+    rank = len(shape_of(t))
+    return None if rank == 0 else max(rank - 2, 0)
+
+
+def row_count(t: Attribute) -> int:
+    """The extent of a tensor along its row axis (1 for a scalar)."""
+    axis = row_axis(t)
+    return 1 if axis is None else shape_of(t)[axis]
+
+
+def row_bytes(t: Attribute, element_bytes: int) -> int:
+    """Bytes of one row of a tensor at `element_bytes` per element."""
+    rows = row_count(t)
+    return math.prod(shape_of(t)) // rows * element_bytes if rows else 0
+
+
+def _same_rows(op: graph.GraphOp, index: int) -> bool:
+    """Does operand `index` have the result's row axis (same position from the end, same extent)?"""
+    out, x = shape_of(op.results[0].type), shape_of(op.operands[index].type)
+    if len(out) < 2 or len(x) < 2:
+        return False
+    return x[-2] == out[-2] and out[-2] > 1
+
+
+def _window(op: graph.GraphOp) -> tuple[int, int, int, int] | None:
+    """(kernel rows, stride, dilation, top padding) of a convolution or pooling, else None."""
+    if isinstance(op, graph.Conv2DOp):
+        kh = shape_of(op.weight.type)[2]
+        return kh, ints(op.stride)[0], ints(op.dilation)[0], ints(op.pad)[0]
+    if isinstance(op, graph.PoolOp):
+        return ints(op.kernel)[0], ints(op.stride)[0], 1, ints(op.pad)[0]
+    return None
+
+
+def window_rows(op: graph.GraphOp, lo: int, hi: int) -> tuple[int, int]:
+    """The input rows, padding included, that output rows [lo, hi) of a convolution or pooling read."""
+    window = _window(op)
+    assert window is not None
+    kh, stride, dilation, top = window
+    return lo * stride - top, (hi - 1) * stride - top + (kh - 1) * dilation + 1
+
+
+def real_rows(op: graph.GraphOp, first: int, last: int) -> Rows:
+    """The rows of the input of a convolution or pooling that lie in window rows [first, last): empty if none do."""
+    height = row_count(op.operands[0].type)
+    lo = min(max(first, 0), height)
+    return lo, max(min(last, height), lo)
+
+
+def row_sliceable(op: Operation) -> bool:
+    """Can a slice of rows of the op's result be computed from slices (or whole copies) of its operands?
+
+    True for convolutions and pooling (NCHW, with halos), elementwise ops, batch
+    norm (unless the row axis is its channel axis 1), dense, matmul with a full-rank left operand, layer norm, softmax off
+    the row axis, concat off the row axis and transposes that keep the row
+    axis, when the result has at least two rows.
+    """
+    if not isinstance(op, graph.GraphOp) or len(op.results) != 1:
+        return False
+    out = shape_of(op.results[0].type)
+    if len(out) < 2 or out[-2] < 2 or 0 in out:
+        return False
+    rank = len(out)
+    if isinstance(op, graph.Conv2DOp | graph.PoolOp):
+        return True
+    if isinstance(op, graph.BatchNormOp) and rank - 2 == 1:  # the rows would be its channels
+        return False
+    if isinstance(op, graph.UnaryOp | graph.BinaryOp | graph.BatchNormOp | graph.DenseOp | graph.LayerNormOp):
+        return _same_rows(op, 0) or (isinstance(op, graph.BinaryOp) and _same_rows(op, 1))
+    if isinstance(op, graph.MatMulOp):
+        return len(shape_of(op.lhs.type)) == rank and _same_rows(op, 0)
+    if isinstance(op, graph.SoftmaxOp):
+        return int_of(op.axis) % rank != rank - 2
+    if isinstance(op, graph.ConcatOp):
+        return int_of(op.axis) % rank != rank - 2
+    if isinstance(op, graph.TransposeOp):
+        return ints(op.perm)[rank - 2] == rank - 2
+    return False
+
+
+def operand_rows(op: graph.GraphOp, index: int, lo: int, hi: int) -> Rows | None:
+    """The rows of operand `index` that rows [lo, hi) of the result of a `row_sliceable` op read.
+
+    None: the op reads the whole operand (a weight, a broadcast operand). The
+    rows of a convolution or pooling input are its window (the halo) clipped
+    to the tensor: the rows outside are padding.
+    """
+    if index > 0 and isinstance(op, graph.Conv2DOp | graph.DenseOp | graph.BatchNormOp | graph.LayerNormOp):
+        return None
+    if isinstance(op, graph.Conv2DOp | graph.PoolOp):
+        return real_rows(op, *window_rows(op, lo, hi))
+    if isinstance(op, graph.MatMulOp) and index == 1:
+        return None
+    return (lo, hi) if _same_rows(op, index) else None
+
+
+# --------------------------------------------------------------------------- types and ops
+
+
+@irdl_attr_definition
+class BufferType(ParametrizedAttribute, TypeAttribute):
+    """`!schedule.buffer`: a region of each core's on-chip memory."""
+
+    name = "schedule.buffer"
+
+
+def pairs(attr: DenseArrayBase) -> list[Rows]:
+    """The [lo, hi) pairs of a `rows` property."""
+    values = ints(attr)
+    return [(values[i], values[i + 1]) for i in range(0, len(values) - 1, 2)]
+
+
+def rows_attr(rows: Sequence[Rows]) -> DenseArrayBase:
+    return i64_array([v for pair in rows for v in pair])
+
+
+@irdl_op_definition
+class BufferOp(IRDLOperation):
+    """Reserves `size` bytes at byte `offset` of every core's on-chip memory.
+
+    `%b = schedule.buffer offset = 0 size = 4096`
+    """
+
+    name = "schedule.buffer"
+    offset = prop_def(IntegerAttr[I64])
+    size = prop_def(IntegerAttr[I64])
+    buffer = result_def(BufferType)
+    traits = lazy_traits_def(lambda: (HasParent(ProgramOp),))
+    assembly_format = "`offset` `=` $offset `size` `=` $size attr-dict"
+
+    def __init__(self, offset: int, size: int):
+        super().__init__(
+            properties={"offset": IntegerAttr(offset, i64), "size": IntegerAttr(size, i64)},
+            result_types=[BufferType()],
+        )
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """[first byte, last byte + 1) of the buffer."""
+        offset = self.offset.value.data
+        return offset, offset + self.size.value.data
+
+
+class SliceOp(IRDLOperation):
+    """An op that moves or computes rows of a tensor on every core: `rows` holds one [lo, hi) per core."""
+
+    rows = prop_def(DenseArrayBase.constr(I64))
+
+    @property
+    def tensor(self) -> SSAValue:
+        return self.operands[0]
+
+    def core_rows(self) -> list[Rows]:
+        return pairs(self.rows)
+
+
+@irdl_op_definition
+class LoadOp(SliceOp):
+    """DMA of rows of a tensor in DRAM into a buffer, on every core.
+
+    `schedule.load %x rows = array<i64: 0, 9, 7, 17> into %b : tensor<1x16x32x32xf32>`
+    """
+
+    name = "schedule.load"
+    source = operand_def(TensorType)
+    dest = operand_def(BufferType)
+    assembly_format = "$source `rows` `=` $rows `into` $dest attr-dict `:` type($source)"
+
+    def __init__(self, source: SSAValue, rows: Sequence[Rows], dest: SSAValue):
+        super().__init__(operands=[source, dest], properties={"rows": rows_attr(rows)})
+
+
+@irdl_op_definition
+class StoreOp(SliceOp):
+    """DMA of rows of a tensor from a buffer back to DRAM, on every core.
+
+    `schedule.store %y rows = array<i64: 0, 8, 8, 16> from %b : tensor<1x16x32x32xf32>`
+    """
+
+    name = "schedule.store"
+    value = operand_def(TensorType)
+    source = operand_def(BufferType)
+    assembly_format = "$value `rows` `=` $rows `from` $source attr-dict `:` type($value)"
+
+    def __init__(self, value: SSAValue, rows: Sequence[Rows], source: SSAValue):
+        super().__init__(operands=[value, source], properties={"rows": rows_attr(rows)})
+
+
+@irdl_op_definition
+class ComputeOp(SliceOp):
+    """Each core computes its rows of the result of a graph op, reading operands from `ins`, writing `outs`.
+
+    `schedule.compute %y rows = array<i64: 0, 8, 8, 16> ins(%bx, %bw) outs(%by) : tensor<1x16x32x32xf32>`
+
+    `%y` is the graph op's (only) result; `ins` has one buffer per operand of
+    that op, in order; each must hold the rows `operand_rows` asks for.
+    """
+
+    name = "schedule.compute"
+    value = operand_def(TensorType)
+    ins = var_operand_def(BufferType)
+    out = operand_def(BufferType)
+    irdl_options = ()
+    assembly_format = "$value `rows` `=` $rows `ins` `(` $ins `)` `outs` `(` $out `)` attr-dict `:` type($value)"
+
+    def __init__(self, value: SSAValue, rows: Sequence[Rows], ins: Sequence[SSAValue], out: SSAValue):
+        super().__init__(operands=[value, ins, out], properties={"rows": rows_attr(rows)})
+
+    @property
+    def graph_op(self) -> graph.GraphOp:
+        owner = self.value.owner
+        assert isinstance(owner, graph.GraphOp)
+        return owner
+
+    def verify_(self) -> None:
+        owner = self.value.owner
+        if not isinstance(owner, graph.GraphOp) or not row_sliceable(owner):
+            raise VerifyException(f"{self.name}: the value must be the result of a graph op that can be sliced by rows")
+        if len(self.ins) != len(owner.operands):
+            raise VerifyException(
+                f"{self.name}: {owner.name} has {len(owner.operands)} operands, got {len(self.ins)} input buffers"
+            )
+
+
+@irdl_op_definition
+class ComputeWholeOp(IRDLOperation):
+    """The kernel's cores compute a whole graph op together, streaming its operands and results through DRAM.
+
+    `schedule.compute_whole %y : tensor<1x1000xf32>` (`%y` is one result of the op).
+    """
+
+    name = "schedule.compute_whole"
+    value = operand_def(TensorType)
+    assembly_format = "$value attr-dict `:` type($value)"
+
+    def __init__(self, value: SSAValue):
+        super().__init__(operands=[value])
+
+    @property
+    def graph_op(self) -> graph.GraphOp:
+        owner = self.value.owner
+        assert isinstance(owner, graph.GraphOp)
+        return owner
+
+    def verify_(self) -> None:
+        if not isinstance(self.value.owner, graph.GraphOp):
+            raise VerifyException(f"{self.name}: the value must be the result of a graph op")
+
+
+@irdl_op_definition
+class BarrierOp(IRDLOperation):
+    """Every core of the kernel waits here until all of them arrive (and their DMA to DRAM is done)."""
+
+    name = "schedule.barrier"
+    assembly_format = "attr-dict"
+
+
+@irdl_op_definition
+class TileOp(IRDLOperation):
+    """One iteration of a tile loop: its loads, computes and stores; `stage` is the double-buffering copy it uses.
+
+    `schedule.tile index = 1 stage = 1 { ... }`
+    """
+
+    name = "schedule.tile"
+    index = prop_def(IntegerAttr[I64])
+    stage = prop_def(IntegerAttr[I64])
+    body = region_def("single_block")
+    traits = lazy_traits_def(lambda: (NoTerminator(), HasParent(ProgramOp)))
+    assembly_format = "`index` `=` $index `stage` `=` $stage $body attr-dict"
+
+    def __init__(self, index: int, stage: int, ops: Sequence[Operation]):
+        super().__init__(
+            properties={"index": IntegerAttr(index, i64), "stage": IntegerAttr(stage, i64)},
+            regions=[Region(Block(ops))],
+        )
+
+
+@irdl_op_definition
+class ProgramOp(IRDLOperation):
+    """The schedule of the enclosing `accel.kernel` on its cores (see the module docstring).
+
+    `schedule.program capacity = 393216 element_bytes = 2 { ... }`: `capacity`
+    is each core's on-chip memory in bytes.
+    """
+
+    name = "schedule.program"
+    capacity = prop_def(IntegerAttr[I64])
+    element_bytes = prop_def(IntegerAttr[I64])
+    body = region_def("single_block")
+    traits = traits_def(NoTerminator(), HasParent(accel.KernelOp))
+    assembly_format = "`capacity` `=` $capacity `element_bytes` `=` $element_bytes $body attr-dict"
+
+    def __init__(self, capacity: int, element_bytes: int, ops: Sequence[Operation]):
+        super().__init__(
+            properties={"capacity": IntegerAttr(capacity, i64), "element_bytes": IntegerAttr(element_bytes, i64)},
+            regions=[Region(Block(ops))],
+        )
+
+    def steps(self) -> Iterator[Operation]:
+        """The program's ops in execution order, tile bodies inlined (tiles themselves left out)."""
+        for op in self.body.block.ops:
+            if isinstance(op, TileOp):
+                yield from op.body.block.ops
+            else:
+                yield op
+
+    def verify_(self) -> None:
+        kernel = self.parent_op()
+        assert isinstance(kernel, accel.KernelOp)
+        _Checker(self, kernel).run()
+
+
+class _Checker:
+    """`ProgramOp.verify_`: a symbolic run of the program that tracks what each buffer and DRAM hold."""
+
+    def __init__(self, program: ProgramOp, kernel: accel.KernelOp):
+        self.program = program
+        self.kernel = kernel
+        self.cores = kernel.core_count
+        self.element_bytes = program.element_bytes.value.data
+        self.held: dict[tuple[SSAValue, int], tuple[SSAValue, int, int]] = {}  # (buffer, core) -> (tensor, lo, hi)
+        self.dram: dict[SSAValue, list[Rows]] = {}  # tensor -> rows written to DRAM so far
+        self.complete: set[SSAValue] = set(kernel.body.block.args)
+        self.complete.update(
+            r for op in kernel.body.block.ops if graph.is_source(op) for r in op.results
+        )  # weights and constants
+
+    def run(self) -> None:
+        capacity = self.program.capacity.value.data
+        buffers = [op for op in self.program.body.block.ops if isinstance(op, BufferOp)]
+        for b in buffers:
+            first, end = b.span
+            if first < 0 or b.size.value.data <= 0 or end > capacity:
+                raise VerifyException(
+                    f"schedule.buffer: {b.size.value.data} bytes at offset {first} do not fit in the core's "
+                    f"on-chip memory of {capacity} bytes"
+                )
+        live: dict[SSAValue, list[list[int]]] = {}  # buffer -> [write, last read] of each content it held
+        for step, op in enumerate(self.program.steps()):
+            for buffer in _reads(op):
+                if buffer in live:
+                    live[buffer][-1][1] = step
+            written = _written(op)
+            if written is not None:
+                live.setdefault(written, []).append([step, step])
+            self.step(op)
+        self.check_overlaps(buffers, live)
+        yield_op = self.kernel.body.block.last_op
+        for value in yield_op.operands if yield_op is not None else ():
+            if not self.in_dram(value, (0, row_count(value.type))):
+                raise VerifyException(
+                    f"schedule.program: kernel result {value.name_hint or 'value'} is not complete in DRAM at the end"
+                )
+
+    def check_overlaps(self, buffers: Sequence[BufferOp], live: dict[SSAValue, list[list[int]]]) -> None:
+        spans = sorted((b.span, i, b.buffer) for i, b in enumerate(buffers))
+        for k, ((s0, e0), i, a) in enumerate(spans):
+            for (s1, e1), j, b in spans[k + 1 :]:
+                if s1 >= e0:
+                    break
+                if _meet(live.get(a, []), live.get(b, [])):
+                    raise VerifyException(
+                        f"schedule.program: buffers {min(i, j)} and {max(i, j)} overlap in memory "
+                        f"([{s0}, {e0}) and [{s1}, {e1})) while both are live"
+                    )
+
+    def in_dram(self, value: SSAValue, rows: Rows) -> bool:
+        if value in self.complete or rows[0] >= rows[1]:
+            return True
+        return _covered(self.dram.get(value, []), rows)
+
+    def check_rows(self, op: SliceOp, value: SSAValue) -> list[Rows]:
+        rows = op.core_rows()
+        extent = row_count(value.type)
+        if len(ints(op.rows)) != 2 * self.cores:
+            raise VerifyException(f"{op.name}: expected one [lo, hi) pair per core ({self.cores}), got {len(rows)}")
+        for core, (lo, hi) in enumerate(rows):
+            if not 0 <= lo <= hi <= extent:
+                raise VerifyException(
+                    f"{op.name}: rows [{lo}, {hi}) of core {core} are outside the tensor's {extent} rows"
+                )
+        return rows
+
+    def check_fits(self, op: Operation, buffer: SSAValue, value: SSAValue, rows: Rows) -> None:
+        owner = buffer.owner
+        assert isinstance(owner, BufferOp)
+        needed = (rows[1] - rows[0]) * row_bytes(value.type, self.element_bytes)
+        if needed > owner.size.value.data:
+            raise VerifyException(
+                f"{op.name}: {rows[1] - rows[0]} rows ({needed} bytes) do not fit in a buffer of "
+                f"{owner.size.value.data} bytes"
+            )
+
+    def holds(self, op: Operation, buffer: SSAValue, core: int, value: SSAValue, rows: Rows, what: str) -> None:
+        if rows[0] >= rows[1]:
+            return
+        content = self.held.get((buffer, core))
+        if content is None or content[0] is not value or content[1] > rows[0] or content[2] < rows[1]:
+            has = "nothing" if content is None else f"rows [{content[1]}, {content[2]}) of another tensor"
+            if content is not None and content[0] is value:
+                has = f"rows [{content[1]}, {content[2]})"
+            raise VerifyException(
+                f"{op.name}: {what} needs rows [{rows[0]}, {rows[1]}) on core {core}, but its buffer holds {has}"
+            )
+
+    def step(self, op: Operation) -> None:
+        if isinstance(op, LoadOp):
+            for core, rows in enumerate(self.check_rows(op, op.source)):
+                if rows[0] < rows[1]:
+                    if not self.in_dram(op.source, rows):
+                        raise VerifyException(
+                            f"schedule.load: rows [{rows[0]}, {rows[1]}) are not in DRAM yet (load before store)"
+                        )
+                    self.check_fits(op, op.dest, op.source, rows)
+                    self.held[(op.dest, core)] = (op.source, *rows)
+        elif isinstance(op, ComputeOp):
+            graph_op = op.graph_op
+            for core, (lo, hi) in enumerate(self.check_rows(op, op.value)):
+                if lo >= hi:
+                    continue
+                for i, (operand, buffer) in enumerate(zip(graph_op.operands, op.ins, strict=True)):
+                    rows = operand_rows(graph_op, i, lo, hi) or (0, row_count(operand.type))
+                    self.holds(op, buffer, core, operand, rows, f"operand {i}")
+                self.check_fits(op, op.out, op.value, (lo, hi))
+                self.held[(op.out, core)] = (op.value, lo, hi)
+        elif isinstance(op, StoreOp):
+            for core, rows in enumerate(self.check_rows(op, op.value)):
+                if rows[0] < rows[1]:
+                    self.holds(op, op.source, core, op.value, rows, "the store")
+                    self.dram.setdefault(op.value, []).append(rows)
+        elif isinstance(op, ComputeWholeOp):
+            graph_op = op.graph_op
+            for i, operand in enumerate(graph_op.operands):
+                if not self.in_dram(operand, (0, row_count(operand.type))):
+                    raise VerifyException(f"schedule.compute_whole: operand {i} is not complete in DRAM")
+            self.complete.update(graph_op.results)
+
+
+def _reads(op: Operation) -> list[SSAValue]:
+    """The buffers a program step reads."""
+    if isinstance(op, ComputeOp):
+        return list(op.ins)
+    if isinstance(op, StoreOp):
+        return [op.source]
+    return []
+
+
+def _written(op: Operation) -> SSAValue | None:
+    """The buffer a program step writes, if any."""
+    if isinstance(op, LoadOp):
+        return op.dest
+    if isinstance(op, ComputeOp):
+        return op.out
+    return None
+
+
+def _meet(a: Sequence[list[int]], b: Sequence[list[int]]) -> bool:
+    """Does some closed interval of `a` meet one of `b` (both sorted)?"""
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i][0] <= b[j][1] and b[j][0] <= a[i][1]:
+            return True
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return False
+
+
+def _covered(intervals: Sequence[Rows], rows: Rows) -> bool:
+    """Do the union of `intervals` cover `rows`?"""
+    position = rows[0]
+    for lo, hi in sorted(intervals):
+        if lo > position:
+            break
+        position = max(position, hi)
+        if position >= rows[1]:
+            return True
+    return position >= rows[1]
+
+
+def program_of(kernel: Operation) -> ProgramOp | None:
+    """The `schedule.program` of a scheduled `accel.kernel`, else None."""
+    last = kernel.regions[0].block.last_op if kernel.regions and kernel.regions[0].blocks else None
+    previous = last.prev_op if last is not None else None
+    return previous if isinstance(previous, ProgramOp) else None
+
+
+Schedule = Dialect(
+    "schedule",
+    [ProgramOp, BufferOp, TileOp, LoadOp, StoreOp, ComputeOp, ComputeWholeOp, BarrierOp],
+    [BufferType],
+)

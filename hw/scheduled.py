@@ -1,0 +1,177 @@
+"""Numerics of a scheduled kernel: its `schedule.program` executed step by step, per core, from buffer contents.
+
+The kernel's DRAM holds its inputs and its weights and constants; every
+other value exists only as rows in buffers or as rows stored back to DRAM. A
+`schedule.load` copies rows of a DRAM tensor into a core's buffer; a
+`schedule.compute` reads from its `ins` buffers exactly the rows that
+`operand_rows` says a slice needs and runs the graph op's reference kernel
+(`dlfc.hw.reference`) on them: a convolution or pooling slice runs with the
+padding rows that fall inside its window and nothing else, so its numbers
+depend on the halo that was loaded. Rows a buffer does not hold read as NaN
+(zero for integers), a buffer written on a core destroys whatever any other
+buffer overlapping it held there, and DRAM rows never stored are NaN: a wrong
+slice, halo or buffer allocation shows in the outputs. `schedule.compute_whole`
+runs the op on whole DRAM tensors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from xdsl.interpreter import Interpreter, PythonValues
+from xdsl.ir import SSAValue
+
+from dlfc.dialects import accel, graph, schedule
+from dlfc.dialects.graph import i64_array, ints
+from dlfc.dialects.schedule import operand_rows, real_rows, row_axis, row_count, window_rows
+from dlfc.hw.reference import KERNELS, ExecutionError, evaluate, result_dtype
+
+Content = tuple[SSAValue, int, int, np.ndarray]
+"""What a buffer holds on one core: the tensor, its rows [lo, hi) and their values."""
+
+
+class _Repadded:
+    """A convolution or pooling op seen with other padding (the rows of one slice)."""
+
+    def __init__(self, op: graph.GraphOp, pad: Sequence[int]):
+        self._op = op
+        self.pad = i64_array(pad)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._op, name)
+
+
+def _rows(array: np.ndarray, value: SSAValue, lo: int, hi: int) -> np.ndarray:
+    axis = row_axis(value.type)
+    if axis is None:
+        return array
+    index = [slice(None)] * array.ndim
+    index[axis] = slice(lo, hi)
+    return array[tuple(index)]
+
+
+def _poison(dtype: np.dtype) -> float | int:
+    return np.nan if dtype.kind in "fc" else 0
+
+
+def take(content: Content | None, value: SSAValue, lo: int, hi: int, dtype: np.dtype) -> np.ndarray:
+    """Rows [lo, hi) of `value` as a buffer holds them; rows it lacks read as NaN (0 for integers)."""
+    if content is not None and content[0] is value and content[1] <= lo and hi <= content[2]:
+        return _rows(content[3], value, lo - content[1], hi - content[1])
+    shape = list(graph.shape_of(value.type))
+    axis = row_axis(value.type)
+    if axis is not None:
+        shape[axis] = hi - lo
+    out = np.full(shape, _poison(dtype), dtype=dtype)
+    if content is not None and content[0] is value and axis is not None:
+        first, last = max(lo, content[1]), min(hi, content[2])
+        if first < last:
+            _rows(out, value, first - lo, last - lo)[...] = _rows(
+                content[3], value, first - content[1], last - content[1]
+            )
+    return out
+
+
+def compute_rows(op: graph.GraphOp, lo: int, hi: int, args: Sequence[np.ndarray]) -> np.ndarray:
+    """Rows [lo, hi) of the result of a row-sliceable op from the operand rows `operand_rows` names."""
+    if isinstance(op, graph.Conv2DOp | graph.PoolOp):
+        first, last = window_rows(op, lo, hi)
+        real_lo, real_hi = real_rows(op, first, last)
+        top, bottom = (real_lo - first, last - real_hi) if real_lo < real_hi else (last - first, 0)
+        pad = ints(op.pad)
+        repadded = _Repadded(op, (top, pad[1], bottom, pad[3]))
+        out = KERNELS[type(op)](repadded, *args)
+        return np.asarray(out, dtype=result_dtype(op))
+    (out,) = evaluate(op, args)
+    return out
+
+
+class ProgramRun:
+    """One execution of a kernel's program: per-core buffers and the kernel's DRAM."""
+
+    def __init__(self, program: schedule.ProgramOp, cores: int, dram: dict[SSAValue, np.ndarray]):
+        self.program = program
+        self.cores = cores
+        self.dram = dram
+        self.dtypes: dict[SSAValue, np.dtype] = {}
+        buffers = [op for op in program.body.block.ops if isinstance(op, schedule.BufferOp)]
+        self.clobbers = {
+            b.buffer: [o.buffer for o in buffers if o is not b and o.span[0] < b.span[1] and b.span[0] < o.span[1]]
+            for b in buffers
+        }
+        self.held: list[dict[SSAValue, Content]] = [{} for _ in range(cores)]
+
+    def dtype(self, value: SSAValue) -> np.dtype:
+        found = self.dtypes.get(value)
+        if found is None:
+            owner = value.owner
+            if isinstance(owner, graph.GraphOp) or graph.is_source(owner):
+                found = result_dtype(owner, value.index)  # type: ignore[arg-type, union-attr]
+            else:
+                found = self.dram[value].dtype
+            self.dtypes[value] = found
+        return found
+
+    def write(self, core: int, buffer: SSAValue, content: Content) -> None:
+        held = self.held[core]
+        for other in self.clobbers[buffer]:
+            held.pop(other, None)
+        held[buffer] = content
+
+    def run(self) -> None:
+        for op in self.program.steps():
+            if isinstance(op, schedule.LoadOp):
+                source = self.dram.get(op.source)
+                if source is None:
+                    raise ExecutionError("schedule.load: the tensor is not in DRAM")
+                for core, (lo, hi) in enumerate(op.core_rows()):
+                    if lo < hi:
+                        self.write(core, op.dest, (op.source, lo, hi, _rows(source, op.source, lo, hi)))
+            elif isinstance(op, schedule.ComputeOp):
+                self.compute(op)
+            elif isinstance(op, schedule.StoreOp):
+                self.store(op)
+            elif isinstance(op, schedule.ComputeWholeOp):
+                graph_op = op.graph_op
+                results = evaluate(graph_op, [self.dram[v] for v in graph_op.operands])
+                self.dram.update(zip(graph_op.results, results, strict=True))
+
+    def compute(self, op: schedule.ComputeOp) -> None:
+        graph_op = op.graph_op
+        for core, (lo, hi) in enumerate(op.core_rows()):
+            if lo >= hi:
+                continue
+            held = self.held[core]
+            args = []
+            for i, (operand, buffer) in enumerate(zip(graph_op.operands, op.ins, strict=True)):
+                first, last = operand_rows(graph_op, i, lo, hi) or (0, row_count(operand.type))
+                args.append(take(held.get(buffer), operand, first, last, self.dtype(operand)))
+            self.write(core, op.out, (op.value, lo, hi, compute_rows(graph_op, lo, hi, args)))
+
+    def store(self, op: schedule.StoreOp) -> None:
+        value = op.value
+        target = self.dram.get(value)
+        if target is None:
+            dtype = self.dtype(value)
+            target = self.dram[value] = np.full(graph.shape_of(value.type), _poison(dtype), dtype=dtype)
+        for core, (lo, hi) in enumerate(op.core_rows()):
+            if lo < hi:
+                rows = take(self.held[core].get(op.source), value, lo, hi, target.dtype)
+                _rows(target, value, lo, hi)[...] = rows
+
+
+def run_scheduled_kernel(interpreter: Interpreter, kernel: accel.KernelOp, args: PythonValues) -> PythonValues:
+    """The results of a scheduled kernel on `args`, computed by its program."""
+    program = schedule.program_of(kernel)
+    assert program is not None
+    block = kernel.body.block
+    dram: dict[SSAValue, np.ndarray] = dict(zip(block.args, args, strict=True))
+    for op in block.ops:
+        if graph.is_source(op):
+            dram.update(zip(op.results, interpreter.run_op(op, ()), strict=True))
+    ProgramRun(program, kernel.core_count, dram).run()
+    yield_op = block.last_op
+    assert isinstance(yield_op, accel.YieldOp)
+    return tuple(dram[v] for v in yield_op.values)

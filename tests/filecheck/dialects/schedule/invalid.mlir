@@ -1,0 +1,323 @@
+// RUN: dlfc-opt %s --split-input-file --verify-diagnostics --parsing-diagnostics | filecheck %s
+// RUN: dlfc-opt %s --split-input-file --verify-diagnostics --parsing-diagnostics | filecheck %s --check-prefix=NONE
+
+// IR the schedule dialect rejects: each case fails to verify with the error of
+// its CHECK line. No case verifies (so none prints a module in custom form):
+// NONE-NOT: builtin.module {
+
+// A buffer that ends past the core's on-chip memory.
+builtin.module {
+  func.func @capacity(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      %r = graph.relu %c : tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 320
+        %bx = schedule.buffer offset = 320 size = 512
+        %bc = schedule.buffer offset = 832 size = 512
+        %br = schedule.buffer offset = 3840 size = 512
+        schedule.load %w rows = [0, 3, 0, 3] into %bw : tensor<4x4x3x3xf32>
+        schedule.load %a rows = [0, 5, 3, 8] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %c rows = [0, 4, 4, 8] ins(%bx, %bw) outs(%bc) : tensor<1x4x8x8xf32>
+        schedule.compute %r rows = [0, 4, 4, 8] ins(%bc) outs(%br) : tensor<1x4x8x8xf32>
+        schedule.store %r rows = [0, 4, 4, 8] from %br : tensor<1x4x8x8xf32>
+      }
+      accel.yield %r : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.buffer: 512 bytes at offset 3840 do not fit in the core's on-chip memory of 4096 bytes
+
+// -----
+
+// Two buffers that overlap while both are live: the conv's input and output.
+builtin.module {
+  func.func @overlapping_live_buffers(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      %r = graph.relu %c : tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 320
+        %bx = schedule.buffer offset = 320 size = 512
+        %bc = schedule.buffer offset = 512 size = 512
+        %br = schedule.buffer offset = 1344 size = 512
+        schedule.load %w rows = [0, 3, 0, 3] into %bw : tensor<4x4x3x3xf32>
+        schedule.load %a rows = [0, 5, 3, 8] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %c rows = [0, 4, 4, 8] ins(%bx, %bw) outs(%bc) : tensor<1x4x8x8xf32>
+        schedule.compute %r rows = [0, 4, 4, 8] ins(%bc) outs(%br) : tensor<1x4x8x8xf32>
+        schedule.store %r rows = [0, 4, 4, 8] from %br : tensor<1x4x8x8xf32>
+      }
+      accel.yield %r : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.program: buffers 1 and 2 overlap in memory ([320, 832) and [512, 1024)) while both are live
+
+// -----
+
+// A slice past the end of its tensor.
+builtin.module {
+  func.func @out_of_range_slice(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      %r = graph.relu %c : tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 320
+        %bx = schedule.buffer offset = 320 size = 512
+        %bc = schedule.buffer offset = 832 size = 512
+        %br = schedule.buffer offset = 1344 size = 512
+        schedule.load %w rows = [0, 3, 0, 3] into %bw : tensor<4x4x3x3xf32>
+        schedule.load %a rows = [0, 5, 3, 9] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %c rows = [0, 4, 4, 8] ins(%bx, %bw) outs(%bc) : tensor<1x4x8x8xf32>
+        schedule.compute %r rows = [0, 4, 4, 8] ins(%bc) outs(%br) : tensor<1x4x8x8xf32>
+        schedule.store %r rows = [0, 4, 4, 8] from %br : tensor<1x4x8x8xf32>
+      }
+      accel.yield %r : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.load: rows [3, 9) of core 1 are outside the tensor's 8 rows
+
+// -----
+
+// A compute whose input was never loaded.
+builtin.module {
+  func.func @use_before_load(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      %r = graph.relu %c : tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 320
+        %bx = schedule.buffer offset = 320 size = 512
+        %bc = schedule.buffer offset = 832 size = 512
+        %br = schedule.buffer offset = 1344 size = 512
+        schedule.load %w rows = [0, 3, 0, 3] into %bw : tensor<4x4x3x3xf32>
+        schedule.compute %c rows = [0, 4, 4, 8] ins(%bx, %bw) outs(%bc) : tensor<1x4x8x8xf32>
+        schedule.compute %r rows = [0, 4, 4, 8] ins(%bc) outs(%br) : tensor<1x4x8x8xf32>
+        schedule.store %r rows = [0, 4, 4, 8] from %br : tensor<1x4x8x8xf32>
+      }
+      accel.yield %r : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.compute: operand 0 needs rows [0, 5) on core 0, but its buffer holds nothing
+
+// -----
+
+// A halo one row short: core 0's conv rows [0, 4) read input rows [0, 5).
+builtin.module {
+  func.func @halo_too_small(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      %r = graph.relu %c : tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 320
+        %bx = schedule.buffer offset = 320 size = 512
+        %bc = schedule.buffer offset = 832 size = 512
+        %br = schedule.buffer offset = 1344 size = 512
+        schedule.load %w rows = [0, 3, 0, 3] into %bw : tensor<4x4x3x3xf32>
+        schedule.load %a rows = [0, 4, 3, 8] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %c rows = [0, 4, 4, 8] ins(%bx, %bw) outs(%bc) : tensor<1x4x8x8xf32>
+        schedule.compute %r rows = [0, 4, 4, 8] ins(%bc) outs(%br) : tensor<1x4x8x8xf32>
+        schedule.store %r rows = [0, 4, 4, 8] from %br : tensor<1x4x8x8xf32>
+      }
+      accel.yield %r : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.compute: operand 0 needs rows [0, 5) on core 0, but its buffer holds rows [0, 4)
+
+// -----
+
+// A compute that reads its operand from the wrong buffer.
+builtin.module {
+  func.func @wrong_buffer(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      %r = graph.relu %c : tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 320
+        %bx = schedule.buffer offset = 320 size = 512
+        %bc = schedule.buffer offset = 832 size = 512
+        %br = schedule.buffer offset = 1344 size = 512
+        schedule.load %w rows = [0, 3, 0, 3] into %bw : tensor<4x4x3x3xf32>
+        schedule.load %a rows = [0, 5, 3, 8] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %c rows = [0, 4, 4, 8] ins(%bx, %bw) outs(%bc) : tensor<1x4x8x8xf32>
+        schedule.compute %r rows = [0, 4, 4, 8] ins(%bx) outs(%br) : tensor<1x4x8x8xf32>
+        schedule.store %r rows = [0, 4, 4, 8] from %br : tensor<1x4x8x8xf32>
+      }
+      accel.yield %r : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.compute: operand 0 needs rows [0, 4) on core 0, but its buffer holds rows [0, 5) of another tensor
+
+// -----
+
+// A load of an intermediate that was never stored to DRAM.
+builtin.module {
+  func.func @load_before_store(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      %r = graph.relu %c : tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 320
+        %bx = schedule.buffer offset = 320 size = 512
+        %bc = schedule.buffer offset = 832 size = 512
+        %br = schedule.buffer offset = 1344 size = 512
+        schedule.load %w rows = [0, 3, 0, 3] into %bw : tensor<4x4x3x3xf32>
+        schedule.load %a rows = [0, 5, 3, 8] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %c rows = [0, 4, 4, 8] ins(%bx, %bw) outs(%bc) : tensor<1x4x8x8xf32>
+        schedule.load %c rows = [0, 4, 4, 8] into %bc : tensor<1x4x8x8xf32>
+        schedule.compute %r rows = [0, 4, 4, 8] ins(%bc) outs(%br) : tensor<1x4x8x8xf32>
+        schedule.store %r rows = [0, 4, 4, 8] from %br : tensor<1x4x8x8xf32>
+      }
+      accel.yield %r : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.load: rows [0, 4) are not in DRAM yet (load before store)
+
+// -----
+
+// A kernel result that is only half stored.
+builtin.module {
+  func.func @result_incomplete(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      %r = graph.relu %c : tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 320
+        %bx = schedule.buffer offset = 320 size = 512
+        %bc = schedule.buffer offset = 832 size = 512
+        %br = schedule.buffer offset = 1344 size = 512
+        schedule.load %w rows = [0, 3, 0, 3] into %bw : tensor<4x4x3x3xf32>
+        schedule.load %a rows = [0, 5, 3, 8] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %c rows = [0, 4, 4, 8] ins(%bx, %bw) outs(%bc) : tensor<1x4x8x8xf32>
+        schedule.compute %r rows = [0, 4, 4, 8] ins(%bc) outs(%br) : tensor<1x4x8x8xf32>
+        schedule.store %r rows = [0, 4, 4, 4] from %br : tensor<1x4x8x8xf32>
+      }
+      accel.yield %r : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.program: kernel result r is not complete in DRAM at the end
+
+// -----
+
+// A slice bigger than its buffer.
+builtin.module {
+  func.func @slice_too_big(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      %r = graph.relu %c : tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 320
+        %bx = schedule.buffer offset = 320 size = 256
+        %bc = schedule.buffer offset = 832 size = 512
+        %br = schedule.buffer offset = 1344 size = 512
+        schedule.load %w rows = [0, 3, 0, 3] into %bw : tensor<4x4x3x3xf32>
+        schedule.load %a rows = [0, 5, 3, 8] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %c rows = [0, 4, 4, 8] ins(%bx, %bw) outs(%bc) : tensor<1x4x8x8xf32>
+        schedule.compute %r rows = [0, 4, 4, 8] ins(%bc) outs(%br) : tensor<1x4x8x8xf32>
+        schedule.store %r rows = [0, 4, 4, 8] from %br : tensor<1x4x8x8xf32>
+      }
+      accel.yield %r : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.load: 5 rows (320 bytes) do not fit in a buffer of 256 bytes
+
+// -----
+
+// One [lo, hi) pair for a kernel on two cores.
+builtin.module {
+  func.func @rows_per_core(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      %r = graph.relu %c : tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 320
+        %bx = schedule.buffer offset = 320 size = 512
+        %bc = schedule.buffer offset = 832 size = 512
+        %br = schedule.buffer offset = 1344 size = 512
+        schedule.load %w rows = [0, 3, 0, 3] into %bw : tensor<4x4x3x3xf32>
+        schedule.load %a rows = [0, 5, 3, 8] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %c rows = [0, 4, 4, 8] ins(%bx, %bw) outs(%bc) : tensor<1x4x8x8xf32>
+        schedule.compute %r rows = [0, 4, 4, 8] ins(%bc) outs(%br) : tensor<1x4x8x8xf32>
+        schedule.store %r rows = [0, 8] from %br : tensor<1x4x8x8xf32>
+      }
+      accel.yield %r : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.store: expected one [lo, hi) pair per core (2), got 1
+
+// -----
+
+// A compute with fewer input buffers than the op has operands.
+builtin.module {
+  func.func @missing_input_buffer(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      %r = graph.relu %c : tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 320
+        %bx = schedule.buffer offset = 320 size = 512
+        %bc = schedule.buffer offset = 832 size = 512
+        %br = schedule.buffer offset = 1344 size = 512
+        schedule.load %w rows = [0, 3, 0, 3] into %bw : tensor<4x4x3x3xf32>
+        schedule.load %a rows = [0, 5, 3, 8] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %c rows = [0, 4, 4, 8] ins(%bx) outs(%bc) : tensor<1x4x8x8xf32>
+        schedule.compute %r rows = [0, 4, 4, 8] ins(%bc) outs(%br) : tensor<1x4x8x8xf32>
+        schedule.store %r rows = [0, 4, 4, 8] from %br : tensor<1x4x8x8xf32>
+      }
+      accel.yield %r : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.compute: graph.conv2d has 2 operands, got 1 input buffers
