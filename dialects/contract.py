@@ -42,7 +42,9 @@ def contract_error(module: ModuleOp) -> str | None:
                 return f"@{function.sym_name.data}: {kind} {index}: {problem}"
     for op in function.walk():
         if op is not function and op.dialect_name() not in DIALECTS and not isinstance(op, func.ReturnOp):
-            return f"{op.name} is not an op of a dlfc module (the interpreter runs graph, fusion, accel and schedule ops)"
+            return (
+                f"{op.name} is not an op of a dlfc module (the interpreter runs graph, fusion, accel and schedule ops)"
+            )
     if (problem := use_def_error(module)) is not None:
         return problem
     weights: dict[str, Attribute] = {}
