@@ -76,12 +76,16 @@ def list_passes(registry: PassRegistry) -> str:
 
 def pass_options(pass_class: type[ModulePass]) -> list[str]:
     """`name: type = default` for each option of a pass, the default in pipeline syntax."""
-    hints = get_type_hints(pass_class)
+    try:
+        hints: dict[str, object] = get_type_hints(pass_class)
+    except Exception:  # a plugin's annotation names an undefined type: show it as written
+        hints = {}
     options: list[str] = []
     for f in dataclasses.fields(pass_class):
         if f.init:
             default = "" if f.default is dataclasses.MISSING else f" = {option_value(f.default)}"
-            options.append(f"{f.name.replace('_', '-')}: {type_repr(hints[f.name])}{default}")
+            shown = type_repr(hints[f.name]) if f.name in hints else str(f.type)
+            options.append(f"{f.name.replace('_', '-')}: {shown}{default}")
     return options
 
 

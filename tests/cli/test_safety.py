@@ -271,6 +271,14 @@ MESSAGE_CASES = [
     (["missing.dlm"], "missing.dlm: no such file"),
     (["model.txt"], "model.txt: unknown input kind (expected .dlm or .mlir or .onnx)"),
     (
+        ["model.dlm", "--pass-pipeline", "cse,fuse-dnnfusion{cores=0}"],
+        "pass 'fuse-dnnfusion': fuse-dnnfusion: cores must be positive, got 0",
+    ),
+    (
+        ["model.dlm", "--pass-pipeline", "cse,autotune{window=0}"],
+        "pass 'autotune' failed: autotune: window and max-states must be positive, got 0 and 20000",
+    ),
+    (
         ["model.dlm", "--load-pass-plugin", "exit_plugin.py", "--pass-pipeline", "test-exit"],
         "the plugin gave up (a pass or plugin called sys.exit)",
     ),
@@ -338,3 +346,21 @@ def test_computed_weights_that_cannot_be_kept_are_announced(
         "write it with -o PLAN.mlir (dlfc) to keep them in PLAN.npz\n"
     )
     assert snapshot(folder) == before
+
+
+def test_an_integer_is_accepted_for_a_float_option(run: Command, folder: Path) -> None:
+    """docs/tuning.md writes oracle{time-limit=60}."""
+    code, out, err = run("model.dlm", "--pass-pipeline", "oracle{time-limit=60}", "--print-pipeline")
+    assert (code, err) == (0, "")
+    assert "time-limit=60.0" in out or "time_limit=60.0" in out
+
+
+def test_an_undefined_option_type_does_not_break_list_passes(run: Command, folder: Path) -> None:
+    (folder / "undef.py").write_text(
+        "from dataclasses import dataclass\nfrom xdsl.passes import ModulePass\n\n\n"
+        "@dataclass(frozen=True)\nclass P(ModulePass):\n"
+        '    name = "test-undef"\n    x: "Undefined" = 1\n\n    def apply(self, ctx, op):\n        pass\n'
+    )
+    code, out, err = run("--list-passes", "--load-pass-plugin", "undef.py")
+    assert (code, err) == (0, "")
+    assert "      x: Undefined = 1\n" in out
