@@ -364,3 +364,34 @@ def test_an_undefined_option_type_does_not_break_list_passes(run: Command, folde
     code, out, err = run("--list-passes", "--load-pass-plugin", "undef.py")
     assert (code, err) == (0, "")
     assert "      x: Undefined = 1\n" in out
+
+
+def test_running_a_plan_whose_weights_are_missing_names_the_file(folder: Path, run: Command) -> None:
+    make_plan(folder, run)
+    (folder / "plan.npz").unlink()
+    check_failure(
+        folder,
+        run,
+        ["run", "plan.mlir"],
+        "plan.mlir: the plan's weights file plan.npz (dlfc.weights) is missing; "
+        "write the plan with dlfc -o PLAN.mlir to get PLAN.npz beside it",
+    )
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "/etc/passwd", "sub/../../x.npz"])
+def test_a_plan_cannot_name_weights_outside_its_folder(folder: Path, run: Command, name: str) -> None:
+    plan = make_plan(folder, run)
+    plan.write_text(plan.read_text().replace('dlfc.weights = "plan.npz"', f'dlfc.weights = "{name}"'))
+    check_failure(
+        folder,
+        run,
+        ["run", "plan.mlir"],
+        f'plan.mlir: dlfc.weights = "{name}" names a file outside the plan\'s folder; refused',
+    )
+
+
+def test_a_fifo_as_weights_does_not_block(folder: Path, run: Command) -> None:
+    os.mkfifo(folder / "pipe.npz")
+    code, out, err = run("model.dlm", "--weights", "pipe.npz")
+    assert (code, out) == (1, "")
+    assert err.splitlines()[0].endswith("not a regular file"), err
