@@ -109,6 +109,7 @@ def load_npz(path: str) -> dict[str, np.ndarray]:
         raise WeightError("not an .npz archive (a single .npy array?)")
     with archive:
         try:
+            check_member_sizes(archive)
             arrays = {name: archive[name] for name in archive.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error):
             raise WeightError("not a valid .npz file (an array in it is corrupt)") from None
@@ -116,6 +117,28 @@ def load_npz(path: str) -> dict[str, np.ndarray]:
         if not isinstance(value, np.ndarray):
             raise WeightError(f"'{name}' in the file is not a numpy array")
     return arrays
+
+
+def check_member_sizes(archive: np.lib.npyio.NpzFile) -> None:
+    """Raise WeightError for a member whose .npy header claims more bytes than the member holds (before reading it).
+
+    A hostile header (shape [10**10]) would otherwise make numpy allocate what it claims.
+    """
+    for info in archive.zip.infolist():
+        if not info.filename.endswith(".npy"):
+            continue
+        with archive.zip.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            if version not in ((1, 0), (2, 0), (3, 0)):
+                raise ValueError("unknown .npy version")
+            reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, dtype = reader(member)
+            claimed = math.prod(shape) * dtype.itemsize
+            if claimed > info.file_size:
+                name = info.filename.removesuffix(".npy")
+                raise WeightError(
+                    f"'{name}' claims {claimed} bytes ({list(shape)} of {dtype}) but holds {info.file_size}: corrupt"
+                )
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:

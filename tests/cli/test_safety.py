@@ -10,9 +10,11 @@ snapshotted (kind, inode and content hash of every entry) before and after.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import stat
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -395,3 +397,18 @@ def test_a_fifo_as_weights_does_not_block(folder: Path, run: Command) -> None:
     code, out, err = run("model.dlm", "--weights", "pipe.npz")
     assert (code, out) == (1, "")
     assert err.splitlines()[0].endswith("not a regular file"), err
+
+
+def test_an_npz_member_claiming_more_than_it_holds_is_refused_before_reading(folder: Path, run: Command) -> None:
+    """A header claiming 37 GiB: one line, no allocation (it would fail, or take the machine's memory)."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (10**10,)})
+    with zipfile.ZipFile(folder / "huge.npz", "w") as archive:
+        archive.writestr("image.npy", header.getvalue() + np.ones(2, np.float32).tobytes())
+    size = len(header.getvalue()) + 8
+    check_failure(
+        folder,
+        run,
+        ["run", "model.dlm", "--inputs", "huge.npz"],
+        f"--inputs huge.npz: 'image' claims 40000000000 bytes ([10000000000] of float32) but holds {size}: corrupt",
+    )
