@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from collections.abc import Sequence
 from typing import get_type_hints
@@ -25,11 +26,15 @@ from dlfc.compiler.driver import (
     CommandLineTool,
     InputOptions,
     UsageError,
+    check_outputs,
     dlfc_version,
+    is_special,
     load_module,
-    save_plan_weights,
+    plan_weights_file,
+    unsaved_weights_warning,
     write_atomically,
     write_npz,
+    write_outputs,
 )
 from dlfc.compiler.fp_model import FP_MODELS
 from dlfc.compiler.instruments import (
@@ -54,6 +59,7 @@ from dlfc.compiler.pipeline import (
 )
 from dlfc.compiler.plugins import PassRegistry, make_registry
 from dlfc.compiler.run import RunTool
+from dlfc.hw.weights import plan_weights_path, store_of
 
 
 def list_passes(registry: PassRegistry) -> str:
@@ -70,12 +76,16 @@ def list_passes(registry: PassRegistry) -> str:
 
 def pass_options(pass_class: type[ModulePass]) -> list[str]:
     """`name: type = default` for each option of a pass, the default in pipeline syntax."""
-    hints = get_type_hints(pass_class)
+    try:
+        hints: dict[str, object] = get_type_hints(pass_class)
+    except Exception:  # a plugin's annotation names an undefined type: show it as written
+        hints = {}
     options: list[str] = []
     for f in dataclasses.fields(pass_class):
         if f.init:
             default = "" if f.default is dataclasses.MISSING else f" = {option_value(f.default)}"
-            options.append(f"{f.name.replace('_', '-')}: {type_repr(hints[f.name])}{default}")
+            shown = type_repr(hints[f.name]) if f.name in hints else str(f.type)
+            options.append(f"{f.name.replace('_', '-')}: {shown}{default}")
     return options
 
 
@@ -291,6 +301,16 @@ class DlfcTool(CommandLineTool):
             return sweep_command(argv[1:])
         return super().run(argv)
 
+    @staticmethod
+    def output_paths(args: argparse.Namespace) -> dict[str, str]:
+        """The files the command will write, by the option that names them (checked before the compile)."""
+        if args.output == "-":
+            return {}
+        outputs = {args.output: "-o"}
+        if args.emit != "dot" and not is_special(args.output):
+            outputs.setdefault(plan_weights_path(args.output), f"-o {args.output}: its weights file")
+        return outputs
+
     def execute(self, args: argparse.Namespace) -> int:
         clock = Stopwatch()
         registry = make_registry(args.load_pass_plugin)
@@ -317,9 +337,15 @@ class DlfcTool(CommandLineTool):
             with clock.measure("Pass setup"):
                 passes = parse_pass_pipeline(args.pass_pipeline, registry.factories, options)
 
+        outputs = self.output_paths(args)
+        inputs = [args.input, args.weights, args.hw if args.hw and os.path.isfile(args.hw) else None]
+        check_outputs(outputs, [*inputs, *args.load_pass_plugin])
         ctx = make_context()
         with clock.measure("Parser"):
             module = load_module(args.input, InputOptions(args.weights, args.input_shape or ()), ctx)
+        check_outputs(
+            outputs, [source for source in [store_of(module).source] if os.path.isfile(source)]
+        )  # a plan's own weights file is an input too
 
         if passes is None:
             start, stop = level_of(module), Level[(args.emit or Level.ACCEL.label).replace("dot", "fusion").upper()]
@@ -337,14 +363,23 @@ class DlfcTool(CommandLineTool):
         runs = run_pipeline(ctx, module, passes, instruments, verify_each=not args.no_verify_each)
 
         with clock.measure("Output"):
-            if args.output != "-" and args.emit != "dot":
-                save_plan_weights(module, args.output)
+            files: dict[str, str | bytes] = {}
+            warning = None
+            beside = args.output != "-" and not is_special(args.output)  # no null.npz beside /dev/null
+            if beside and args.emit != "dot":
+                weights = plan_weights_file(module, args.output)
+                if weights is not None:
+                    files[weights[0]] = weights[1]
+            elif args.emit != "dot":
+                warning = unsaved_weights_warning(module, "dlfc", "stdout" if args.output == "-" else args.output)
             text = (
                 import_object("dlfc.compiler.emit_dot:module_to_dot")(module)
                 if args.emit == "dot"
                 else print_module(module, args.mlir_print_op_generic, args.mlir_print_debuginfo)
             )
-            write_atomically(text, args.output)
+            write_outputs({args.output: text, **files})
+            if warning:
+                sys.stderr.write(warning)
         if args.stats:
             sys.stderr.write(statistics.report())
         if args.mlir_timing:

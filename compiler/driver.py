@@ -14,10 +14,13 @@ and the writers built on it): an output appears whole or not at all.
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -29,7 +32,7 @@ from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.utils.exceptions import DiagnosticException, ParseError
 
 from dlfc.compiler.instruments import dump_header, print_module
-from dlfc.compiler.pass_manager import PassFailure, describe_exception, verification_error
+from dlfc.compiler.pass_manager import INTERNAL_ERROR, PassFailure, describe_exception, verification_error
 from dlfc.compiler.pipeline import PipelineError
 from dlfc.compiler.plugins import PluginError
 from dlfc.hw.reference import ExecutionError
@@ -38,6 +41,18 @@ from dlfc.hw.weights import WEIGHTS_ATTR, WeightError, dump_npz, load_plan_weigh
 
 class UsageError(Exception):
     """A problem with how dlfc was invoked or with its input files: reported in one line, exit 1."""
+
+
+def raised_by_tool(error: SystemExit) -> bool:
+    """Whether `error` is argparse's exit (--help, --version) or xdsl-opt's own, not a plugin's `sys.exit`."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and os.path.basename(frames[-1].filename) in ("argparse.py", "xdsl_opt_main.py")
+
+
+def unexpected_error(error: BaseException) -> str:
+    """An exception no tool expects (a bug in dlfc or a plugin), in one line without its class name or source."""
+    text = describe_exception(error)
+    return text if text == INTERNAL_ERROR else f"{text} (rerun with --debug for the traceback)"
 
 
 def dlfc_version() -> str:
@@ -140,60 +155,167 @@ def load_module(path: str, options: InputOptions, ctx: Context) -> ModuleOp:
 # --------------------------------------------------------------------------- output
 
 
+def same_file(a: str, b: str) -> bool:
+    """Whether paths `a` and `b` name one file: the same resolved path, or the same inode."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def is_special(path: str) -> bool:
+    """Whether `path` (symlinks followed) exists and is neither a regular file nor a directory: a device, a FIFO."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def check_outputs(outputs: Mapping[str, str], inputs: Iterable[str | None] = ()) -> None:
+    """Fail (UsageError naming the user's path) unless every output can be written and none is an input.
+
+    `outputs` maps each output path to what names it on the command line (`-o`,
+    `--outputs`, ...); '-' (stdout) and special files (devices, FIFOs) are
+    always writable. Called before any work starts, so a bad output path costs
+    nothing; `write_outputs` is what writes them.
+    """
+    for path, option in outputs.items():
+        if path == "-" or is_special(path):
+            continue
+        real = os.path.realpath(path)
+        if os.path.isdir(real):
+            raise UsageError(f"{option} {path}: is a directory")
+        directory = os.path.dirname(real)
+        if not os.path.isdir(directory):
+            raise UsageError(f"{option} {path}: directory {os.path.dirname(path) or '.'} does not exist")
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise UsageError(f"{option} {path}: directory {os.path.dirname(path) or '.'} is not writable")
+        for given in inputs:
+            if given is not None and given != "-" and same_file(path, given):
+                raise UsageError(f"{option} {path} would overwrite the input {given}; choose another output path")
+
+
+def write_outputs(files: Mapping[str, str | bytes]) -> None:
+    """Write each output (path -> contents): all of them, or (on any failure) no regular file changes.
+
+    The one way dlfc writes a file. A regular file (or a new one) is written to a
+    temporary file beside it and renamed over it once every output is ready (a
+    symlink to a regular file keeps its link: its target is replaced); '-' is
+    stdout; a special file (a device such as /dev/null, a FIFO, a symlink to
+    one) is written through and never replaced. A write error (ENOSPC on
+    /dev/full, a full disk) is a UsageError naming the user's path; no
+    temporary file is left behind.
+    """
+    staged: list[tuple[str, str]] = []
+    path = ""
+    try:
+        through: list[tuple[str, str | bytes]] = []
+        for path, contents in files.items():
+            real = os.path.realpath(path)
+            if path == "-" or is_special(real):
+                through.append((path, contents))
+                continue
+            data = contents.encode("utf-8") if isinstance(contents, str) else contents
+            if os.path.isdir(real):
+                raise UsageError(f"{path}: is a directory")
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(real), prefix=".dlfc-", suffix=".tmp")
+            staged.append((tmp, real))
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        for path, contents in through:
+            if path == "-" and isinstance(contents, str):
+                sys.stdout.write(contents)
+                sys.stdout.flush()
+            elif path == "-":
+                sys.stdout.flush()
+                sys.stdout.buffer.write(contents)
+                sys.stdout.buffer.flush()
+            else:
+                with open(path, "wb") as f:
+                    f.write(contents.encode("utf-8") if isinstance(contents, str) else contents)
+        for tmp, real in staged:
+            os.replace(tmp, real)
+    except OSError as e:
+        raise UsageError(f"{path}: cannot write: {e.strerror or e}") from None
+    finally:
+        for tmp, _ in staged:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+
+
 @contextmanager
 def atomic_file(path: str, mode: str = "w") -> Iterator[IO[Any]]:
-    """A new file for `path`: it replaces `path` when the block succeeds and vanishes when it fails.
-
-    The file gets the permissions `open()` would give it (not mkstemp's 0600).
-    """
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".dlfc-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
-            yield f
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """A file for `path` that `write_outputs` writes when the block succeeds; nothing is written when it fails."""
+    buffer: IO[Any] = io.BytesIO() if "b" in mode else io.StringIO()
+    yield buffer
+    write_outputs({path: buffer.getvalue()})
 
 
 def write_atomically(text: str, path: str) -> None:
-    """Write `text` to `path` so that a failure never leaves a partial file ('-' = stdout)."""
-    if path == "-":
-        sys.stdout.write(text)
-        return
-    with atomic_file(path) as f:
-        f.write(text)
+    """Write `text` to `path` (see `write_outputs`; '-' = stdout)."""
+    write_outputs({path: text})
+
+
+def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
+    """`arrays` in .npz format."""
+    buffer = io.BytesIO()
+    dump_npz(buffer, arrays)
+    return buffer.getvalue()
 
 
 def write_npz(path: str, arrays: Mapping[str, np.ndarray]) -> None:
     """Write `arrays` as an .npz file at `path`: all of it, or (on any failure) nothing."""
-    with atomic_file(path, "wb") as f:
-        dump_npz(f, arrays)
+    write_outputs({path: npz_bytes(arrays)})
 
 
-def save_plan_weights(module: ModuleOp, plan_path: str) -> str | None:
-    """Write the weights a plan needs beside it (`plan.npz` for `plan.mlir`) and name the file in the module.
+def plan_weights_file(module: ModuleOp, plan_path: str) -> tuple[str, bytes] | None:
+    """The weights file a plan at `plan_path` needs beside it (`plan.npz` for `plan.mlir`): its path and contents.
 
     Sets the module attribute `dlfc.weights` to the file's name (relative to
-    the plan); returns the file's path, or None (and drops the attribute) when
-    the plan needs no weights file.
+    the plan); returns None (and drops the attribute) when the plan needs no
+    weights file.
     """
     weights = plan_weights(module)
     if not weights:
         module.attributes.pop(WEIGHTS_ATTR, None)
         return None
     path = plan_weights_path(plan_path)
-    write_npz(path, weights)
     module.attributes[WEIGHTS_ATTR] = StringAttr(os.path.basename(path))
-    return path
+    return path, npz_bytes(weights)
 
 
-def open_output(path: str) -> IO[str]:
-    """A text file opened for writing at `path`, for a tool whose framework writes the output itself (dlfc-opt)."""
-    return open(path, "w", encoding="utf-8")
+def save_plan_weights(module: ModuleOp, plan_path: str) -> str | None:
+    """Write the weights a plan needs beside it and name the file in the module (see `plan_weights_file`)."""
+    file = plan_weights_file(module, plan_path)
+    if file is None:
+        return None
+    write_outputs({file[0]: file[1]})
+    return file[0]
+
+
+def unsaved_weights_warning(module: ModuleOp, tool: str, destination: str) -> str | None:
+    """The stderr warning when a plan's computed weights cannot go beside it (`destination`: where the plan goes)."""
+    weights = plan_weights(module)
+    if not weights:
+        return None
+    names = ", ".join(sorted(weights)[:3]) + (", ..." if len(weights) > 3 else "")
+    return (
+        f"{tool}: warning: the plan goes to {destination}, so its {len(weights)} computed weight(s) ({names}) "
+        f"are not saved and running it will fail; write it with -o PLAN.mlir (dlfc) to keep them in PLAN.npz\n"
+    )
+
+
+class BufferedOutput(io.StringIO):
+    """What a tool writes to its output file, kept in memory until the tool succeeds (`close` keeps the text)."""
+
+    def close(self) -> None:
+        pass
 
 
 # --------------------------------------------------------------------------- tools
@@ -251,18 +373,35 @@ class CommandLineTool:
         return self.execute(self.build_parser().parse_args(argv))
 
     def main(self, argv: Sequence[str] | None = None) -> int:
-        """Run with `argv` (default: the process's arguments): the exit status, every known error one report."""
+        """Run with `argv` (default: the process's arguments): the exit status; the error boundary.
+
+        Every failure becomes one line on stderr and exit status 1: a known
+        error as `error_message` words it, any other exception (a bug, in dlfc
+        or a plugin) as an internal error without its class name or source
+        path, a `sys.exit("message")` outside argument parsing (a plugin) as
+        that message. `--debug` (anywhere on the command line) adds the traceback.
+        """
         argv = list(sys.argv[1:] if argv is None else argv)
+        debug = "--debug" in argv
+        argv = [a for a in argv if a != "--debug"]
         try:
             return self.run(argv)
-        except SystemExit as e:  # --help, --version
-            return e.code if isinstance(e.code, int) else 0
+        except SystemExit as e:
+            if raised_by_tool(e):  # --help, --version
+                return e.code if isinstance(e.code, int) else 0
+            message = str(e.code if e.code is not None else 0).strip()
+            reason = f"exited with status {message}" if isinstance(e.code, int) or e.code is None else message
+            report = f"{self.tool}: error: {reason.splitlines()[0] if reason else 'exited'} (a pass or plugin called sys.exit)"
+            error: BaseException = e
+        except KeyboardInterrupt as e:
+            report, error = f"{self.tool}: error: interrupted", e
         except Exception as e:
-            report = self.error_message(e)
-            if report is None:
-                raise
-            sys.stderr.write(report + "\n")
-            return 1
+            report = self.error_message(e) or f"{self.tool}: error: {unexpected_error(e)}"
+            error = e
+        if debug:
+            traceback.print_exception(error, file=sys.stderr)
+        sys.stderr.write(report + "\n")
+        return 1
 
     def error_message(self, error: Exception) -> str | None:
         """What stderr says about `error`, or None for an exception the tool does not expect (a bug: it propagates)."""

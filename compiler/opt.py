@@ -10,6 +10,7 @@ It takes every `xdsl-opt` flag (`-p`, `-o`, `--print-op-generic`, ...) plus
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import IO
@@ -18,7 +19,15 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.exceptions import DiagnosticException, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
-from dlfc.compiler.driver import CommandLineTool, dlfc_version, open_output, parse_error_message
+from dlfc.compiler.driver import (
+    BufferedOutput,
+    CommandLineTool,
+    UsageError,
+    check_outputs,
+    dlfc_version,
+    parse_error_message,
+    write_outputs,
+)
 from dlfc.compiler.pass_manager import describe_exception
 from dlfc.compiler.pipeline import parse_pass_pipeline
 from dlfc.compiler.plugins import make_registry
@@ -81,7 +90,20 @@ class DlfcOptMain(xDSLOptMain):
         super().apply_passes(prog)
 
     def prepare_output(self) -> IO[str]:
-        return sys.stdout if self.args.output_file is None else open_output(self.args.output_file)
+        """Kept in memory: the output file is written (by the driver) only when everything succeeded."""
+        self.output = BufferedOutput()
+        return self.output
+
+    def run(self) -> None:
+        inputs = [self.args.input_file, self.args.weights, *self.plugin_files]
+        if self.args.input_file is not None and not os.path.isfile(self.args.input_file):
+            what = "is a directory" if os.path.isdir(self.args.input_file) else "no such file"
+            raise UsageError(f"{self.args.input_file}: {what}")
+        if self.args.output_file is not None:
+            check_outputs({self.args.output_file: "-o"}, inputs)
+        super().run()
+        module_text = self.output.getvalue()
+        write_outputs({self.args.output_file or "-": module_text})
 
     def parse_dlm(self, stream: IO[bytes]) -> ModuleOp:
         from dlfc.compiler.frontend import parse_dlm

@@ -119,21 +119,54 @@ def apply_pass(ctx: Context, module: ModuleOp, run: PassRun) -> None:
         with recording(run.statistics):
             run.module_pass.apply(ctx, module)
     except Exception as e:
-        raise PassFailure(f"pass '{run.module_pass.name}' failed: {describe_exception(e)}", run.module_pass) from e
+        describe = describe_exception if is_dlfc_code(run.module_pass) else describe_user_code_exception
+        raise PassFailure(f"pass '{run.module_pass.name}' failed: {describe(e)}", run.module_pass) from e
     finally:
         run.seconds = time.perf_counter() - start
 
 
+# Exceptions whose message alone means nothing to a user (a key, an index, a missing attribute): internal errors.
+OPAQUE_EXCEPTIONS: tuple[type[BaseException], ...] = (KeyError, IndexError, AttributeError, AssertionError, NameError)
+
+INTERNAL_ERROR = "internal error (a bug; rerun with --debug for the traceback)"
+
+
 def describe_exception(error: BaseException) -> str:
-    """One line: the message of a diagnostic, else `Type: message (file:line)` of where it was raised."""
+    """One line for the user: the message of a diagnostic or of an error that explains itself.
+
+    An exception's class name and the source file it was raised in never
+    appear (they mean nothing to a user); an exception whose message is not a
+    sentence (`KeyError: 31`) is reported as an internal error, whose
+    traceback `--debug` shows.
+    """
     lines = str(error).strip().splitlines()
     if isinstance(error, DiagnosticException) and lines:
         return lines[0]
+    if lines and " " in lines[0].strip() and not isinstance(error, OPAQUE_EXCEPTIONS):
+        return lines[0].strip()
+    return INTERNAL_ERROR
+
+
+def describe_user_code_exception(error: BaseException) -> str:
+    """One line about an exception raised in the user's own code (a plugin): class, message and where in it.
+
+    Unlike dlfc's own exceptions (`describe_exception`), a plugin author needs
+    the exception's class and the line of their file to fix it.
+    """
+    if isinstance(error, DiagnosticException):
+        return describe_exception(error)
+    lines = str(error).strip().splitlines()
     text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
     frames = traceback.extract_tb(error.__traceback__)
     if frames and not isinstance(error, SyntaxError):
         text += f" ({frames[-1].filename}:{frames[-1].lineno})"
     return text
+
+
+def is_dlfc_code(obj: object) -> bool:
+    """Whether `obj` (a pass, a class) is dlfc's own rather than a plugin's."""
+    module = obj.__module__ if isinstance(obj, type) else type(obj).__module__
+    return module == "dlfc" or module.startswith("dlfc.")
 
 
 def verification_error(module: ModuleOp) -> str | None:

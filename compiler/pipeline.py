@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from enum import IntEnum
 
@@ -115,6 +116,23 @@ def describe_pipeline_syntax_error(error: ArgSpecParseError) -> str:
     return f"invalid pass pipeline{where}: {lines[-1] if lines else 'syntax error'}"
 
 
+def widen_ints(values: Mapping[str, ParameterListType], pass_class: type[ModulePass]) -> dict[str, ParameterListType]:
+    """`values` with each integer given to a float option as a float (`oracle{time-limit=60}`)."""
+    try:
+        hints = typing.get_type_hints(pass_class)
+    except Exception:  # an annotation naming an undefined type: xDSL reports the option as it can
+        return dict(values)
+    widened: dict[str, ParameterListType] = {}
+    for key, value in values.items():
+        hint = hints.get(key)
+        takes_float = hint is float or float in typing.get_args(hint)
+        takes_int = hint is int or int in typing.get_args(hint)
+        if takes_float and not takes_int and isinstance(value, tuple | list):
+            value = type(value)(float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value)
+        widened[key] = value
+    return widened
+
+
 def instantiate(
     spec: ArgSpec, factories: Mapping[str, PassFactory], option_defaults: Mapping[str, ParameterListType]
 ) -> ModulePass:
@@ -128,8 +146,9 @@ def instantiate(
         if key not in options:
             raise PipelineError(unknown_option_message(spec.name, key, options))
     defaults = {key: value for key, value in option_defaults.items() if key in options}
+    values = widen_ints({**defaults, **given}, pass_class)
     try:
-        return pass_class.from_spec(ArgSpec(spec.name, {**defaults, **given}))
+        return pass_class.from_spec(ArgSpec(spec.name, values))
     except (ValueError, TypeError) as e:
         raise PipelineError(f"pass '{spec.name}': {str(e).strip()}") from None
 

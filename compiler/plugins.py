@@ -33,7 +33,7 @@ from types import ModuleType
 
 from xdsl.passes import ModulePass
 
-from dlfc.compiler.pass_manager import describe_exception
+from dlfc.compiler.pass_manager import describe_user_code_exception
 from dlfc.compiler.passes import PassFactory, get_all_passes
 
 ENTRY_POINT_GROUP = "dlfc.passes"
@@ -98,7 +98,7 @@ def import_plugin_file(path: str) -> ModuleType:
         spec.loader.exec_module(module)
     except Exception as e:
         del sys.modules[name]
-        raise PluginError(f"{path}: cannot load pass plugin: {describe_exception(e)}") from e
+        raise PluginError(f"{path}: cannot load pass plugin: {describe_user_code_exception(e)}") from e
     return module
 
 
@@ -123,7 +123,7 @@ def load_entry_point(point: EntryPoint) -> type[ModulePass]:
     try:
         value = point.load()
     except Exception as e:
-        raise PluginError(f"installed pass '{point.name}' ({point.value}): {describe_exception(e)}") from e
+        raise PluginError(f"installed pass '{point.name}' ({point.value}): {describe_user_code_exception(e)}") from e
     if not (isinstance(value, type) and issubclass(value, ModulePass)):
         raise PluginError(f"installed pass '{point.name}': {point.value} is not a ModulePass subclass")
     if getattr(value, "name", None) != point.name:

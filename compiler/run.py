@@ -25,7 +25,16 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
 
 from dlfc.compiler.context import make_context
-from dlfc.compiler.driver import CommandLineTool, InputOptions, UsageError, load_module, write_atomically, write_npz
+from dlfc.compiler.driver import (
+    CommandLineTool,
+    InputOptions,
+    UsageError,
+    check_outputs,
+    is_special,
+    load_module,
+    npz_bytes,
+    write_outputs,
+)
 from dlfc.compiler.fp_model import FP_MODELS
 from dlfc.compiler.pipeline import Level, compile_to, level_of
 from dlfc.dialects import accel, graph
@@ -328,16 +337,27 @@ def output_names(fn: func.FuncOp) -> list[str]:
 
 
 def check_output_paths(args: argparse.Namespace) -> None:
-    """Fail before the run, not after it, when an output file cannot be created."""
+    """Fail before the run, not after it, when an output file cannot be written or would overwrite an input."""
+    outputs: dict[str, str] = {}
     for option in ("outputs", "trace", "report"):
         path = getattr(args, option)
-        if path is None:
-            continue
-        directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            raise UsageError(f"--{option} {path}: directory {directory} does not exist")
-        if os.path.isdir(path):
-            raise UsageError(f"--{option} {path}: is a directory")
+        if path is not None:
+            if path in outputs and not is_special(path):
+                raise UsageError(f"--{option} {path}: also the file of {outputs[path]}; choose another path")
+            outputs[path] = f"--{option}"
+    inputs = [args.input, args.inputs, args.weights, args.hw if args.hw and os.path.isfile(args.hw) else None]
+    check_outputs({path: option for path, option in outputs.items() if path != "-"}, inputs)
+
+
+def seed_value(text: str) -> int:
+    """--seed's value: an integer 0 <= N < 2**64 (numpy's seeds)."""
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= seed < 2**64:
+        raise argparse.ArgumentTypeError(f"{text} is out of range (0 <= N < 2**64)")
+    return seed
 
 
 class RunTool(CommandLineTool):
@@ -391,7 +411,7 @@ class RunTool(CommandLineTool):
         )
         given.add_argument(
             "--seed",
-            type=int,
+            type=seed_value,
             default=0,
             metavar="N",
             help="seed of the random inputs used without --inputs (default 0)",
@@ -432,13 +452,13 @@ class RunTool(CommandLineTool):
         wall = time.perf_counter() - started
 
         rows, summary = kernel_rows(run), totals(run, baseline, baseline_of, target)
+        files: dict[str, str | bytes] = {}
         if args.trace is not None:
-            write_atomically(json.dumps(chrome_trace(run, args.input)) + "\n", args.trace)
+            files[args.trace] = json.dumps(chrome_trace(run, args.input)) + "\n"
         if args.report is not None:
-            write_atomically(
-                json.dumps({"model": args.input, "kernels": rows, "totals": summary}, indent=1) + "\n", args.report
-            )
+            files[args.report] = json.dumps({"model": args.input, "kernels": rows, "totals": summary}, indent=1) + "\n"
         if args.outputs is not None:
-            write_npz(args.outputs, dict(zip(output_names(fn), run.outputs, strict=False)))
+            files[args.outputs] = npz_bytes(dict(zip(output_names(fn), run.outputs, strict=False)))
+        write_outputs(files)
         sys.stdout.write(format_table(rows, summary) + f"wall time:         {wall:.2f} s (interpreting)\n")
         return 0

@@ -1555,7 +1555,11 @@ class SplitOp(StructuredOp):
         xs, axis, sizes = shape_of(x), int_of(props["axis"]), ints(props["sizes"])
         if not 0 <= axis < len(xs):
             raise ShapeError(f"{cls.name}: axis {axis} is out of range for rank {len(xs)}")
-        if not sizes or any(s < 1 for s in sizes) or sum(sizes) != xs[axis]:
+        if not sizes:
+            raise ShapeError(f"{cls.name}: sizes must not be empty")
+        if any(s < 1 for s in sizes):
+            raise ShapeError(f"{cls.name}: sizes {list(sizes)} must all be positive")
+        if sum(sizes) != xs[axis]:
             raise ShapeError(
                 f"{cls.name}: sizes {list(sizes)} do not add up to dimension {xs[axis]} of {fmt_shape(xs)}"
             )

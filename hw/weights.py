@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -88,7 +89,16 @@ def initial_value(name: str, type: TensorType, init: str) -> np.ndarray:
 
 
 def load_npz(path: str) -> dict[str, np.ndarray]:
-    """All arrays of an .npz file by name; raises WeightError if it cannot be read."""
+    """All arrays of an .npz file by name; raises WeightError if it cannot be read.
+
+    Only a regular file is opened (a FIFO would block forever).
+    """
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            raise WeightError("not a regular file")
+    except OSError as e:
+        raise WeightError(f"cannot read weights file: {e.strerror or e}") from None
     try:
         archive = np.load(path, allow_pickle=False)
     except OSError as e:
@@ -99,6 +109,7 @@ def load_npz(path: str) -> dict[str, np.ndarray]:
         raise WeightError("not an .npz archive (a single .npy array?)")
     with archive:
         try:
+            check_member_sizes(archive)
             arrays = {name: archive[name] for name in archive.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error):
             raise WeightError("not a valid .npz file (an array in it is corrupt)") from None
@@ -106,6 +117,28 @@ def load_npz(path: str) -> dict[str, np.ndarray]:
         if not isinstance(value, np.ndarray):
             raise WeightError(f"'{name}' in the file is not a numpy array")
     return arrays
+
+
+def check_member_sizes(archive: np.lib.npyio.NpzFile) -> None:
+    """Raise WeightError for a member whose .npy header claims more bytes than the member holds (before reading it).
+
+    A hostile header (shape [10**10]) would otherwise make numpy allocate what it claims.
+    """
+    for info in archive.zip.infolist():
+        if not info.filename.endswith(".npy"):
+            continue
+        with archive.zip.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            if version not in ((1, 0), (2, 0), (3, 0)):
+                raise ValueError("unknown .npy version")
+            reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, dtype = reader(member)
+            claimed = math.prod(shape) * dtype.itemsize
+            if claimed > info.file_size:
+                name = info.filename.removesuffix(".npy")
+                raise WeightError(
+                    f"'{name}' claims {claimed} bytes ({list(shape)} of {dtype}) but holds {info.file_size}: corrupt"
+                )
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -224,4 +257,13 @@ def load_plan_weights(module: ModuleOp, plan_path: str) -> None:
         return
     if not isinstance(name, StringAttr):
         raise WeightError(f"module attribute {WEIGHTS_ATTR} must be a file name string, got {name}")
-    attach_store(module, WeightStore.from_npz(os.path.join(os.path.dirname(plan_path), name.data)))
+    folder = os.path.realpath(os.path.dirname(os.path.abspath(plan_path)))
+    path = os.path.join(os.path.dirname(plan_path), name.data)
+    if os.path.isabs(name.data) or os.path.commonpath([folder, os.path.realpath(path)]) != folder:
+        raise WeightError(f'{WEIGHTS_ATTR} = "{name.data}" names a file outside the plan\'s folder; refused')
+    if not os.path.exists(path):
+        raise WeightError(
+            f"the plan's weights file {path} ({WEIGHTS_ATTR}) is missing; "
+            "write the plan with dlfc -o PLAN.mlir to get PLAN.npz beside it"
+        )
+    attach_store(module, WeightStore.from_npz(path))

@@ -226,6 +226,10 @@ class FuseDnnfusionPass(ModulePass):
 
     Not with a `profile-db`, whose entries decide the plan."""
 
+    def __post_init__(self) -> None:
+        if self.cores < 1:
+            raise ValueError(f"fuse-dnnfusion: cores must be positive, got {self.cores}")
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.max_ops < 1:
             raise ValueError(f"fuse-dnnfusion: max-ops must be positive, got {self.max_ops}")

@@ -153,4 +153,4 @@ def test_dlfc_opt_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     """The shared error boundary (dlfc.compiler.driver) turns an OSError into one line, not a traceback."""
     missing = tmp_path / "missing.mlir"
     assert dlfc_opt([str(missing)]) == 1
-    assert capsys.readouterr().err == f"dlfc-opt: error: {missing}: No such file or directory\n"
+    assert capsys.readouterr().err == f"dlfc-opt: error: {missing}: no such file\n"

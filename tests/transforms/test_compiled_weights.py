@@ -111,4 +111,7 @@ def test_a_missing_weights_file_is_a_one_line_error(tmp_path: Path, capsys: pyte
     module.attributes[WEIGHTS_ATTR] = StringAttr("gone.npz")
     plan.write_text(str(module))
     assert main([str(plan), "-o", str(tmp_path / "out.mlir")]) == 1
-    assert capsys.readouterr().err.startswith(f"dlfc: error: {plan}: cannot read weights file")
+    assert capsys.readouterr().err == (
+        f"dlfc: error: {plan}: the plan's weights file {tmp_path / 'gone.npz'} (dlfc.weights) is missing; "
+        "write the plan with dlfc -o PLAN.mlir to get PLAN.npz beside it\n"
+    )
