@@ -1127,14 +1127,107 @@ class ClipOp(UnaryOp):
         return super().infer(operand_types, props)
 
 
-# --------------------------------------------------------------------------- normalisation and reduction
+@irdl_op_definition
+class EluOp(UnaryOp):
+    """x if x > 0 else alpha * (exp(x) - 1) (ONNX Elu)"""
+
+    name = "graph.elu"
+    alpha = prop_def(FloatAttr, default_value=FloatAttr(1.0, f64))
+    irdl_options = (ParsePropInAttrDict(),)
+    FLOPS_PER_ELEMENT: ClassVar[int] = 4
+
+    def __init__(self, input: SSAValue, alpha: float = 1.0):
+        super().__init__(input, alpha=FloatAttr(alpha, f64))
+
+
+SELU_ALPHA, SELU_GAMMA = 1.67326319217681884765625, 1.05070102214813232421875
+"""ONNX Selu's defaults: the self-normalising constants of Klambauer et al. (2017), as float32."""
 
 
 @irdl_op_definition
-class SoftmaxOp(StructuredOp):
-    """exp(x) / sum(exp(x)) along `axis` (computed stably as in ONNX Softmax-13)."""
+class SeluOp(UnaryOp):
+    """gamma * (x if x > 0 else alpha * (exp(x) - 1)) (ONNX Selu)"""
 
-    name = "graph.softmax"
+    name = "graph.selu"
+    alpha = prop_def(FloatAttr, default_value=FloatAttr(SELU_ALPHA, f64))
+    gamma = prop_def(FloatAttr, default_value=FloatAttr(SELU_GAMMA, f64))
+    irdl_options = (ParsePropInAttrDict(),)
+    FLOPS_PER_ELEMENT: ClassVar[int] = 5
+
+    def __init__(self, input: SSAValue, alpha: float = SELU_ALPHA, gamma: float = SELU_GAMMA):
+        super().__init__(input, alpha=FloatAttr(alpha, f64), gamma=FloatAttr(gamma, f64))
+
+
+@irdl_op_definition
+class SoftplusOp(UnaryOp):
+    """log(1 + exp(x)) (ONNX Softplus)"""
+
+    name = "graph.softplus"
+    FLOPS_PER_ELEMENT: ClassVar[int] = 3
+
+
+@irdl_op_definition
+class SignOp(UnaryOp):
+    """-1, 0 or 1 as x is negative, zero or positive (ONNX Sign; NaN stays NaN)"""
+
+    name = "graph.sign"
+    FLOAT_ONLY: ClassVar[bool] = False
+
+
+@irdl_op_definition
+class ShrinkOp(UnaryOp):
+    """x + bias if x < -lambd, x - bias if x > lambd, else 0 (ONNX Shrink)"""
+
+    name = "graph.shrink"
+    bias = prop_def(FloatAttr, default_value=FloatAttr(0.0, f64))
+    lambd = prop_def(FloatAttr, default_value=FloatAttr(0.5, f64))
+    irdl_options = (ParsePropInAttrDict(),)
+    FLOPS_PER_ELEMENT: ClassVar[int] = 3
+
+    def __init__(self, input: SSAValue, bias: float = 0.0, lambd: float = 0.5):
+        super().__init__(input, bias=FloatAttr(bias, f64), lambd=FloatAttr(lambd, f64))
+
+
+@irdl_op_definition
+class PReluOp(StructuredOp):
+    """x if x >= 0 else slope * x; slope broadcasts to x (unidirectionally, as ONNX PRelu)."""
+
+    name = "graph.prelu"
+    input = operand_def(TensorType)
+    slope = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE  # the slope is a weight, as batchnorm's scale
+    PATTERN: ClassVar[PatternKind] = PatternKind.BROADCAST  # TVM's prelu: kBroadcast
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
+    PARTITION: ClassVar[Partition] = Partition.ELEMENTS
+    TILING: ClassVar[Tiling] = Tiling.ROWS
+
+    def __init__(self, input: SSAValue, slope: SSAValue):
+        self._build([input, slope], {})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        x, slope = operand_types
+        if not is_float(x):
+            raise ShapeError(f"{cls.name}: needs a floating-point tensor, got {x}")
+        if slope.element_type != x.element_type:
+            raise ShapeError(f"{cls.name}: element types {x.element_type} and {slope.element_type} differ")
+        xs, ss = shape_of(x), shape_of(slope)
+        if len(ss) > len(xs) or any(d not in (1, x) for d, x in zip(ss[::-1], xs[::-1], strict=False)):
+            raise ShapeError(f"{cls.name}: slope {fmt_shape(ss)} does not broadcast to input {fmt_shape(xs)}")
+        return [x]
+
+    def flops(self) -> int:
+        return 2 * num_elements(self.output.type)
+
+
+# --------------------------------------------------------------------------- normalisation and reduction
+
+
+class AxisNormOp(StructuredOp):
+    """An op that normalises along one `axis` (softmax, log-softmax): same shape as its input."""
+
     input = operand_def(TensorType)
     output = result_def(TensorType)
     axis = prop_def(IntegerAttr[I64])
@@ -1164,6 +1257,60 @@ class SoftmaxOp(StructuredOp):
 
     def flops(self) -> int:
         return 5 * num_elements(self.output.type)
+
+
+@irdl_op_definition
+class SoftmaxOp(AxisNormOp):
+    """exp(x) / sum(exp(x)) along `axis` (computed stably as in ONNX Softmax-13)."""
+
+    name = "graph.softmax"
+
+
+@irdl_op_definition
+class LogSoftmaxOp(AxisNormOp):
+    """x - log(sum(exp(x))) along `axis` (computed stably as in ONNX LogSoftmax-13)."""
+
+    name = "graph.log_softmax"
+
+
+@irdl_op_definition
+class InstanceNormOp(StructuredOp):
+    """Instance normalisation (ONNX InstanceNormalization): per sample and channel, over the spatial axes.
+
+    y = (x - mean) / sqrt(var + eps) * scale[c] + bias[c], mean and var over axes 2.. of [N, C, D1, ...].
+    """
+
+    name = "graph.instance_norm"
+    input = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    bias = operand_def(TensorType)
+    output = result_def(TensorType)
+    eps = prop_def(FloatAttr, default_value=FloatAttr(1e-5, f64))
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PATTERN: ClassVar[PatternKind] = PatternKind.OUT_EWISE_FUSABLE  # as layernorm: reductions, then elementwise
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
+    PARTITION: ClassVar[Partition] = Partition.ELEMENTS
+    TILING: ClassVar[Tiling] = Tiling.NONE  # it reduces over the rows: a row tile cannot be normalised alone
+
+    def __init__(self, input: SSAValue, scale: SSAValue, bias: SSAValue, eps: float = 1e-5):
+        self._build([input, scale, bias], {"eps": FloatAttr(eps, f64)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        x, scale, bias = operand_types
+        xs = shape_of(x)
+        if len(xs) < 3:
+            raise ShapeError(f"{cls.name}: input must have rank >= 3 ([N, C, D1, ...]), got shape {fmt_shape(xs)}")
+        if not is_float(x):
+            raise ShapeError(f"{cls.name}: needs a floating-point tensor, got {x}")
+        for s, what in ((scale, "scale"), (bias, "bias")):
+            if shape_of(s) != (xs[1],):
+                raise ShapeError(f"{cls.name}: {what} must have shape [{xs[1]}], got {fmt_shape(shape_of(s))}")
+        return [x]
+
+    def flops(self) -> int:
+        return 8 * num_elements(self.output.type)
 
 
 class ReduceOp(StructuredOp):
@@ -1607,27 +1754,55 @@ class SliceOp(ShapeOp):
         return [tensor(x.element_type, xs)]
 
 
+PAD_MODES = ("constant", "reflect", "edge", "wrap")
+"""Pad's modes, as ONNX Pad-19 names them (numpy's `pad` modes constant, reflect, edge and wrap)."""
+
+
 @irdl_op_definition
 class PadOp(ShapeOp):
-    """Constant padding; pads are [x1_begin, x2_begin, ..., x1_end, x2_end, ...] (ONNX order)."""
+    """Padding; pads are [x1_begin, x2_begin, ..., x1_end, x2_end, ...] (ONNX order).
+
+    `mode` (ONNX Pad): `constant` fills with `value`; `reflect` mirrors the tensor
+    without repeating its edge (each pad smaller than its axis); `edge` repeats
+    the edge; `wrap` continues cyclically (each pad at most its axis).
+    """
 
     name = "graph.pad"
     pads = prop_def(DenseArrayBase.constr(I64))
     value = prop_def(FloatAttr, default_value=FloatAttr(0.0, f64))
+    mode = prop_def(StringAttr, default_value=StringAttr("constant"))
     MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_ONE
     PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE
     IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE
 
-    def __init__(self, input: SSAValue, pads: Sequence[int], value: float = 0.0):
-        self._build([input], {"pads": i64_array(pads), "value": FloatAttr(value, f64)})
+    def __init__(self, input: SSAValue, pads: Sequence[int], value: float = 0.0, mode: str = "constant"):
+        self._build([input], {"pads": i64_array(pads), "value": FloatAttr(value, f64), "mode": StringAttr(mode)})
+
+    def mapping_type(self) -> MappingType:
+        """One-to-One for constant padding; One-to-Many when edge, reflect or wrap copy input elements outward."""
+        if self.mode.data != "constant" and any(ints(self.pads)):
+            return MappingType.ONE_TO_MANY
+        return MappingType.ONE_TO_ONE
 
     @classmethod
     def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
         (x,) = operand_types
         xs, pads = shape_of(x), ints(props["pads"])
+        mode = props["mode"].data  # type: ignore[attr-defined]
+        if mode not in PAD_MODES:
+            raise ShapeError(f"{cls.name}: mode '{mode}' is not one of {', '.join(PAD_MODES)}")
         if len(pads) != 2 * len(xs) or min(pads, default=0) < 0:
             raise ShapeError(f"{cls.name}: need {2 * len(xs)} non-negative pads for {fmt_shape(xs)}, got {list(pads)}")
         r = len(xs)
+        if mode != "constant":
+            limit = {"reflect": -1, "edge": 2**63, "wrap": 0}[mode]  # pad <= dim + limit on each side
+            for i, d in enumerate(xs):
+                widest = max(pads[i], pads[i + r])
+                if widest and (d == 0 or widest > d + limit):
+                    bound = {"reflect": f"smaller than {d}", "wrap": f"at most {d}", "edge": "on a non-empty axis"}
+                    raise ShapeError(
+                        f"{cls.name}: {mode} padding of axis {i} must be {bound[mode]}, got pads {list(pads)}"
+                    )
         return [tensor(x.element_type, tuple(d + pads[i] + pads[i + r] for i, d in enumerate(xs)))]
 
 
@@ -1652,6 +1827,55 @@ class UpsampleOp(ShapeOp):
         if s < 1:
             raise ShapeError(f"{cls.name}: scale must be a positive integer, got {s}")
         return [tensor(x.element_type, (xs[0], xs[1], xs[2] * s, xs[3] * s))]
+
+
+@irdl_op_definition
+class ExpandOp(ShapeOp):
+    """Broadcast to `shape` (numpy `broadcast_to`): each axis of the input is the result's or 1; new axes lead."""
+
+    name = "graph.expand"
+    shape = prop_def(DenseArrayBase.constr(I64))
+    MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_MANY
+    PATTERN: ClassVar[PatternKind] = PatternKind.BROADCAST  # TVM's broadcast_to
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE
+
+    def __init__(self, input: SSAValue, shape: Sequence[int]):
+        self._build([input], {"shape": i64_array(shape)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs, target = shape_of(x), ints(props["shape"])
+        lead = len(target) - len(xs)
+        if (
+            lead < 0
+            or min(target, default=1) < 0
+            or any(d not in (1, t) for d, t in zip(xs, target[lead:], strict=True))
+        ):
+            raise ShapeError(f"{cls.name}: {fmt_shape(xs)} does not broadcast to {fmt_shape(target)}")
+        return [tensor(x.element_type, target)]
+
+
+@irdl_op_definition
+class TileOp(ShapeOp):
+    """Repeat the whole tensor `repeats[i]` times along axis i (ONNX Tile, numpy `tile`)."""
+
+    name = "graph.tile"
+    repeats = prop_def(DenseArrayBase.constr(I64))
+    MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_MANY
+    PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE  # TVM's tile
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE
+
+    def __init__(self, input: SSAValue, repeats: Sequence[int]):
+        self._build([input], {"repeats": i64_array(repeats)})
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs, repeats = shape_of(x), ints(props["repeats"])
+        if len(repeats) != len(xs) or min(repeats, default=1) < 1:
+            raise ShapeError(f"{cls.name}: need {len(xs)} positive repeats for {fmt_shape(xs)}, got {list(repeats)}")
+        return [tensor(x.element_type, tuple(d * r for d, r in zip(xs, repeats, strict=True)))]
 
 
 @irdl_op_definition
@@ -1749,7 +1973,15 @@ Graph = Dialect(
         AbsOp,
         ErfOp,
         ClipOp,
+        EluOp,
+        SeluOp,
+        SoftplusOp,
+        SignOp,
+        ShrinkOp,
+        PReluOp,
         SoftmaxOp,
+        LogSoftmaxOp,
+        InstanceNormOp,
         ReduceSumOp,
         ReduceMeanOp,
         ReduceMaxOp,
@@ -1767,6 +1999,8 @@ Graph = Dialect(
         SliceOp,
         PadOp,
         UpsampleOp,
+        ExpandOp,
+        TileOp,
         ChannelShuffleOp,
         DepthToSpaceOp,
     ],

@@ -19,9 +19,10 @@
 #   7    Square(A+B) - (A+B)*C               5mn      3mn             3mn
 #   9    ReduceSum(BitShift(A))              2mn      mn+m            mn+m (the shift is a scale by 2)
 #
-# Square is written pow(x, 2) (dlfc rewrites it to square). Row 8 (commutativity)
-# is how the rules match, not a rewrite; row 10, ReduceProd(Exp(A)), needs
-# reduce_prod, which .dlm does not have (graph-algebraic-simplify's tests cover it).
+# Square is written pow(x, 2) (dlfc rewrites it to square; .dlm's square(x) says it
+# directly). Row 8 (commutativity) is how the rules match, not a rewrite; row 10,
+# ReduceProd(Exp(A)), and row 7 written with square() are compiled from .dlm by
+# tests/transforms/test_graph_algebraic_simplify.py (this example keeps its rows).
 
 block recip_shared(a, b) {
   return reciprocal(a) * reciprocal(a * b)

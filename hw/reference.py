@@ -392,6 +392,43 @@ def clip(op: graph.ClipOp, x: np.ndarray) -> np.ndarray:
     return np.clip(x, float_of(op.min), float_of(op.max))
 
 
+@kernel(graph.EluOp)
+def elu(op: graph.EluOp, x: np.ndarray) -> np.ndarray:
+    """x if x > 0 else alpha * (exp(x) - 1)"""
+    return np.where(x > 0, x, float_of(op.alpha) * np.expm1(np.minimum(x, 0)))
+
+
+@kernel(graph.SeluOp)
+def selu(op: graph.SeluOp, x: np.ndarray) -> np.ndarray:
+    """gamma * (x if x > 0 else alpha * (exp(x) - 1))"""
+    return float_of(op.gamma) * np.where(x > 0, x, float_of(op.alpha) * np.expm1(np.minimum(x, 0)))
+
+
+@kernel(graph.SoftplusOp)
+def softplus(op: graph.SoftplusOp, x: np.ndarray) -> np.ndarray:
+    """log(1 + exp(x)), without overflow for large x: max(x, 0) + log1p(exp(-|x|))"""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+@kernel(graph.SignOp)
+def sign(op: graph.SignOp, x: np.ndarray) -> np.ndarray:
+    """-1, 0 or 1"""
+    return np.sign(x)
+
+
+@kernel(graph.ShrinkOp)
+def shrink(op: graph.ShrinkOp, x: np.ndarray) -> np.ndarray:
+    """x + bias below -lambd, x - bias above lambd, 0 between"""
+    bias, lambd = float_of(op.bias), float_of(op.lambd)
+    return np.where(x < -lambd, x + bias, np.where(x > lambd, x - bias, 0))
+
+
+@kernel(graph.PReluOp)
+def prelu(op: graph.PReluOp, x: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    """x if x >= 0 else slope * x (slope broadcast to x)"""
+    return np.where(x >= 0, x, x * slope)
+
+
 # --------------------------------------------------------------------------- normalisation and reduction
 
 
@@ -401,6 +438,25 @@ def softmax(op: graph.SoftmaxOp, x: np.ndarray) -> np.ndarray:
     axis = int_of(op.axis)
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
+
+
+@kernel(graph.LogSoftmaxOp)
+def log_softmax(op: graph.LogSoftmaxOp, x: np.ndarray) -> np.ndarray:
+    """x - max - log(sum(exp(x - max))) along `axis`."""
+    axis = int_of(op.axis)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+@kernel(graph.InstanceNormOp)
+def instance_norm(op: graph.InstanceNormOp, x: np.ndarray, scale: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """ONNX InstanceNormalization: (x - mean) / sqrt(var + eps) * scale[c] + bias[c], statistics over axes 2.."""
+    axes = tuple(range(2, x.ndim))
+    per_channel = (-1,) + (1,) * (x.ndim - 2)
+    w = wide(x)
+    centred = w - w.mean(axis=axes, keepdims=True)
+    inv_std = 1.0 / np.sqrt((centred * centred).mean(axis=axes, keepdims=True) + float_of(op.eps))
+    return centred * inv_std * scale.reshape(per_channel) + bias.reshape(per_channel)
 
 
 def reduce(fn: Callable[..., np.ndarray], op: graph.ReduceOp, x: np.ndarray) -> np.ndarray:
@@ -507,11 +563,27 @@ def slice_(op: graph.SliceOp, x: np.ndarray) -> np.ndarray:
 
 @kernel(graph.PadOp)
 def pad(op: graph.PadOp, x: np.ndarray) -> np.ndarray:
-    """Constant padding; pads are [x1_begin, ..., xn_begin, x1_end, ..., xn_end] (ONNX order)."""
+    """numpy's pad in the op's mode (constant, reflect, edge, wrap); pads are [x1_begin, ..., xn_end] (ONNX order)."""
     pads = ints(op.pads)
     if not pads:  # a 0-d tensor has nothing to pad
         return x
-    return np.pad(x, list(zip(pads[: x.ndim], pads[x.ndim :], strict=False)), constant_values=float_of(op.value))
+    widths = list(zip(pads[: x.ndim], pads[x.ndim :], strict=False))
+    mode = op.mode.data
+    if mode == "constant":
+        return np.pad(x, widths, constant_values=float_of(op.value))
+    return np.pad(x, widths, mode=mode)
+
+
+@kernel(graph.ExpandOp)
+def expand(op: graph.ExpandOp, x: np.ndarray) -> np.ndarray:
+    """numpy broadcast_to the result shape."""
+    return np.broadcast_to(x, ints(op.shape)).copy()
+
+
+@kernel(graph.TileOp)
+def tile(op: graph.TileOp, x: np.ndarray) -> np.ndarray:
+    """numpy tile by `repeats`."""
+    return np.tile(x, ints(op.repeats))
 
 
 @kernel(graph.UpsampleOp)

@@ -221,12 +221,14 @@ UNARY_BOUNDS: dict[type[graph.UnaryOp], Callable[[float], float]] = {
     graph.NegOp: lambda b: b,
     graph.AbsOp: lambda b: b,
     graph.ErfOp: lambda b: 1.0,
+    graph.SoftplusOp: lambda b: b + math.log(2.0),
+    graph.SignOp: lambda b: 1.0,
 }
 
 
 @step(*UNARY_BOUNDS)
 def unary_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
-    if op_type in (graph.NegOp, graph.AbsOp) and b.rng.random() < 0.3:
+    if op_type in (graph.NegOp, graph.AbsOp, graph.SignOp) and b.rng.random() < 0.3:
         ids = b.pick(floats=False)  # integer ids: |ids| and -ids are still valid embedding ids
         if ids is not None:
             return b.unary(op_type, ids, ids.bound)
@@ -249,6 +251,32 @@ def clip_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
     low = round(b.rng.uniform(-2.0, 1.0), 2)
     high = round(low + b.rng.uniform(0.0, 3.0), 2)
     return b.unary(graph.ClipOp, x, max(abs(low), abs(high)), min=low, max=high)
+
+
+@step(graph.EluOp, graph.SeluOp, graph.ShrinkOp)
+def parameterised_activation_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
+    x = b.pick()
+    assert x is not None
+    if op_type is graph.EluOp:
+        alpha = b.rng.choice([1.0, 0.5, 2.0])
+        return b.unary(graph.EluOp, x, max(x.bound, alpha), alpha=alpha)
+    if op_type is graph.SeluOp:
+        alpha, gamma = b.rng.choice([(graph.SELU_ALPHA, graph.SELU_GAMMA), (1.5, 0.5)])
+        return b.unary(graph.SeluOp, x, gamma * max(x.bound, alpha), alpha=alpha, gamma=gamma)
+    bias, lambd = b.rng.choice([(0.0, 0.5), (0.25, 1.0), (-0.5, 0.1)])
+    return b.unary(graph.ShrinkOp, x, x.bound + abs(bias), bias=bias, lambd=lambd)
+
+
+@step(graph.PReluOp)
+def prelu_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
+    x = b.pick()
+    assert x is not None
+    if len(x.shape) >= 2 and b.rng.random() < 0.5:
+        shape = [x.shape[1]] + [1] * (len(x.shape) - 2)  # one slope per channel, as PyTorch exports it
+    else:
+        shape = [d if b.rng.random() < 0.4 else 1 for d in x.shape][b.rng.randrange(len(x.shape) + 1) :] or [1]
+    slope = b.weight(shape, b.rng.choice(["normal", "bn_scale"]))
+    return b.emit(graph.PReluOp(x.value, slope.value), x.bound * max(1.0, slope.bound))
 
 
 @step(graph.ExpOp, graph.SquareOp)
@@ -392,6 +420,26 @@ def softmax_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
     return b.unary(graph.SoftmaxOp, x, 1.0, axis=b.rng.randrange(-len(x.shape), len(x.shape)))
 
 
+@step(graph.LogSoftmaxOp)
+def log_softmax_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
+    x = b.pick_rank(1)
+    assert x is not None
+    axis = b.rng.randrange(-len(x.shape), len(x.shape))
+    x = b.small(x)
+    return b.unary(graph.LogSoftmaxOp, x, 2 * x.bound + math.log(x.shape[axis]) + 1.0, axis=axis)
+
+
+@step(graph.InstanceNormOp)
+def instance_norm_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
+    x = b.pick(lambda t: len(t.shape) >= 3 and math.prod(t.shape[2:]) >= 2)
+    if x is None:
+        return None
+    c = [x.shape[1]]
+    scale, bias = b.weight(c, "bn_scale"), b.weight(c, "bn_shift")
+    bound = 1.5 * math.sqrt(math.prod(x.shape[2:])) + 0.5
+    return b.emit(graph.InstanceNormOp(x.value, scale.value, bias.value, b.rng.choice([1e-5, 1e-3])), bound)
+
+
 REDUCE_TYPES = (graph.ReduceSumOp, graph.ReduceMeanOp, graph.ReduceMaxOp, graph.ReduceProdOp)
 
 
@@ -532,9 +580,28 @@ def slice_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
 def pad_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
     x = b.pick()
     assert x is not None
-    pads = [b.rng.choice([0, 0, 1, 2]) for _ in range(2 * len(x.shape))]
-    value = b.rng.choice([0.0, 0.0, 1.0, -0.5])
-    return b.emit(graph.PadOp(x.value, pads, value), max(x.bound, abs(value)))
+    mode = b.rng.choice(graph.PAD_MODES + ("constant",))
+    widest = {"constant": 2, "edge": 2, "reflect": 1, "wrap": 2}[mode]
+    pads = [min(b.rng.choice([0, 0, 1, 2]), widest if d > widest else d - (mode == "reflect")) for d in x.shape * 2]
+    value = b.rng.choice([0.0, 0.0, 1.0, -0.5]) if mode == "constant" else 0.0
+    return b.emit(graph.PadOp(x.value, pads, value, mode), max(x.bound, abs(value)))
+
+
+@step(graph.ExpandOp)
+def expand_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
+    x = b.pick(lambda t: 1 in t.shape or len(t.shape) < 3)
+    if x is None:
+        return None
+    lead = [b.rng.choice([1, 2, 3]) for _ in range(b.rng.randint(0, 1 if x.shape else 2))]
+    shape = lead + [b.rng.choice([1, 2, 4]) if d == 1 else d for d in x.shape]
+    return b.emit(graph.ExpandOp(x.value, shape), x.bound)
+
+
+@step(graph.TileOp)
+def tile_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
+    x = b.pick(lambda t: len(t.shape) >= 1)
+    assert x is not None
+    return b.emit(graph.TileOp(x.value, [b.rng.choice([1, 1, 2, 3]) for _ in x.shape]), x.bound)
 
 
 @step(graph.UpsampleOp)

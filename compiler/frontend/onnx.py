@@ -486,6 +486,8 @@ UNARY: Mapping[str, type[graph.UnaryOp]] = {
     "Neg": graph.NegOp,
     "Abs": graph.AbsOp,
     "HardSwish": graph.HardSwishOp,
+    "Softplus": graph.SoftplusOp,
+    "Sign": graph.SignOp,
 }
 
 ELEMENTWISE: Mapping[str, type[graph.BinaryOp]] = {
@@ -598,10 +600,64 @@ def softmax(n: NodeImport) -> Value:
     return n.emit(graph.SoftmaxOp(n.tensor(0), n.attr("axis", -1)))
 
 
+@converter("LogSoftmax")
+def log_softmax(n: NodeImport) -> Value:
+    """graph.log_softmax along `axis` (opset 13 semantics; older models are converted to them first)."""
+    return n.emit(graph.LogSoftmaxOp(n.tensor(0), n.attr("axis", -1)))
+
+
+@converter("Elu")
+def elu(n: NodeImport) -> Value:
+    return n.emit(graph.EluOp(n.tensor(0), n.attr("alpha", 1.0)))
+
+
+@converter("Selu")
+def selu(n: NodeImport) -> Value:
+    return n.emit(graph.SeluOp(n.tensor(0), n.attr("alpha", graph.SELU_ALPHA), n.attr("gamma", graph.SELU_GAMMA)))
+
+
+@converter("Shrink")
+def shrink(n: NodeImport) -> Value:
+    return n.emit(graph.ShrinkOp(n.tensor(0), n.attr("bias", 0.0), n.attr("lambd", 0.5)))
+
+
+@converter("PRelu")
+def prelu(n: NodeImport) -> Value:
+    """graph.prelu; the slope (a constant becomes a weight of the input's type) broadcasts to the input."""
+    x = n.tensor(0)
+    slope = n.value(1)
+    if isinstance(slope, np.ndarray):
+        dtype = element_dtype(x)
+        slope = n.derived(1, "" if slope.dtype == dtype else f".{dtype}", slope.astype(dtype))
+    return n.emit(graph.PReluOp(x, slope))
+
+
+@converter("InstanceNormalization")
+def instance_normalization(n: NodeImport) -> Value:
+    """graph.instance_norm: scale and bias per channel, statistics over the spatial axes."""
+    return n.emit(graph.InstanceNormOp(n.tensor(0), n.tensor(1), n.tensor(2), n.attr("epsilon", 1e-5)))
+
+
+@converter("Expand")
+def expand(n: NodeImport) -> Value:
+    """graph.expand to the (bidirectional) broadcast of the input shape and the constant `shape` input."""
+    x, target = n.tensor(0), n.ints(1)
+    out = graph.broadcast("Expand", shape_of(x.type), tuple(target))
+    return x if out == shape_of(x.type) else n.emit(graph.ExpandOp(x, out))
+
+
+@converter("Tile")
+def tile(n: NodeImport) -> Value:
+    """graph.tile with constant `repeats`."""
+    x, repeats = n.tensor(0), n.ints(1)
+    return n.emit(graph.TileOp(x, repeats)) if any(r != 1 for r in repeats) else x
+
+
 REDUCTIONS: Mapping[str, type[graph.ReduceOp]] = {
     "ReduceSum": graph.ReduceSumOp,
     "ReduceMean": graph.ReduceMeanOp,
     "ReduceMax": graph.ReduceMaxOp,
+    "ReduceProd": graph.ReduceProdOp,
 }
 
 
@@ -878,17 +934,22 @@ def full_rank(values: Sequence[Any], axes: Iterable[int], fill: Sequence[Any]) -
 
 @converter("Pad")
 def pad(n: NodeImport) -> Value:
-    """graph.pad, constant mode, with constant pads (and optional axes and value)."""
-    if n.attr("mode", "constant") != "constant":
-        raise n.fail(f"mode '{n.attr('mode')}' is not supported (only 'constant')")
+    """graph.pad in constant, reflect, edge or wrap mode, with constant pads (and optional axes and value)."""
+    mode = n.attr("mode", "constant")
+    if mode not in graph.PAD_MODES:
+        raise n.fail(f"mode '{mode}' is not supported (only {', '.join(graph.PAD_MODES)})")
     x = n.tensor(0)
     r = rank(x)
     pads = n.ints(1)
     if n.has(3):
         axes = [graph.normalize_axis("Pad", a, r) for a in n.ints(3)]
         pads = full_rank(pads[: len(axes)], axes, [0] * r) + full_rank(pads[len(axes) :], axes, [0] * r)
-    value = n.number(2) if n.has(2) else 0.0
-    return n.emit(graph.PadOp(x, pads, value)) if any(pads) else x
+    if len(pads) != 2 * r:
+        raise n.fail(f"needs {2 * r} pads for an input of rank {r}, got {len(pads)}")
+    if min(pads, default=0) < 0:
+        raise n.fail(f"negative pads {pads} (cropping) are not supported")
+    value = n.number(2) if n.has(2) and mode == "constant" else 0.0
+    return n.emit(graph.PadOp(x, pads, value, mode)) if any(pads) else x
 
 
 # The source index of output index i along one axis, as ONNX Resize computes it.

@@ -160,6 +160,13 @@ def padding(value: Value) -> tuple[int, int, int, int]:
     return (h, w, h, w)
 
 
+def pad_mode(value: Value) -> str:
+    """Pad's mode: one of graph.PAD_MODES, as a string."""
+    if not isinstance(value, str) or value not in graph.PAD_MODES:
+        raise ArgKindError(" or ".join(f'"{m}"' for m in graph.PAD_MODES))
+    return value
+
+
 Kind = Callable[[Value], Any]
 
 
@@ -276,6 +283,24 @@ def _layernorm(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
     return graph.LayerNormOp(x, scale, bias, a["eps"])
 
 
+def _instance_norm(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
+    x = a["x"]
+    xs = shape_of(x.type)
+    if len(xs) < 3:
+        raise ShapeError(f"instance_norm: input must have rank >= 3 ([N, C, D1, ...]), got shape {fmt_shape(xs)}")
+    scale = ctx.weight("scale", (xs[1],), _element_type(x), "ones")
+    bias = ctx.weight("bias", (xs[1],), _element_type(x), "zeros")
+    return graph.InstanceNormOp(x, scale, bias, a["eps"])
+
+
+def _prelu(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
+    """One slope per channel (axis 1, shaped [C, 1, ...] to broadcast), or one for the whole tensor."""
+    x = a["x"]
+    xs = shape_of(x.type)
+    shape = (xs[1],) + (1,) * (len(xs) - 2) if a["channels"] and len(xs) >= 2 else (1,)
+    return graph.PReluOp(x, ctx.weight("slope", shape, _element_type(x), "bn_shift"))
+
+
 def _embedding(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
     table = ctx.weight("weight", (a["vocab"], a["dim"]), f32, "normal")
     return graph.EmbeddingOp(a["ids"], table)
@@ -340,6 +365,9 @@ _UNARY = {
     "neg": graph.NegOp,
     "abs": graph.AbsOp,
     "erf": graph.ErfOp,
+    "softplus": graph.SoftplusOp,
+    "sign": graph.SignOp,
+    "square": graph.SquareOp,
 }
 _BINARY = {
     "add": graph.AddOp,
@@ -350,7 +378,12 @@ _BINARY = {
     "min": graph.MinOp,
     "pow": graph.PowOp,
 }
-_REDUCE = {"reduce_sum": graph.ReduceSumOp, "reduce_mean": graph.ReduceMeanOp, "reduce_max": graph.ReduceMaxOp}
+_REDUCE = {
+    "reduce_sum": graph.ReduceSumOp,
+    "reduce_mean": graph.ReduceMeanOp,
+    "reduce_max": graph.ReduceMaxOp,
+    "reduce_prod": graph.ReduceProdOp,
+}
 
 _SPECS: list[OpSpec] = [
     # layers
@@ -372,6 +405,8 @@ _SPECS: list[OpSpec] = [
     OpSpec("dense", (Arg("x", tensor), Arg("out", positive), Arg("bias", boolean, True)), _dense, layer=True),
     OpSpec("batchnorm", (Arg("x", tensor), Arg("eps", number, 1e-5)), _batchnorm, layer=True),
     OpSpec("layernorm", (Arg("x", tensor), Arg("eps", number, 1e-5)), _layernorm, layer=True),
+    OpSpec("instance_norm", (Arg("x", tensor), Arg("eps", number, 1e-5)), _instance_norm, layer=True),
+    OpSpec("prelu", (Arg("x", tensor), Arg("channels", boolean, True)), _prelu, layer=True),
     OpSpec("embedding", (Arg("ids", tensor), Arg("vocab", positive), Arg("dim", positive)), _embedding, layer=True),
     # linear algebra
     OpSpec("matmul", (Arg("a", tensor), Arg("b", tensor)), lambda ctx, a: graph.MatMulOp(a["a"], a["b"])),
@@ -388,8 +423,24 @@ _SPECS: list[OpSpec] = [
         (Arg("x", tensor), Arg("min", number), Arg("max", number)),
         lambda ctx, a: graph.ClipOp(a["x"], a["min"], a["max"]),
     ),
+    OpSpec("elu", (Arg("x", tensor), Arg("alpha", number, 1.0)), lambda ctx, a: graph.EluOp(a["x"], a["alpha"])),
+    OpSpec(
+        "selu",
+        (Arg("x", tensor), Arg("alpha", number, graph.SELU_ALPHA), Arg("gamma", number, graph.SELU_GAMMA)),
+        lambda ctx, a: graph.SeluOp(a["x"], a["alpha"], a["gamma"]),
+    ),
+    OpSpec(
+        "shrink",
+        (Arg("x", tensor), Arg("bias", number, 0.0), Arg("lambd", number, 0.5)),
+        lambda ctx, a: graph.ShrinkOp(a["x"], a["bias"], a["lambd"]),
+    ),
     # normalisation and reduction
     OpSpec("softmax", (Arg("x", tensor), Arg("axis", integer, -1)), lambda ctx, a: graph.SoftmaxOp(a["x"], a["axis"])),
+    OpSpec(
+        "log_softmax",
+        (Arg("x", tensor), Arg("axis", integer, -1)),
+        lambda ctx, a: graph.LogSoftmaxOp(a["x"], a["axis"]),
+    ),
     *(_reduce(name, cls) for name, cls in _REDUCE.items()),
     # pooling
     _pool_spec("maxpool", graph.MaxPoolOp),
@@ -420,9 +471,11 @@ _SPECS: list[OpSpec] = [
     ),
     OpSpec(
         "pad",
-        (Arg("x", tensor), Arg("pads", integers), Arg("value", number, 0.0)),
-        lambda ctx, a: graph.PadOp(a["x"], a["pads"], a["value"]),
+        (Arg("x", tensor), Arg("pads", integers), Arg("value", number, 0.0), Arg("mode", pad_mode, "constant")),
+        lambda ctx, a: graph.PadOp(a["x"], a["pads"], a["value"], a["mode"]),
     ),
+    OpSpec("expand", (Arg("x", tensor), Arg("shape", integers)), lambda ctx, a: graph.ExpandOp(a["x"], a["shape"])),
+    OpSpec("tile", (Arg("x", tensor), Arg("repeats", integers)), lambda ctx, a: graph.TileOp(a["x"], a["repeats"])),
     OpSpec(
         "upsample", (Arg("x", tensor), Arg("scale", positive, 2)), lambda ctx, a: graph.UpsampleOp(a["x"], a["scale"])
     ),

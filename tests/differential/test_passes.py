@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from _pytest.mark import ParameterSet
 from fuzz.harness import CASES_CHECKED, long_cases, time_limit
-from random_models import RandomModel, random_model
+from random_models import STEPS, RandomModel, random_model
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 from xdsl.passes import ModulePass
@@ -193,7 +193,7 @@ def test_every_pass_has_input_levels() -> None:
 
 
 def test_random_models_cover_every_graph_op() -> None:
-    model = random_model(0, 60)
+    model = random_model(0, len(STEPS))  # every step once
     built = {op.name for op in model.module.walk()}
     assert {op.name for op in graph.Graph.operations} <= built
 

@@ -44,14 +44,14 @@ def test_unsupported_operators_are_listed_together(tmp_path, capsys) -> None:
         helper.make_node("Where", ["c", "x", "x"], ["w1"], name="where_a"),
         helper.make_node("Where", ["c", "w1", "x"], ["w2"], name="where_b"),
         helper.make_node("Relu", ["w2"], ["r"], name="relu"),
-        helper.make_node("Expand", ["r", "shape"], ["e"]),
+        helper.make_node("NonZero", ["r"], ["e"]),
         helper.make_node("FusedGelu", ["e"], ["y"], name="gelu", domain="com.microsoft"),
     ]
     inputs = {"x": X, "c": Input((2, 3, 4), dtype=np.bool_)}
-    m = model(nodes, inputs, ["y"], {"shape": np.array([2, 3, 4])}, strict=False, domains={"com.microsoft": 1})
+    m = model(nodes, inputs, ["y"], strict=False, domains={"com.microsoft": 1})
     message = fails(m, tmp_path)
     assert message.endswith(
-        "unsupported ONNX operators: Where x2 (where_a, where_b); Expand x1 (e); com.microsoft.FusedGelu x1 (gelu)"
+        "unsupported ONNX operators: Where x2 (where_a, where_b); NonZero x1 (e); com.microsoft.FusedGelu x1 (gelu)"
     )
     assert message in cli_fails(tmp_path, capsys, str(tmp_path / "model.onnx"))
 
@@ -177,9 +177,17 @@ REJECTED: dict[str, tuple[Callable[[], onnx.ModelProto], str]] = {
         lambda: single("Slice", X, np.array([0]), np.array([4]), np.array([2]), np.array([2]))[0],
         "only step 1 is supported, got steps [2]",
     ),
-    "pad-reflect": (
-        lambda: single("Pad", X, np.array([0, 0, 1, 0, 0, 1]), mode="reflect")[0],
-        "mode 'reflect' is not supported",
+    "pad-reflect-wide": (
+        lambda: single("Pad", X, np.array([0, 0, 4, 0, 0, 0]), mode="reflect")[0],
+        "Pad node 'pad_0': graph.pad: reflect padding of axis 2 must be smaller than 4, got pads [0, 0, 4, 0, 0, 0]",
+    ),
+    "pad-negative": (
+        lambda: single("Pad", X, np.array([0, 0, -1, 0, 0, 0]))[0],
+        "Pad node 'pad_0': negative pads [0, 0, -1, 0, 0, 0] (cropping) are not supported",
+    ),
+    "prelu-slope": (
+        lambda: single("PRelu", X, np.ones((2, 1), np.float32), strict=False)[0],
+        "PRelu node 'prelu_0': graph.prelu: slope [2,1] does not broadcast to input [2,3,4]",
     ),
     "gelu-tanh": (lambda: single("Gelu", X, opset=20, approximate="tanh")[0], "approximate='tanh' is not supported"),
     "layernorm-axis": (

@@ -221,6 +221,15 @@ UNARY = [
     ("abs", graph.AbsOp, one_node("Abs"), spread, 17),
     ("erf", graph.ErfOp, one_node("Erf"), spread, 17),
     ("clip", lambda x: graph.ClipOp(x, -0.5, 1.25), clip_nodes(-0.5, 1.25), spread, 17),
+    ("elu", graph.EluOp, one_node("Elu"), spread, 17),
+    ("elu_0.3", lambda x: graph.EluOp(x, 0.3), one_node("Elu", alpha=0.3), spread, 17),
+    ("selu", graph.SeluOp, one_node("Selu"), spread, 17),
+    ("selu_params", lambda x: graph.SeluOp(x, 1.5, 0.5), one_node("Selu", alpha=1.5, gamma=0.5), spread, 17),
+    ("softplus", graph.SoftplusOp, one_node("Softplus"), spread, 17),
+    ("softplus_wide", graph.SoftplusOp, one_node("Softplus"), lambda s, seed: random(s, seed, scale=40.0), 17),
+    ("sign", graph.SignOp, one_node("Sign"), spread, 17),
+    ("shrink", graph.ShrinkOp, one_node("Shrink"), spread, 17),
+    ("shrink_params", lambda x: graph.ShrinkOp(x, 0.25, 1.5), one_node("Shrink", bias=0.25, lambd=1.5), spread, 17),
 ]
 
 
@@ -242,7 +251,7 @@ def test_erf_is_accurate_to_double_precision():
     np.testing.assert_allclose(erf_values(x), expected, rtol=1e-11, atol=1e-15)
 
 
-@pytest.mark.parametrize("op_type,onnx_type", [(graph.NegOp, "Neg"), (graph.AbsOp, "Abs")])
+@pytest.mark.parametrize("op_type,onnx_type", [(graph.NegOp, "Neg"), (graph.AbsOp, "Abs"), (graph.SignOp, "Sign")])
 def test_integer_unary(op_type, onnx_type):
     x = np.array([[-3, 0, 5], [7, -9, 2]], dtype=np.int64)
     assert_close(dlfc(op_type, x), onnx_op(onnx_type, x))
@@ -394,6 +403,30 @@ def test_softmax(axis):
     assert_close(dlfc(lambda v: graph.SoftmaxOp(v, axis), x), onnx_op("Softmax", x, axis=axis))
 
 
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_log_softmax(axis):
+    x = random((3, 4, 5), 23, scale=10.0)
+    assert_close(dlfc(lambda v: graph.LogSoftmaxOp(v, axis), x), onnx_op("LogSoftmax", x, axis=axis))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 7), (2, 3, 4, 5), (1, 2, 3, 4, 5)], ids=str)
+def test_instance_norm(shape):
+    x, scale, bias = random(shape, 26, scale=3.0) + np.float32(1.0), random(shape[1:2], 27), random(shape[1:2], 28)
+    weights: dict[str, np.ndarray] = {}
+    actual = dlfc(
+        lambda v: graph.InstanceNormOp(v, weight(weights, "s", scale), weight(weights, "b", bias), 1e-3),
+        x,
+        weights=weights,
+    )
+    assert_close(actual, onnx_op("InstanceNormalization", x, scale, bias, epsilon=1e-3))
+
+
+@pytest.mark.parametrize("slope_shape", [(3, 1, 1), (1,), (5,), (2, 3, 4, 5)], ids=str)
+def test_prelu(slope_shape):
+    x, slope = spread((2, 3, 4, 5), 29), random(slope_shape, 30)
+    assert_close(dlfc(graph.PReluOp, x, slope), onnx_op("PRelu", x, slope))
+
+
 REDUCTIONS = [
     (graph.ReduceSumOp, "ReduceSum"),
     (graph.ReduceMeanOp, "ReduceMean"),
@@ -475,6 +508,29 @@ def test_pad(pads, value):
     x = random((2, 3, 4, 5), 35)
     actual = dlfc(lambda v: graph.PadOp(v, pads, value), x)
     assert_close(actual, onnx_op("Pad", x, i64s(*pads), np.array(value, dtype=np.float32), mode="constant"))
+
+
+@pytest.mark.parametrize("mode", ["reflect", "edge", "wrap"])
+@pytest.mark.parametrize("pads", [(0, 1, 2, 3, 1, 0, 0, 4), (1, 0, 3, 0, 0, 2, 1, 1)], ids=str)
+def test_pad_modes(mode, pads):
+    x = random((2, 3, 4, 5), 35)
+    assert_close(
+        dlfc(lambda v: graph.PadOp(v, pads, 0.0, mode), x), onnx_op("Pad", x, i64s(*pads), mode=mode, opset=19)
+    )
+
+
+@pytest.mark.parametrize(
+    "x_shape,shape", [((3, 1), (2, 3, 4)), ((1,), (5,)), ((), (2, 2)), ((2, 1, 4), (2, 3, 4))], ids=str
+)
+def test_expand(x_shape, shape):
+    x = random(x_shape, 38)
+    assert_close(dlfc(lambda v: graph.ExpandOp(v, shape), x), onnx_op("Expand", x, i64s(*shape)))
+
+
+@pytest.mark.parametrize("repeats", [(1, 1, 1), (2, 1, 3), (1, 4, 1)], ids=str)
+def test_tile(repeats):
+    x = random((2, 3, 4), 39)
+    assert_close(dlfc(lambda v: graph.TileOp(v, repeats), x), onnx_op("Tile", x, i64s(*repeats)))
 
 
 @pytest.mark.parametrize("scale", [2, 3])

@@ -39,8 +39,14 @@ TABLE_2: dict[type[graph.GraphOp], MappingType] = {
             graph.AbsOp,
             graph.ErfOp,
             graph.ClipOp,
+            graph.EluOp,
+            graph.SeluOp,
+            graph.SoftplusOp,
+            graph.SignOp,
+            graph.ShrinkOp,
         )
     },
+    graph.PReluOp: OTO,  # an activation whose slope is a weight, as batchnorm's scale
     graph.BatchNormOp: OTO,
     graph.ConcatOp: OTO,
     graph.SplitOp: OTO,
@@ -53,6 +59,10 @@ TABLE_2: dict[type[graph.GraphOp], MappingType] = {
     graph.MatMulOp: MTM,
     graph.LayerNormOp: MTM,  # a normalisation over an axis, like InstanceNormalization
     graph.SoftmaxOp: MTM,
+    graph.LogSoftmaxOp: MTM,
+    graph.InstanceNormOp: MTM,
+    graph.ExpandOp: OTM,
+    graph.TileOp: OTM,
     graph.ReduceSumOp: MTM,
     graph.ReduceMeanOp: MTM,
     graph.ReduceMaxOp: MTM,
@@ -94,6 +104,14 @@ def test_binary_ops_are_one_to_many_when_they_broadcast(op: type[graph.BinaryOp]
     assert op(value(2, 3), value(3)).mapping_type() == OTM
     assert op(value(2, 1), value(2, 3)).mapping_type() == OTM
     assert op(value(2, 3), value()).mapping_type() == OTM
+
+
+@pytest.mark.parametrize("mode", ["reflect", "edge", "wrap"])
+def test_pad_copying_edges_outward_is_one_to_many(mode: str):
+    """Constant padding reads each input element once; the other modes read edge elements for several outputs."""
+    assert graph.PadOp(value(4, 5), [0, 1, 0, 2]).mapping_type() == OTO
+    assert graph.PadOp(value(4, 5), [0, 1, 0, 2], mode=mode).mapping_type() == OTM
+    assert graph.PadOp(value(4, 5), [0, 0, 0, 0], mode=mode).mapping_type() == OTO
 
 
 def test_mapping_types_are_ordered_by_complexity():
@@ -150,7 +168,12 @@ TVM_PATTERNS: dict[type[graph.GraphOp], Pattern] = {
     graph.PoolOp: Pattern.OUT_EWISE_FUSABLE,
     graph.GlobalAvgPoolOp: Pattern.OUT_EWISE_FUSABLE,
     graph.SoftmaxOp: Pattern.OUT_EWISE_FUSABLE,
+    graph.LogSoftmaxOp: Pattern.OUT_EWISE_FUSABLE,
     graph.LayerNormOp: Pattern.OUT_EWISE_FUSABLE,
+    graph.InstanceNormOp: Pattern.OUT_EWISE_FUSABLE,
+    graph.PReluOp: Pattern.BROADCAST,
+    graph.ExpandOp: Pattern.BROADCAST,
+    graph.TileOp: Pattern.INJECTIVE,
     graph.EmbeddingOp: Pattern.INJECTIVE,
     graph.ReshapeOp: Pattern.INJECTIVE,
     graph.FlattenOp: Pattern.INJECTIVE,

@@ -12,7 +12,7 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 
 from dlfc.compiler.cli import main
-from dlfc.compiler.frontend import load_dlm
+from dlfc.compiler.frontend import load_dlm, parse_dlm
 from dlfc.compiler.pass_manager import PassFailure
 from dlfc.compiler.transforms.graph_algebraic_simplify import (
     GraphAlgebraicSimplifyPass,
@@ -133,3 +133,29 @@ def test_stats_report_how_often_each_rule_fired(tmp_path: Path, capsys: pytest.C
     flops = f"(S) {sum(TABLE4_BEFORE) - merged_by_cse} -> {sum(TABLE4_DLFC_AFTER)} flops"
     for line in [flops, "(S) 3 factor-common-term", "(S) 2 repeated-factor", "(S) 1 sqrt-pair"]:
         assert line in section
+
+
+ROWS_WITH_SQUARE_AND_REDUCE_PROD = """
+model rows {
+  input a7: f32[16, 32]
+  input b7: f32[16, 32]
+  input c7: f32[16, 32]
+  input a10: f32[16, 32]
+  row7 = square(a7 + b7) - (a7 + b7) * c7
+  row10 = reduce_prod(exp(a10), -1)
+  output row7, row10
+}
+"""
+
+
+def test_table4_rows_written_with_square_and_reduce_prod_rewrite_from_dlm() -> None:
+    """Rows 7 and 10 of Table 4, written with .dlm's `square` and `reduce_prod`, fire their rules."""
+    module, original = (parse_dlm(ROWS_WITH_SQUARE_AND_REDUCE_PROD, "rows.dlm") for _ in range(2))
+    assert {"graph.square", "graph.reduce_prod"} <= {op.name for op in module.walk()}
+    mn, m = 16 * 32, 16
+    assert output_flops(module) == [5 * mn, 2 * mn]
+    statistics = run_passes(module, CommonSubexpressionElimination(), GraphAlgebraicSimplifyPass())
+    assert statistics["factor-common-term"] == 1 and statistics["reduce-prod-of-exp"] == 1
+    assert output_flops(module) == [3 * mn, mn + m]
+    assert "graph.reduce_prod" not in {op.name for op in module.walk()}
+    assert_same_numerics(original, module)

@@ -88,6 +88,62 @@ func.func @softmax_axis(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {
 
 // -----
 
+// CHECK: graph.prelu: slope [4,1] does not broadcast to input [2,3]
+func.func @prelu_slope(%a: tensor<2x3xf32>, %s: tensor<4x1xf32>) -> tensor<2x3xf32> {
+  %r = graph.prelu %a, %s : (tensor<2x3xf32>, tensor<4x1xf32>) -> tensor<2x3xf32>
+  func.return %r : tensor<2x3xf32>
+}
+
+// -----
+
+// CHECK: graph.log_softmax: axis 2 is out of range for tensor<2x3xf32>
+func.func @log_softmax_axis(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %r = graph.log_softmax %a {axis = 2 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  func.return %r : tensor<2x3xf32>
+}
+
+// -----
+
+// CHECK: graph.instance_norm: input must have rank >= 3 ([N, C, D1, ...]), got shape [2,3]
+func.func @instance_norm_rank(%a: tensor<2x3xf32>, %s: tensor<3xf32>) -> tensor<2x3xf32> {
+  %r = graph.instance_norm %a, %s, %s : (tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  func.return %r : tensor<2x3xf32>
+}
+
+// -----
+
+// CHECK: graph.pad: reflect padding of axis 1 must be smaller than 3, got pads [0, 3, 0, 0]
+func.func @pad_reflect_wide(%a: tensor<2x3xf32>) -> tensor<2x6xf32> {
+  %r = graph.pad %a {pads = array<i64: 0, 3, 0, 0>, mode = "reflect"} : (tensor<2x3xf32>) -> tensor<2x6xf32>
+  func.return %r : tensor<2x6xf32>
+}
+
+// -----
+
+// CHECK: graph.pad: mode 'symmetric' is not one of constant, reflect, edge, wrap
+func.func @pad_mode(%a: tensor<2x3xf32>) -> tensor<2x4xf32> {
+  %r = graph.pad %a {pads = array<i64: 0, 1, 0, 0>, mode = "symmetric"} : (tensor<2x3xf32>) -> tensor<2x4xf32>
+  func.return %r : tensor<2x4xf32>
+}
+
+// -----
+
+// CHECK: graph.expand: [2,3] does not broadcast to [4,3]
+func.func @expand_shape(%a: tensor<2x3xf32>) -> tensor<4x3xf32> {
+  %r = graph.expand %a {shape = array<i64: 4, 3>} : (tensor<2x3xf32>) -> tensor<4x3xf32>
+  func.return %r : tensor<4x3xf32>
+}
+
+// -----
+
+// CHECK: graph.tile: need 2 positive repeats for [2,3], got [2]
+func.func @tile_repeats(%a: tensor<2x3xf32>) -> tensor<4x3xf32> {
+  %r = graph.tile %a {repeats = array<i64: 2>} : (tensor<2x3xf32>) -> tensor<4x3xf32>
+  func.return %r : tensor<4x3xf32>
+}
+
+// -----
+
 // CHECK: graph.reshape: cannot reshape [2,3] (6 elements) into [7]
 func.func @reshape_elements(%a: tensor<2x3xf32>) -> tensor<7xf32> {
   %r = graph.reshape %a {shape = array<i64: 7>} : (tensor<2x3xf32>) -> tensor<7xf32>

@@ -321,6 +321,108 @@ builtin.module {
 
 // -----
 
+// graph.elu
+builtin.module {
+  func.func @elu(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
+    %r = graph.elu %a {alpha = 5.000000e-01 : f64} : tensor<1x8x8x8xf32>
+    func.return %r : tensor<1x8x8x8xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @elu(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
+// CHECK-NEXT:     %r = graph.elu %a {alpha = 5.000000e-01 : f64} : tensor<1x8x8x8xf32>
+// CHECK-NEXT:     func.return %r : tensor<1x8x8x8xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.selu
+builtin.module {
+  func.func @selu(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
+    %r = graph.selu %a : tensor<1x8x8x8xf32>
+    func.return %r : tensor<1x8x8x8xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @selu(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
+// CHECK-NEXT:     %r = graph.selu %a : tensor<1x8x8x8xf32>
+// CHECK-NEXT:     func.return %r : tensor<1x8x8x8xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.softplus
+builtin.module {
+  func.func @softplus(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
+    %r = graph.softplus %a : tensor<1x8x8x8xf32>
+    func.return %r : tensor<1x8x8x8xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @softplus(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
+// CHECK-NEXT:     %r = graph.softplus %a : tensor<1x8x8x8xf32>
+// CHECK-NEXT:     func.return %r : tensor<1x8x8x8xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.sign
+builtin.module {
+  func.func @sign(%a: tensor<2x3xi64>) -> tensor<2x3xi64> {
+    %r = graph.sign %a : tensor<2x3xi64>
+    func.return %r : tensor<2x3xi64>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @sign(%a: tensor<2x3xi64>) -> tensor<2x3xi64> {
+// CHECK-NEXT:     %r = graph.sign %a : tensor<2x3xi64>
+// CHECK-NEXT:     func.return %r : tensor<2x3xi64>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.shrink
+builtin.module {
+  func.func @shrink(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
+    %r = graph.shrink %a {bias = 2.500000e-01 : f64, lambd = 1.000000e+00 : f64} : tensor<1x8x8x8xf32>
+    func.return %r : tensor<1x8x8x8xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @shrink(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
+// CHECK-NEXT:     %r = graph.shrink %a {bias = 2.500000e-01 : f64, lambd = 1.000000e+00 : f64} : tensor<1x8x8x8xf32>
+// CHECK-NEXT:     func.return %r : tensor<1x8x8x8xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.prelu
+builtin.module {
+  func.func @prelu(%a: tensor<1x8x8x8xf32>, %s: tensor<8x1x1xf32>) -> tensor<1x8x8x8xf32> {
+    %r = graph.prelu %a, %s : (tensor<1x8x8x8xf32>, tensor<8x1x1xf32>) -> tensor<1x8x8x8xf32>
+    func.return %r : tensor<1x8x8x8xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @prelu(%a: tensor<1x8x8x8xf32>, %s: tensor<8x1x1xf32>) -> tensor<1x8x8x8xf32> {
+// CHECK-NEXT:     %r = graph.prelu %a, %s : (tensor<1x8x8x8xf32>, tensor<8x1x1xf32>) -> tensor<1x8x8x8xf32>
+// CHECK-NEXT:     func.return %r : tensor<1x8x8x8xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
 // graph.sigmoid
 builtin.module {
   func.func @sigmoid(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
@@ -593,6 +695,40 @@ builtin.module {
 
 // -----
 
+// graph.log_softmax
+builtin.module {
+  func.func @log_softmax(%a: tensor<2x4x6xf32>) -> tensor<2x4x6xf32> {
+    %r = graph.log_softmax %a {axis = 1 : i64} : (tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+    func.return %r : tensor<2x4x6xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @log_softmax(%a: tensor<2x4x6xf32>) -> tensor<2x4x6xf32> {
+// CHECK-NEXT:     %r = graph.log_softmax %a {axis = 1 : i64} : (tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+// CHECK-NEXT:     func.return %r : tensor<2x4x6xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.instance_norm
+builtin.module {
+  func.func @instance_norm(%a: tensor<1x8x8x8xf32>, %s: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<1x8x8x8xf32> {
+    %r = graph.instance_norm %a, %s, %b {eps = 1.000000e-03 : f64} : (tensor<1x8x8x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<1x8x8x8xf32>
+    func.return %r : tensor<1x8x8x8xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @instance_norm(%a: tensor<1x8x8x8xf32>, %s: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<1x8x8x8xf32> {
+// CHECK-NEXT:     %r = graph.instance_norm %a, %s, %b {eps = 1.000000e-03 : f64} : (tensor<1x8x8x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<1x8x8x8xf32>
+// CHECK-NEXT:     func.return %r : tensor<1x8x8x8xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
 // graph.reduce_sum
 builtin.module {
   func.func @reduce_sum(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x1x1xf32> {
@@ -826,6 +962,57 @@ builtin.module {
 // CHECK-NEXT:   func.func @pad(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x10x10xf32> {
 // CHECK-NEXT:     %r = graph.pad %a {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = 5.000000e-01 : f64} : (tensor<1x8x8x8xf32>) -> tensor<1x8x10x10xf32>
 // CHECK-NEXT:     func.return %r : tensor<1x8x10x10xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.pad (reflect)
+builtin.module {
+  func.func @pad_reflect(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x11x10xf32> {
+    %r = graph.pad %a {pads = array<i64: 0, 0, 2, 1, 0, 0, 1, 1>, mode = "reflect"} : (tensor<1x8x8x8xf32>) -> tensor<1x8x11x10xf32>
+    func.return %r : tensor<1x8x11x10xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @pad_reflect(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x11x10xf32> {
+// CHECK-NEXT:     %r = graph.pad %a {pads = array<i64: 0, 0, 2, 1, 0, 0, 1, 1>, mode = "reflect"} : (tensor<1x8x8x8xf32>) -> tensor<1x8x11x10xf32>
+// CHECK-NEXT:     func.return %r : tensor<1x8x11x10xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.expand
+builtin.module {
+  func.func @expand(%a: tensor<3x1xf32>) -> tensor<2x3x4xf32> {
+    %r = graph.expand %a {shape = array<i64: 2, 3, 4>} : (tensor<3x1xf32>) -> tensor<2x3x4xf32>
+    func.return %r : tensor<2x3x4xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @expand(%a: tensor<3x1xf32>) -> tensor<2x3x4xf32> {
+// CHECK-NEXT:     %r = graph.expand %a {shape = array<i64: 2, 3, 4>} : (tensor<3x1xf32>) -> tensor<2x3x4xf32>
+// CHECK-NEXT:     func.return %r : tensor<2x3x4xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.tile
+builtin.module {
+  func.func @tile(%a: tensor<2x3xf32>) -> tensor<4x9xf32> {
+    %r = graph.tile %a {repeats = array<i64: 2, 3>} : (tensor<2x3xf32>) -> tensor<4x9xf32>
+    func.return %r : tensor<4x9xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @tile(%a: tensor<2x3xf32>) -> tensor<4x9xf32> {
+// CHECK-NEXT:     %r = graph.tile %a {repeats = array<i64: 2, 3>} : (tensor<2x3xf32>) -> tensor<4x9xf32>
+// CHECK-NEXT:     func.return %r : tensor<4x9xf32>
 // CHECK-NEXT:   }
 // CHECK-NEXT: }
 
