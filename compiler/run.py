@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
+from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, IntegerType, ModuleOp, StringAttr, TensorType
 
 from dlfc.compiler.context import make_context
 from dlfc.compiler.driver import (
@@ -36,6 +36,7 @@ from dlfc.compiler.driver import (
     write_outputs,
 )
 from dlfc.compiler.fp_model import FP_MODELS
+from dlfc.compiler.frontend.onnx import ONNX_NAME
 from dlfc.compiler.pipeline import Level, compile_to, level_of
 from dlfc.dialects import accel, graph
 from dlfc.hw.cost import KernelCost, baseline_latency
@@ -84,27 +85,47 @@ def argument_names(fn: func.FuncOp) -> list[str]:
     return [arg.name_hint or f"arg{i}" for i, arg in enumerate(fn.body.block.args)]
 
 
+def model_names(attrs: ArrayAttr[DictionaryAttr] | None, count: int) -> list[str | None]:
+    """The model's own names of `count` arguments or results (`dlfc.onnx_name`), None where there is none."""
+    names: list[str | None] = [None] * count
+    for i, entry in enumerate(attrs.data if attrs is not None else ()):
+        name = entry.data.get(ONNX_NAME)
+        if isinstance(name, StringAttr) and i < count:
+            names[i] = name.data
+    return names
+
+
 def read_inputs(path: str, fn: func.FuncOp) -> list[np.ndarray]:
-    """The arrays of an .npz file, one per function argument, checked against the argument types."""
+    """The arrays of an .npz file, one per function argument, checked against the argument types.
+
+    An array is named like the argument (its SSA name), or, for an imported
+    model, like the model's input (`dlfc.onnx_name`: `data_0`, `gpu_0/data_0`, `0`).
+    """
     try:
         arrays = load_npz(path)
     except WeightError as e:
         raise UsageError(f"--inputs {path}: {e}") from None
     names = argument_names(fn)
-    unknown = sorted(set(arrays) - set(names))
+    originals = model_names(fn.arg_attrs, len(names))
+    shown = ", ".join(original or name for name, original in zip(names, originals, strict=True))
+    unknown = sorted(set(arrays) - set(names) - {o for o in originals if o is not None})
     if unknown:
-        raise UsageError(f"--inputs {path}: unknown input '{unknown[0]}' (the model's inputs: {', '.join(names)})")
+        raise UsageError(f"--inputs {path}: unknown input '{unknown[0]}' (the model's inputs: {shown})")
     inputs = []
-    for name, arg in zip(names, fn.body.block.args, strict=False):
-        if name not in arrays:
-            raise UsageError(f"--inputs {path}: missing input '{name}' (the model's inputs: {', '.join(names)})")
-        array, t = arrays[name], arg.type
+    for name, original, arg in zip(names, originals, fn.body.block.args, strict=True):
+        given = [key for key in dict.fromkeys((original, name)) if key is not None and key in arrays]
+        if not given:
+            raise UsageError(f"--inputs {path}: missing input '{original or name}' (the model's inputs: {shown})")
+        if len(given) > 1:
+            raise UsageError(f"--inputs {path}: input '{original}' is given twice, also as '{name}'")
+        key = given[0]
+        array, t = arrays[key], arg.type
         assert isinstance(t, TensorType)
         expected = tuple(t.get_shape())
         if array.shape != expected:
-            raise UsageError(f"--inputs {path}: '{name}' has shape {list(array.shape)}, expected {list(expected)}")
+            raise UsageError(f"--inputs {path}: '{key}' has shape {list(array.shape)}, expected {list(expected)}")
         if array.dtype.kind != numpy_dtype(t.element_type).kind:
-            raise UsageError(f"--inputs {path}: '{name}' has dtype {array.dtype}, expected {t.element_type}")
+            raise UsageError(f"--inputs {path}: '{key}' has dtype {array.dtype}, expected {t.element_type}")
         inputs.append(array)
     return inputs
 
@@ -329,8 +350,14 @@ def core_tracks(run: Execution) -> list[dict[str, Any]]:
 
 
 def output_names(fn: func.FuncOp) -> list[str]:
-    """`output<i>`: the names of the model's outputs in --outputs files."""
-    return [f"output{i}" for i in range(len(fn.function_type.outputs.data))]
+    """The names of the model's outputs in --outputs files: an imported model's own (`dlfc.onnx_name`), else `output<i>`.
+
+    A name that would repeat one before it (the same ONNX value output twice) falls back to `output<i>`.
+    """
+    names: list[str] = []
+    for i, original in enumerate(model_names(fn.res_attrs, len(fn.function_type.outputs.data))):
+        names.append(original if original is not None and original not in names else f"output{i}")
+    return names
 
 
 # --------------------------------------------------------------------------- command
@@ -407,7 +434,7 @@ class RunTool(CommandLineTool):
         given.add_argument(
             "--inputs",
             metavar="IN.npz",
-            help="input arrays named like the model's inputs (the function's argument names)",
+            help="input arrays named like the model's inputs (the function's argument names, or an ONNX model's own)",
         )
         given.add_argument(
             "--seed",

@@ -12,7 +12,9 @@ Every ONNX value the model's outputs depend on becomes either
 A constant used as a tensor becomes a `graph.weight` (init `stored`) named after
 its ONNX value, its array in the module's weight store (`dlfc.hw.weights.attach_store`);
 a one-element constant operand of an elementwise op becomes a `graph.constant`.
-SSA values carry their ONNX value names as name hints.
+SSA values carry their ONNX value names as name hints (sanitised: `data_0` prints
+as `%data.0`); the function's arguments and results also keep the exact ONNX
+names of the graph's inputs and outputs as `{dlfc.onnx_name = "..."}` attributes.
 
 `onnx` is an optional dependency: it is imported only when a model is read.
 """
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp, TensorType, f16, f32, f64, i32, i64
+from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAttr, TensorType, f16, f32, f64, i32, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
@@ -206,6 +208,8 @@ class Importer:
             sanitize(self.graph.name) if self.graph.name else "main",
             ([a.type for a in self.block.args], [r.type for r in results]),
             Region(self.block),
+            arg_attrs=onnx_names(i.name for i in self.graph.input if isinstance(self.values[i.name], SSAValue)),
+            res_attrs=onnx_names(o.name for o in self.graph.output),
         )
         module = ModuleOp([fn])
         attach_store(module, self.store)
@@ -301,6 +305,15 @@ class Importer:
             self.block.add_op(op)
             self.weights[name] = op.output
         return self.weights[name]
+
+
+ONNX_NAME = "dlfc.onnx_name"
+"""Argument and result attribute of an imported function: the ONNX name of that graph input or output."""
+
+
+def onnx_names(names: Iterable[str]) -> ArrayAttr[DictionaryAttr]:
+    """One `{dlfc.onnx_name = "..."}` dictionary per name (func.func's arg_attrs / res_attrs)."""
+    return ArrayAttr([DictionaryAttr({ONNX_NAME: StringAttr(name)}) for name in names])
 
 
 def listing(op: str, names: list[str]) -> str:
