@@ -74,13 +74,19 @@ def load_onnx(path: str, input_shapes: Mapping[str, Sequence[int]] | None = None
     inputs with dynamic dimensions). Its weights are in the module's weight store.
     Raises OnnxImportError for anything dlfc cannot import.
     """
-    model = read_model(path)
-    module = Importer(model, path, dict(input_shapes or {})).build()
+    model, source_opset = read_model(path)
+    module = Importer(model, path, dict(input_shapes or {}), source_opset).build()
     try:
         module.verify()
     except VerifyException as e:
         raise OnnxImportError(f"{path}: {one_line(str(e))}") from None
     return module
+
+
+def unsupported_operators(path: str) -> dict[str, list[str]]:
+    """The operators of the ONNX model at `path` that dlfc does not convert (see `Importer.unsupported_operators`)."""
+    model, source_opset = read_model(path)
+    return Importer(model, path, {}, source_opset).unsupported_operators()
 
 
 def parse_input_shape(spec: str) -> tuple[str, list[int]]:
@@ -108,8 +114,8 @@ def onnx_module() -> Any:
     return onnx
 
 
-def read_model(path: str) -> ModelProto:
-    """The model at `path`, checked by ONNX and at an opset dlfc imports."""
+def read_model(path: str) -> tuple[ModelProto, int]:
+    """The model at `path`, checked by ONNX and at an opset dlfc imports, and the opset it was written for."""
     onnx = onnx_module()
     from google.protobuf.message import DecodeError
 
@@ -131,7 +137,7 @@ def read_model(path: str) -> ModelProto:
             model = onnx.version_converter.convert_version(model, MIN_OPSET)
         except Exception as e:  # the converter raises bare RuntimeErrors and C++ errors alike
             raise OnnxImportError(f"{path}: cannot convert opset {opset} to {MIN_OPSET}: {one_line(str(e))}") from None
-    return model
+    return model, opset
 
 
 def default_opset(model: ModelProto) -> int | None:
@@ -171,12 +177,16 @@ def onnx_dtype(code: int, what: str, fail: Callable[[str], Exception]) -> np.dty
 class Importer:
     """Builds the graph-level module of one ONNX model."""
 
-    def __init__(self, model: ModelProto, path: str, input_shapes: dict[str, Sequence[int]]) -> None:
+    def __init__(
+        self, model: ModelProto, path: str, input_shapes: dict[str, Sequence[int]], source_opset: int | None = None
+    ) -> None:
         from onnx import numpy_helper
 
         self.graph = model.graph
         self.path = path
         self.opset = default_opset(model)
+        self.source_opset = source_opset or self.opset
+        """The opset the model was written for (before conversion), for semantics the conversion keeps."""
         self.input_shapes = input_shapes
         self.values: dict[str, Value] = {t.name: numpy_helper.to_array(t) for t in self.graph.initializer}
         if len(self.graph.sparse_initializer):
@@ -215,8 +225,11 @@ class Importer:
         attach_store(module, self.store)
         return module
 
-    def check_supported(self) -> None:
-        """One error listing every live node that has no converter and does not fold."""
+    def unsupported_operators(self) -> dict[str, list[str]]:
+        """The operator types of the live nodes that have no converter and do not fold, each with its nodes' labels.
+
+        Custom domains are named `domain.Op`. Empty for a model every operator of which dlfc converts.
+        """
         constant = set(self.values)
         unsupported: dict[str, list[str]] = {}
         for node in self.nodes:
@@ -226,6 +239,11 @@ class Importer:
             elif node.domain not in ("", "ai.onnx") or node.op_type not in CONVERTERS:
                 op = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op_type}"
                 unsupported.setdefault(op, []).append(node_label(node))
+        return unsupported
+
+    def check_supported(self) -> None:
+        """One error listing every live node that has no converter and does not fold."""
+        unsupported = self.unsupported_operators()
         if unsupported:
             raise self.fail(
                 "unsupported ONNX operators: " + "; ".join(listing(op, names) for op, names in unsupported.items())
@@ -636,9 +654,16 @@ def shrink(n: NodeImport) -> Value:
 
 @converter("PRelu")
 def prelu(n: NodeImport) -> Value:
-    """graph.prelu; the slope (a constant becomes a weight of the input's type) broadcasts to the input."""
+    """graph.prelu; the slope (a constant becomes a weight of the input's type) broadcasts to the input.
+
+    Before opset 7 a 1-D slope runs along the channel axis (the opset conversion keeps that form).
+    """
     x = n.tensor(0)
     slope = n.value(1)
+    if isinstance(slope, np.ndarray) and n.importer.source_opset < 7 and slope.ndim == 1 and rank(x) >= 2:
+        slope = slope.reshape((-1,) + (1,) * (rank(x) - 2))
+        dtype = element_dtype(x)
+        return n.emit(graph.PReluOp(x, n.derived(1, ".channels", slope.astype(dtype))))
     if isinstance(slope, np.ndarray):
         dtype = element_dtype(x)
         slope = n.derived(1, "" if slope.dtype == dtype else f".{dtype}", slope.astype(dtype))

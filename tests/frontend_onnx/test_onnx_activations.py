@@ -179,3 +179,16 @@ def test_old_log_softmax_axis_flattens(tmp_path) -> None:
     feeds = feeds_for(m, inputs)
     (y,) = run_graph(module, list(feeds.values()), store_of(module))
     np.testing.assert_allclose(np.exp(y).reshape(2, 12).sum(axis=1), [1.0, 1.0], rtol=1e-5)
+
+
+def test_prelu_before_opset_7_runs_a_1d_slope_along_the_channels(tmp_path) -> None:
+    """PRelu-6: a slope [C] scales channel c of [N, C, ...] (here [2, 3, 3], so not the trailing axis).
+
+    Neither the reference evaluator nor ONNX Runtime runs PRelu-6: the expected values are computed here.
+    """
+    slope = np.array([0.5, -2.0, 0.25], np.float32)
+    m, inputs = single("PRelu", Input((2, 3, 3)), slope, opset=6)
+    module = load_onnx(save(m, tmp_path / "model.onnx"))
+    (x,) = feeds_for(m, inputs).values()
+    (y,) = run_graph(module, [x], store_of(module))
+    np.testing.assert_array_equal(y, np.where(x >= 0, x, x * slope.reshape(3, 1)))
