@@ -392,16 +392,21 @@ def clip(op: graph.ClipOp, x: np.ndarray) -> np.ndarray:
     return np.clip(x, float_of(op.min), float_of(op.max))
 
 
+def elu_values(x: np.ndarray, alpha: float) -> np.ndarray:
+    """x if x > 0 else alpha * (exp(x) - 1), without overflow in the branch not taken."""
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
 @kernel(graph.EluOp)
 def elu(op: graph.EluOp, x: np.ndarray) -> np.ndarray:
     """x if x > 0 else alpha * (exp(x) - 1)"""
-    return np.where(x > 0, x, float_of(op.alpha) * np.expm1(np.minimum(x, 0)))
+    return elu_values(x, float_of(op.alpha))
 
 
 @kernel(graph.SeluOp)
 def selu(op: graph.SeluOp, x: np.ndarray) -> np.ndarray:
-    """gamma * (x if x > 0 else alpha * (exp(x) - 1))"""
-    return float_of(op.gamma) * np.where(x > 0, x, float_of(op.alpha) * np.expm1(np.minimum(x, 0)))
+    """gamma * elu(x, alpha)"""
+    return float_of(op.gamma) * elu_values(x, float_of(op.alpha))
 
 
 @kernel(graph.SoftplusOp)
