@@ -257,7 +257,7 @@ def test_weight_results_carry_their_name() -> None:
 
 def test_block_defaults_keywords_and_defaults_using_earlier_parameters() -> None:
     blocks = """\
-        block expand(x, ch, factor=4, mid=ch * factor, stride=1) {
+        block widen(x, ch, factor=4, mid=ch * factor, stride=1) {
           h = conv2d(x, mid, kernel=1, stride=stride, bias=false)
           return conv2d(h, ch, kernel=1, bias=false)
         }
@@ -265,9 +265,9 @@ def test_block_defaults_keywords_and_defaults_using_earlier_parameters() -> None
     m = model(
         """\
         input x: f32[1, 8, 8, 8]
-        a = expand(x, 8)
-        b = expand(a, 8, stride=2)
-        c = expand(b, ch=8, factor=2)
+        a = widen(x, 8)
+        b = widen(a, 8, stride=2)
+        c = widen(b, ch=8, factor=2)
         output c
         """,
         blocks,
