@@ -41,4 +41,7 @@ def test_names_follow_onnx(tmp_path) -> None:
     assert store_of(module).arrays.keys() == weights
     text = str(module)
     assert "%layer2.0.downsample.Conv = graph.conv2d %layer1.0.relu_1.Relu, %layer2.0.downsample.weight" in text
-    assert "func.func @resnet(%input: tensor<1x3x16x16xf32>)" in text
+    assert (
+        'func.func @resnet(%input: tensor<1x3x16x16xf32> {dlfc.onnx_name = "input"}) '
+        '-> (tensor<1x10xf32> {dlfc.onnx_name = "output0"})'
+    ) in text
