@@ -1,6 +1,7 @@
 """convert-fusion-to-accel: every `fusion.group` becomes one `accel.kernel`.
 
-The kernel keeps the group's name and body. Its core count is the group's
+The kernel keeps the group's name, body and location (the fused location of
+its body when the group has none). Its core count is the group's
 `fusion.cores` attribute when a tuner has set one, else 1. The module records the
 target accelerator in `accel.target` (its name and legal core counts), and
 every kernel gets its modelled latency and bound (see annotate-latency).
@@ -11,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, UnknownLoc
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
 from dlfc.compiler.utils.latency import annotate_kernels
+from dlfc.compiler.utils.locations import fused_location, located
 from dlfc.dialects import accel, fusion
 from dlfc.hw.cost import region_cores
 from dlfc.hw.target import load_target
@@ -28,7 +30,7 @@ class GroupToKernel(RewritePattern):
         body = rewriter.move_region_contents_to_new_regions(op.body)
         yield_op = body.block.last_op
         assert isinstance(yield_op, fusion.YieldOp)
-        rewriter.replace(yield_op, accel.YieldOp(*yield_op.values))
+        rewriter.replace(yield_op, located([accel.YieldOp(*yield_op.values)], [yield_op]))
         kernel = accel.KernelOp(
             op.sym_name.data,
             list(op.inputs),
@@ -36,6 +38,7 @@ class GroupToKernel(RewritePattern):
             body,
             cores,
         )
+        kernel.location = op.location if not isinstance(op.location, UnknownLoc) else fused_location(body.block.ops)
         kernel.attributes.update({k: v for k, v in op.attributes.items() if k != fusion.CORES_ATTR})
         rewriter.replace(op, kernel)
 

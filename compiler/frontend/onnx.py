@@ -16,6 +16,11 @@ SSA values carry their ONNX value names as name hints (sanitised: `data_0` print
 as `%data.0`); the function's arguments and results also keep the exact ONNX
 names of the graph's inputs and outputs as `{dlfc.onnx_name = "..."}` attributes.
 
+Locations, as MLIR's ONNX importers give them: every op made for a node has
+`loc("node name"("model.onnx":0:0))` (a `NameLoc` of the node's name, or of its
+first output when it has none); a model input `loc("input name"("model.onnx":0:0))`;
+the function, its return and weights of the graph's outputs `loc("model.onnx":0:0)`.
+
 `onnx` is an optional dependency: it is imported only when a model is read.
 """
 
@@ -28,8 +33,23 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAttr, TensorType, f16, f32, f64, i32, i64
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DictionaryAttr,
+    FileLineColLoc,
+    IntAttr,
+    ModuleOp,
+    NameLoc,
+    StringAttr,
+    TensorType,
+    UnknownLoc,
+    f16,
+    f32,
+    f64,
+    i32,
+    i64,
+)
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from dlfc.dialects import graph
@@ -195,6 +215,7 @@ class Importer:
         self.store = WeightStore(source=path)
         self.nodes, self.needed = live_nodes(model)
         self.block = Block()
+        self.file_location = FileLineColLoc(StringAttr(path), IntAttr(0), IntAttr(0))
 
     def fail(self, message: str) -> OnnxImportError:
         return OnnxImportError(f"{self.path}: {message}")
@@ -211,7 +232,9 @@ class Importer:
                 f"--input-shape names no input of the model: {', '.join(unknown)} (inputs: {', '.join(inputs)})"
             )
         for proto in self.nodes:
+            mark = self.block.last_op
             self.import_node(NodeImport(self, proto))
+            self.locate(mark, node_label(proto))
         results = [self.tensor(o.name) for o in self.graph.output]
         self.block.add_op(func.ReturnOp(*results))
         fn = func.FuncOp(
@@ -222,8 +245,22 @@ class Importer:
             res_attrs=onnx_names(o.name for o in self.graph.output),
         )
         module = ModuleOp([fn])
+        self.locate(None, None)
+        for info in self.graph.input:
+            if isinstance(arg := self.values[info.name], BlockArgument):
+                arg.location = NameLoc(StringAttr(info.name), self.file_location)
+        fn.location = module.location = self.file_location
         attach_store(module, self.store)
         return module
+
+    def locate(self, mark: Operation | None, node: str | None) -> None:
+        """Give the ops after `mark` (all ops: None) that have no location `node`'s name location (None: the file's)."""
+        loc = self.file_location if node is None else NameLoc(StringAttr(node), self.file_location)
+        op = self.block.first_op if mark is None else mark.next_op
+        while op is not None:
+            if isinstance(op.location, UnknownLoc):
+                op.location = loc
+            op = op.next_op
 
     def unsupported_operators(self) -> dict[str, list[str]]:
         """The operator types of the live nodes that have no converter and do not fold, each with its nodes' labels.

@@ -28,7 +28,9 @@ its cores and writes the decision as buffers, DMA and per-slice compute (the
   phase computes, also starts one (or runs whole).
 
 The kernel's graph ops stay in its body: they are the semantics and the types
-the program's ops refer to.
+the program's ops refer to. Each program op has the location of what it
+moves or computes (a tile: its phase's ops; the program and its barriers: the
+kernel's).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 
 from dlfc.compiler.utils.latency import module_target
+from dlfc.compiler.utils.locations import located
+from dlfc.compiler.utils.outlining import value_location
 from dlfc.dialects import accel, graph, schedule
 from dlfc.dialects.schedule import Rows, operand_rows, row_bytes, row_count, row_sliceable
 from dlfc.hw.cost import CostModel, cost_model
@@ -290,6 +294,7 @@ def emit_program(phases: Sequence[Phase], cores: int, target: Accelerator) -> sc
     for p, phase in enumerate(phases):
         if phase.whole:
             ops.append(schedule.ComputeWholeOp(phase.ops[0].results[0]))
+            ops[-1].location = phase.ops[0].location
         else:
             ops += _emit_row_phase(phase, cores)
         if p + 1 < len(phases):
@@ -302,14 +307,17 @@ def _emit_row_phase(phase: Phase, cores: int) -> list[Operation]:
     offsets, _ = phase.allocate()
     buffers: dict[SSAValue, list[schedule.BufferOp]] = {}
     for value in [*phase.resident, *phase.loaded, *reversed(phase.computed)]:
-        buffers[value] = [schedule.BufferOp(offset, _aligned(phase.sizes[value])) for offset in offsets[value]]
+        buffers[value] = [
+            located([schedule.BufferOp(offset, _aligned(phase.sizes[value]))], [value_location(value)])[0]
+            for offset in offsets[value]
+        ]
     ops: list[Operation] = [b for copies in buffers.values() for b in copies]
     busy = [any(phase.computed[r][c * tiles + t][0] < phase.computed[r][c * tiles + t][1]
                 for r in phase.computed for t in range(tiles)) for c in range(cores)]  # fmt: skip
     for value in phase.resident:
         full = (0, row_count(value.type))
         rows = [full if busy[c] else (0, 0) for c in range(cores)]
-        ops.append(schedule.LoadOp(value, rows, buffers[value][0].buffer))
+        ops.append(located([schedule.LoadOp(value, rows, buffers[value][0].buffer)], [value_location(value)])[0])
 
     def buffer(value: SSAValue, stage: int) -> SSAValue:
         copies = buffers[value]
@@ -321,18 +329,18 @@ def _emit_row_phase(phase: Phase, cores: int) -> list[Operation]:
         for value, per_slice in phase.loaded.items():
             rows = _per_core(per_slice, cores, tiles, t)
             if any(lo < hi for lo, hi in rows):
-                body.append(schedule.LoadOp(value, rows, buffer(value, stage)))
+                body.append(located([schedule.LoadOp(value, rows, buffer(value, stage))], [value_location(value)])[0])
         for op in phase.ops:
             (result,) = op.results
             rows = _per_core(phase.computed[result], cores, tiles, t)
             if any(lo < hi for lo, hi in rows):
                 ins = [buffer(v, stage) for v in op.operands]
-                body.append(schedule.ComputeOp(result, rows, ins, buffer(result, stage)))
+                body.append(located([schedule.ComputeOp(result, rows, ins, buffer(result, stage))], [op])[0])
         for value, per_slice in phase.stored.items():
             rows = _per_core(per_slice, cores, tiles, t)
             if any(lo < hi for lo, hi in rows):
-                body.append(schedule.StoreOp(value, rows, buffer(value, stage)))
-        ops.append(schedule.TileOp(t, stage, body))
+                body.append(located([schedule.StoreOp(value, rows, buffer(value, stage))], [value_location(value)])[0])
+        ops.append(located([schedule.TileOp(t, stage, body)], phase.ops)[0])
     return ops
 
 
@@ -342,6 +350,7 @@ def schedule_kernel(kernel: accel.KernelOp, target: Accelerator) -> None:
     ops = [op for op in block.ops if isinstance(op, graph.GraphOp)]
     phases = choose_phases(ops, kernel.core_count, cost_model(target))
     program = emit_program(phases, kernel.core_count, target)
+    located([program, *(o for o in program.walk() if isinstance(o, schedule.BarrierOp))], [kernel])
     last = block.last_op
     assert last is not None
     block.insert_op_before(program, last)

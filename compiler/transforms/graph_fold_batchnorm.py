@@ -22,6 +22,7 @@ from dlfc.compiler.fp_model import check_fp_model
 from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.utils.algebraic_rules import operand_orders
 from dlfc.compiler.utils.graph_constants import CompileTimeValues, element_type, weight_name
+from dlfc.compiler.utils.locations import located
 from dlfc.dialects import graph
 from dlfc.dialects.graph import float_of, shape_of
 
@@ -135,7 +136,7 @@ class FoldAffineIntoProducer(RewritePattern):
             value = user.results[0]
         if not chain or (folded := rescaled(op, scale, shift, self.values)) is None:
             return
-        rewriter.replace(chain[-1], folded)
+        rewriter.replace(chain[-1], located(folded, [op, *chain]))
         for dead in [*reversed(chain[:-1]), op]:
             rewriter.erase(dead)
         for folded_op in chain:
@@ -178,7 +179,7 @@ class FoldScaleThroughLinearOps(RewritePattern):
             channels = shape_of(producer.output.type)[channel_axis(producer)]
             if (folded := rescaled(producer, np.full(channels, factor), None, self.values)) is None:
                 continue
-            rewriter.replace(producer, folded)
+            rewriter.replace(producer, located(folded, [producer, op]))
             rewriter.replace(op, [], [x])
             add_statistic(f"scale-into-{short_name(producer)}")
             return
@@ -233,7 +234,7 @@ class DecomposeBatchNorm(RewritePattern):
         shift = self.values.materialize(f"{base}.shift.folded", affine.shift.reshape(channel_shape), dtype)
         mul = graph.MulOp(op.input, scale.output)
         add = graph.AddOp(mul.output, shift.output)
-        rewriter.replace(op, [scale, shift, mul, add])
+        rewriter.replace(op, located([scale, shift, mul, add], [op]))
         add_statistic("batchnorm-decomposed")
 
 

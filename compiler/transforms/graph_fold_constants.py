@@ -13,6 +13,7 @@ from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriter, 
 
 from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.utils.graph_constants import CompileTimeValues, element_type, weight_name
+from dlfc.compiler.utils.locations import located
 from dlfc.dialects import graph
 from dlfc.hw.reference import evaluate
 
@@ -24,7 +25,8 @@ class FoldConstantSubgraph(RewritePattern):
     sub-graph's outputs (results some op outside it uses) are materialized:
     an array as a `stored` weight named after the computation
     (`<first weight>.<op>.<op>…`, `.i` for result i of a multi-result op), a
-    scalar as a `graph.constant`; the ops inside it die with them.
+    scalar as a `graph.constant`; the ops inside it die with them. A folded
+    value has the fused location of the computed ops of its sub-graph.
     """
 
     def __init__(self, values: CompileTimeValues):
@@ -59,6 +61,17 @@ class FoldConstantSubgraph(RewritePattern):
                     self.folded[result] = (array, base if len(results) == 1 else f"{base}.{i}")
         return self.folded[value]
 
+    def subgraph(self, op: Operation) -> list[Operation]:
+        """The computed (non-source) ops of the sub-graph whose output `op` is: what its folded value replaces."""
+        ops, seen = [op], {op}
+        for current in ops:  # grows while iterating
+            for value in current.operands:
+                producer = value.owner
+                if isinstance(producer, graph.GraphOp) and producer.operands and producer not in seen:
+                    seen.add(producer)
+                    ops.append(producer)
+        return ops[::-1]
+
     def _inside_subgraph(self, op: Operation) -> bool:
         """True if every user of `op` is folded too: `op` is no output of its sub-graph."""
         users = [use.operation for result in op.results for use in result.uses]
@@ -76,7 +89,7 @@ class FoldConstantSubgraph(RewritePattern):
             array, name = self.fold(result)
             new_ops.append(self.values.materialize(name, array, element_type(result)))
             new_results.append(new_ops[-1].results[0])
-        rewriter.replace(op, new_ops, new_results)
+        rewriter.replace(op, located(new_ops, self.subgraph(op)), new_results)
         add_statistic("folded-subgraphs")
 
 

@@ -23,6 +23,7 @@ from xdsl.pattern_rewriter import (
 )
 
 from dlfc.compiler.statistics import add_statistic
+from dlfc.compiler.utils.locations import located
 from dlfc.dialects import graph
 from dlfc.dialects.graph import ints, shape_of
 
@@ -44,7 +45,7 @@ class ComposeTransposes(RewritePattern):
         if is_identity_permutation(perm):
             rewriter.replace(op, [], [inner.input])
         else:
-            rewriter.replace(op, graph.TransposeOp(inner.input, perm))
+            rewriter.replace(op, located([graph.TransposeOp(inner.input, perm)], [inner, op]))
         add_statistic("compose-transposes")
 
 
@@ -56,7 +57,7 @@ class TransposeToReshape(RewritePattern):
         shape = shape_of(op.input.type)
         moved = [axis for axis in ints(op.perm) if shape[axis] != 1]
         if moved == sorted(moved) and not is_identity_permutation(ints(op.perm)):
-            rewriter.replace(op, graph.ReshapeOp(op.input, shape_of(op.output.type)))
+            rewriter.replace(op, located([graph.ReshapeOp(op.input, shape_of(op.output.type))], [op]))
             add_statistic("transpose-to-reshape")
 
 
@@ -73,7 +74,7 @@ class ComposeReshapes(RewritePattern):
         if source.type == result.type:
             rewriter.replace(op, [], [source])
         else:
-            rewriter.replace(op, graph.ReshapeOp(source, shape_of(result.type)))
+            rewriter.replace(op, located([graph.ReshapeOp(source, shape_of(result.type))], [inner, op]))
         add_statistic("compose-reshapes")
 
 

@@ -48,6 +48,7 @@ from xdsl.transforms.dead_code_elimination import would_be_trivially_dead
 
 from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.utils.graph_constants import element_type
+from dlfc.compiler.utils.locations import located
 from dlfc.dialects import graph
 from dlfc.dialects.graph import ShapeError, num_elements, shape_of
 
@@ -186,7 +187,7 @@ class Proposal:
         emitter = Emitter(work)
         value = self.build(emitter)
         dying = dying_ops(self.root, value)
-        rewriter.replace(self.root, emitter.ops, [value])
+        rewriter.replace(self.root, located(emitter.ops, dying), [value])
         for op in dying[1:]:
             rewriter.erase(op)
         add_statistic(self.rule.name)

@@ -5,6 +5,11 @@ fusion conversion, the fusion planners and the tuner decide *which* ops go
 together; `outline` builds the `fusion.group`s (or any other isolated region
 op) for them, and `form_groups` does so for every function of a module. Weights and constants are cloned into each region that uses
 them, so a region only takes the tensors that really cross its boundary.
+
+Locations: the ops keep theirs; the region op gets the fused location of
+its part (`dlfc.compiler.utils.locations.fused_location`), its terminator
+the fused location of the ops whose results it yields, and each block
+argument the location of the value it stands for.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
+from dlfc.compiler.utils.locations import fused_location
 from dlfc.dialects import fusion, graph
 from dlfc.dialects.graph import is_source
 
@@ -91,11 +97,15 @@ def _outline_part(
     mapping: dict[SSAValue, SSAValue] = dict(zip(inputs, body.args, strict=False))
     for arg, value in zip(body.args, inputs, strict=False):
         arg.name_hint = value.name_hint
+        arg.location = value_location(value)
     for op in [*sources, *part]:
         body.add_op(op.clone(value_mapper=mapping))
-    body.add_op(terminator(*[mapping[v] for v in outputs]))
+    yield_op = terminator(*[mapping[v] for v in outputs])
+    yield_op.location = fused_location(v.owner for v in outputs if isinstance(v.owner, Operation))
+    body.add_op(yield_op)
 
     region_op = make(part, inputs, [v.type for v in outputs], Region(body))
+    region_op.location = fused_location(part)
     block.insert_op_before(region_op, part[-1])
     for old, new in zip(outputs, region_op.results, strict=False):
         new.name_hint = old.name_hint
@@ -104,6 +114,11 @@ def _outline_part(
         op.detach()
         op.erase()
     return region_op
+
+
+def value_location(value: SSAValue) -> Attribute:
+    """The location of the op that defines `value`, or of the block argument it is."""
+    return value.owner.location if isinstance(value.owner, Operation) else value.location  # type: ignore[union-attr]
 
 
 def sort_topologically(block: Block) -> None:

@@ -1,19 +1,35 @@
-"""Source locations from the .dlm front end: every op's FileLineColLoc, call-site chains, printing and parsing back."""
+"""Source locations: the .dlm front end's (FileLineColLoc, call-site chains), kept by every pass, printed and parsed back."""
 
 from __future__ import annotations
 
 import textwrap
 from pathlib import Path
 
+import differential.test_passes as diff
 import pytest
-from xdsl.dialects.builtin import CallSiteLoc, FileLineColLoc, IntAttr, ModuleOp, NameLoc, StringAttr, UnknownLoc
+from differential.test_passes import INPUT_LEVELS
+from random_models import RandomModel, random_model
+from xdsl.dialects.builtin import (
+    CallSiteLoc,
+    FileLineColLoc,
+    IntAttr,
+    ModuleOp,
+    NameLoc,
+    NoneAttr,
+    StringAttr,
+    UnknownLoc,
+)
 from xdsl.ir import Attribute
 from xdsl.parser import Parser
 
 from dlfc.compiler.context import make_context
 from dlfc.compiler.frontend import load_dlm, parse_dlm
 from dlfc.compiler.instruments import print_module
-from dlfc.dialects import graph
+from dlfc.compiler.pass_manager import PassInstrument, PassRun, run_pipeline
+from dlfc.compiler.passes import PASSES
+from dlfc.compiler.pipeline import DEFAULT_PIPELINE, Level, default_pipeline
+from dlfc.compiler.utils.locations import fused_location, source_locations
+from dlfc.dialects import accel, graph
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.dlm"))
@@ -133,3 +149,93 @@ def test_cli_prints_locations_with_mlir_print_debuginfo(tmp_path, capsys):
     assert capsys.readouterr().out == text
     assert main([str(source), "--emit", "graph"]) == 0
     assert "loc(" not in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- through every pass
+
+PASS_LEVELS = {name: INPUT_LEVELS[name] for name in sorted(PASSES)}
+"""Each registered pass at each level it accepts (the differential tests' table)."""
+
+
+def unknown_locations(module: ModuleOp) -> list[str]:
+    """The ops and block arguments of `module` that have no location, named for the assertion message."""
+    missing = [op.name for op in module.walk() if isinstance(op.location, UnknownLoc)]
+    for op in module.walk():
+        for region in op.regions:
+            for block in region.blocks:
+                missing += [
+                    f"argument {a.index} of {op.name}" for a in block.args if isinstance(a.location, UnknownLoc)
+                ]
+    return missing
+
+
+class LocationChecker(PassInstrument):
+    """After every pass: no op or block argument has an unknown location."""
+
+    def run_after_pass(self, run: PassRun, module: ModuleOp) -> None:
+        assert unknown_locations(module) == [], f"after {run.module_pass.name}"
+
+
+def run_checked(module: ModuleOp, pipeline: str, target: str | None = None) -> ModuleOp:
+    """Run `pipeline` checking locations after every pass; at the end, the module printed with
+    locations parses back to the same text and the same locations."""
+    run_pipeline(make_context(), module, diff.passes(pipeline, target), [LocationChecker()])
+    text = print_module(module, debuginfo=True)
+    parsed = Parser(make_context(), text).parse_module()
+    assert print_module(parsed, debuginfo=True) == text, f"{pipeline}: round trip"
+    assert [op.location for op in parsed.walk()] == [op.location for op in module.walk()]
+    return module
+
+
+def with_locations(model: RandomModel) -> RandomModel:
+    """The random model with every op and input at a line of a made-up `random.dlm` (op i at line i + 1)."""
+    for i, op in enumerate(model.module.walk()):
+        op.location = FileLineColLoc(StringAttr("random.dlm"), IntAttr(i + 1), IntAttr(1))
+    for arg in model.module.body.block.first_op.regions[0].block.args:  # type: ignore[union-attr]
+        arg.location = NameLoc(StringAttr(f"input {arg.index}"), NoneAttr())
+    return model
+
+
+@pytest.mark.parametrize("name", [*PASS_LEVELS, *diff.DEFAULT_PIPELINES])
+@pytest.mark.parametrize("seed", [3, 8])
+def test_every_pass_keeps_every_location_on_random_models(name: str, seed: int):
+    model = with_locations(random_model(seed, 24))
+    if name in diff.DEFAULT_PIPELINES:
+        stop = Level.SCHEDULE if "-schedule" in name else Level.ACCEL
+        stages = [(Level.GRAPH, ",".join(diff.with_options(p) for p in default_pipeline(Level.GRAPH, stop)))]
+    else:
+        stages = [(level, diff.with_options(name)) for level in PASS_LEVELS[name]]
+    for level, pipeline in stages:
+        module = diff.prepare(model, level)
+        assert unknown_locations(module) == []
+        run_checked(module, pipeline, diff.DEFAULT_PIPELINES.get(name))
+
+
+BIG = ("bert_base", "resnet50", "vit_tiny", "mobilenet_v2", "resnet18", "unet")
+"""Examples checked only with -m slow (a minute or more each)."""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=[pytest.mark.slow] if p.stem in BIG else []) for p in EXAMPLES],
+    ids=[p.stem for p in EXAMPLES],
+)
+def test_every_pass_and_the_default_pipeline_keep_every_location_on_examples(path: Path):
+    graph_passes = DEFAULT_PIPELINE[Level.GRAPH]
+    source = load_dlm(str(path))
+    for name in sorted(set(graph_passes) | {p for p, levels in PASS_LEVELS.items() if levels == (Level.GRAPH,)}):
+        if name.startswith("graph-"):
+            run_checked(source.clone(), name)
+    graph_level = run_checked(source, ",".join(graph_passes))
+    for planner in ("convert-graph-to-fusion", "fuse-none", "fuse-patterns", "fuse-dnnfusion", "oracle{window=3}"):
+        run_checked(graph_level.clone(), planner)
+    fusion_level = run_checked(graph_level, "fuse-dnnfusion,autotune")
+    run_checked(fusion_level.clone(), "assign-cores")
+    accel_level = run_checked(fusion_level, "convert-fusion-to-accel")
+    for name in ("annotate-latency", "assign-cores", "schedule-parallel", "canonicalize", "cse", "dce"):
+        run_checked(accel_level.clone(), name)
+    scheduled = run_checked(accel_level, "accel-schedule")
+    kernels = [op for op in scheduled.walk() if isinstance(op, accel.KernelOp)]
+    for kernel in kernels:  # a kernel's location is the fused location of its body
+        body = [op for op in kernel.body.block.ops if isinstance(op, graph.GraphOp)]
+        assert source_locations(kernel.location) == source_locations(fused_location(body)), kernel.sym_name
