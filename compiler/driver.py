@@ -29,12 +29,14 @@ from typing import IO, Any, NoReturn
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.ir import Attribute
 from xdsl.utils.exceptions import DiagnosticException, ParseError
 
 from dlfc.compiler.instruments import dump_header, print_module
 from dlfc.compiler.pass_manager import INTERNAL_ERROR, PassFailure, describe_exception, verification_error
 from dlfc.compiler.pipeline import PipelineError
 from dlfc.compiler.plugins import PluginError
+from dlfc.compiler.utils.locations import file_location, format_position
 from dlfc.hw.reference import ExecutionError
 from dlfc.hw.weights import WEIGHTS_ATTR, WeightError, dump_npz, load_plan_weights, plan_weights, plan_weights_path
 
@@ -403,6 +405,11 @@ class CommandLineTool:
         sys.stderr.write(report + "\n")
         return 1
 
+    def where(self, location: Attribute | None) -> str:
+        """What an error line starts with: `FILE:LINE:COL` of the op at fault when it has a source position, else the tool."""
+        position = file_location(location) if location is not None else None
+        return format_position(position) if position is not None else self.tool
+
     def error_message(self, error: Exception) -> str | None:
         """What stderr says about `error`, or None for an exception the tool does not expect (a bug: it propagates)."""
         from dlfc.compiler.frontend.diagnostics import DlmError
@@ -410,8 +417,10 @@ class CommandLineTool:
         if isinstance(error, DlmError):
             return error.format()
         if isinstance(error, PassFailure):
-            return f"{pass_failure_dump(error)}{self.tool}: error: {error}"
-        if isinstance(error, UsageError | PipelineError | PluginError | WeightError | ExecutionError):
+            return f"{pass_failure_dump(error)}{self.where(error.location)}: error: {error}"
+        if isinstance(error, ExecutionError):
+            return f"{self.where(error.location)}: error: {error}"
+        if isinstance(error, UsageError | PipelineError | PluginError | WeightError):
             return f"{self.tool}: error: {error}"
         if isinstance(error, OSError):
             return f"{self.tool}: error: {error.filename or ''}: {error.strerror}"

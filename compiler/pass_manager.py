@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Operation
+from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
@@ -56,12 +56,23 @@ class PassFailure(Exception):
     """A pass raised an exception or left the module invalid (one-line message).
 
     `invalid_module` is the module that failed to verify, for the user to inspect.
+    `location` is the source location of the op at fault, when known: the op
+    that fails to verify, or the `location` attribute of the exception the
+    pass raised (`dlfc.hw.reference.ExecutionError` has one; a pass may raise
+    any exception with a `location` attribute set to an op's location).
     """
 
-    def __init__(self, message: str, module_pass: ModulePass | None, invalid_module: ModuleOp | None = None):
+    def __init__(
+        self,
+        message: str,
+        module_pass: ModulePass | None,
+        invalid_module: ModuleOp | None = None,
+        location: Attribute | None = None,
+    ):
         super().__init__(message)
         self.module_pass = module_pass
         self.invalid_module = invalid_module
+        self.location = location
 
 
 def run_pipeline(
@@ -85,7 +96,10 @@ def run_pipeline(
             instrument.run_after_pipeline(module)
     if not verify_each and passes and (problem := verification_error(module)) is not None:
         raise PassFailure(
-            f"the pipeline produced invalid IR: {problem} (verify after each pass to find the pass)", None, module
+            f"the pipeline produced invalid IR: {problem} (verify after each pass to find the pass)",
+            None,
+            module,
+            failing_location(module),
         )
     return runs
 
@@ -107,7 +121,12 @@ def run_pass(
         problem = verification_error(module)
         run.verify_seconds = time.perf_counter() - start
         if problem is not None:
-            raise PassFailure(f"pass '{module_pass.name}' produced invalid IR: {problem}", module_pass, module)
+            raise PassFailure(
+                f"pass '{module_pass.name}' produced invalid IR: {problem}",
+                module_pass,
+                module,
+                failing_location(module),
+            )
     for instrument in instruments:
         instrument.run_after_pass(run, module)
     return run
@@ -120,7 +139,12 @@ def apply_pass(ctx: Context, module: ModuleOp, run: PassRun) -> None:
             run.module_pass.apply(ctx, module)
     except Exception as e:
         describe = describe_exception if is_dlfc_code(run.module_pass) else describe_user_code_exception
-        raise PassFailure(f"pass '{run.module_pass.name}' failed: {describe(e)}", run.module_pass) from e
+        location = getattr(e, "location", None)
+        raise PassFailure(
+            f"pass '{run.module_pass.name}' failed: {describe(e)}",
+            run.module_pass,
+            location=location if isinstance(location, Attribute) else None,
+        ) from e
     finally:
         run.seconds = time.perf_counter() - start
 
@@ -178,6 +202,12 @@ def verification_error(module: ModuleOp) -> str | None:
         op = failing_op(module)
         return message if op is None or op.name in message else f"{op.name}: {message}"
     return contract_error(module)
+
+
+def failing_location(module: ModuleOp) -> Attribute | None:
+    """The location of the first op whose own verification fails (None if none does)."""
+    op = failing_op(module)
+    return op.location if op is not None else None
 
 
 def failing_op(module: ModuleOp) -> Operation | None:

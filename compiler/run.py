@@ -38,6 +38,7 @@ from dlfc.compiler.driver import (
 from dlfc.compiler.fp_model import FP_MODELS
 from dlfc.compiler.frontend.onnx import ONNX_NAME
 from dlfc.compiler.pipeline import Level, compile_to, level_of
+from dlfc.compiler.utils.locations import describe_sources, location_records
 from dlfc.dialects import accel, graph
 from dlfc.hw.cost import KernelCost, baseline_latency
 from dlfc.hw.interpreter import Execution, entry_function, execute
@@ -177,6 +178,8 @@ def kernel_rows(run: Execution) -> list[dict[str, Any]]:
             "intermediates": k.cost.intermediates,
             "tiles": k.cost.tiles,
             "simulated_us": k.simulated.latency * 1e6 if k.simulated is not None else None,
+            "source": describe_sources(k.location),
+            "locations": location_records(k.location),
             **cost_breakdown(k.cost),
         }
         for k in run.timeline
@@ -240,6 +243,7 @@ def format_table(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str
     width = max([len("kernel"), *(len(r["name"]) for r in rows)])
     parts = ("compute", "memory", "lost", "barriers", "redist")
     simulated = any(r["simulated_us"] is not None for r in rows)
+    handling_width = max([len("intermediates"), *(len(handling(r)) for r in rows)])
 
     def sim(r: dict[str, Any]) -> str:
         if not simulated:
@@ -248,7 +252,9 @@ def format_table(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str
 
     lines = [
         f"{'kernel':<{width}}  {'ops':>4}  {'cores':>5}  {'µs':>10}{'  ' + 'sim µs'.rjust(10) if simulated else ''}"
-        f"  {'bound':<8}  {'% time':>7}  " + "  ".join(f"{p:>9}" for p in parts) + "  intermediates"
+        f"  {'bound':<8}  {'% time':>7}  "
+        + "  ".join(f"{p:>9}" for p in parts)
+        + f"  {'intermediates':<{handling_width}}  source"
     ]
     lines += [
         f"{r['name']:<{width}}  {r['ops']:>4}  {r['cores']:>5}  {r['latency_us']:>10.3f}{sim(r)}  {r['bound']:<8}  "
@@ -257,7 +263,7 @@ def format_table(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str
             f"{r[key]:>9.3f}"
             for key in ("compute_us", "memory_us", "overlap_lost_us", "barriers_us", "redistribution_us")
         )
-        + f"  {handling(r)}"
+        + f"  {handling(r):<{handling_width}}  {r['source']}"
         for r in rows
     ]
     s = summary
@@ -299,6 +305,8 @@ def chrome_trace(run: Execution, model: str) -> dict[str, Any]:
                     "cores": f"{k.first_core}-{k.first_core + k.cores - 1}",
                     "bound": k.bound,
                     "intermediates": k.cost.intermediates,
+                    "source": describe_sources(k.location),
+                    "locations": location_records(k.location),
                 },
             }
             for k in run.timeline
@@ -394,7 +402,8 @@ class RunTool(CommandLineTool):
     description = (
         "Run a model on dlfc's hardware model: compute its outputs (numpy) and model how long\n"
         "each kernel takes on the accelerator. Prints one row per kernel (ops fused in it, cores,\n"
-        "modelled microseconds, what limits it, share of all kernels' time) and the totals: modelled\n"
+        "modelled microseconds, what limits it, share of all kernels' time, the source lines or\n"
+        "ONNX nodes it was made from) and the totals: modelled\n"
         "latency, achieved FLOP/s, DRAM traffic and the speedup over the unoptimised baseline\n"
         "(every op its own kernel on one core: the ops of the model as written, or of the plan\n"
         "dissolved back into graph ops).\n\n"

@@ -17,11 +17,11 @@ estimate stays beside it in `KernelRun.cost`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.dialects.builtin import ModuleOp, TensorType, UnknownLoc
 from xdsl.interpreter import (
     Interpreter,
     InterpreterFunctions,
@@ -32,7 +32,7 @@ from xdsl.interpreter import (
     impl_terminator,
     register_impls,
 )
-from xdsl.ir import Operation
+from xdsl.ir import Attribute, Operation
 
 from dlfc.dialects import accel, fusion, graph, schedule
 from dlfc.dialects.contract import contract_error
@@ -62,6 +62,8 @@ class KernelRun:
     cost: KernelCost
     first_core: int = 0
     simulated: Simulation | None = None
+    location: Attribute = field(default_factory=UnknownLoc)
+    """The launched op's source location: a kernel's is the fused location of its body."""
 
     @property
     def cores(self) -> int:
@@ -113,7 +115,9 @@ class AccelFunctions(InterpreterFunctions):
         cost = group_cost(ops, cores, self.target)
         slot = self.schedule.place(launch, simulated.latency if simulated is not None else cost.latency)
         count = sum(1 for op in ops if isinstance(op, graph.GraphOp))
-        self.timeline.append(KernelRun(name, count, slot.start, slot.end, cost, slot.offset, simulated))
+        self.timeline.append(
+            KernelRun(name, count, slot.start, slot.end, cost, slot.offset, simulated, launch.location)
+        )
 
     def run_region_op(
         self, interpreter: Interpreter, op: accel.KernelOp | fusion.GroupOp, args: PythonValues

@@ -27,7 +27,7 @@ from numpy.polynomial import Chebyshev
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, impl_callable, register_impls
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from dlfc.dialects import graph
 from dlfc.dialects.graph import float_of, int_of, ints
@@ -38,7 +38,14 @@ KERNELS: dict[type[Operation], Kernel] = {}
 
 
 class ExecutionError(Exception):
-    """Input data an op cannot compute on (an embedding id outside its table, say)."""
+    """Input data an op cannot compute on (an embedding id outside its table, say).
+
+    `location` is the op's source location (`evaluate` sets it), which error reports point at.
+    """
+
+    def __init__(self, message: str, location: Attribute | None = None):
+        super().__init__(message)
+        self.location = location
 
 
 def kernel(*op_types: type[Operation]) -> Callable[[Kernel], Kernel]:
@@ -63,8 +70,12 @@ def evaluate(op: Operation, args: Sequence[np.ndarray]) -> tuple[np.ndarray, ...
     """The results of graph compute op `op` on operand values `args`, in the IR result dtypes."""
     fn = KERNELS.get(type(op))
     if fn is None:
-        raise ExecutionError(f"{op.name} has no reference semantics (hw/reference.py KERNELS)")
-    out = fn(op, *args)
+        raise ExecutionError(f"{op.name} has no reference semantics (hw/reference.py KERNELS)", op.location)
+    try:
+        out = fn(op, *args)
+    except ExecutionError as e:
+        e.location = e.location or op.location
+        raise
     results = out if isinstance(out, tuple) else (out,)
     return tuple(np.asarray(r, dtype=result_dtype(op, i)) for i, r in enumerate(results))
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from xdsl.dialects.builtin import (
     CallSiteLoc,
@@ -195,12 +196,22 @@ def describe_sources(loc: Attribute, limit: int = 4) -> str:
     return "; ".join(parts) or "-"
 
 
-def location_strings(loc: Attribute) -> list[str]:
-    """Each leaf location as MLIR prints it (without `loc(...)`): the JSON form of a kernel's sources."""
-    out = []
-    for leaf in source_locations(loc):
-        stream = io.StringIO()
-        printer = Printer(stream=stream)
-        printer.print_attribute(leaf)
-        out.append(stream.getvalue().removeprefix("loc(").removesuffix(")"))
-    return out
+def location_record(loc: Attribute) -> dict[str, Any]:
+    """A location as JSON: `{"file", "line", "column"}`; a name location adds `"name"`; a call
+    site adds `"called_from"`, the callers innermost first (each such a record); anything else `{"mlir": text}`."""
+    if isinstance(loc, FileLineColLoc):
+        return {"file": loc.filename.data, "line": loc.line.data, "column": loc.column.data}
+    if isinstance(loc, NameLoc):
+        inner = {} if isinstance(loc.location, NoneAttr) else location_record(loc.location)
+        return {"name": loc.desc.data, **inner}
+    if isinstance(loc, CallSiteLoc):
+        inner, callers = _frames(loc)
+        return {**location_record(inner), "called_from": [location_record(c) for c in reversed(callers)]}
+    stream = io.StringIO()
+    Printer(stream=stream).print_attribute(loc)
+    return {"mlir": stream.getvalue()}
+
+
+def location_records(loc: Attribute) -> list[dict[str, Any]]:
+    """The leaf locations of a (possibly fused) location as JSON records (`location_record`)."""
+    return [location_record(leaf) for leaf in source_locations(loc)]

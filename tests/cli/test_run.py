@@ -55,7 +55,7 @@ def table_rows(out: str) -> list[list[str]]:
     lines = out.splitlines()
     assert lines[0].split() == [
         *("kernel", "ops", "cores", "µs", "bound", "%", "time"),
-        *("compute", "memory", "lost", "barriers", "redist", "intermediates"),
+        *("compute", "memory", "lost", "barriers", "redist", "intermediates", "source"),
     ]
     return [line.split() for line in lines[1 : lines.index("")]]
 
@@ -93,6 +93,32 @@ def test_run_resnet50(dlfc: Dlfc, tmp_path: Path) -> None:
         assert list(got.files) == ["output0"]
         np.testing.assert_allclose(got["output0"], reference[0], rtol=1e-4, atol=1e-5)
     assert len(json.loads(trace.read_text())["traceEvents"]) == len(rows)
+
+
+def test_report_table_and_trace_name_each_kernels_source(dlfc: Dlfc, model: Path, tmp_path: Path) -> None:
+    """Each kernel's source: the lines of its ops in the table, each op's location in the report and the trace."""
+    report, trace = tmp_path / "report.json", tmp_path / "trace.json"
+    result = dlfc("run", model, "--report", report, "--trace", trace)
+    assert result.code == 0, result.err
+    kernels = json.loads(report.read_text())["kernels"]
+    table = {line.split()[0]: line.rsplit("  ", 1)[1] for line in result.out.splitlines()[1 : len(kernels) + 1]}
+    events = {e["name"]: e["args"] for e in json.loads(trace.read_text())["traceEvents"]}
+    file = str(model)
+
+    def at(line: int, *columns: int) -> list[dict[str, object]]:
+        return [{"file": file, "line": line, "column": c} for c in columns]
+
+    # line 4: relu(conv2d(...) + bias); 5: relu(batchnorm(conv2d(...))), the batch norm folded into the conv;
+    # 6: dense(flatten(global_avgpool(y)))
+    expected = {
+        "k0_conv2d+add+relu": ("two_heads.dlm:4", at(4, 12, 46, 7)),
+        "k1_conv2d+relu": ("two_heads.dlm:5", at(5, 22, 12, 7)),
+        "k2_global_avgpool+flatten": ("two_heads.dlm:6", at(6, 27, 19)),
+        "k3_dense": ("two_heads.dlm:6", at(6, 13)),
+    }
+    assert {k["name"]: (k["source"], k["locations"]) for k in kernels} == expected
+    assert table == {name: source for name, (source, _) in expected.items()}
+    assert {name: (args["source"], args["locations"]) for name, args in events.items()} == expected
 
 
 def test_trace_is_valid_chrome_trace_json(dlfc: Dlfc, model: Path, tmp_path: Path) -> None:

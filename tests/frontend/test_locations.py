@@ -6,12 +6,14 @@ import textwrap
 from pathlib import Path
 
 import differential.test_passes as diff
+import numpy as np
 import pytest
 from differential.test_passes import INPUT_LEVELS
 from random_models import RandomModel, random_model
 from xdsl.dialects.builtin import (
     CallSiteLoc,
     FileLineColLoc,
+    FusedLoc,
     IntAttr,
     ModuleOp,
     NameLoc,
@@ -28,7 +30,7 @@ from dlfc.compiler.instruments import print_module
 from dlfc.compiler.pass_manager import PassInstrument, PassRun, run_pipeline
 from dlfc.compiler.passes import PASSES
 from dlfc.compiler.pipeline import DEFAULT_PIPELINE, Level, default_pipeline
-from dlfc.compiler.utils.locations import fused_location, source_locations
+from dlfc.compiler.utils.locations import describe_sources, fused_location, location_records, source_locations
 from dlfc.dialects import accel, graph
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -239,3 +241,140 @@ def test_every_pass_and_the_default_pipeline_keep_every_location_on_examples(pat
     for kernel in kernels:  # a kernel's location is the fused location of its body
         body = [op for op in kernel.body.block.ops if isinstance(op, graph.GraphOp)]
         assert source_locations(kernel.location) == source_locations(fused_location(body)), kernel.sym_name
+
+
+# --------------------------------------------------------------------------- errors point at the source
+
+PLUGIN = """
+from dataclasses import dataclass
+
+from xdsl.dialects.builtin import IntegerAttr, i64
+
+from dlfc.compiler.api import ModulePass, accel, graph
+
+
+@dataclass(frozen=True)
+class ZeroCores(ModulePass):
+    name = "test-zero-cores"
+
+    def apply(self, ctx, op):
+        for kernel in op.walk():
+            if isinstance(kernel, accel.KernelOp):
+                kernel.cores = IntegerAttr(0, i64)
+
+
+class Refused(Exception):
+    def __init__(self, message, location):
+        super().__init__(message)
+        self.location = location
+
+
+@dataclass(frozen=True)
+class RefuseSigmoid(ModulePass):
+    name = "test-refuse-sigmoid"
+
+    def apply(self, ctx, op):
+        for sigmoid in op.walk():
+            if isinstance(sigmoid, graph.SigmoidOp):
+                raise Refused("no sigmoid here", sigmoid.location)
+"""
+
+ERRORS_MODEL = """\
+model m {
+  input a: f32[1, 4]
+  input ids: i64[1, 2]
+  b = relu(a) + sigmoid(a)
+  output b, embedding(ids, 5, 3)
+}
+"""
+
+
+@pytest.fixture
+def errors_model(tmp_path: Path) -> tuple[Path, Path]:
+    (tmp_path / "passes.py").write_text(PLUGIN)
+    (tmp_path / "m.dlm").write_text(ERRORS_MODEL)
+    return tmp_path / "m.dlm", tmp_path / "passes.py"
+
+
+def last_error_line(argv: list[str], capsys) -> str:
+    from dlfc.compiler.cli import main
+
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    return captured.err.strip().splitlines()[-1]
+
+
+def test_a_pass_leaving_invalid_ir_points_at_the_source_of_the_op(errors_model, capsys):
+    model, plugin = errors_model
+    pipeline = "convert-graph-to-fusion,convert-fusion-to-accel,test-zero-cores"
+    error = last_error_line([str(model), "--load-pass-plugin", str(plugin), "--pass-pipeline", pipeline], capsys)
+    # the first kernel holds relu(a) (line 4, column 7); its location is the fused location of its body
+    assert error.startswith(f"{model}:4:7: error: pass 'test-zero-cores' produced invalid IR: accel.kernel")
+
+
+def test_a_pass_raising_with_an_ops_location_points_at_it(errors_model, capsys):
+    model, plugin = errors_model
+    error = last_error_line(
+        [str(model), "--load-pass-plugin", str(plugin), "--pass-pipeline", "test-refuse-sigmoid"], capsys
+    )
+    assert error.startswith(f"{model}:4:17: error: pass 'test-refuse-sigmoid' failed: Refused: no sigmoid here (")
+
+
+def test_an_op_that_cannot_compute_its_input_points_at_its_source(errors_model, tmp_path, capsys):
+    from dlfc.compiler.cli import main
+
+    model, _ = errors_model
+    np.savez(tmp_path / "in.npz", a=np.zeros((1, 4), np.float32), ids=np.array([[1, 7]]))
+    assert main(["run", str(model), "--inputs", str(tmp_path / "in.npz")]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"{model}:5:13: error: graph.embedding: id 7 is out of range for a table of 5 rows\n"
+
+
+# --------------------------------------------------------------------------- the helpers
+
+
+def test_fused_location_flattens_deduplicates_and_unwraps():
+    a, b, c = at(1, 1), at(2, 1), at(3, 1)
+    assert fused_location([]) == UnknownLoc()
+    assert fused_location([UnknownLoc(), a, a]) == a
+    nested = fused_location([a, b])
+    assert nested == FusedLoc((a, b), NoneAttr())
+    assert fused_location([c, nested, UnknownLoc(), b]) == FusedLoc((c, a, b), NoneAttr())
+
+
+def test_describe_sources_groups_lines_by_call_path():
+    module = parse_dlm(NESTED, "n.dlm")
+    ops = graph_ops(module)
+    assert describe_sources(fused_location(ops)) == (
+        "n.dlm:12; n.dlm:2 via 6 via 14 (repeat iteration 1 of 2); n.dlm:7 via 14 (repeat iteration 1 of 2); "
+        "n.dlm:2 via 6 via 14 (repeat iteration 2 of 2); +1 more"
+    )
+    lines = [at(line, 5) for line in (9, 3, 4, 5, 9, 11)]
+    assert describe_sources(fused_location(lines)) == "n.dlm:3-5,9,11"
+    assert describe_sources(UnknownLoc()) == "-"
+    assert location_records(ops[1].location) == [
+        {
+            "file": "n.dlm",
+            "line": 2,
+            "column": 10,
+            "called_from": [
+                {"file": "n.dlm", "line": 6, "column": 7},
+                {"file": "n.dlm", "line": 14, "column": 9},
+                {"name": "repeat iteration 1 of 2", "file": "n.dlm", "line": 13, "column": 3},
+            ],
+        }
+    ]
+
+
+def test_describe_sources_factors_the_common_path_of_onnx_node_names():
+    def node(name: str) -> NameLoc:
+        return NameLoc(StringAttr(name), FileLineColLoc(StringAttr("m.onnx"), IntAttr(0), IntAttr(0)))
+
+    names = ["/layer3/layer3.1/conv2/Conv", "/layer3/layer3.1/bn2/Add", "/layer3/layer3.1/relu/Relu"]
+    assert describe_sources(node(names[0])) == "/layer3/layer3.1/conv2/Conv"
+    assert describe_sources(fused_location(map(node, names))) == "/layer3/layer3.1/{conv2/Conv, bn2/Add, relu/Relu}"
+    many = [f"/a/n{i}" for i in range(6)]
+    assert describe_sources(fused_location(map(node, many)), limit=2) == "/a/{n0, n1, +4 more}"
+    assert location_records(node("x")) == [{"name": "x", "file": "m.onnx", "line": 0, "column": 0}]
