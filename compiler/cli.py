@@ -16,6 +16,7 @@ import dataclasses
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import get_type_hints
 
 from xdsl.passes import ModulePass
@@ -58,6 +59,7 @@ from dlfc.compiler.pipeline import (
     unknown_pass_message,
 )
 from dlfc.compiler.plugins import PassRegistry, make_registry
+from dlfc.compiler.remarks import KINDS, RemarkCollector, collecting
 from dlfc.compiler.run import RunTool
 from dlfc.hw.weights import plan_weights_path, store_of
 
@@ -282,6 +284,18 @@ class DlfcTool(CommandLineTool):
             help='print each op\'s source location, loc("FILE":LINE:COL) or loc("ONNX node"); parses back',
         )
         debug.add_argument(
+            "--remarks",
+            choices=KINDS,
+            help="print fusion remarks to stderr (LLVM's -Rpass-missed): fusion, every merge fuse-dnnfusion or autotune "
+            "considered and rejected, with the two ops' source locations and a reason code; fusion-all, the merges "
+            "made too (see docs/remarks.md)",
+        )
+        debug.add_argument(
+            "--remarks-file",
+            metavar="FILE.json",
+            help="write the fusion remarks (rejected merges; all of them with --remarks=fusion-all) as a JSON list",
+        )
+        debug.add_argument(
             "--mlir-timing",
             action="store_true",
             help="report the wall time of parsing, each pass, verification and printing",
@@ -305,8 +319,8 @@ class DlfcTool(CommandLineTool):
     def output_paths(args: argparse.Namespace) -> dict[str, str]:
         """The files the command will write, by the option that names them (checked before the compile)."""
         if args.output == "-":
-            return {}
-        outputs = {args.output: "-o"}
+            return {args.remarks_file: "--remarks-file"} if args.remarks_file not in (None, "-") else {}
+        outputs = {args.output: "-o", **({args.remarks_file: "--remarks-file"} if args.remarks_file else {})}
         if args.emit != "dot" and not is_special(args.output):
             outputs.setdefault(plan_weights_path(args.output), f"-o {args.output}: its weights file")
         return outputs
@@ -337,6 +351,8 @@ class DlfcTool(CommandLineTool):
             with clock.measure("Pass setup"):
                 passes = parse_pass_pipeline(args.pass_pipeline, registry.factories, options)
 
+        if args.remarks_file is not None and args.remarks_file == args.output:
+            raise UsageError(f"--remarks-file {args.remarks_file}: also the file of -o; choose another path")
         outputs = self.output_paths(args)
         inputs = [args.input, args.weights, args.hw if args.hw and os.path.isfile(args.hw) else None]
         check_outputs(outputs, [*inputs, *args.load_pass_plugin])
@@ -360,7 +376,9 @@ class DlfcTool(CommandLineTool):
 
         statistics = StatisticsCollector()
         instruments = [*make_instruments(args, len(passes)), *([statistics] if args.stats else [])]
-        runs = run_pipeline(ctx, module, passes, instruments, verify_each=not args.no_verify_each)
+        remarks = RemarkCollector(accepted=args.remarks == "fusion-all")
+        with collecting(remarks) if args.remarks or args.remarks_file else nullcontext():
+            runs = run_pipeline(ctx, module, passes, instruments, verify_each=not args.no_verify_each)
 
         with clock.measure("Output"):
             files: dict[str, str | bytes] = {}
@@ -377,9 +395,13 @@ class DlfcTool(CommandLineTool):
                 if args.emit == "dot"
                 else print_module(module, args.mlir_print_op_generic, args.mlir_print_debuginfo)
             )
+            if args.remarks_file:
+                files[args.remarks_file] = remarks.json()
             write_outputs({args.output: text, **files})
             if warning:
                 sys.stderr.write(warning)
+        if args.remarks:
+            sys.stderr.write("".join(r.format() + "\n" for r in remarks.remarks))
         if args.stats:
             sys.stderr.write(statistics.report())
         if args.mlir_timing:

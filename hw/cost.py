@@ -360,6 +360,16 @@ class CostModel:
         k = self._first_fit(b, cores, counts, False)
         return counts[k] if k < len(counts) else None
 
+    def smallest_working_set(self, boundary: Boundary, cores: int) -> int:
+        """The fewest per-core bytes the kernel's working set takes in any tiling `tiles_needed` tries
+        (whole, or one row per tile: more tiles never need more memory); what a kernel that fits in none needs."""
+        b = boundary
+        whole = self._working_set(b, cores, 1, None, False)
+        if len(b.ops) <= 1 or not b.tileable:
+            return int(whole)
+        tiles = _tile_counts(min(f.rows for f in b.facts))[-1]
+        return int(min(whole, self._working_set(b, cores, tiles, self._tile_rows(b, tiles), False)))
+
     def _tile_rows(self, b: Boundary, tiles: int) -> list[int]:
         """Output rows each op computes per tile with halos recomputed: the windows of its consumers, back from the outputs."""
         rows = [math.ceil(f.rows / tiles) for f in b.facts]

@@ -38,6 +38,10 @@ topological order only, i.e. over the segmentations of the block order with
 the incoming groups dissolved (every incoming group is contiguous in it, so the
 guarantees above still hold). Of the examples only dnnfusion_table4 (eight
 independent expressions, 25,920 ideals) takes this path.
+
+Fusion remarks (`dlfc --remarks=fusion`): for each pair of kernels of the
+chosen plan where one feeds the other, why they are not one kernel
+(`dlfc.compiler.utils.fusion_remarks.explain_plan`).
 """
 
 from __future__ import annotations
@@ -52,8 +56,10 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
+from dlfc.compiler.remarks import remarks_enabled
 from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.utils.bitmasks import bits, mask_of
+from dlfc.compiler.utils.fusion_remarks import explain_plan
 from dlfc.compiler.utils.search_space import (
     Kernel,
     dissolve_groups,
@@ -408,4 +414,7 @@ class AutotunePass(ModulePass):
         plans = [tune(s.ops, s.seeds, target, self.window, self.max_states, cache) for s in spaces]
         cache.save()
         add_statistic("tuning cache hits", cache.hits)
+        if remarks_enabled():
+            for s, plan in zip(spaces, plans, strict=True):
+                explain_plan(Tuner(s.ops, target, self.window, self.max_states, cache), plan)
         outline_plans(op, plans, spaces)

@@ -35,6 +35,9 @@ Choices where the paper leaves room, and one extension:
   coarser: once no One-to-One seed is left, the remaining unfused ops seed
   blocks too, simplest mapping type first (then smallest result, block order).
 
+Every refused candidate, and with `--remarks=fusion-all` every merge, is a
+fusion remark (`dlfc.compiler.remarks`) with its reason code.
+
 Each `fusion.group` records its block's mapping type (`fusion.mapping`) and its
 seed op (`fusion.seed`: the seed's result name, or `<op>#<index>`). Options: `target`
 (preset or .toml), `cores` (the core count kernels are costed on) and
@@ -53,8 +56,10 @@ from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
+from dlfc.compiler.remarks import FUSED, remarks_enabled
 from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.utils.fusion_graph import ContractedDag, OpGraph, report_groups
+from dlfc.compiler.utils.fusion_remarks import dnnfusion_remark
 from dlfc.compiler.utils.fusion_table import Colour, fusion_cell, mapping_label
 from dlfc.compiler.utils.outlining import form_groups
 from dlfc.compiler.utils.profile_db import CostModelProfiler, ProfileDB
@@ -143,27 +148,42 @@ class Planner:
 
     def try_merge(self, block: Block, candidate: int, as_successor: bool) -> bool:
         """Add `candidate` to `block` if its size, the table, convexity, capacity and (yellow) profit allow it."""
-        if len(block.members) >= self.max_ops:
-            return False
         first, second = (
             (block.mapping, self.mapping[candidate]) if as_successor else (self.mapping[candidate], block.mapping)
         )
+        if len(block.members) >= self.max_ops:
+            return self.remark("outside-window", block, candidate, as_successor, first, second)
         cell = fusion_cell(first, second)
         if cell.fused is None:
-            return False
+            return self.remark("illegal-mapping", block, candidate, as_successor, first, second)
         merge = self.dag.can_merge(block.node, candidate)
         if merge is None:
-            return False
+            return self.remark("breaks-convexity", block, candidate, as_successor, first, second)
         ops = self.graph.ops
         members = [ops[i] for i in sorted(block.members)]
         if not self.profitability.fits_on_chip(sorted([*members, ops[candidate]], key=self.graph.index.__getitem__)):
-            return False
+            return self.remark("exceeds-capacity", block, candidate, as_successor, first, second)
         if cell.colour is Colour.YELLOW and not self.profitability.fused_not_slower(members, ops[candidate]):
-            return False
+            return self.remark("unprofitable", block, candidate, as_successor, first, second)
+        self.remark(FUSED, block, candidate, as_successor, first, second)
         block.node, block.mapping = self.dag.merge(merge), cell.fused
         block.members.append(candidate)
         self.block_of[candidate] = block
         return True
+
+    def remark(
+        self, reason: str, block: Block, candidate: int, as_successor: bool, first: MappingType, second: MappingType
+    ) -> bool:
+        """Report the verdict on `candidate` (`dlfc.compiler.remarks`, when collected); False (a refusal)."""
+        if remarks_enabled(reason):
+            ops = self.graph.ops
+            members = [ops[i] for i in sorted(block.members)]
+            fused = sorted([*members, ops[candidate]], key=self.graph.index.__getitem__)
+            target, cores = getattr(self.profitability, "target", None), getattr(self.profitability, "cores", 1)
+            dnnfusion_remark(
+                reason, members, ops[candidate], fused, as_successor, first, second, target, cores, self.max_ops
+            )
+        return False
 
 
 def seed_name(op: Operation, index: int) -> str:
@@ -239,9 +259,10 @@ class FuseDnnfusionPass(ModulePass):
         # A profiling database decides yellow cells by its contents (which a user may edit): no plan cache with one.
         cache = TuningCache(default_path() if self.tuning_cache and not self.profile_db else None, target)
         annotations: dict[Operation, dict[str, Attribute]] = {}
+        plans = None if remarks_enabled() else cache  # a cached plan has no decisions to remark on
         groups = form_groups(
             op,
-            lambda ops: plan_parts(ops, profiler, annotations, self.max_ops, cache, self.cores),
+            lambda ops: plan_parts(ops, profiler, annotations, self.max_ops, plans, self.cores),
             lambda part: annotations[part[0]],
         )
         cache.save()
