@@ -18,6 +18,9 @@ Passes and their registration
     pass (dlfc's, installed ones and `--load-pass-plugin` files).
 Statistics
     `add_statistic(name, amount=1)`: a counter of the running pass (`dlfc --stats`).
+Source locations
+    `located(new_ops, sources)`: give the ops a rewrite builds the fused location
+    of the ops they replace; `fused_location(ops)`, MLIR's FusedLoc of their locations.
 The cost model and the targets
     `load_target(name_or_path)` -> `Accelerator` (`DEFAULT_TARGET`, `TargetError`);
     `group_cost(ops, cores, target)` and `kernel_cost(kernel, target)` -> `KernelCost`;
@@ -46,6 +49,7 @@ from dlfc.compiler.plugins import ENTRY_POINT_GROUP as PASS_ENTRY_POINT_GROUP
 from dlfc.compiler.plugins import PassRegistry, PluginError, make_registry
 from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.utils.latency import annotate_kernels
+from dlfc.compiler.utils.locations import fused_location, located
 from dlfc.dialects import accel, fusion, graph
 from dlfc.hw.cost import KernelCost, best_cores, group_cost, kernel_cost
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, TargetError, load_target
@@ -76,12 +80,14 @@ __all__ = [
     "best_cores",
     "compile_to",
     "dlfc_main",
+    "fused_location",
     "fusion",
     "graph",
     "group_cost",
     "kernel_cost",
     "level_of",
     "load_target",
+    "located",
     "make_context",
     "make_registry",
     "parse_pass_pipeline",

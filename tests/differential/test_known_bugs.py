@@ -69,7 +69,8 @@ def test_run_with_out_of_range_ids_is_an_error(tmp_path: Path, capsys: pytest.Ca
     capsys.readouterr()
     assert main(["run", str(model), "--inputs", str(tmp_path / "in.npz")]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("dlfc: error: ") and err.count("\n") == 1, err
+    # the error points at the embedding's expression (issue 19: errors name the source)
+    assert err == f"{model}:3:10: error: graph.embedding: id 50 is out of range for a table of 10 rows\n", err
 
 
 def test_weights_archive_with_a_member_that_is_no_array_is_an_error(
