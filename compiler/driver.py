@@ -415,4 +415,7 @@ class CommandLineTool:
             return f"{self.tool}: error: {error}"
         if isinstance(error, OSError):
             return f"{self.tool}: error: {error.filename or ''}: {error.strerror}"
+        if isinstance(error, MemoryError):
+            detail = str(error).splitlines()[0] if str(error) else "an allocation failed"
+            return f"{self.tool}: error: out of memory: {detail} (dlfc run --max-memory sets the limit it checks)"
         return None

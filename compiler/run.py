@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -40,6 +42,7 @@ from dlfc.compiler.pipeline import Level, compile_to, level_of
 from dlfc.dialects import accel, graph
 from dlfc.hw.cost import KernelCost, baseline_latency
 from dlfc.hw.interpreter import Execution, entry_function, execute
+from dlfc.hw.memory import format_bytes, run_memory
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, TargetError, load_target
 from dlfc.hw.weights import WeightError, WeightStore, attach_store, load_npz, numpy_dtype, store_of
 
@@ -125,6 +128,91 @@ def random_inputs(fn: func.FuncOp, module: ModuleOp, seed: int) -> list[np.ndarr
         else:
             inputs.append(rng.standard_normal(shape).astype(dtype))
     return inputs
+
+
+# --------------------------------------------------------------------------- memory
+
+SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "m": 1000**2,
+    "mb": 1000**2,
+    "g": 1000**3,
+    "gb": 1000**3,
+    "t": 1000**4,
+    "tb": 1000**4,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+    "tib": 1024**4,
+}
+
+
+def memory_size(text: str) -> int:
+    """--max-memory's value: bytes, or a number with a unit (2GiB, 512MiB, 1.5GB, 100k); case-insensitive."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zA-Z]*)\s*", text)
+    if match is None or match.group(2).lower() not in SIZE_UNITS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (examples: 2GiB, 512MiB, 1.5GB, 1000000)")
+    size = float(match.group(1)) * SIZE_UNITS[match.group(2).lower()]
+    if not math.isfinite(size) or size < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive size")
+    return int(size)
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate: MemAvailable (/proc/meminfo), capped by a cgroup v2 limit; None if unknown."""
+    available: int | None = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if available is None:
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, AttributeError):
+            return None
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as f:
+            limit = f.read().strip()
+        with open("/sys/fs/cgroup/memory.current", encoding="ascii") as f:
+            used = int(f.read().strip())
+        if limit != "max":
+            available = min(available, max(0, int(limit) - used))
+    except (OSError, ValueError):
+        pass
+    return available
+
+
+def check_memory(module: ModuleOp, limit: int | None, given: bool, path: str) -> None:
+    """Refuse (UsageError: the estimate, the limit, how to override) a run that needs more than `limit` bytes.
+
+    `limit` is --max-memory when `given`, else the memory available when the
+    command started (None: unknown, nothing is checked). The estimate is
+    `dlfc.hw.memory.run_memory`'s.
+    """
+    if limit is None:
+        return
+    estimate = run_memory(module)
+    if estimate.total <= limit:
+        return
+    suggestion = format_bytes(estimate.total * 1.25).replace(" ", "").replace(".0", "")
+    where = (
+        f"the --max-memory limit of {format_bytes(limit)}"
+        if given
+        else f"the {format_bytes(limit)} of memory available"
+    )
+    raise UsageError(
+        f"running {path} needs about {format_bytes(estimate.total)} (inputs {format_bytes(estimate.inputs)}, "
+        f"weights {format_bytes(estimate.weights)}, at most {format_bytes(estimate.intermediates)} of intermediates "
+        "at once), "
+        f"more than {where}; to run it anyway, pass --max-memory {suggestion}"
+    )
 
 
 # --------------------------------------------------------------------------- report
@@ -425,6 +513,14 @@ class RunTool(CommandLineTool):
         )
         parser.add_argument("--report", metavar="OUT.json", help="write the per-kernel table and the totals as JSON")
         parser.add_argument(
+            "--max-memory",
+            type=memory_size,
+            metavar="SIZE",
+            help="the most memory the run may take, e.g. 2GiB, 512MiB, 1.5GB (default: the memory available). "
+            "Before it allocates anything, dlfc run estimates what the inputs, the weights and the largest set of "
+            "intermediates alive at once need, and refuses a run whose estimate is larger",
+        )
+        parser.add_argument(
             "--schedule",
             action="store_true",
             help="lower the plan to explicit schedules (accel-schedule) and run those: numerics tile by tile, "
@@ -433,9 +529,11 @@ class RunTool(CommandLineTool):
 
     def execute(self, args: argparse.Namespace) -> int:
         check_output_paths(args)
+        limit = args.max_memory if args.max_memory is not None else available_memory()
         ctx = make_context()
         module = read_model(args, ctx)
         target = choose_target(args.hw, module)
+        check_memory(module, limit, args.max_memory is not None, args.input)
         fn = entry_function(module)
         inputs = read_inputs(args.inputs, fn) if args.inputs else random_inputs(fn, module, args.seed)
         baseline = baseline_latency(module, target)
@@ -443,6 +541,7 @@ class RunTool(CommandLineTool):
         stop = max(level_of(module), Level.SCHEDULE if args.schedule else Level.ACCEL)
         compile_to(module, stop, {"target": (args.hw or target.name,), "fp_model": (args.fp_model,)}, ctx=ctx)
         check_cores(module, target, args.input)
+        check_memory(module, limit, args.max_memory is not None, args.input)
 
         started = time.perf_counter()
         try:
