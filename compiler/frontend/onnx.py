@@ -20,7 +20,9 @@ SSA values carry their ONNX value names as name hints.
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -112,9 +114,14 @@ def read_model(path: str) -> ModelProto:
     from google.protobuf.message import DecodeError
 
     try:
-        model = onnx.load(path)
+        model = onnx.load(path, load_external_data=False)
     except DecodeError:
         raise OnnxImportError(f"{path}: not a valid ONNX model (the file does not decode as one)") from None
+    if check_external_data(model, path):
+        try:
+            onnx.load_external_data_for_model(model, os.path.dirname(os.path.abspath(path)))
+        except (onnx.checker.ValidationError, OSError, ValueError) as e:
+            raise OnnxImportError(f"{path}: cannot read external data: {one_line(str(e))}") from None
     try:
         onnx.checker.check_model(path)  # by path: also models over 2 GiB, with external data
     except onnx.checker.ValidationError as e:
@@ -130,6 +137,44 @@ def read_model(path: str) -> ModelProto:
         except Exception as e:  # the converter raises bare RuntimeErrors and C++ errors alike
             raise OnnxImportError(f"{path}: cannot convert opset {opset} to {MIN_OPSET}: {one_line(str(e))}") from None
     return model
+
+
+def check_external_data(model: ModelProto, path: str) -> bool:
+    """Whether the model has external data; OnnxImportError unless every file of it can be read.
+
+    A tensor's data file must lie inside the model's folder (no absolute path,
+    no `..` out of it, as ONNX itself requires), exist, be a regular file (a
+    FIFO would block) and hold the bytes the tensor's location claims.
+    """
+    from onnx import TensorProto, external_data_helper
+
+    folder = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    found = False
+    for tensor in external_data_helper._get_all_tensors(model):
+        if not external_data_helper.uses_external_data(tensor):
+            continue
+        found = True
+        info = external_data_helper.ExternalDataInfo(tensor)
+        where = f"{path}: tensor '{tensor.name}' has its data in '{info.location}'"
+        full = os.path.realpath(os.path.join(folder, info.location))
+        if not info.location or os.path.isabs(info.location) or os.path.commonpath([folder, full]) != folder:
+            raise OnnxImportError(f"{where}, outside the model's folder; refused")
+        try:
+            status = os.stat(full)
+        except OSError:
+            raise OnnxImportError(f"{where}, which is missing") from None
+        if not stat.S_ISREG(status.st_mode):
+            raise OnnxImportError(f"{where}, which is not a regular file")
+        try:
+            itemsize = np.dtype(onnx_module().helper.tensor_dtype_to_np_dtype(tensor.data_type)).itemsize
+        except (KeyError, TypeError, ValueError):
+            itemsize = 1
+        if tensor.data_type == TensorProto.STRING:
+            itemsize = 1
+        needed = (info.length if info.length else math.prod(tensor.dims) * itemsize) + (info.offset or 0)
+        if needed > status.st_size:
+            raise OnnxImportError(f"{where}, which holds {status.st_size} bytes; the tensor needs {needed}")
+    return found
 
 
 def default_opset(model: ModelProto) -> int | None:
