@@ -35,6 +35,7 @@ from dlfc.compiler.driver import (
     is_special,
     load_module,
     npz_bytes,
+    parse_mlir,
     write_outputs,
 )
 from dlfc.compiler.fp_model import FP_MODELS
@@ -44,20 +45,41 @@ from dlfc.hw.cost import KernelCost, baseline_latency
 from dlfc.hw.interpreter import Execution, entry_function, execute
 from dlfc.hw.memory import format_bytes, run_memory
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, TargetError, load_target
-from dlfc.hw.weights import WeightError, WeightStore, attach_store, load_npz, numpy_dtype, store_of
+from dlfc.hw.weights import (
+    WeightError,
+    WeightStore,
+    attach_store,
+    load_npz,
+    load_plan_weights,
+    numpy_dtype,
+    store_of,
+)
 
 # --------------------------------------------------------------------------- inputs
 
 
 def read_model(args: argparse.Namespace, ctx: Context) -> ModuleOp:
-    """The module with its weight store: a model's --weights, or a plan's own file overridden by --weights."""
+    """The module with its weight store: a model's --weights, or for a plan the weights --weights gives.
+
+    A plan's own weights file (`dlfc.weights`) is read, and --weights overrides
+    its arrays by name. With --weights, a plan whose `dlfc.weights` cannot be
+    read (missing, or outside the plan's folder: never opened) runs on the
+    user's file alone, which the user chose explicitly; without it, such a
+    plan is refused (`dlfc.hw.weights.load_plan_weights`).
+    """
     if os.path.splitext(args.input)[1] != ".mlir" or args.weights is None:
         return load_module(args.input, InputOptions(args.weights, args.input_shape or ()), ctx)
-    module = load_module(args.input, InputOptions(), ctx)
+    if not os.path.isfile(args.input):
+        raise UsageError(f"{args.input}: no such file")
     try:
         given = load_npz(args.weights)
     except WeightError as e:
         raise UsageError(f"--weights {args.weights}: {e}") from None
+    module = parse_mlir(args.input, ctx, plan_weights=False)
+    try:
+        load_plan_weights(module, args.input)
+    except WeightError:
+        pass  # the plan's own file is unreadable or refused; --weights replaces it
     attach_store(module, WeightStore({**store_of(module).arrays, **given}, args.weights))
     return module
 
@@ -213,6 +235,35 @@ def check_memory(module: ModuleOp, limit: int | None, given: bool, path: str) ->
         "at once), "
         f"more than {where}; to run it anyway, pass --max-memory {suggestion}"
     )
+
+
+# --------------------------------------------------------------------------- non-finite values
+
+
+class FloatingPointEvents:
+    """numpy's floating-point errors during a run, counted by kind (a `np.errstate` call handler), never printed."""
+
+    KINDS = {"overflow": "overflow", "divide by zero": "division by zero", "invalid value": "invalid operation"}
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, kind: str, flag: int) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def warning(self, outputs: Sequence[np.ndarray]) -> str | None:
+        """One stderr line when some operation produced NaN or inf: how many, of which kind, and which outputs hold any."""
+        if not self.counts:
+            return None
+        kinds = ", ".join(f"{n} {self.KINDS.get(kind, kind)}" for kind, n in sorted(self.counts.items()))
+        total = sum(self.counts.values())
+        holding = [
+            f"output{i}"
+            for i, out in enumerate(outputs)
+            if np.asarray(out).dtype.kind == "f" and not np.isfinite(out).all()
+        ]
+        where = f"{', '.join(holding)} hold NaN or inf" if holding else "every output is finite"
+        return f"dlfc: warning: {total} kernel operation(s) produced non-finite values ({kinds}); {where}\n"
 
 
 # --------------------------------------------------------------------------- report
@@ -489,7 +540,7 @@ class RunTool(CommandLineTool):
             "--fp-model",
             choices=FP_MODELS,
             default="fast",
-            help="the floating-point contract of the compile (as dlfc --fp-model): fast (default) or strict",
+            help="the floating-point contract of the compile (as dlfc --fp-model): fast (default), strict or aggressive",
         )
         given = parser.add_mutually_exclusive_group()
         given.add_argument(
@@ -505,7 +556,10 @@ class RunTool(CommandLineTool):
             help="seed of the random inputs used without --inputs (default 0)",
         )
         parser.add_argument(
-            "--weights", metavar="FILE.npz", help="weights by name; missing ones are initialised deterministically"
+            "--weights",
+            metavar="FILE.npz",
+            help="weights by name; missing ones are initialised deterministically. For a plan, its arrays override "
+            "the plan's own weights file (dlfc.weights), and replace it where that file cannot be read",
         )
         parser.add_argument("--outputs", metavar="OUT.npz", help="write the model's outputs")
         parser.add_argument(
@@ -544,8 +598,10 @@ class RunTool(CommandLineTool):
         check_memory(module, limit, args.max_memory is not None, args.input)
 
         started = time.perf_counter()
+        events = FloatingPointEvents()
         try:
-            run = execute(module, inputs, target)
+            with np.errstate(divide="call", over="call", invalid="call", under="ignore", call=events):
+                run = execute(module, inputs, target)
         except WeightError as e:
             raise UsageError(f"{args.weights or args.input}: {e}") from None
         wall = time.perf_counter() - started
@@ -560,4 +616,6 @@ class RunTool(CommandLineTool):
             files[args.outputs] = npz_bytes(dict(zip(output_names(fn), run.outputs, strict=False)))
         write_outputs(files)
         sys.stdout.write(format_table(rows, summary) + f"wall time:         {wall:.2f} s (interpreting)\n")
+        if (warning := events.warning(run.outputs)) is not None:
+            sys.stderr.write(warning)
         return 0

@@ -371,6 +371,8 @@ def live_nodes(model: ModelProto) -> tuple[list[NodeProto], set[str]]:
 
 
 MAX_FOLDED_ITERATIONS = 65536
+MAX_FOLDED_ELEMENTS = 2**26
+"""The most elements a constant computed at import may have (256 MiB of f32): its size is the model's to choose."""
 """The most iterations of a constant Loop the importer computes."""
 
 
@@ -413,11 +415,45 @@ class NodeImport:
                     f"a Loop of {int(trips[0])} iterations cannot be computed at import (at most {MAX_FOLDED_ITERATIONS})"
                 )
 
+        if (elements := self.folded_elements()) is not None and elements > MAX_FOLDED_ELEMENTS:
+            raise self.fail(
+                f"a constant of {elements} elements cannot be computed at import (at most {MAX_FOLDED_ELEMENTS})"
+            )
         feeds = {self.proto.input[i]: self.value(i) for i in self.present()}
         try:
             return list(ReferenceEvaluator(self.proto, opsets={"": self.importer.opset}).run(None, feeds))
         except Exception as e:  # the evaluator raises whatever its numpy code raises
             raise self.fail(f"cannot compute this constant at import: {one_line(str(e))}") from None
+
+    def folded_elements(self) -> int | None:
+        """The elements of the constant this node makes from a size it is given, before making it (None: no such op).
+
+        ConstantOfShape, Range, Tile and Expand make arrays of any size from a few
+        numbers; other ops' results are bounded by their inputs' (and by this
+        bound where those came from them).
+        """
+        op = self.proto.op_type
+
+        def ints(i: int) -> list[int]:
+            return [int(v) for v in np.asarray(self.value(i)).reshape(-1)]
+
+        try:
+            if op == "ConstantOfShape":
+                return math.prod(max(d, 0) for d in ints(0))
+            if op == "Range":
+                start, limit, delta = (float(np.asarray(self.value(i)).reshape(-1)[0]) for i in range(3))
+                return max(0, math.ceil((limit - start) / delta)) if delta and math.isfinite(limit - start) else None
+            if op == "Tile":
+                return int(np.asarray(self.value(0)).size) * math.prod(max(r, 0) for r in ints(1))
+            if op == "Expand":
+                shape = np.asarray(self.value(0)).shape
+                rank = max(len(shape), len(ints(1)))
+                dims = [1] * (rank - len(shape)) + list(shape)
+                wanted = [1] * (rank - len(ints(1))) + ints(1)
+                return math.prod(max(d, w) for d, w in zip(dims, wanted, strict=True))
+        except (TypeError, ValueError, IndexError, OverflowError, ZeroDivisionError):
+            return None
+        return None
 
     # ---- inputs
 

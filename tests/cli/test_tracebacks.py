@@ -215,3 +215,76 @@ def test_onnx_external_data_inside_the_folder_is_read(models: Path, run: Command
     code, _, err = run("run", "models/m.onnx", "--inputs", "models/in.npz", "--outputs", "out.npz")
     assert (code, err) == (0, "")
     assert np.array_equal(np.load("out.npz")["output0"], np.arange(4, dtype=np.float32).reshape(2, 2))
+
+
+# --------------------------------------------------------------------------- ONNX constants of any size
+
+
+OUTPUT_SHAPES = {
+    "ConstantOfShape": [100_000, 100_000],
+    "Range": [2**40],
+    "Tile": [200_000, 200_000],
+    "Expand": [100_000, 100_000],
+}
+
+
+def folding_model(path: Path, node: str) -> None:
+    """y = x + c, where c is a constant the importer folds from small inputs (see SIZE_MAKERS)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    initializers = {
+        "shape": np.array([100_000, 100_000], np.int64),
+        "start": np.array(0.0, np.float32),
+        "limit": np.array(2.0**40, np.float32),
+        "delta": np.array(1.0, np.float32),
+        "small": np.ones((2, 2), np.float32),
+        "repeats": np.array([100_000, 100_000], np.int64),
+    }
+    nodes = {
+        "ConstantOfShape": helper.make_node(
+            "ConstantOfShape", ["shape"], ["c"], value=helper.make_tensor("v", TensorProto.FLOAT, [1], [1.0])
+        ),
+        "Range": helper.make_node("Range", ["start", "limit", "delta"], ["c"]),
+        "Tile": helper.make_node("Tile", ["small", "repeats"], ["c"]),
+        "Expand": helper.make_node("Expand", ["small", "shape"], ["c"]),
+    }
+    graph = helper.make_graph(
+        [nodes[node], helper.make_node("Add", ["x", "c"], ["y"])],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, OUTPUT_SHAPES[node])],
+        [numpy_helper.from_array(v, k) for k, v in initializers.items()],
+    )
+    path.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString())
+
+
+@pytest.mark.parametrize(
+    ("node", "elements"),
+    [("ConstantOfShape", 10**10), ("Range", 2**40), ("Tile", 4 * 10**10), ("Expand", 10**10)],
+)
+def test_an_onnx_constant_of_any_size_is_refused_before_it_is_made(
+    folder: Path,  # noqa: F811
+    run: Command,  # noqa: F811
+    node: str,
+    elements: int,
+) -> None:
+    """The importer folds constants; one of 10^10 elements would take 40 GB: refused from its size, at once."""
+    import time
+    import tracemalloc
+
+    folding_model(folder / "m.onnx", node)
+    started = time.process_time()
+    tracemalloc.start()
+    try:
+        check_failure(
+            folder,
+            run,
+            ["m.onnx", "-o", "plan.mlir"],
+            f"m.onnx: {node} node 'c': a constant of {elements} elements cannot be computed at import "
+            "(at most 67108864)",
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.process_time() - started < 60  # a hang guard: the import of onnx itself takes seconds
+    assert peak < 256 * 2**20
