@@ -247,7 +247,9 @@ class DlfcTool(CommandLineTool):
             choices=FP_MODELS,
             default="fast",
             help="the floating-point contract: fast (default) rewrites by real-arithmetic identities, assuming finite "
-            "values; strict keeps every result bitwise (see README): given to every pass with an 'fp-model' option",
+            "values, and never overflows where the model does not; strict keeps every result bitwise; aggressive "
+            "assumes no overflow (DNNFusion's full Table 4). See docs/contracts.md. Given to every pass with an "
+            "'fp-model' option",
         )
         pipeline.add_argument(
             "--list-passes", action="store_true", help="list every pass with its description and options, and exit"

@@ -37,8 +37,17 @@ from dlfc.compiler.pass_manager import INTERNAL_ERROR, PassFailure, describe_exc
 from dlfc.compiler.pipeline import PipelineError
 from dlfc.compiler.plugins import PluginError
 from dlfc.compiler.utils.locations import file_location, format_position
+from dlfc.dialects.graph import WeightOp
 from dlfc.hw.reference import ExecutionError
-from dlfc.hw.weights import WEIGHTS_ATTR, WeightError, dump_npz, load_plan_weights, plan_weights, plan_weights_path
+from dlfc.hw.weights import (
+    WEIGHTS_ATTR,
+    WeightError,
+    dump_npz,
+    load_plan_weights,
+    plan_weights,
+    plan_weights_path,
+    store_of,
+)
 
 
 class UsageError(Exception):
@@ -91,8 +100,8 @@ class InputOptions:
     """`NAME=D0,D1,...` static shapes of ONNX model inputs."""
 
 
-def parse_mlir(path: str, ctx: Context) -> ModuleOp:
-    """The verified module of an .mlir file, with the store of the weights file it names."""
+def parse_mlir(path: str, ctx: Context, plan_weights: bool = True) -> ModuleOp:
+    """The verified module of an .mlir file, with the store of the weights file it names (unless not `plan_weights`)."""
     from xdsl.parser import Parser
 
     try:
@@ -108,6 +117,8 @@ def parse_mlir(path: str, ctx: Context) -> ModuleOp:
     problem = verification_error(module)
     if problem is not None:
         raise UsageError(f"{path}: invalid IR: {problem}")
+    if not plan_weights:
+        return module
     try:
         load_plan_weights(module, path)
     except WeightError as e:
@@ -302,11 +313,20 @@ def save_plan_weights(module: ModuleOp, plan_path: str) -> str | None:
 
 
 def unsaved_weights_warning(module: ModuleOp, tool: str, destination: str) -> str | None:
-    """The stderr warning when a plan's computed weights cannot go beside it (`destination`: where the plan goes)."""
-    weights = plan_weights(module)
+    """The stderr warning when a plan's computed weights cannot go beside it (`destination`: where the plan goes).
+
+    The weights are those whose values exist only in this process: the ones a
+    pass computed (batch-norm folding) and the ones a --weights file gave, that
+    is every weight of the module its store holds (`plan_weights_file` would
+    write them).
+    """
+    store = store_of(module)
+    weights = sorted(
+        {op.weight_id for op in module.walk() if isinstance(op, WeightOp) and op.weight_id in store.arrays}
+    )
     if not weights:
         return None
-    names = ", ".join(sorted(weights)[:3]) + (", ..." if len(weights) > 3 else "")
+    names = ", ".join(weights[:3]) + (", ..." if len(weights) > 3 else "")
     return (
         f"{tool}: warning: the plan goes to {destination}, so its {len(weights)} computed weight(s) ({names}) "
         f"are not saved and running it will fail; write it with -o PLAN.mlir (dlfc) to keep them in PLAN.npz\n"
@@ -387,7 +407,8 @@ class CommandLineTool:
         debug = "--debug" in argv
         argv = [a for a in argv if a != "--debug"]
         try:
-            return self.run(argv)
+            with np.errstate(all="ignore"):  # NaN and inf are values here, not warnings (dlfc run counts them)
+                return self.run(argv)
         except SystemExit as e:
             if raised_by_tool(e):  # --help, --version
                 return e.code if isinstance(e.code, int) else 0
@@ -424,4 +445,7 @@ class CommandLineTool:
             return f"{self.tool}: error: {error}"
         if isinstance(error, OSError):
             return f"{self.tool}: error: {error.filename or ''}: {error.strerror}"
+        if isinstance(error, MemoryError):
+            detail = str(error).splitlines()[0] if str(error) else "an allocation failed"
+            return f"{self.tool}: error: out of memory: {detail} (dlfc run --max-memory sets the limit it checks)"
         return None

@@ -1,13 +1,23 @@
-"""The floating-point contracts: `dlfc --fp-model=fast|strict`, the `fp-model` option of the passes that change numerics.
+"""The floating-point contracts: `dlfc --fp-model=fast|strict|aggressive`, the `fp-model` option of the passes that change numerics.
 
 fast (the default): graph rewriting uses identities of real arithmetic
 (DNNFusion's rules, batch-norm folding). Results may round differently, since
 sums and products are regrouped, and every value is assumed finite and not NaN,
 as with LLVM's fast-math flags reassoc, nnan and ninf (√x·√x becomes x, which
-differs for x < 0, where the model computes NaN). A constant factor is never
-moved out of a sum or a reduction unless its magnitude is at least 1
-(`algebraic_rules.enlarges_nothing`): Σ(1e-10·x) stays as written, because
-1e-10·Σx overflows where the model does not.
+differs for x < 0, where the model computes NaN). It never introduces an
+overflow: for inputs on which every intermediate of the model is finite, every
+value the rewritten graph computes is bounded by one the model computes, so
+the plan's results are finite too. The rules run in their overflow-safe forms
+(`algebraic_rules.FAST_RULES`, "Overflow" in that module): a product chain is
+regrouped only when one merge replaces all of it, a common factor moves out of
+a sum only where the new sum is bounded, a constant factor moves out of a sum
+or a reduction only if its magnitude is at least 1 (Σ(1e-10·x) stays as
+written, because 1e-10·Σx overflows where the model does not).
+
+aggressive: every rule in every form, DNNFusion's full Table 4; it assumes no
+value overflows, and can overflow where the model does not: x·y·x becomes
+Square(x)·y (x = 1e20, y = 1e-20), a·c + a·b becomes a·(b + c) (b = c = 3e38),
+(1/a)·(1/(a·b)) becomes (1/a)²·(1/b) (a = 1e-25, b = 1e25).
 
 strict: only rewrites that give bitwise the same results for every input,
 infinities and NaN included (`AlgebraicRule.exact`: identity elements other
@@ -18,10 +28,10 @@ the model and stay on.
 
 from __future__ import annotations
 
-FP_MODELS = ("fast", "strict")
+FP_MODELS = ("fast", "strict", "aggressive")
 
 
 def check_fp_model(fp_model: str) -> None:
     """Raise ValueError unless `fp_model` is one of `FP_MODELS`."""
     if fp_model not in FP_MODELS:
-        raise ValueError(f'fp-model must be "fast" or "strict", got "{fp_model}"')
+        raise ValueError(f'fp-model must be "fast", "strict" or "aggressive", got "{fp_model}"')

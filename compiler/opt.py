@@ -26,6 +26,7 @@ from dlfc.compiler.driver import (
     check_outputs,
     dlfc_version,
     parse_error_message,
+    unsaved_weights_warning,
     write_outputs,
 )
 from dlfc.compiler.pass_manager import describe_exception
@@ -87,6 +88,7 @@ class DlfcOptMain(xDSLOptMain):
         """Refuse a use-def cycle first (xDSL's verifier does not see one, and graph passes would walk it forever)."""
         if (problem := use_def_error(prog)) is not None:
             raise DiagnosticException(f"invalid IR: {problem}")
+        self.module = prog
         super().apply_passes(prog)
 
     def prepare_output(self) -> IO[str]:
@@ -101,9 +103,15 @@ class DlfcOptMain(xDSLOptMain):
             raise UsageError(f"{self.args.input_file}: {what}")
         if self.args.output_file is not None:
             check_outputs({self.args.output_file: "-o"}, inputs)
+        self.module: ModuleOp | None = None
         super().run()
         module_text = self.output.getvalue()
         write_outputs({self.args.output_file or "-": module_text})
+        if self.module is not None:
+            destination = self.args.output_file if self.args.output_file not in (None, "-") else "stdout"
+            warning = unsaved_weights_warning(self.module, "dlfc-opt", destination)
+            if warning:
+                sys.stderr.write(warning)
 
     def parse_dlm(self, stream: IO[bytes]) -> ModuleOp:
         from dlfc.compiler.frontend import parse_dlm

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -33,6 +35,7 @@ from dlfc.compiler.driver import (
     is_special,
     load_module,
     npz_bytes,
+    parse_mlir,
     write_outputs,
 )
 from dlfc.compiler.fp_model import FP_MODELS
@@ -42,21 +45,43 @@ from dlfc.compiler.utils.locations import describe_sources, location_records
 from dlfc.dialects import accel, graph
 from dlfc.hw.cost import KernelCost, baseline_latency
 from dlfc.hw.interpreter import Execution, entry_function, execute
+from dlfc.hw.memory import format_bytes, run_memory
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, TargetError, load_target
-from dlfc.hw.weights import WeightError, WeightStore, attach_store, load_npz, numpy_dtype, store_of
+from dlfc.hw.weights import (
+    WeightError,
+    WeightStore,
+    attach_store,
+    load_npz,
+    load_plan_weights,
+    numpy_dtype,
+    store_of,
+)
 
 # --------------------------------------------------------------------------- inputs
 
 
 def read_model(args: argparse.Namespace, ctx: Context) -> ModuleOp:
-    """The module with its weight store: a model's --weights, or a plan's own file overridden by --weights."""
+    """The module with its weight store: a model's --weights, or for a plan the weights --weights gives.
+
+    A plan's own weights file (`dlfc.weights`) is read, and --weights overrides
+    its arrays by name. With --weights, a plan whose `dlfc.weights` cannot be
+    read (missing, or outside the plan's folder: never opened) runs on the
+    user's file alone, which the user chose explicitly; without it, such a
+    plan is refused (`dlfc.hw.weights.load_plan_weights`).
+    """
     if os.path.splitext(args.input)[1] != ".mlir" or args.weights is None:
         return load_module(args.input, InputOptions(args.weights, args.input_shape or ()), ctx)
-    module = load_module(args.input, InputOptions(), ctx)
+    if not os.path.isfile(args.input):
+        raise UsageError(f"{args.input}: no such file")
     try:
         given = load_npz(args.weights)
     except WeightError as e:
         raise UsageError(f"--weights {args.weights}: {e}") from None
+    module = parse_mlir(args.input, ctx, plan_weights=False)
+    try:
+        load_plan_weights(module, args.input)
+    except WeightError:
+        pass  # the plan's own file is unreadable or refused; --weights replaces it
     attach_store(module, WeightStore({**store_of(module).arrays, **given}, args.weights))
     return module
 
@@ -147,6 +172,120 @@ def random_inputs(fn: func.FuncOp, module: ModuleOp, seed: int) -> list[np.ndarr
         else:
             inputs.append(rng.standard_normal(shape).astype(dtype))
     return inputs
+
+
+# --------------------------------------------------------------------------- memory
+
+SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "m": 1000**2,
+    "mb": 1000**2,
+    "g": 1000**3,
+    "gb": 1000**3,
+    "t": 1000**4,
+    "tb": 1000**4,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+    "tib": 1024**4,
+}
+
+
+def memory_size(text: str) -> int:
+    """--max-memory's value: bytes, or a number with a unit (2GiB, 512MiB, 1.5GB, 100k); case-insensitive."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zA-Z]*)\s*", text)
+    if match is None or match.group(2).lower() not in SIZE_UNITS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (examples: 2GiB, 512MiB, 1.5GB, 1000000)")
+    size = float(match.group(1)) * SIZE_UNITS[match.group(2).lower()]
+    if not math.isfinite(size) or size < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive size")
+    return int(size)
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate: MemAvailable (/proc/meminfo), capped by a cgroup v2 limit; None if unknown."""
+    available: int | None = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if available is None:
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, AttributeError):
+            return None
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as f:
+            limit = f.read().strip()
+        with open("/sys/fs/cgroup/memory.current", encoding="ascii") as f:
+            used = int(f.read().strip())
+        if limit != "max":
+            available = min(available, max(0, int(limit) - used))
+    except (OSError, ValueError):
+        pass
+    return available
+
+
+def check_memory(module: ModuleOp, limit: int | None, given: bool, path: str) -> None:
+    """Refuse (UsageError: the estimate, the limit, how to override) a run that needs more than `limit` bytes.
+
+    `limit` is --max-memory when `given`, else the memory available when the
+    command started (None: unknown, nothing is checked). The estimate is
+    `dlfc.hw.memory.run_memory`'s.
+    """
+    if limit is None:
+        return
+    estimate = run_memory(module)
+    if estimate.total <= limit:
+        return
+    suggestion = format_bytes(estimate.total * 1.25).replace(" ", "").replace(".0", "")
+    where = (
+        f"the --max-memory limit of {format_bytes(limit)}"
+        if given
+        else f"the {format_bytes(limit)} of memory available"
+    )
+    raise UsageError(
+        f"running {path} needs about {format_bytes(estimate.total)} (inputs {format_bytes(estimate.inputs)}, "
+        f"weights {format_bytes(estimate.weights)}, at most {format_bytes(estimate.intermediates)} of intermediates "
+        "at once), "
+        f"more than {where}; to run it anyway, pass --max-memory {suggestion}"
+    )
+
+
+# --------------------------------------------------------------------------- non-finite values
+
+
+class FloatingPointEvents:
+    """numpy's floating-point errors during a run, counted by kind (a `np.errstate` call handler), never printed."""
+
+    KINDS = {"overflow": "overflow", "divide by zero": "division by zero", "invalid value": "invalid operation"}
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, kind: str, flag: int) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def warning(self, outputs: Sequence[np.ndarray]) -> str | None:
+        """One stderr line when some operation produced NaN or inf: how many, of which kind, and which outputs hold any."""
+        if not self.counts:
+            return None
+        kinds = ", ".join(f"{n} {self.KINDS.get(kind, kind)}" for kind, n in sorted(self.counts.items()))
+        total = sum(self.counts.values())
+        holding = [
+            f"output{i}"
+            for i, out in enumerate(outputs)
+            if np.asarray(out).dtype.kind == "f" and not np.isfinite(out).all()
+        ]
+        where = f"{', '.join(holding)} hold NaN or inf" if holding else "every output is finite"
+        return f"dlfc: warning: {total} kernel operation(s) produced non-finite values ({kinds}); {where}\n"
 
 
 # --------------------------------------------------------------------------- report
@@ -437,7 +576,7 @@ class RunTool(CommandLineTool):
             "--fp-model",
             choices=FP_MODELS,
             default="fast",
-            help="the floating-point contract of the compile (as dlfc --fp-model): fast (default) or strict",
+            help="the floating-point contract of the compile (as dlfc --fp-model): fast (default), strict or aggressive",
         )
         given = parser.add_mutually_exclusive_group()
         given.add_argument(
@@ -453,13 +592,24 @@ class RunTool(CommandLineTool):
             help="seed of the random inputs used without --inputs (default 0)",
         )
         parser.add_argument(
-            "--weights", metavar="FILE.npz", help="weights by name; missing ones are initialised deterministically"
+            "--weights",
+            metavar="FILE.npz",
+            help="weights by name; missing ones are initialised deterministically. For a plan, its arrays override "
+            "the plan's own weights file (dlfc.weights), and replace it where that file cannot be read",
         )
         parser.add_argument("--outputs", metavar="OUT.npz", help="write the model's outputs")
         parser.add_argument(
             "--trace", metavar="OUT.json", help="write the kernel timeline as a Chrome trace (opens in Perfetto)"
         )
         parser.add_argument("--report", metavar="OUT.json", help="write the per-kernel table and the totals as JSON")
+        parser.add_argument(
+            "--max-memory",
+            type=memory_size,
+            metavar="SIZE",
+            help="the most memory the run may take, e.g. 2GiB, 512MiB, 1.5GB (default: the memory available). "
+            "Before it allocates anything, dlfc run estimates what the inputs, the weights and the largest set of "
+            "intermediates alive at once need, and refuses a run whose estimate is larger",
+        )
         parser.add_argument(
             "--schedule",
             action="store_true",
@@ -469,9 +619,11 @@ class RunTool(CommandLineTool):
 
     def execute(self, args: argparse.Namespace) -> int:
         check_output_paths(args)
+        limit = args.max_memory if args.max_memory is not None else available_memory()
         ctx = make_context()
         module = read_model(args, ctx)
         target = choose_target(args.hw, module)
+        check_memory(module, limit, args.max_memory is not None, args.input)
         fn = entry_function(module)
         inputs = read_inputs(args.inputs, fn) if args.inputs else random_inputs(fn, module, args.seed)
         baseline = baseline_latency(module, target)
@@ -479,10 +631,13 @@ class RunTool(CommandLineTool):
         stop = max(level_of(module), Level.SCHEDULE if args.schedule else Level.ACCEL)
         compile_to(module, stop, {"target": (args.hw or target.name,), "fp_model": (args.fp_model,)}, ctx=ctx)
         check_cores(module, target, args.input)
+        check_memory(module, limit, args.max_memory is not None, args.input)
 
         started = time.perf_counter()
+        events = FloatingPointEvents()
         try:
-            run = execute(module, inputs, target)
+            with np.errstate(divide="call", over="call", invalid="call", under="ignore", call=events):
+                run = execute(module, inputs, target)
         except WeightError as e:
             raise UsageError(f"{args.weights or args.input}: {e}") from None
         wall = time.perf_counter() - started
@@ -497,4 +652,6 @@ class RunTool(CommandLineTool):
             files[args.outputs] = npz_bytes(dict(zip(output_names(fn), run.outputs, strict=False)))
         write_outputs(files)
         sys.stdout.write(format_table(rows, summary) + f"wall time:         {wall:.2f} s (interpreting)\n")
+        if (warning := events.warning(run.outputs)) is not None:
+            sys.stderr.write(warning)
         return 0

@@ -565,12 +565,30 @@ class WeightOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$name attr-dict `:` type($output)"
 
+    INITS: ClassVar[tuple[str, ...]] = (
+        "he_normal",
+        "zeros",
+        "ones",
+        "normal",
+        "bn_scale",
+        "bn_shift",
+        "bn_var",
+        "stored",
+    )
+    """The initialiser kinds (`dlfc.hw.weights.INIT_KINDS` says what each draws)."""
+
     def __init__(self, name: str, type: TensorType, init: str):
         super().__init__(properties={"name": StringAttr(name), "init": StringAttr(init)}, result_types=[type])
 
     @property
     def weight_id(self) -> str:
         return self.weight_name.data
+
+    def verify_(self) -> None:
+        if self.init.data not in self.INITS:
+            raise VerifyException(
+                f'graph.weight "{self.weight_id}": unknown init "{self.init.data}" (known: {", ".join(self.INITS)})'
+            )
 
 
 @irdl_op_definition

@@ -35,6 +35,7 @@ INIT_KINDS: Mapping[str, str] = {
     "bn_var": "U(0.5, 1.5): batchnorm variance",
     "stored": "no generator: the value must come from the weights file (computed by a pass, or imported)",
 }
+assert tuple(INIT_KINDS) == WeightOp.INITS, "hw.weights.INIT_KINDS and graph.WeightOp.INITS name the same kinds"
 STORED = "stored"
 WEIGHTS_ATTR = "dlfc.weights"
 """Module attribute naming the .npz file (relative to the plan) that holds its `stored` weights."""

@@ -27,7 +27,9 @@ the function, its return and weights of the graph's outputs `loc("model.onnx":0:
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -140,9 +142,14 @@ def read_model(path: str) -> tuple[ModelProto, int]:
     from google.protobuf.message import DecodeError
 
     try:
-        model = onnx.load(path)
+        model = onnx.load(path, load_external_data=False)
     except DecodeError:
         raise OnnxImportError(f"{path}: not a valid ONNX model (the file does not decode as one)") from None
+    if check_external_data(model, path):
+        try:
+            onnx.load_external_data_for_model(model, os.path.dirname(os.path.abspath(path)))
+        except (onnx.checker.ValidationError, OSError, ValueError) as e:
+            raise OnnxImportError(f"{path}: cannot read external data: {one_line(str(e))}") from None
     try:
         onnx.checker.check_model(path)  # by path: also models over 2 GiB, with external data
     except onnx.checker.ValidationError as e:
@@ -158,6 +165,44 @@ def read_model(path: str) -> tuple[ModelProto, int]:
         except Exception as e:  # the converter raises bare RuntimeErrors and C++ errors alike
             raise OnnxImportError(f"{path}: cannot convert opset {opset} to {MIN_OPSET}: {one_line(str(e))}") from None
     return model, opset
+
+
+def check_external_data(model: ModelProto, path: str) -> bool:
+    """Whether the model has external data; OnnxImportError unless every file of it can be read.
+
+    A tensor's data file must lie inside the model's folder (no absolute path,
+    no `..` out of it, as ONNX itself requires), exist, be a regular file (a
+    FIFO would block) and hold the bytes the tensor's location claims.
+    """
+    from onnx import TensorProto, external_data_helper
+
+    folder = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    found = False
+    for tensor in external_data_helper._get_all_tensors(model):
+        if not external_data_helper.uses_external_data(tensor):
+            continue
+        found = True
+        info = external_data_helper.ExternalDataInfo(tensor)
+        where = f"{path}: tensor '{tensor.name}' has its data in '{info.location}'"
+        full = os.path.realpath(os.path.join(folder, info.location))
+        if not info.location or os.path.isabs(info.location) or os.path.commonpath([folder, full]) != folder:
+            raise OnnxImportError(f"{where}, outside the model's folder; refused")
+        try:
+            status = os.stat(full)
+        except OSError:
+            raise OnnxImportError(f"{where}, which is missing") from None
+        if not stat.S_ISREG(status.st_mode):
+            raise OnnxImportError(f"{where}, which is not a regular file")
+        try:
+            itemsize = np.dtype(onnx_module().helper.tensor_dtype_to_np_dtype(tensor.data_type)).itemsize
+        except (KeyError, TypeError, ValueError):
+            itemsize = 1
+        if tensor.data_type == TensorProto.STRING:
+            itemsize = 1
+        needed = (info.length if info.length else math.prod(tensor.dims) * itemsize) + (info.offset or 0)
+        if needed > status.st_size:
+            raise OnnxImportError(f"{where}, which holds {status.st_size} bytes; the tensor needs {needed}")
+    return found
 
 
 def default_opset(model: ModelProto) -> int | None:
@@ -394,6 +439,8 @@ def live_nodes(model: ModelProto) -> tuple[list[NodeProto], set[str]]:
 
 
 MAX_FOLDED_ITERATIONS = 65536
+MAX_FOLDED_ELEMENTS = 2**26
+"""The most elements a constant computed at import may have (256 MiB of f32): its size is the model's to choose."""
 """The most iterations of a constant Loop the importer computes."""
 
 
@@ -436,11 +483,45 @@ class NodeImport:
                     f"a Loop of {int(trips[0])} iterations cannot be computed at import (at most {MAX_FOLDED_ITERATIONS})"
                 )
 
+        if (elements := self.folded_elements()) is not None and elements > MAX_FOLDED_ELEMENTS:
+            raise self.fail(
+                f"a constant of {elements} elements cannot be computed at import (at most {MAX_FOLDED_ELEMENTS})"
+            )
         feeds = {self.proto.input[i]: self.value(i) for i in self.present()}
         try:
             return list(ReferenceEvaluator(self.proto, opsets={"": self.importer.opset}).run(None, feeds))
         except Exception as e:  # the evaluator raises whatever its numpy code raises
             raise self.fail(f"cannot compute this constant at import: {one_line(str(e))}") from None
+
+    def folded_elements(self) -> int | None:
+        """The elements of the constant this node makes from a size it is given, before making it (None: no such op).
+
+        ConstantOfShape, Range, Tile and Expand make arrays of any size from a few
+        numbers; other ops' results are bounded by their inputs' (and by this
+        bound where those came from them).
+        """
+        op = self.proto.op_type
+
+        def ints(i: int) -> list[int]:
+            return [int(v) for v in np.asarray(self.value(i)).reshape(-1)]
+
+        try:
+            if op == "ConstantOfShape":
+                return math.prod(max(d, 0) for d in ints(0))
+            if op == "Range":
+                start, limit, delta = (float(np.asarray(self.value(i)).reshape(-1)[0]) for i in range(3))
+                return max(0, math.ceil((limit - start) / delta)) if delta and math.isfinite(limit - start) else None
+            if op == "Tile":
+                return int(np.asarray(self.value(0)).size) * math.prod(max(r, 0) for r in ints(1))
+            if op == "Expand":
+                shape = np.asarray(self.value(0)).shape
+                rank = max(len(shape), len(ints(1)))
+                dims = [1] * (rank - len(shape)) + list(shape)
+                wanted = [1] * (rank - len(ints(1))) + ints(1)
+                return math.prod(max(d, w) for d, w in zip(dims, wanted, strict=True))
+        except (TypeError, ValueError, IndexError, OverflowError, ZeroDivisionError):
+            return None
+        return None
 
     # ---- inputs
 

@@ -17,6 +17,7 @@ from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.utils.algebraic_rules import (
     ALGEBRAIC_OPS,
     EXACT_RULES,
+    FAST_RULES,
     RULES,
     AlgebraicRule,
     Proposal,
@@ -147,10 +148,11 @@ def rewrite_subgraph(ops: list[Operation], rules: Sequence[AlgebraicRule]) -> Wo
 
 
 def select_rules(names: Sequence[str], fp_model: str = "fast") -> tuple[AlgebraicRule, ...]:
-    """The rules named, in that order (every rule, in `RULES` order, when `names` is empty); under
-    `fp_model="strict"` only the exact ones (`EXACT_RULES`)."""
+    """The rules named, in that order (every rule, in `RULES` order, when `names` is empty), in their
+    forms for `fp_model`: "fast" the overflow-safe forms (`FAST_RULES`), "strict" only the exact rules
+    (`EXACT_RULES`), "aggressive" every form (`RULES`)."""
     check_fp_model(fp_model)
-    allowed = RULES if fp_model == "fast" else EXACT_RULES
+    allowed = {"fast": FAST_RULES, "strict": EXACT_RULES, "aggressive": RULES}[fp_model]
     by_name = {rule.name: rule for rule in RULES}
     if unknown := [n for n in names if n not in by_name]:
         raise ValueError(f"unknown rule(s) {', '.join(unknown)}; known: {', '.join(by_name)}")
@@ -168,8 +170,9 @@ class GraphAlgebraicSimplifyPass(ModulePass):
     each op in program order, the first rule that saves anything (xDSL's greedy
     pattern driver). `rules` names the rules to use, in the order "first" tries
     them (default: every rule, see `algebraic_rules.RULES`). `fp-model` is the
-    floating-point contract (`dlfc.compiler.fp_model`): "strict" keeps only
-    the rules that are bitwise exact.
+    floating-point contract (`dlfc.compiler.fp_model`): "fast" keeps the forms
+    that introduce no overflow, "strict" only the rules that are bitwise exact,
+    "aggressive" every form (DNNFusion's full Table 4).
     """
 
     name = "graph-algebraic-simplify"

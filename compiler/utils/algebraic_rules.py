@@ -31,10 +31,33 @@ Table 4 row -> rule:
   ReduceProd(Exp(A))             -> Exp(ReduceSum(A))           reduce-prod-of-exp
 The other rules are the usual algebraic identities. Rules assume finite values
 (x/x-style cancellations are not made) and non-negative arguments of √.
+
+Overflow. Regrouping a product or factoring a sum can compute a value larger
+than any the original computes: x·y·x = Square(x)·y overflows for x = 1e20,
+y = 1e-20, and a·c + a·b = a·(b + c) for a = 1e-10, b = c = 3e38, though every
+intermediate of the original is finite. `AlgebraicRule.overflow_safe` is each
+rule restricted to the forms whose every new intermediate is bounded by a value
+the original computes (or by √ of one, or by 1); `--fp-model=fast` runs those
+(`FAST_RULES`), `--fp-model=aggressive` every form (`RULES`, DNNFusion's full
+Table 4, which assumes nothing overflows). The bounds, rule by rule:
+- a product chain is rewritten only when the rule replaces all of it (no other
+  factor is regrouped around the merge), or all but one factor r when the merge
+  is a value of the original (r·√b·√b = r·b): f(x)·f(y) for √, |·|, −, 1/ and
+  a·(1/b) make one value of the original's magnitude; x·x·…·x (one value)
+  becomes powers x^m with m ≤ n, each between 1 and x^n in magnitude;
+  exp(a)·exp(b)·… = exp(a + b + …) holds any number of factors, since no
+  term exceeds ln(max); (1/a)²·(1/b) (reciprocal-shared-factor) and the
+  regrouping of reassociate-product have no such form;
+- x·p ± x·q = x·(p ± q) when x is a constant with |x| ≥ 1 and p, q have at most
+  two factors (each new value is the original's divided by |x|), or when each of
+  p, q is 1, x or one value of the original (|x| ≤ √max since x·x is finite, and
+  a sum of two such terms stays finite; two arbitrary values b + c do not);
+- Σ(s·a·b) = s·Σ(a·b) for one constant |s| ≥ 1 and at most two other factors.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -199,11 +222,20 @@ class AlgebraicRule(RewritePattern, ABC):
 
     `exact` rules give bitwise the same results for every input, infinities and
     NaN included (up to the sign of zero and NaN payloads); only they run under
-    `--fp-model=strict`.
+    `--fp-model=strict`. A rule with `no_new_overflow` set (`overflow_safe`)
+    proposes only the forms that overflow nowhere the original does not
+    (module docstring, "Overflow"); those run under `--fp-model=fast`.
     """
 
     name: ClassVar[str]
     exact: ClassVar[bool] = False
+    no_new_overflow: bool = False
+
+    def overflow_safe(self) -> AlgebraicRule | None:
+        """This rule restricted to the forms that introduce no overflow, or None if it has none."""
+        safe = copy.copy(self)
+        safe.no_new_overflow = True
+        return safe
 
     @abstractmethod
     def candidates(self, op: Operation) -> Iterator[Build]:
@@ -422,6 +454,8 @@ class ProductRule(AlgebraicRule):
     """
 
     MAX_PAIRS: ClassVar[int] = 8
+    MERGES_TO_AN_OPERAND: ClassVar[bool] = False
+    """Whether a merge makes one value the original computes (√b·√b = b): then r·merge is the original's product."""
 
     def candidates(self, op: Operation) -> Iterator[Build]:
         if not isinstance(op, graph.MulOp) or is_inner_product(op):
@@ -429,6 +463,8 @@ class ProductRule(AlgebraicRule):
         chain = factors(op.output)
         for used, replace in self.merges(chain):
             rest = without(chain, *used)
+            if rest and self.no_new_overflow and not (self.MERGES_TO_AN_OPERAND and len(rest) == 1):
+                continue  # the rest would be regrouped around the merge
             yield lambda e, rest=rest, replace=replace: e.product(rest + replace(e))
 
     def merges(self, chain: Sequence[SSAValue]) -> Iterator[Merge]:
@@ -477,6 +513,8 @@ class RepeatedFactor(ProductRule):
         for factor in chain:
             counts[factor] = counts.get(factor, 0) + 1
         repeated = {x: n for x, n in counts.items() if n > 1}
+        if self.no_new_overflow and len(counts) > 1:  # x·x·y = Square(x)·y: x² may overflow where x·y·x does not
+            return
         if repeated:
             used = tuple(i for i, factor in enumerate(chain) if factor in repeated)
             yield used, lambda e: [f for x, n in repeated.items() for f in power(e, x, n)]
@@ -489,11 +527,15 @@ class UnaryPair(ProductRule):
     """f(x)·f(y), for one unary f, rewritten in terms of x and y; also every f(x) of the chain at once (`merge_all`)."""
 
     OP: ClassVar[type[graph.UnaryOp]]
+    MERGE_ALL_IS_BOUNDED: ClassVar[bool] = False
+    """Whether `merge_all` computes nothing larger than the original's values (it regroups the xs otherwise)."""
 
     def merges(self, chain: Sequence[SSAValue]) -> Iterator[Merge]:
         yield from super().merges(chain)
         used = tuple(i for i, a in enumerate(chain) if isinstance(a.owner, self.OP))
         xs = [unary_operand(chain[i], self.OP) for i in used]
+        if self.no_new_overflow and not self.MERGE_ALL_IS_BOUNDED:
+            return
         if len(xs) > 2 and (replace := self.merge_all(xs)) is not None:  # type: ignore[arg-type]
             yield used, replace
 
@@ -523,6 +565,7 @@ class SqrtPair(UnaryPair):
 
     name = "sqrt-pair"
     OP = graph.SqrtOp
+    MERGES_TO_AN_OPERAND = True
 
     def applies(self, x: SSAValue, y: SSAValue) -> bool:
         return x is y
@@ -549,6 +592,7 @@ class ExpPair(UnaryPair):
 
     name = "exp-pair"
     OP = graph.ExpOp
+    MERGE_ALL_IS_BOUNDED = True  # exp(Σx) with every x <= ln(max), as exp(x) is finite
 
     def merge(self, e: Emitter, x: SSAValue, y: SSAValue) -> list[SSAValue]:
         return [e(graph.ExpOp(e(graph.AddOp(x, y))))]
@@ -585,6 +629,9 @@ class ReciprocalSharedFactor(ProductRule):
 
     name = "reciprocal-shared-factor"
 
+    def overflow_safe(self) -> AlgebraicRule | None:
+        return None  # (1/a)² overflows for a = 1e-25, b = 1e25, where 1/a · 1/(a·b) = 1e25
+
     def may_combine(self, factor: SSAValue, left: bool) -> bool:
         return isinstance(factor.owner, graph.ReciprocalOp)
 
@@ -616,6 +663,9 @@ class ReassociateProduct(AlgebraicRule):
 
     name = "reassociate-product"
 
+    def overflow_safe(self) -> AlgebraicRule | None:
+        return None  # a new grouping computes partial products the original does not
+
     def candidates(self, op: Operation) -> Iterator[Build]:
         if isinstance(op, graph.MulOp) and not is_inner_product(op):
             chain = factors(op.output)
@@ -629,8 +679,8 @@ class FactorCommonTerm(AlgebraicRule):
     """x·p ± x·q = x·(p ± q), where a term that is x alone has p = 1 and Square(x) is x·x.
 
     Table 4: A⊙C+A⊙B = A⊙(B+C), A+A⊙B = A⊙(B+1), Square(A+B)−(A+B)⊙C = (A+B)⊙(A+B−C).
-    A constant x moves out only if it enlarges nothing (`enlarges_nothing`):
-    0.5·b + 0.5·c = 0.5·(b + c) would overflow for b = c = 3e38.
+    With `no_new_overflow`, only the bounded forms (`bounded`): A⊙C+A⊙B is not one,
+    since B + C overflows for A = 1e-10, B = C = 3e38.
     """
 
     name = "factor-common-term"
@@ -643,12 +693,28 @@ class FactorCommonTerm(AlgebraicRule):
         for x in left:
             if any(x is s for s in seen) or not any(x is r for r in right):
                 continue
-            if isinstance(x.owner, graph.ConstantOp) and not enlarges_nothing(x):
-                continue
             seen.append(x)
             p, q = remove_one(left, x), remove_one(right, x)
+            if self.no_new_overflow and not self.bounded(x, p, q):
+                continue
             if p or q:
                 yield lambda e, x=x, p=p, q=q: e.product([x, e(type(op)(self._term(e, p, x), self._term(e, q, x)))])
+
+    @staticmethod
+    def bounded(x: SSAValue, p: Sequence[SSAValue], q: Sequence[SSAValue]) -> bool:
+        """Whether p ± q (and each of p, q) is bounded by what x·p ± x·q computes.
+
+        Either x is a constant with |x| ≥ 1 and p, q have at most two factors
+        (each is an original value divided by |x|), or each of p, q is 1, x
+        (|x| ≤ √max, as x·x is finite) or one value, and not both are values.
+        """
+        if enlarges_nothing(x):
+            return len(p) <= 2 and len(q) <= 2
+
+        def small(term: Sequence[SSAValue]) -> bool:
+            return not term or (len(term) == 1 and term[0] is x)
+
+        return (small(p) and len(q) <= 1) or (small(q) and len(p) <= 1)
 
     @staticmethod
     def _term(e: Emitter, factors: Sequence[SSAValue], like: SSAValue) -> SSAValue:
@@ -675,12 +741,13 @@ class ReduceProdOfExp(AlgebraicRule):
 
 
 class ReduceOfScaled(AlgebraicRule):
-    """Σ(s·a) = s·Σa and Σ(−a) = −Σa, for a scalar constant s with |s| ≥ 1 (also for the mean).
+    """Σ(s·a) = s·Σa and Σ(−a) = −Σa, for scalar constants s (also for the mean).
 
     Table 4's ReduceSum(BitShift(A)) = BitShift(ReduceSum(A)): a shift is a scale.
-    Only a scale that enlarges nothing moves (`enlarges_nothing`): Σa is |s| times
-    smaller than Σ(s·a), so it stays finite where the original does; with
-    s = 1e-10, Σa would overflow where Σ(s·a) did not.
+    With `no_new_overflow`, one scale with |s| ≥ 1 (`enlarges_nothing`) and at
+    most two other factors: Σa is |s| times smaller than Σ(s·a), so it stays
+    finite where the original does; with s = 1e-10, Σa would overflow where
+    Σ(s·a) did not.
     """
 
     name = "reduce-of-scaled"
@@ -692,8 +759,13 @@ class ReduceOfScaled(AlgebraicRule):
             yield lambda e: e(graph.NegOp(e(reduce_like(op, a))))
         if isinstance(op.input.owner, graph.MulOp):
             chain = factors(op.input)
-            scales = [f for f in chain if enlarges_nothing(f) and self._constant_along_axes(f, op)]
-            rest = [f for f in chain if f not in scales]
+            movable = enlarges_nothing if self.no_new_overflow else lambda f: isinstance(f.owner, graph.ConstantOp)
+            moved = [i for i, f in enumerate(chain) if movable(f) and self._constant_along_axes(f, op)]
+            if self.no_new_overflow:
+                moved = moved[:1]
+            scales, rest = [chain[i] for i in moved], without(chain, *moved)
+            if self.no_new_overflow and len(rest) > 2:
+                return
             if scales and rest:
                 yield lambda e: e.product(scales + [e(reduce_like(op, e.product(rest)))])
 
@@ -725,7 +797,10 @@ RULES: tuple[AlgebraicRule, ...] = (
     ReduceProdOfExp(),
     ReduceOfScaled(),
 )
-"""Every rule, in the order xDSL's first-match driver tries them."""
+"""Every rule, in the order xDSL's first-match driver tries them: `--fp-model=aggressive`."""
+
+FAST_RULES: tuple[AlgebraicRule, ...] = tuple(safe for rule in RULES if (safe := rule.overflow_safe()) is not None)
+"""The rules `--fp-model=fast` runs, in `RULES` order: each restricted to its forms that introduce no overflow."""
 
 EXACT_RULES: tuple[AlgebraicRule, ...] = tuple(
     IdentityElement(exact_only=True) if isinstance(rule, IdentityElement) else rule

@@ -412,3 +412,58 @@ def test_an_npz_member_claiming_more_than_it_holds_is_refused_before_reading(fol
         ["run", "model.dlm", "--inputs", "huge.npz"],
         f"--inputs huge.npz: 'image' claims 40000000000 bytes ([10000000000] of float32) but holds {size}: corrupt",
     )
+
+
+@pytest.mark.parametrize("output", [None, "out.mlir"])
+def test_dlfc_opt_announces_the_weights_it_cannot_write(folder: Path, run: Command, output: str | None) -> None:
+    """dlfc-opt writes no weights file: batch norm folding's computed weights are announced on stderr."""
+    (folder / "folded.dlm").write_text(FOLDED)
+    code, out, err = run(
+        "folded.dlm", "-p", "graph-fold-batchnorm", *(["-o", output] if output else []), tool="dlfc-opt"
+    )
+    assert code == 0
+    assert ("x.conv2d.weight.folded" in out) == (output is None)
+    assert err == (
+        f"dlfc-opt: warning: the plan goes to {output or 'stdout'}, so its 2 computed weight(s) "
+        "(x.conv2d.bias.folded, x.conv2d.weight.folded) are not saved and running it will fail; "
+        "write it with -o PLAN.mlir (dlfc) to keep them in PLAN.npz\n"
+    )
+    assert sorted(p.name for p in folder.iterdir() if p.suffix == ".npz") == ["user.npz"]
+
+
+def test_dlfc_opt_says_nothing_when_no_weight_was_computed(folder: Path, run: Command) -> None:
+    code, _, err = run("model.dlm", "-p", "graph-fold-batchnorm", "-o", "out.mlir", tool="dlfc-opt")
+    assert (code, err) == (0, "")
+
+
+@pytest.mark.parametrize("name", ["../elsewhere/plan.npz", "/etc/passwd", "missing.npz"])
+def test_explicit_weights_override_a_plans_unreadable_weights_file(folder: Path, run: Command, name: str) -> None:
+    """`dlfc run plan.mlir --weights FILE`: the user's file replaces the one the plan names, wherever that points."""
+    plan = make_plan(folder, run)
+    assert run("run", "plan.mlir", "--outputs", "expected.npz")[0] == 0
+    (folder / "plan.npz").rename(folder / "mine.npz")
+    plan.write_text(plan.read_text().replace('dlfc.weights = "plan.npz"', f'dlfc.weights = "{name}"'))
+    code, _, err = run("run", "plan.mlir", "--weights", "mine.npz", "--outputs", "got.npz")
+    assert (code, err) == (0, "")
+    with np.load(folder / "expected.npz") as expected, np.load(folder / "got.npz") as got:
+        assert np.array_equal(expected["output0"], got["output0"])
+    message = (
+        "the plan's weights file missing.npz (dlfc.weights) is missing; "
+        "write the plan with dlfc -o PLAN.mlir to get PLAN.npz beside it"
+        if name == "missing.npz"
+        else f'dlfc.weights = "{name}" names a file outside the plan\'s folder; refused'
+    )
+    check_failure(folder, run, ["run", "plan.mlir"], f"plan.mlir: {message}")
+
+
+def test_explicit_weights_override_a_plans_own_arrays(folder: Path, run: Command) -> None:
+    """--weights arrays win over the plan's file by name; the plan's other arrays stay."""
+    make_plan(folder, run)
+    with np.load(folder / "plan.npz") as arrays:
+        names = {name: arrays[name] for name in arrays.files}
+    bias = next(name for name in names if name.endswith("bias.folded"))
+    np.savez(folder / "bias.npz", **{bias: np.full_like(names[bias], 1e3)})
+    code, _, err = run("run", "plan.mlir", "--weights", "bias.npz", "--outputs", "got.npz")
+    assert (code, err) == (0, "")
+    with np.load(folder / "got.npz") as got:
+        assert got["output0"].min() > 500  # relu(conv + 1000) with small weights on standard-normal inputs
