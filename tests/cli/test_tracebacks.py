@@ -214,7 +214,7 @@ def test_onnx_external_data_inside_the_folder_is_read(models: Path, run: Command
     np.savez(models / "in.npz", x=np.arange(4, dtype=np.float32).reshape(2, 2))
     code, _, err = run("run", "models/m.onnx", "--inputs", "models/in.npz", "--outputs", "out.npz")
     assert (code, err) == (0, "")
-    assert np.array_equal(np.load("out.npz")["output0"], np.arange(4, dtype=np.float32).reshape(2, 2))
+    assert np.array_equal(np.load("out.npz")["y"], np.arange(4, dtype=np.float32).reshape(2, 2))
 
 
 # --------------------------------------------------------------------------- ONNX constants of any size
