@@ -5,13 +5,16 @@ For each model (after the default graph-level passes) and preset:
 - the default plan (`fuse-dnnfusion,autotune`, kernels one after another)
   against the whole model as one kernel on its best core count;
 - the producer -> consumer pairs of graph ops that are slower fused (one kernel
-  of the two ops) than apart (two kernels), on each legal core count, each
-  with the physical reason that costs the fused kernel most: recomputed halo
-  rows, per-tile costs, short DRAM runs of a fused shuffle, barriers between
-  the ops, re-partitioning or halo exchange between cores, or a lost overlap
-  (the consumer's DMA no longer hides under the producer's compute);
+  of the two ops keeping the intermediate on chip, `CostModel.on_chip_cost`)
+  than apart (two kernels), on each legal core count, each with the physical
+  reason that costs the fused kernel most: recomputed halo rows, per-tile
+  costs, short DRAM runs of a fused shuffle, barriers between the ops,
+  re-partitioning or halo exchange between cores, or a lost overlap (the
+  consumer's DMA no longer hides under the producer's compute). Such a kernel
+  is then modelled as its ops one after another through DRAM ("spilled");
 - the yellow-cell decisions `fuse-dnnfusion` took with the cost model (a fresh
-  profiling database, no stub).
+  profiling database, no stub): fused, kept apart because fused on chip is
+  slower, kept apart because no on-chip schedule fits.
 
     python benchmarks/fusion_tradeoffs.py                   # every example, mlu100 and mlu270
     python benchmarks/fusion_tradeoffs.py resnet18 --hw mlu100
@@ -31,6 +34,7 @@ from pathlib import Path
 
 from fusion_table import EXAMPLES, graph_stage, run
 
+from dlfc.compiler.utils.profile_db import Decision
 from dlfc.dialects import fusion, graph
 from dlfc.hw.cost import CostModel, KernelCost, cost_model, kernel_cost
 from dlfc.hw.interpreter import entry_function
@@ -57,7 +61,8 @@ class Row:
     reasons: dict[str, int] = field(default_factory=dict)
     examples: dict[str, str] = field(default_factory=dict)
     yellow_fused: int = 0
-    yellow_apart: int = 0
+    yellow_slower: int = 0
+    yellow_no_fit: int = 0
     yellow_apart_pairs: list[str] = field(default_factory=list)
 
 
@@ -91,16 +96,20 @@ def one_kernel_why(one: KernelCost) -> str:
     return f"{one.intermediates}; {top} {parts[top] * 1e6:.0f} us"
 
 
-def yellow_decisions(module, hw: str) -> tuple[int, int, list[str]]:
-    """(fused, apart, the pairs kept apart) of fuse-dnnfusion's yellow cells, from a fresh profiling database."""
+def yellow_decisions(module, hw: str) -> tuple[int, int, int, list[str]]:
+    """(fused, slower fused, no on-chip fit, the pairs kept apart) of fuse-dnnfusion's yellow cells (fresh database)."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "db.json"
         run(module.clone(), f'fuse-dnnfusion{{profile-db="{db}"}}', hw)
-        entries = json.loads(db.read_text())["entries"].values() if db.exists() else []
-    fused = [e for e in entries if e["fused"] <= e["separate"]]
-    apart = [e for e in entries if e["fused"] > e["separate"]]
-    labels = [f"{e['ops']} ({e['fused'] * 1e6:.1f} vs {e['separate'] * 1e6:.1f} us)" for e in apart]
-    return len(fused), len(apart), labels
+        entries = [Decision(**e) for e in json.loads(db.read_text())["entries"].values()] if db.exists() else []
+    no_fit = [e for e in entries if e.handling == "spilled"]
+    slower = [e for e in entries if e.handling != "spilled" and e.fused > e.separate]
+    labels = [
+        f"{e.ops}: {'slower fused' if e.handling != 'spilled' else 'no on-chip fit'} "
+        f"({e.fused * 1e6:.1f} us fused, {e.handling}, vs {e.separate * 1e6:.1f} us apart)"
+        for e in slower + no_fit
+    ]
+    return sum(e.fuse for e in entries), len(slower), len(no_fit), labels
 
 
 def measure(path: Path, hw: str) -> Row:
@@ -124,7 +133,9 @@ def measure(path: Path, hw: str) -> Row:
             pair = [producer, consumer]
             for c in target.legal_cores:
                 pairs += 1
-                fused = model.group_cost(pair, c)
+                fused = model.on_chip_cost(model.boundary(pair), c)
+                if fused is None:
+                    continue
                 apart = [model.group_cost([op], c) for op in pair]
                 if fused.latency > sum(k.latency for k in apart) * (1 + 1e-12):
                     slower += 1
@@ -135,7 +146,7 @@ def measure(path: Path, hw: str) -> Row:
                         f"{producer.name} -> {consumer.name} on {c} cores: "
                         f"{fused.latency * 1e6:.1f} us fused vs {sum(k.latency for k in apart) * 1e6:.1f} apart",
                     )
-    yes, no, kept = yellow_decisions(module, hw)
+    yes, slower_cells, no_fit, kept = yellow_decisions(module, hw)
     return Row(
         path.stem,
         hw,
@@ -150,7 +161,8 @@ def measure(path: Path, hw: str) -> Row:
         dict(reasons.most_common()),
         examples,
         yes,
-        no,
+        slower_cells,
+        no_fit,
         kept,
     )
 
@@ -158,14 +170,14 @@ def measure(path: Path, hw: str) -> Row:
 def table(rows: list[Row]) -> str:
     lines = [
         "| model | target | default plan (µs, kernels) | one kernel (µs, cores) | one / default | one kernel pays most for "
-        "| pairs slower fused | yellow cells fused / apart |",
+        "| pairs slower fused | yellow cells fused / slower / no fit |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r.model} | {r.target} | {r.default_us:.1f} ({r.default_kernels}) | {r.one_kernel_us:.1f} "
             f"({r.one_kernel_cores}) | {r.one_kernel_us / r.default_us:.2f} | {r.one_kernel_why} "
-            f"| {r.slower_pairs} of {r.pairs} | {r.yellow_fused} / {r.yellow_apart} |"
+            f"| {r.slower_pairs} of {r.pairs} | {r.yellow_fused} / {r.yellow_slower} / {r.yellow_no_fit} |"
         )
     reasons: Counter[str] = Counter()
     examples: dict[str, str] = {}

@@ -9,7 +9,7 @@ arguments or other ops), its weights the operands produced by `graph.weight` /
 op, a yield or func.return), and its intermediates the results the set
 itself consumes.
 
-The latency of a kernel on c cores (docs/hardware-model.md derives each term):
+The latency of a one-op kernel on c cores (docs/hardware-model.md derives each term):
 
     latency    = overhead + max(compute, memory)                  (roofline overlap)
     overhead   = launch + sync(c)
@@ -19,12 +19,14 @@ The latency of a kernel on c cores (docs/hardware-model.md derives each term):
 
 where E is the op's extent along its partition axis, eff = C / (ceil(C/V) * V)
 the efficiency of its vectorised channel size C, and halo = 1 unless the
-kernel tiles. Intermediates stay on chip when the working set per core,
-ceil(peak live intermediate bytes / c), fits in `onchip_bytes`. Otherwise the
-kernel either tiles its output rows into T = ceil(working set / onchip_bytes)
-tiles (halo = 1 + (T - 1) * need / rows, weights read T times) or spills every
-intermediate to DRAM (one write, unless it is an output anyway, and one read
-per consuming op), whichever is faster; `KernelCost.intermediates` says which.
+kernel tiles. That is a single op; a kernel of several ops runs them one
+after another in per-op phases (`CostModel.cost`), in the fastest of its
+schedules: intermediates on chip whole, if the per-core working set fits in
+`onchip_bytes`; in depth-first row tiles (any tile count and halo mode that
+fits: halos recomputed or cached, weights re-read per tile when they overflow
+the weight buffer); or spilled, every intermediate through DRAM (one write,
+unless it is an output anyway, and one read per consuming op), possible at
+any on-chip size. `KernelCost.intermediates` says which.
 
 Per-op facts, including each op's untiled compute time on every legal core
 count, are cached per target in a dict keyed by the op, so the fusion planner
@@ -292,11 +294,12 @@ class CostModel:
 
         One op streams its operands from DRAM while it computes: launch + sync
         + max(compute, memory). Several ops run one after another on all the
-        kernel's cores (per-op phases, barriers and inter-core traffic) with
-        their intermediates on chip, whole ("on-chip") or in depth-first row
-        tiles ("tiled", the tile count and halo mode of least latency whose
-        working set fits); only a kernel that cannot be tiled, or whose
-        smallest tile does not fit, spills its intermediates to DRAM.
+        kernel's cores (per-op phases, barriers and inter-core traffic), in
+        the fastest of their schedules: intermediates on chip, whole
+        ("on-chip") or in depth-first row tiles ("tiled", any tile count and
+        halo mode whose working set fits), or every intermediate through DRAM
+        ("spilled", possible at any on-chip size). More on-chip memory only
+        adds schedules, so it never makes a kernel slower.
         """
         overhead, bandwidth = self._overhead_and_bandwidth(cores)
         b = boundary
@@ -307,29 +310,57 @@ class CostModel:
             phases = tuple(OpPhase(op.name, compute, memory, 0.0, max(compute, memory)) for op in b.ops)
             return self._make(b, cores, overhead, phases, dram, 0, "on-chip")
         traffic = self._traffic(b, cores)
+        best = self._on_chip(b, cores, traffic)
+        if best is not None:  # spilling cannot beat it if a lower bound on its latency does not
+            floor = overhead + traffic.dependent * self.target.sync_overhead(cores)
+            floor += max(self._untiled_compute(b, cores), (b.io_bytes + b.weight_bytes + b.spill_bytes) / bandwidth)
+            if floor >= best.latency:
+                return best
+        spilled = self._spilled(b, cores, traffic)
+        return spilled if best is None or spilled.latency < best.latency else best
+
+    def on_chip_cost(self, boundary: Boundary, cores: int) -> KernelCost | None:
+        """The fastest schedule that keeps the intermediates on chip (whole or in row tiles); None if none fits.
+
+        This is what fusing means (DNNFusion): `cost` takes it unless running
+        the ops one after another through DRAM ("spilled") is faster. A single
+        op has no intermediates: its one schedule.
+        """
+        b = boundary
+        if len(b.ops) <= 1:
+            return self.cost(b, cores)
+        return self._on_chip(b, cores, self._traffic(b, cores))
+
+    def _on_chip(self, b: Boundary, cores: int, traffic: _Traffic) -> KernelCost | None:
+        """Whole (if it fits), else or also every row tiling that fits, per halo mode; the fastest.
+
+        Every tiling whose working set fits is a candidate, so more on-chip
+        memory only adds candidates and never makes the kernel slower. Tile
+        counts are tried from the fewest that fit upwards and the search stops
+        once a lower bound on the latency, which grows with the tile count
+        (per-tile barriers and costs on top of the untiled compute and the
+        compulsory DRAM time), reaches the best found.
+        """
         best: KernelCost | None = None
         if self._working_set(b, cores, 1, None, False) <= self.target.onchip_bytes:
             best = self._variant(b, cores, traffic, 1, False)
-        if best is None and b.tileable:
-            for tiles, cache in self._tile_choices(b, cores):
+        if not b.tileable:
+            return best
+        t = self.target
+        overhead, bandwidth = self._overhead_and_bandwidth(cores)
+        floor = overhead + max(self._untiled_compute(b, cores), (b.io_bytes + b.weight_bytes) / bandwidth)
+        per_tile = traffic.dependent * t.sync_overhead(cores) + len(b.ops) * t.tile_cycles / t.clock_hz
+        counts = _tile_counts(min(f.rows for f in b.facts))[1:]
+        if not counts or (best is not None and floor + counts[0] * per_tile >= best.latency):
+            return best
+        for cache in (False, True):
+            for tiles in counts[self._first_fit(b, cores, counts, cache) :]:
+                if best is not None and floor + tiles * per_tile >= best.latency:
+                    break
                 option = self._variant(b, cores, traffic, tiles, cache, self._tile_rows(b, tiles))
                 if best is None or option.latency < best.latency:
                     best = option
-        return best if best is not None else self._spilled(b, cores, traffic)
-
-    def _tile_choices(self, b: Boundary, cores: int) -> list[tuple[int, bool]]:
-        """The tilings worth costing: per halo mode, the fewest tiles that fit and the next count.
-
-        More tiles only add per-tile costs and halo work (recomputed rows, re-read
-        input rows), so beyond the fewest tiles that fit one more count covers
-        the rounding of rows to tiles.
-        """
-        counts = _tile_counts(min(f.rows for f in b.facts))[1:]
-        choices: list[tuple[int, bool]] = []
-        for cache in (False, True):
-            k = self._first_fit(b, cores, counts, cache)
-            choices += [(tiles, cache) for tiles in counts[k : k + 2]]
-        return choices
+        return best
 
     def _first_fit(self, b: Boundary, cores: int, counts: Sequence[int], cache: bool) -> int:
         """The index in `counts` of the fewest tiles whose working set fits (len(counts) if none).

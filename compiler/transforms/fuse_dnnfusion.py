@@ -8,15 +8,21 @@ either order); each candidate is checked against the fusion table
 
 - red: the candidate stays out and the walk does not continue past it;
 - green: it joins;
-- yellow: it joins only if the fused kernel is not slower than the block and
-  the candidate apart, by the hardware cost model, each decision cached in the
-  profiling database (`profile_db.py`).
+- yellow: it joins only if the fused kernel, with its intermediates kept on
+  chip (whole or in row tiles), is not slower than the block and the candidate
+  apart, by the hardware cost model, each decision cached in the profiling
+  database (`profile_db.py`). The comparison is the whole model's: tiles with
+  recomputed halos or weights re-read per tile, short DRAM runs of a fused
+  shuffle, barriers and traffic between cores; a fused kernel that fits on
+  chip in no schedule is declined (a capacity loss).
 
 After each merge the block takes the fused mapping type of the table cell.
 Every merge must also keep the block convex (no path leaves it and comes
 back; checked on the graph with the blocks so far contracted, so the kernels
 stay acyclic) and its intermediates on chip (the per-core working set fits in
-the target's on-chip memory, whole or in row tiles). Blocks may have several
+the target's on-chip memory, whole or in row tiles: for a green cell a check
+of its own, for a yellow cell part of the profiled decision, so every yellow
+cell the walks reach is profiled and recorded). Blocks may have several
 outputs.
 
 A block stops growing at `max-ops` ops (64 by default). The paper has no
@@ -78,7 +84,10 @@ class Profitability(Protocol):
         ...
 
     def fused_not_slower(self, block: Sequence[graph.GraphOp], candidate: graph.GraphOp) -> bool:
-        """Is `block` + `candidate` as one kernel not slower than the two kernels apart?"""
+        """Does `block` + `candidate` as one kernel keep its intermediates on chip and run no slower than apart?
+
+        Asked for yellow cells only, instead of `fits_on_chip`.
+        """
         ...
 
 
@@ -161,10 +170,13 @@ class Planner:
             return self.remark("breaks-convexity", block, candidate, as_successor, first, second)
         ops = self.graph.ops
         members = [ops[i] for i in sorted(block.members)]
-        if not self.profitability.fits_on_chip(sorted([*members, ops[candidate]], key=self.graph.index.__getitem__)):
+        fused = sorted([*members, ops[candidate]], key=self.graph.index.__getitem__)
+        if cell.colour is Colour.YELLOW:
+            if not self.profitability.fused_not_slower(members, ops[candidate]):
+                reason = "unprofitable" if self.profitability.fits_on_chip(fused) else "exceeds-capacity"
+                return self.remark(reason, block, candidate, as_successor, first, second)
+        elif not self.profitability.fits_on_chip(fused):
             return self.remark("exceeds-capacity", block, candidate, as_successor, first, second)
-        if cell.colour is Colour.YELLOW and not self.profitability.fused_not_slower(members, ops[candidate]):
-            return self.remark("unprofitable", block, candidate, as_successor, first, second)
         self.remark(FUSED, block, candidate, as_successor, first, second)
         block.node, block.mapping = self.dag.merge(merge), cell.fused
         block.members.append(candidate)

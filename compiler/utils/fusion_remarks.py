@@ -77,7 +77,10 @@ def dnnfusion_remark(
         message = f"cell {details['cell']}"
     else:
         model = cost_model(target)
-        together = model.group_cost(fused, cores).latency
+        boundary = model.boundary(fused)
+        together = (
+            model.on_chip_cost(boundary, cores) or model.cost(boundary, cores)
+        ).latency  # what the planner weighs
         apart = model.group_cost(members, cores).latency + model.group_cost([candidate], cores).latency
         details |= {"fused_us": _us(together), "separate_us": _us(apart), "cores": cores}
         verdict = "<=" if reason == FUSED else ">"

@@ -50,10 +50,14 @@ class Decision:
     """The op types of the pair, for people reading the file: `graph.dense+graph.reshape -> graph.transpose`."""
     fused: float
     separate: float
+    handling: str = "on-chip"
+    """How the fused kernel keeps its intermediates: "on-chip" or "tiled"; "spilled" when no schedule
+    that keeps them on chip fits (then `fused` is the latency of running its ops through DRAM)."""
 
     @property
     def fuse(self) -> bool:
-        return self.fused <= self.separate
+        """Fuse when the fused kernel keeps its intermediates on chip and is not slower than the parts apart."""
+        return self.handling != "spilled" and self.fused <= self.separate
 
 
 @dataclass
@@ -168,7 +172,7 @@ class CostModelProfiler:
         return model.tiles_needed(model.boundary(ops), self.cores) is not None
 
     def fused_not_slower(self, block: Sequence[graph.GraphOp], candidate: graph.GraphOp) -> bool:
-        """True if `block` + `candidate` as one kernel is not slower than the two kernels apart."""
+        """True if `block` + `candidate` as one kernel keeps its intermediates on chip and is not slower than apart."""
         key = pair_key(self.target, block, candidate)
         decision = self.db.lookup(key)
         if decision is None:
@@ -177,7 +181,17 @@ class CostModelProfiler:
         return decision.fuse
 
     def measure(self, block: Sequence[graph.GraphOp], candidate: graph.GraphOp) -> Decision:
+        """The fused kernel's fastest schedule that keeps its intermediates on chip against the parts apart.
+
+        Fusing means keeping the intermediates on chip, so the fused side is
+        `CostModel.on_chip_cost`: it pays for tiles (halos, weights re-read per
+        tile), short DRAM runs of a fused shuffle, barriers and traffic between
+        cores. When no such schedule fits, the decision records the spilled
+        latency and says "spilled" (a capacity loss: not fused).
+        """
         model = cost_model(self.target)
-        fused = model.group_cost([*block, candidate], self.cores).latency
+        fused = model.on_chip_cost(model.boundary([*block, candidate]), self.cores)
+        if fused is None:
+            fused = model.group_cost([*block, candidate], self.cores)
         separate = model.group_cost(block, self.cores).latency + model.group_cost([candidate], self.cores).latency
-        return Decision(pair_label(block, candidate), fused, separate)
+        return Decision(pair_label(block, candidate), fused.latency, separate, fused.intermediates)

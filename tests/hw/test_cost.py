@@ -9,6 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from random_models import random_model
 from xdsl.builder import ImplicitBuilder
 from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, TensorType, f32, i64
@@ -21,6 +24,7 @@ from dlfc.compiler.frontend import load_dlm
 from dlfc.dialects import accel, fusion, graph
 from dlfc.hw.cost import (
     CostModel,
+    KernelCost,
     baseline_latency,
     best_cores,
     channel_efficiency,
@@ -34,6 +38,14 @@ from dlfc.hw.target import load_target
 MLU100 = load_target("mlu100")
 MLU270 = load_target("mlu270")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def on_chip(ops: Sequence[Operation], cores: int, target=MLU100) -> KernelCost:
+    """The fastest schedule of `ops` as one kernel that keeps its intermediates on chip (what fusing means)."""
+    model = CostModel(target)
+    cost = model.on_chip_cost(model.boundary(ops), cores)
+    assert cost is not None
+    return cost
 
 
 def chain_module(shape: Sequence[int], layers: Sequence[str]) -> tuple[ModuleOp, list[graph.GraphOp]]:
@@ -239,23 +251,34 @@ def test_conv_relu_conv_fused_whole_on_a_large_chip() -> None:
 
 
 def test_conv_relu_conv_fused_is_slower_with_small_tiles() -> None:
-    """The same chain with 512 KiB on chip: only 1-row tiles fit, and only if the halos are recomputed.
+    """The same chain with 512 KiB on chip: keeping the intermediates on chip fits only in 1-row tiles.
 
     224 tiles of 1 output row: conv2 needs 3 rows of relu, which needs 3 rows of conv1, so conv1
     and relu compute 672 rows for 224 (3x) and conv2 224; each op pays 200 cycles per tile.
-    Caching the halo rows instead needs 614 KiB. Apart, each op streams: fused is 1.79x slower.
+    Caching the halo rows instead needs 614 KiB. Apart, each op streams: fused on chip is 1.79x
+    slower, so the kernel runs its ops one after another through DRAM instead ("spilled"): each op
+    streams as it would alone (conv1 and conv2 1849.69 us of compute over 504.64 us of DRAM, relu
+    1002.24 us of DRAM less the 1.28 us it prefetched under conv1), minus two launches.
     """
     _, ops = chain_module([1, 64, 224, 224], ["conv", "relu", "conv"])
     small = dataclasses.replace(MLU100, onchip_bytes=512 * 1024)
-    fused = group_cost(ops, 1, small)
+    model = CostModel(small)
+    fused = model.on_chip_cost(model.boundary(ops), 1)
+    assert fused is not None
     assert (fused.intermediates, fused.tiles, fused.tile_rows, fused.halo) == ("tiled", 224, 1, "recompute")
     assert [p.rows for p in fused.phases] == [3, 3, 1]
     assert fused.compute == pytest.approx(CONV_224 * (672 + 224) / 224 + RELU_224 * 672 / 224)
     assert fused.tile_overhead == pytest.approx(224 * 3 * 200e-9)
     apart = sum(group_cost([op], 1, small).latency for op in ops)
     assert fused.latency > 1.7 * apart
-    cached = group_cost(ops, 1, dataclasses.replace(MLU100, onchip_bytes=640 * 1024))
-    assert (cached.tiles, cached.halo) == (224, "cache") and cached.compute == pytest.approx(2 * CONV_224 + RELU_224)
+    kernel = model.group_cost(ops, 1)
+    assert kernel.intermediates == "spilled"
+    assert kernel.latency == pytest.approx(5e-6 + 2 * CONV_224 + 2 * TENSOR_224 / 25.6e9 - 1.28e-6)
+    assert kernel.latency == pytest.approx(apart - 10e-6 - 1.28e-6)
+    cached = CostModel(dataclasses.replace(MLU100, onchip_bytes=640 * 1024))
+    best = cached.on_chip_cost(cached.boundary(ops), 1)
+    assert best is not None and (best.tiles, best.halo) == (224, "cache")
+    assert best.compute == pytest.approx(2 * CONV_224 + RELU_224)
 
 
 def test_latency_falls_as_tiles_grow() -> None:
@@ -290,7 +313,7 @@ def test_transpose_fused_into_matmul_pays_short_dram_runs() -> None:
         func.ReturnOp(matmul.output)
     model = CostModel(MLU100)
     assert model.facts(transpose).access_efficiency == 2 / 64
-    fused = model.group_cost([transpose, matmul], 8)  # on 8 cores the transposed k stays on chip
+    fused = on_chip([transpose, matmul], 8)  # on 8 cores the transposed k stays on chip
     assert fused.intermediates == "on-chip"
     size = 12 * 128 * 64 * 2
     assert fused.phases[0].memory == pytest.approx(size / 102.4e9 * 32)  # 61.44 us instead of 1.92 us
@@ -298,6 +321,9 @@ def test_transpose_fused_into_matmul_pays_short_dram_runs() -> None:
     assert alone.memory == pytest.approx(2 * size / 102.4e9)
     apart = alone.latency + model.group_cost([matmul], 8).latency
     assert fused.latency > apart
+    # So the kernel writes the transposed k to DRAM in whole bursts and reads it back, as apart but for one launch.
+    kernel = model.group_cost([transpose, matmul], 8)
+    assert kernel.intermediates == "spilled" and kernel.latency < apart
 
 
 def test_rows_to_channels_pays_redistribution() -> None:
@@ -313,12 +339,12 @@ def test_rows_to_channels_pays_redistribution() -> None:
         conv = graph.Conv2DOp(x, w.output, pad=(1, 1, 1, 1))
         pool = graph.GlobalAvgPoolOp(conv.output)
         func.ReturnOp(pool.output)
-    cost = group_cost([conv, pool], 4, MLU100)
+    cost = on_chip([conv, pool], 4)
     assert cost.axes == ("rows", "channels")
     assert cost.redistributed_bytes == 100352 * 3 // 4
     assert cost.redistribution == pytest.approx(75264 / (4 * 64e9) + 200e-9)
     assert cost.barriers == pytest.approx(300e-9)
-    one = group_cost([conv, pool], 1, MLU100)
+    one = on_chip([conv, pool], 1)
     assert (one.redistribution, one.barriers) == (0.0, 0.0)
 
 
@@ -331,7 +357,7 @@ def test_cross_cluster_traffic_goes_through_dram_on_mlu270() -> None:
         conv = graph.Conv2DOp(x, w.output, pad=(1, 1, 1, 1))
         pool = graph.GlobalAvgPoolOp(conv.output)
         func.ReturnOp(pool.output)
-    cost = group_cost([conv, pool], 8, MLU270)
+    cost = on_chip([conv, pool], 8, MLU270)
     moved = 100352 - 100352 // 8
     assert cost.redistribution == pytest.approx(0.5 * moved / (8 * 64e9) + moved / 102.4e9 + 200e-9)
     assert cost.dram_bytes == 100352 + 256 * 256 * 9 * 2 + 256 * 2 + moved
@@ -458,7 +484,7 @@ def test_row_split_convs_exchange_halo_rows() -> None:
     3 x 2 rows x 7168 bytes = 43008 bytes over 4 x 64 GB/s, plus 200 cycles; the second conv waits at a barrier.
     """
     _, ops = chain_module([1, 64, 56, 56], ["conv", "conv"])
-    cost = group_cost(ops, 4, dataclasses.replace(MLU100, onchip_bytes=10**8))
+    cost = on_chip(ops, 4, dataclasses.replace(MLU100, onchip_bytes=10**8))
     assert (cost.intermediates, cost.axes) == ("on-chip", ("rows", "rows"))
     assert cost.redistributed_bytes == 3 * 2 * 64 * 56 * 2
     assert cost.redistribution == pytest.approx(43008 / (4 * 64e9) + 200e-9)
@@ -480,7 +506,45 @@ def test_weights_that_overflow_the_weight_buffer_are_read_per_tile() -> None:
         w2 = graph.WeightOp("w2", TensorType(f32, [768, 768]), "he_normal")
         d2 = graph.DenseOp(relu.output, w2.output)
         func.ReturnOp(d2.output)
-    cost = group_cost([d1, relu, d2], 1, MLU100)
+    cost = on_chip([d1, relu, d2], 1)
     assert (cost.intermediates, cost.tiles, cost.tile_rows, cost.weights) == ("tiled", 13, 40, "streamed")
     tensor, weights = 512 * 768 * 2, 2 * 768 * 768 * 2
     assert cost.dram_bytes == round(tensor * 13 * 40 / 512) + tensor + 13 * weights
+
+
+# --------------------------------------------------------------------------- monotonic in the on-chip size
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([8, 16, 64, 96]),
+    st.integers(4, 112),
+    st.lists(st.sampled_from(["conv", "bn", "relu", "add"]), min_size=2, max_size=6),
+    st.sampled_from([MLU100, MLU270]),
+    st.data(),
+    st.integers(1, 4096),
+    st.integers(1, 64),
+)
+def test_more_on_chip_memory_never_makes_a_chain_slower(channels, size, layers, target, data, kib, factor) -> None:
+    """A conv/bn/relu/residual chain on any core count: latency with k x the on-chip memory <= latency with 1 x.
+
+    Every schedule that fits a smaller memory fits the larger one, and spilling fits any.
+    """
+    _, ops = chain_module([1, channels, size, size], layers)
+    cores = data.draw(st.sampled_from(target.legal_cores))
+    small, large = (CostModel(dataclasses.replace(target, onchip_bytes=k * 1024)) for k in (kib, kib * factor))
+    assert large.group_cost(ops, cores).latency <= small.group_cost(ops, cores).latency * (1 + 1e-12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10**6), st.integers(2, 8), st.sampled_from([MLU100, MLU270]), st.data())
+def test_more_on_chip_memory_never_makes_a_random_kernel_slower(seed, length, target, data) -> None:
+    """Runs of consecutive ops of random models (every op kind), on any core count and two on-chip sizes."""
+    ops = [op for op in entry_function(random_model(seed, 24).module).body.block.ops if isinstance(op, graph.GraphOp)]
+    start = data.draw(st.integers(0, max(0, len(ops) - length)))
+    kernel = ops[start : start + length]
+    cores = data.draw(st.sampled_from(target.legal_cores))
+    small_bytes = data.draw(st.integers(64, 2**20))
+    large_bytes = small_bytes * data.draw(st.integers(1, 64))
+    small, large = (CostModel(dataclasses.replace(target, onchip_bytes=n)) for n in (small_bytes, large_bytes))
+    assert large.group_cost(kernel, cores).latency <= small.group_cost(kernel, cores).latency * (1 + 1e-12)
