@@ -79,6 +79,10 @@ class OpFacts:
       counts (`CostModel._op_time` with no halo).
     - `access_efficiency`: DRAM efficiency of its reads and writes when it is
       fused with a neighbour, min(1, contiguous run bytes / DMA burst) (1 unless it reorders data).
+    - `gathers`: (axis, operand) pairs: split along that axis, each of its cores needs all of
+      that operand (a contraction split along its outputs: a convolution over several input
+      channels or a dense layer split by output channels needs every input element; a matmul
+      split by rows needs all of its right operand).
     """
 
     flops: int
@@ -93,6 +97,7 @@ class OpFacts:
     times: tuple[float, ...] = ()
     stride: int = 1
     access_efficiency: float = 1.0
+    gathers: tuple[tuple[str, int], ...] = ()
 
     def input_rows(self, rows: int) -> int:
         """Input rows that `rows` consecutive output rows read."""
@@ -176,7 +181,8 @@ class Boundary:
     read, `outputs[k]` of its results used outside the set, `spill_out[k]`
     the bytes it writes and `spill_in[k]` those it reads if intermediates
     spill. `edges`: (producer, consumer, bytes) per intermediate and
-    consuming op; `intervals`: (producer, last consumer, bytes) per intermediate.
+    consuming op; `intervals`: (producer, last consumer, bytes) per intermediate;
+    `sources[k]`: per operand of op k, the position of the op producing it (-1: outside).
     """
 
     ops: tuple[graph.GraphOp, ...]
@@ -195,6 +201,7 @@ class Boundary:
     spill_in: tuple[int, ...] = ()
     edges: tuple[tuple[int, int, int], ...] = ()
     intervals: tuple[tuple[int, int, int], ...] = ()
+    sources: tuple[tuple[int, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -272,7 +279,19 @@ class CostModel:
             run_bytes = run * self.tensor_bytes(op.operands[0].type) // max(graph.num_elements(op.operands[0].type), 1)
             access = min(1.0, run_bytes / self.target.dram_burst_bytes)
         facts = OpFacts(
-            flops, work, axis, max(extent, 1), efficiency, rows, halo, tuple(operands), results, (), stride, access
+            flops,
+            work,
+            axis,
+            max(extent, 1),
+            efficiency,
+            rows,
+            halo,
+            tuple(operands),
+            results,
+            (),
+            stride,
+            access,
+            _gathers(op),
         )
         return replace(facts, times=tuple(self._op_time(facts, c, 1.0) for c in self.target.legal_cores))
 
@@ -451,9 +470,21 @@ class CostModel:
                         break
         waiting: set[int] = set()
         redistributed = halo = 0
+        gathered: set[tuple[int, int]] = set()
+        if cores > 1:
+            for k, f in enumerate(b.facts):
+                for axis, i in f.gathers:
+                    j = b.sources[k][i] if i < len(b.sources[k]) else -1
+                    if axes[k] == axis and j >= 0 and (j, k) not in gathered:
+                        size = f.operand_bytes[i]
+                        redistributed += min(cores, f.extent) * (size - size // cores)
+                        gathered.add((j, k))
+                        waiting.add(k)
         for producer, consumer, size in b.edges:
             if cores == 1:
                 break
+            if (producer, consumer) in gathered:
+                continue
             if axes[producer] != axes[consumer]:
                 redistributed += size - size // cores
                 waiting.add(consumer)
@@ -695,7 +726,9 @@ class Dataflow:
         edges: list[tuple[int, int, int]] = []
         intervals: list[tuple[int, int, int]] = []
         live = [0] * (n + 1)
+        sources: list[tuple[int, ...]] = []
         for k, m in enumerate(members):
+            sources.append(tuple(position.get(producer, -1) for _, producer, _, _ in self.reads[m]))
             for value, producer, size, weight in self.reads[m]:
                 j = position.get(producer)
                 if j is not None:
@@ -746,6 +779,7 @@ class Dataflow:
             tuple(spill_in),
             tuple(edges),
             tuple(intervals),
+            tuple(sources),
         )
 
     def _compute(self, facts: Sequence[OpFacts]) -> tuple[float, ...]:
@@ -853,6 +887,25 @@ def _partition(op: graph.GraphOp, v: int, elements: int) -> tuple[str, int, floa
     efficiency = max(channel_efficiency(n, v) for n in op.lane_lengths())
     axis = max(candidates, key=lambda k: candidates[k])
     return axis, candidates[axis], efficiency
+
+
+def _gathers(op: graph.GraphOp) -> tuple[tuple[str, int], ...]:
+    """`OpFacts.gathers`: split along which axis the op needs which operand whole on each core.
+
+    A dense layer or a matmul split by output channels reads every row of its
+    left operand; a matmul split by rows reads all of its right operand; a
+    convolution split by output channels reads every input channel unless each
+    output channel reads one (depthwise: its weight's second axis is 1).
+    Pooling, elementwise and normalisation ops read only their own slice.
+    """
+    kind = op.partition()
+    if kind is graph.Partition.DENSE:
+        return (("channels", 0),)
+    if kind is graph.Partition.MATMUL:
+        return (("channels", 0), ("rows", 1))
+    if kind is graph.Partition.WINDOW and len(op.operands) > 1 and _shape(op.operands[1])[1] > 1:
+        return (("channels", 0),)
+    return ()
 
 
 def _tiling(op: graph.GraphOp) -> tuple[int, int, int]:

@@ -548,3 +548,32 @@ def test_more_on_chip_memory_never_makes_a_random_kernel_slower(seed, length, ta
     large_bytes = small_bytes * data.draw(st.integers(1, 64))
     small, large = (CostModel(dataclasses.replace(target, onchip_bytes=n)) for n in (small_bytes, large_bytes))
     assert large.group_cost(kernel, cores).latency <= small.group_cost(kernel, cores).latency * (1 + 1e-12)
+
+
+def test_channel_split_convolution_gathers_its_whole_input() -> None:
+    """conv1x1 -> conv1x1, 1024 -> 1024 channels at 7x7, on 16 cores: both split by their 16 channel chunks.
+
+    Each core computes 64 output channels of the second conv from all 1024 input channels, so every
+    core receives the 15/16 of the first conv's 100352-byte result it does not hold: 16 x 94080 bytes
+    over 16 x 64 GB/s, plus 200 cycles, after a barrier of 15 x 100 cycles. A depthwise conv reads
+    only its own channels: nothing moves.
+    """
+    t = TensorType(f32, [1, 1024, 7, 7])
+
+    def kernel(groups: int) -> list[graph.GraphOp]:
+        fn = func.FuncOp("main", ((t,), (t,)))
+        with ImplicitBuilder(fn.body) as (x,):
+            w1 = graph.WeightOp("w1", TensorType(f32, [1024, 1024, 1, 1]), "he_normal")
+            first = graph.Conv2DOp(x, w1.output)
+            w2 = graph.WeightOp("w2", TensorType(f32, [1024, 1024 // groups, 1, 1]), "he_normal")
+            second = graph.Conv2DOp(first.output, w2.output, groups=groups)
+            func.ReturnOp(second.output)
+        return [first, second]
+
+    cost = on_chip(kernel(1), 16)
+    assert cost.axes == ("channels", "channels")
+    assert cost.redistributed_bytes == 16 * (100352 - 100352 // 16)
+    assert cost.redistribution == pytest.approx(16 * 94080 / (16 * 64e9) + 200e-9)
+    assert cost.barriers == pytest.approx(1500e-9)
+    depthwise = on_chip(kernel(1024), 16)
+    assert depthwise.axes == ("channels", "channels") and depthwise.redistributed_bytes == 0
