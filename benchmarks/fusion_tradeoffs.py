@@ -18,6 +18,11 @@ For each model (after the default graph-level passes) and preset:
 
     python benchmarks/fusion_tradeoffs.py                   # every example, mlu100 and mlu270
     python benchmarks/fusion_tradeoffs.py resnet18 --hw mlu100
+    python benchmarks/fusion_tradeoffs.py --sweep onchip_kib=96,192,768   # one kernel / default only, per setting
+
+With --sweep, each assumed parameter is varied one at a time on each preset
+(`benchmarks/sensitivity.py`) and only the one-kernel plan against the default
+plan is measured (written to fusion_tradeoffs_sweep.json).
 
 Writes fusion_tradeoffs.json into --out (default benchmarks/results/).
 """
@@ -32,6 +37,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import sensitivity
 from fusion_table import EXAMPLES, graph_stage, run
 
 from dlfc.compiler.utils.profile_db import Decision
@@ -112,8 +118,8 @@ def yellow_decisions(module, hw: str) -> tuple[int, int, int, list[str]]:
     return sum(e.fuse for e in entries), len(slower), len(no_fit), labels
 
 
-def measure(path: Path, hw: str) -> Row:
-    target: Accelerator = load_target(hw)
+def one_and_default(path: Path, hw: str, target: Accelerator):
+    """(graph-level module, its graph ops, best cores and cost of them as one kernel, default plan's groups and latency)."""
     model = cost_model(target)
     module = graph_stage(path, hw)
     ops = [op for op in entry_function(module).body.block.ops if isinstance(op, graph.GraphOp)]
@@ -122,7 +128,13 @@ def measure(path: Path, hw: str) -> Row:
     run(planned, "fuse-dnnfusion", hw)
     run(planned, "autotune", hw)
     groups = [g for g in planned.walk() if isinstance(g, fusion.GroupOp)]
-    default = sum(kernel_cost(g, target).latency for g in groups)
+    return module, ops, cores, one, groups, sum(kernel_cost(g, target).latency for g in groups)
+
+
+def measure(path: Path, hw: str) -> Row:
+    target: Accelerator = load_target(hw)
+    model = cost_model(target)
+    module, ops, cores, one, groups, default = one_and_default(path, hw, target)
     reasons: Counter[str] = Counter()
     examples: dict[str, str] = {}
     pairs = slower = 0
@@ -193,13 +205,55 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_sweep(paths: list[Path], presets: list[str], specs: list[str], out: Path) -> int:
+    """One kernel against the default plan, per model, preset and one-at-a-time setting."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for preset in presets:
+            for label, hw, target in sensitivity.settings(preset, specs, Path(tmp)):
+                for path in paths:
+                    _, _, cores, one, groups, default = one_and_default(path, hw, target)
+                    rows.append(
+                        {
+                            "model": path.stem,
+                            "target": preset,
+                            "setting": label,
+                            "default_us": default * 1e6,
+                            "one_kernel_us": one.latency * 1e6,
+                            "one_kernel_cores": cores,
+                            "one_kernel_handling": one.intermediates,
+                        }
+                    )
+    settings = list(dict.fromkeys(r["setting"] for r in rows))
+    lines = [
+        "One kernel / default plan (modelled latency ratio; > 1: fusing everything is slower)",
+        "",
+        "| model | target | " + " | ".join(settings) + " |",
+        "|---|---|" + "---|" * len(settings),
+    ]
+    for preset in presets:
+        for path in paths:
+            cells = {r["setting"]: r for r in rows if r["model"] == path.stem and r["target"] == preset}
+            ratios = [
+                f"{cells[k]['one_kernel_us'] / cells[k]['default_us']:.2f}" if k in cells else "-" for k in settings
+            ]
+            lines.append(f"| {path.stem} | {preset} | " + " | ".join(ratios) + " |")
+    sys.stdout.write("\n".join(lines) + "\n")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "fusion_tradeoffs_sweep.json").write_text(json.dumps(rows, indent=1) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="*", help="example names (default: every examples/*.dlm)")
     parser.add_argument("--hw", action="append", help="preset or .toml, repeatable (default: mlu100 and mlu270)")
     parser.add_argument("--out", default=str(HERE / "results"), help="directory for the JSON (default: %(default)s)")
+    parser.add_argument("--sweep", nargs="+", metavar="KEY=V1,V2", help="vary assumed parameters one at a time")
     args = parser.parse_args(argv)
     paths = [EXAMPLES / f"{m}.dlm" for m in args.models] or sorted(EXAMPLES.glob("*.dlm"))
+    if args.sweep:
+        return run_sweep(paths, args.hw or list(PRESETS), args.sweep, Path(args.out))
     rows = [measure(p, hw) for hw in args.hw or PRESETS for p in paths]
     sys.stdout.write(table(rows))
     out = Path(args.out)

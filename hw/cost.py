@@ -367,15 +367,35 @@ class CostModel:
             return best
         t = self.target
         overhead, bandwidth = self._overhead_and_bandwidth(cores)
-        floor = overhead + max(self._untiled_compute(b, cores), (b.io_bytes + b.weight_bytes) / bandwidth)
+        compute = self._untiled_compute(b, cores)
+        streamed = self._weights_per_core(b, traffic, cores) > t.weight_buffer_bytes
         per_tile = traffic.dependent * t.sync_overhead(cores) + len(b.ops) * t.tile_cycles / t.clock_hz
+
+        def floor(tiles: int) -> float:  # no tiling into `tiles` or more tiles is faster
+            weights = b.weight_bytes * (tiles if streamed else 1)
+            return overhead + tiles * per_tile + max(compute, (b.io_bytes + weights) / bandwidth)
+
+        ops = [
+            (self._untiled_compute_of(f, cores), o / bandwidth, i / bandwidth, w / bandwidth)
+            for f, i, w, o in zip(b.facts, b.inputs, b.weights, b.outputs, strict=True)
+        ]
+        prefetch = cores * t.prefetch_bytes / bandwidth
+
+        def bound(tiles: int) -> float:  # no tiling into `tiles` tiles is faster: each phase >= its untiled floor
+            early, repeat = tiles * prefetch, tiles if streamed else 1
+            phases = sum(max(c, o + max(0.0, i + w * repeat - early)) for c, o, i, w in ops)
+            return overhead + tiles * per_tile + phases
+
         counts = _tile_counts(min(f.rows for f in b.facts))[1:]
-        if not counts or (best is not None and floor + counts[0] * per_tile >= best.latency):
+        if not counts or (best is not None and floor(counts[0]) >= best.latency):
             return best
-        for cache in (False, True):
+        halos = any(f.halo or f.stride > 1 for f in b.facts)  # without, caching halos is recomputing none
+        for cache in (False, True) if halos else (False,):
             for tiles in counts[self._first_fit(b, cores, counts, cache) :]:
-                if best is not None and floor + tiles * per_tile >= best.latency:
+                if best is not None and floor(tiles) >= best.latency:
                     break
+                if best is not None and bound(tiles) >= best.latency:
+                    continue
                 option = self._variant(b, cores, traffic, tiles, cache, self._tile_rows(b, tiles))
                 if best is None or option.latency < best.latency:
                     best = option
@@ -521,10 +541,7 @@ class CostModel:
         """The kernel with its intermediates on chip in `tiles` depth-first row tiles (1: whole)."""
         t = self.target
         overhead, bandwidth = self._overhead_and_bandwidth(cores)
-        weights_per_core = sum(
-            w / (cores if axis == "channels" else 1) for w, axis in zip(b.weights, traffic.axes, strict=True)
-        )
-        streamed = tiles > 1 and weights_per_core > t.weight_buffer_bytes
+        streamed = tiles > 1 and self._weights_per_core(b, traffic, cores) > t.weight_buffer_bytes
         comp: list[float] = []
         mem: list[float] = []
         reads: list[float] = []
@@ -575,6 +592,11 @@ class CostModel:
             tile_overhead=(tiles * len(b.ops) * t.tile_cycles / t.clock_hz) if tiles > 1 else 0.0,
             axes=traffic.axes,
         )
+
+    @staticmethod
+    def _weights_per_core(b: Boundary, traffic: _Traffic, cores: int) -> float:
+        """The kernel's weights each core holds: all of them for all its ops (a channel-split op holds 1/c of its own)."""
+        return sum(w / (cores if axis == "channels" else 1) for w, axis in zip(b.weights, traffic.axes, strict=True))
 
     def _spilled(self, b: Boundary, cores: int, traffic: _Traffic) -> KernelCost:
         """The kernel run op by op with every intermediate through DRAM: a barrier before each dependent op."""
