@@ -12,6 +12,7 @@ from dlfc.compiler.context import make_context
 from dlfc.compiler.remarks import FUSED, REASONS
 from dlfc.compiler.utils.locations import fused_location, location_records
 from dlfc.dialects import accel, graph
+from dlfc.hw.target import table_toml, target_table
 
 # conv a -> conv b (a red cell), a -> add directly and through b, then a chain of relus.
 DIAMOND = """\
@@ -35,12 +36,16 @@ model transposed {{
 """
 
 
-def remarks(dlfc: Dlfc, tmp_path: Path, source: str, pipeline: str, kind: str = "fusion") -> tuple[list[str], list]:
-    """The remark lines on stderr and the --remarks-file records of compiling `source` with `pipeline`."""
+def remarks(
+    dlfc: Dlfc, tmp_path: Path, source: str, pipeline: str, kind: str = "fusion", hw: str = "mlu100"
+) -> tuple[list[str], list]:
+    """The remark lines on stderr and the --remarks-file records of compiling `source` with `pipeline` for `hw`."""
     model, report = tmp_path / "m.dlm", tmp_path / "remarks.json"
     model.write_text(source)
     args = [
         model,
+        "--hw",
+        hw,
         "--pass-pipeline",
         pipeline,
         f"--remarks={kind}",
@@ -138,12 +143,17 @@ def test_autotune_reasons(dlfc: Dlfc, tmp_path: Path) -> None:
 
 
 def test_autotune_unprofitable_with_both_latencies(dlfc: Dlfc, tmp_path: Path) -> None:
-    lines, records = remarks(dlfc, tmp_path, transpose_model(64, 56), "autotune")
+    """On a chip whose barriers cost more than its launches (1 µs launch, 2000 cycles per core to synchronise),
+    one core count for both ops costs more than the launch it saves (DLFusion's point)."""
+    table = target_table("mlu100") | {"overhead.launch_us": 1.0, "overhead.sync_per_core_cycles": 2000}
+    chip = tmp_path / "chip.toml"
+    chip.write_text(table_toml(table))
+    lines, records = remarks(dlfc, tmp_path, transpose_model(64, 56), "autotune", hw=str(chip))
     assert lines == [
         "m.dlm:4:10: remark: [autotune] not fused (unprofitable): graph.conv2d (m.dlm:3) -> graph.transpose "
-        "(m.dlm:4): one kernel 41.086 µs on 4 core(s) >= the two 28.201 µs (16 and 4 cores)"
+        "(m.dlm:4): one kernel 48.486 µs on 4 core(s) >= the two 44.303 µs (8 and 4 cores)"
     ]
-    assert (records[0]["fused_us"], records[0]["separate_us"], records[0]["fused_cores"]) == (41.086, 28.201, 4)
+    assert (records[0]["fused_us"], records[0]["separate_us"], records[0]["fused_cores"]) == (48.486, 44.303, 4)
 
 
 def test_every_reason_code_is_covered_above(dlfc: Dlfc, tmp_path: Path) -> None:
