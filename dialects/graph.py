@@ -141,7 +141,10 @@ class Partition(Enum):
 
 
 class Tiling(Enum):
-    """Whether a tile of an op's output rows (axis 2 of NCHW, else every axis but the last) needs only some input rows.
+    """Whether a tile of an op's output rows needs only some input rows.
+
+    Rows are axis rank - 2 of a rank-4 or rank-5 result (H of NCHW and NCDHW),
+    else every axis but the last.
 
     - NONE: no: every output row may need every input row (reductions over rows, reorderings, gathers);
     - ROWS: output row r needs input row r only (elementwise, normalisation, dense, matmul);
@@ -298,14 +301,44 @@ def require_rank(op: str, what: str, shape: Shape, rank: int) -> None:
         raise ShapeError(f"{op}: {what} must have rank {rank}, got shape {fmt_shape(shape)}")
 
 
-def window_out(op: str, size: int, kernel: int, stride: int, pad: int, dilation: int = 1) -> int:
-    """Output length of a sliding window (floor mode, as ONNX without ceil_mode)."""
+def window_out(
+    op: str, size: int, kernel: int, stride: int, pad: int, dilation: int = 1, ceil: bool = False, pad_begin: int = 0
+) -> int:
+    """Output length of a sliding window along one axis (`pad`: both sides' padding).
+
+    Floor mode by default; `ceil` rounds up as ONNX's ceil_mode does, except
+    that the last window must start inside the input or its `pad_begin`
+    padding (ONNX, PyTorch).
+    """
     if kernel < 1 or stride < 1 or dilation < 1 or pad < 0:
         raise ShapeError(f"{op}: kernel, stride and dilation must be positive and pad non-negative")
     span = dilation * (kernel - 1) + 1
     if size + pad < span:
         raise ShapeError(f"{op}: window of {span} does not fit input size {size} with padding {pad}")
-    return (size + pad - span) // stride + 1
+    if not ceil:
+        return (size + pad - span) // stride + 1
+    out = -(-(size + pad - span) // stride) + 1
+    return out - 1 if (out - 1) * stride >= size + pad_begin else out
+
+
+MAX_SPATIAL_RANK = 3
+"""Convolution and pooling windows slide over 1, 2 or 3 spatial axes (NCL, NCHW, NCDHW)."""
+
+
+def spatial_rank(op: str, per_axis: Mapping[str, Sequence[int]], pad: Sequence[int]) -> int:
+    """The number of spatial axes the window properties give (one value per axis each, two pads per axis).
+
+    ShapeError unless they agree on 1 to MAX_SPATIAL_RANK axes.
+    """
+    k = len(next(iter(per_axis.values())))
+    if not 1 <= k <= MAX_SPATIAL_RANK or any(len(v) != k for v in per_axis.values()) or len(pad) != 2 * k:
+        names = " and ".join([", ".join(list(per_axis)[:-1]), list(per_axis)[-1]] if len(per_axis) > 1 else per_axis)
+        raise ShapeError(
+            f"{op}: {names} need one value per spatial axis (1 to {MAX_SPATIAL_RANK}) and pad two, got "
+            + ", ".join(f"{name} {list(v)}" for name, v in per_axis.items())
+            + f", pad {list(pad)}"
+        )
+    return k
 
 
 # --------------------------------------------------------------------------- base classes
@@ -649,12 +682,28 @@ def is_source(op: Operation | None) -> bool:
 # --------------------------------------------------------------------------- layers
 
 
+def window_row(shape: Shape, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int]) -> RowWindow | None:
+    """The row window of a convolution or pooling whose result has `shape`: along H, its second-last spatial axis.
+
+    The cost model and accel-schedule tile the rows of NCHW and NCDHW results
+    (axis rank - 2, H); the rows of an NCL result would be its channels, which
+    every output reads whole, so a 1-D window op is not tiled (None).
+    """
+    if len(shape) not in (4, 5):
+        return None
+    return RowWindow(kernel[-2], stride[-2], dilation[-2])
+
+
 @irdl_op_definition
 class Conv2DOp(StructuredOp):
-    """2-D convolution (ONNX Conv), NCHW: y = conv(x, weight) + bias.
+    """Convolution over 1, 2 or 3 spatial axes (ONNX Conv): y = conv(x, weight) + bias.
 
-    weight is [out, in/groups, kh, kw]; bias (optional) is [out]; pad is
-    [top, left, bottom, right].
+    x is [N, C, *spatial] (NCL, NCHW or NCDHW: as many spatial axes as
+    `stride` has values); weight is [out, in/groups, *kernel]; bias (optional)
+    is [out]; pad is [x1_begin, x2_begin, ..., x1_end, x2_end, ...] (ONNX
+    order: [top, left, bottom, right] in 2-D). The op keeps its 2-D name
+    (`graph.conv2d`) and its 2-D defaults: another rank spells out its stride,
+    pad and dilation.
     """
 
     name = "graph.conv2d"
@@ -697,34 +746,120 @@ class Conv2DOp(StructuredOp):
         xs, ws = shape_of(x), shape_of(w)
         stride, pad, dil = ints(props["stride"]), ints(props["pad"]), ints(props["dilation"])
         groups = int_of(props["groups"])
-        require_rank(cls.name, "input", xs, 4)
-        require_rank(cls.name, "weight", ws, 4)
-        if len(stride) != 2 or len(dil) != 2 or len(pad) != 4:
-            raise ShapeError(f"{cls.name}: stride and dilation need 2 values, pad needs 4")
-        n, c, h, wd = xs
-        out, cin_g, kh, kw = ws
+        k = spatial_rank(cls.name, {"stride": stride, "dilation": dil}, pad)
+        require_rank(cls.name, "input", xs, k + 2)
+        require_rank(cls.name, "weight", ws, k + 2)
+        n, c = xs[:2]
+        out, cin_g = ws[:2]
         if groups < 1 or c % groups or out % groups:
             raise ShapeError(f"{cls.name}: {groups} groups do not divide {c} input and {out} output channels")
         if cin_g * groups != c:
             raise ShapeError(f"{cls.name}: input has {c} channels but weight {fmt_shape(ws)} expects {cin_g * groups}")
         if bias and shape_of(bias[0]) != (out,):
             raise ShapeError(f"{cls.name}: bias must have shape [{out}], got {fmt_shape(shape_of(bias[0]))}")
-        ho = window_out(cls.name, h, kh, stride[0], pad[0] + pad[2], dil[0])
-        wo = window_out(cls.name, wd, kw, stride[1], pad[1] + pad[3], dil[1])
-        return [tensor(x.element_type, (n, out, ho, wo))]
+        spatial = tuple(
+            window_out(cls.name, xs[2 + i], ws[2 + i], stride[i], pad[i] + pad[k + i], dil[i]) for i in range(k)
+        )
+        return [tensor(x.element_type, (n, out, *spatial))]
 
-    def row_window(self) -> RowWindow:
-        return RowWindow(shape_of(self.weight.type)[2], ints(self.stride)[0], ints(self.dilation)[0])
+    def row_window(self) -> RowWindow | None:
+        kernel = shape_of(self.weight.type)[2:]
+        return window_row(shape_of(self.output.type), kernel, ints(self.stride), ints(self.dilation))
 
     def lane_lengths(self) -> tuple[int, ...]:
-        _, cin_g, kh, kw = shape_of(self.weight.type)
-        return (shape_of(self.input.type)[1], cin_g * kh * kw)
+        ws = shape_of(self.weight.type)
+        return (shape_of(self.input.type)[1], math.prod(ws[1:]))
 
     def flops(self) -> int:
-        n, out, ho, wo = shape_of(self.output.type)
-        _, cin_g, kh, kw = shape_of(self.weight.type)
-        macs = n * out * ho * wo * cin_g * kh * kw
-        return 2 * macs + (n * out * ho * wo if self.bias is not None else 0)
+        """2 per multiply-add (out elements x in/groups x kernel taps), plus one add per output for the bias."""
+        outputs = num_elements(self.output.type)
+        macs = outputs * math.prod(shape_of(self.weight.type)[1:])
+        return 2 * macs + (outputs if self.bias is not None else 0)
+
+
+@irdl_op_definition
+class ConvTransposeOp(StructuredOp):
+    """Transposed convolution over 1, 2 or 3 spatial axes (ONNX ConvTranspose): y = conv_transpose(x, weight) + bias.
+
+    x is [N, C, *spatial]; weight is [C, out/groups, *kernel]; bias (optional)
+    is [out]. Each input cell adds its weighted kernel into the output at
+    stride steps; the result is then cropped by pad [x1_begin, ..., x1_end, ...]
+    and extended by `output_padding` at the end of each axis:
+    out = stride * (in - 1) + (kernel - 1) * dilation + 1 + output_padding - pad_begin - pad_end.
+    """
+
+    name = "graph.conv_transpose"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    stride = prop_def(DenseArrayBase.constr(I64))
+    pad = prop_def(DenseArrayBase.constr(I64))
+    dilation = prop_def(DenseArrayBase.constr(I64))
+    output_padding = prop_def(DenseArrayBase.constr(I64))
+    groups = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
+    PATTERN: ClassVar[PatternKind] = PatternKind.OUT_EWISE_FUSABLE  # TVM's nn.conv2d_transpose
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
+    PARTITION: ClassVar[Partition] = Partition.WINDOW
+    TILING: ClassVar[Tiling] = Tiling.NONE  # output row r reads input rows about r / stride: no RowWindow says so
+
+    def __init__(
+        self,
+        input: SSAValue,
+        weight: SSAValue,
+        bias: SSAValue | None,
+        stride: Sequence[int],
+        pad: Sequence[int],
+        dilation: Sequence[int],
+        output_padding: Sequence[int],
+        groups: int = 1,
+    ):
+        props = {
+            "stride": i64_array(stride),
+            "pad": i64_array(pad),
+            "dilation": i64_array(dilation),
+            "output_padding": i64_array(output_padding),
+            "groups": IntegerAttr(groups, i64),
+        }
+        self._build([input, weight, bias], props)
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        x, w, *bias = operand_types
+        xs, ws = shape_of(x), shape_of(w)
+        stride, pad, dil = ints(props["stride"]), ints(props["pad"]), ints(props["dilation"])
+        extra, groups = ints(props["output_padding"]), int_of(props["groups"])
+        k = spatial_rank(cls.name, {"stride": stride, "dilation": dil, "output_padding": extra}, pad)
+        require_rank(cls.name, "input", xs, k + 2)
+        require_rank(cls.name, "weight", ws, k + 2)
+        if groups < 1 or xs[1] % groups:
+            raise ShapeError(f"{cls.name}: {groups} groups do not divide {xs[1]} input channels")
+        if ws[0] != xs[1]:
+            raise ShapeError(f"{cls.name}: input has {xs[1]} channels but weight {fmt_shape(ws)} expects {ws[0]}")
+        out = ws[1] * groups
+        if bias and shape_of(bias[0]) != (out,):
+            raise ShapeError(f"{cls.name}: bias must have shape [{out}], got {fmt_shape(shape_of(bias[0]))}")
+        if min(stride) < 1 or min(dil) < 1 or min(pad) < 0 or min(extra) < 0:
+            raise ShapeError(f"{cls.name}: stride and dilation must be positive, pad and output_padding non-negative")
+        spatial = tuple(
+            stride[i] * (xs[2 + i] - 1) + (ws[2 + i] - 1) * dil[i] + 1 + extra[i] - pad[i] - pad[k + i]
+            for i in range(k)
+        )
+        if min(spatial) < 1:
+            raise ShapeError(f"{cls.name}: pad {list(pad)} leaves an empty output {fmt_shape(spatial)}")
+        return [tensor(x.element_type, (xs[0], out, *spatial))]
+
+    def lane_lengths(self) -> tuple[int, ...]:
+        ws = shape_of(self.weight.type)
+        return (shape_of(self.input.type)[1], ws[0] // int_of(self.groups) * math.prod(ws[2:]))
+
+    def flops(self) -> int:
+        """2 per multiply-add (every input cell x out/groups channels x kernel taps), plus one add per output for the bias."""
+        ws = shape_of(self.weight.type)
+        macs = num_elements(self.input.type) * math.prod(ws[1:])
+        return 2 * macs + (num_elements(self.output.type) if self.bias is not None else 0)
 
 
 @irdl_op_definition
@@ -1397,13 +1532,21 @@ class ReduceProdOp(ReduceOp):
 
 
 class PoolOp(StructuredOp):
-    """A 2-D sliding-window reduction over NCHW input; pad is [top, left, bottom, right]."""
+    """A sliding-window reduction over 1, 2 or 3 spatial axes of [N, C, *spatial] input (ONNX MaxPool/AveragePool).
+
+    kernel, stride and dilation have one value per spatial axis; pad is
+    [x1_begin, ..., x1_end, ...] ([top, left, bottom, right] in 2-D), each
+    smaller than the window. `ceil_mode` rounds the output length up (ONNX):
+    the last windows may reach past the end padding, and those cells never count.
+    """
 
     input = operand_def(TensorType)
     output = result_def(TensorType)
     kernel = prop_def(DenseArrayBase.constr(I64))
     stride = prop_def(DenseArrayBase.constr(I64))
     pad = prop_def(DenseArrayBase.constr(I64), default_value=i64_array([0, 0, 0, 0]))
+    dilation = prop_def(DenseArrayBase.constr(I64), default_value=i64_array([1, 1]))
+    ceil_mode = prop_def(BoolAttr, default_value=BoolAttr.from_bool(False))
     traits = traits_def(Pure())
     MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY
     PATTERN: ClassVar[PatternKind] = PatternKind.OUT_EWISE_FUSABLE
@@ -1412,31 +1555,51 @@ class PoolOp(StructuredOp):
     TILING: ClassVar[Tiling] = Tiling.WINDOW
 
     def __init__(
-        self, input: SSAValue, kernel: Sequence[int], stride: Sequence[int], pad: Sequence[int] = (0, 0, 0, 0)
+        self,
+        input: SSAValue,
+        kernel: Sequence[int],
+        stride: Sequence[int],
+        pad: Sequence[int] | None = None,
+        dilation: Sequence[int] | None = None,
+        ceil_mode: bool = False,
+        **extra: Attribute,
     ):
-        self._build([input], {"kernel": i64_array(kernel), "stride": i64_array(stride), "pad": i64_array(pad)})
+        props = {
+            "kernel": i64_array(kernel),
+            "stride": i64_array(stride),
+            "pad": i64_array([0] * 2 * len(kernel) if pad is None else pad),
+            "dilation": i64_array([1] * len(kernel) if dilation is None else dilation),
+            "ceil_mode": BoolAttr.from_bool(ceil_mode),
+            **extra,
+        }
+        self._build([input], props)
 
     @classmethod
     def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
         (x,) = operand_types
         xs = shape_of(x)
-        require_rank(cls.name, "input", xs, 4)
-        k, s, p = ints(props["kernel"]), ints(props["stride"]), ints(props["pad"])
-        if len(k) != 2 or len(s) != 2 or len(p) != 4:
-            raise ShapeError(f"{cls.name}: kernel and stride need 2 values, pad needs 4")
-        if p[0] >= k[0] or p[2] >= k[0] or p[1] >= k[1] or p[3] >= k[1]:
-            raise ShapeError(f"{cls.name}: pad {list(p)} must be smaller than kernel {list(k)}")
-        ho = window_out(cls.name, xs[2], k[0], s[0], p[0] + p[2])
-        wo = window_out(cls.name, xs[3], k[1], s[1], p[1] + p[3])
-        return [tensor(x.element_type, (xs[0], xs[1], ho, wo))]
+        k, s, p, d = ints(props["kernel"]), ints(props["stride"]), ints(props["pad"]), ints(props["dilation"])
+        r = spatial_rank(cls.name, {"kernel": k, "stride": s, "dilation": d}, p)
+        require_rank(cls.name, "input", xs, r + 2)
+        if any(min(p[i], p[r + i]) < 0 for i in range(r)):
+            raise ShapeError(f"{cls.name}: pad {list(p)} must not be negative")
+        if any(max(p[i], p[r + i]) >= d[i] * (k[i] - 1) + 1 for i in range(r)):
+            what = f"kernel {list(k)}" if set(d) == {1} else f"the window of kernel {list(k)}, dilation {list(d)}"
+            raise ShapeError(f"{cls.name}: pad {list(p)} must be smaller than {what}")
+        ceil = bool(props["ceil_mode"].value.data)  # type: ignore[attr-defined]
+        spatial = tuple(
+            window_out(cls.name, xs[2 + i], k[i], s[i], p[i] + p[r + i], d[i], ceil, p[i]) for i in range(r)
+        )
+        return [tensor(x.element_type, (*xs[:2], *spatial))]
 
-    def row_window(self) -> RowWindow:
-        return RowWindow(ints(self.kernel)[0], ints(self.stride)[0])
+    def row_window(self) -> RowWindow | None:
+        return window_row(shape_of(self.output.type), ints(self.kernel), ints(self.stride), ints(self.dilation))
 
     def lane_lengths(self) -> tuple[int, ...]:
         return (shape_of(self.input.type)[1],)
 
     def flops(self) -> int:
+        """One compare or add per kernel tap of every output element."""
         return num_elements(self.output.type) * math.prod(ints(self.kernel))
 
 
@@ -1449,9 +1612,77 @@ class MaxPoolOp(PoolOp):
 
 @irdl_op_definition
 class AvgPoolOp(PoolOp):
-    """Average pooling; padded cells are not counted (ONNX count_include_pad=0)."""
+    """Average pooling: the sum over each window divided by its cells (ONNX AveragePool).
+
+    Padded cells count only with `count_include_pad` (ONNX's attribute); the
+    cells ceil_mode adds past the end padding never count.
+    """
 
     name = "graph.avgpool"
+    count_include_pad = prop_def(BoolAttr, default_value=BoolAttr.from_bool(False))
+
+    def __init__(
+        self,
+        input: SSAValue,
+        kernel: Sequence[int],
+        stride: Sequence[int],
+        pad: Sequence[int] | None = None,
+        dilation: Sequence[int] | None = None,
+        ceil_mode: bool = False,
+        count_include_pad: bool = False,
+    ):
+        super().__init__(
+            input, kernel, stride, pad, dilation, ceil_mode, count_include_pad=BoolAttr.from_bool(count_include_pad)
+        )
+
+
+@irdl_op_definition
+class LRNOp(StructuredOp):
+    """Local response normalisation across channels (ONNX LRN, AlexNet) of [N, C, *spatial] input.
+
+    y = x / (bias + alpha / size * Σ x²)^beta, the sum over the channels
+    c - floor((size - 1) / 2) .. c + ceil((size - 1) / 2) that exist.
+    """
+
+    name = "graph.lrn"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    size = prop_def(IntegerAttr[I64])
+    alpha = prop_def(FloatAttr, default_value=FloatAttr(1e-4, f64))
+    beta = prop_def(FloatAttr, default_value=FloatAttr(0.75, f64))
+    bias = prop_def(FloatAttr, default_value=FloatAttr(1.0, f64))
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.MANY_TO_MANY  # each output reads a window of channels
+    PATTERN: ClassVar[PatternKind] = PatternKind.OPAQUE  # TVM registers nn.lrn as kOpaque
+    IDENTITY: ClassVar[Identity] = Identity.NEVER
+    PARTITION: ClassVar[Partition] = Partition.ELEMENTS
+    TILING: ClassVar[Tiling] = Tiling.ROWS
+
+    def __init__(self, input: SSAValue, size: int, alpha: float = 1e-4, beta: float = 0.75, bias: float = 1.0):
+        props = {
+            "size": IntegerAttr(size, i64),
+            "alpha": FloatAttr(alpha, f64),
+            "beta": FloatAttr(beta, f64),
+            "bias": FloatAttr(bias, f64),
+        }
+        self._build([input], props)
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        if len(shape_of(x)) < 2 or not is_float(x):
+            raise ShapeError(f"{cls.name}: needs a floating-point [N, C, ...] tensor, got {x}")
+        if int_of(props["size"]) < 1:
+            raise ShapeError(f"{cls.name}: size must be positive, got {int_of(props['size'])}")
+        return [x]
+
+    def row_window(self) -> RowWindow | None:
+        """Row-wise along H of NCHW and NCDHW (and N of [N, C]); the rows of [N, C, L] or rank 6+ include its channels."""
+        return ROW_WISE if len(shape_of(self.output.type)) in (2, 4, 5) else None
+
+    def flops(self) -> int:
+        """Per element: a square, size - 1 adds, a scale, a bias add, a power and a divide."""
+        return (int_of(self.size) + 4) * num_elements(self.output.type)
 
 
 @irdl_op_definition
@@ -1960,6 +2191,7 @@ Graph = Dialect(
         WeightOp,
         ConstantOp,
         Conv2DOp,
+        ConvTransposeOp,
         DenseOp,
         BatchNormOp,
         LayerNormOp,
@@ -2006,6 +2238,7 @@ Graph = Dialect(
         ReduceProdOp,
         MaxPoolOp,
         AvgPoolOp,
+        LRNOp,
         GlobalAvgPoolOp,
         ReshapeOp,
         FlattenOp,

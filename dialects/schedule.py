@@ -110,13 +110,15 @@ def _same_rows(op: graph.GraphOp, index: int) -> bool:
 
 
 def _window(op: graph.GraphOp) -> tuple[int, int, int, int] | None:
-    """(kernel rows, stride, dilation, top padding) of a convolution or pooling, else None."""
+    """(kernel rows, stride, dilation, top padding) along H of a convolution or pooling, else None."""
     if isinstance(op, graph.Conv2DOp):
-        kh = shape_of(op.weight.type)[2]
-        return kh, ints(op.stride)[0], ints(op.dilation)[0], ints(op.pad)[0]
-    if isinstance(op, graph.PoolOp):
-        return ints(op.kernel)[0], ints(op.stride)[0], 1, ints(op.pad)[0]
-    return None
+        kernel = shape_of(op.weight.type)[2:]
+    elif isinstance(op, graph.PoolOp):
+        kernel = ints(op.kernel)
+    else:
+        return None
+    h = len(kernel) - 2  # H: the second-last spatial axis
+    return kernel[h], ints(op.stride)[h], ints(op.dilation)[h], ints(op.pad)[h]
 
 
 def window_rows(op: graph.GraphOp, lo: int, hi: int) -> tuple[int, int]:
@@ -137,10 +139,12 @@ def real_rows(op: graph.GraphOp, first: int, last: int) -> Rows:
 def row_sliceable(op: Operation) -> bool:
     """Can a slice of rows of the op's result be computed from slices (or whole copies) of its operands?
 
-    True for convolutions and pooling (NCHW, with halos), elementwise ops, batch
-    norm (unless the row axis is its channel axis 1), dense, matmul with a full-rank left operand, layer norm, softmax off
-    the row axis, concat off the row axis and transposes that keep the row
-    axis, when the result has at least two rows.
+    True for convolutions and pooling of NCHW and NCDHW results (sliced along
+    H, with halos; an average pooling counting its padding in ceil mode runs
+    whole), elementwise ops, batch norm (unless the row axis is its channel
+    axis 1), LRN of NCHW and NCDHW, dense, matmul with a full-rank left
+    operand, layer norm, softmax off the row axis, concat off the row axis and
+    transposes that keep the row axis, when the result has at least two rows.
     """
     if not isinstance(op, graph.GraphOp) or len(op.results) != 1:
         return False
@@ -149,11 +153,15 @@ def row_sliceable(op: Operation) -> bool:
         return False
     rank = len(out)
     if isinstance(op, graph.Conv2DOp | graph.PoolOp):
-        return True
+        return rank in (4, 5) and not (
+            isinstance(op, graph.AvgPoolOp) and op.count_include_pad.value.data and op.ceil_mode.value.data
+        )
     if isinstance(op, graph.BatchNormOp) and rank - 2 == 1:  # the rows would be its channels
         return False
     if isinstance(op, graph.UnaryOp | graph.BinaryOp | graph.BatchNormOp | graph.DenseOp | graph.LayerNormOp):
         return _same_rows(op, 0) or (isinstance(op, graph.BinaryOp) and _same_rows(op, 1))
+    if isinstance(op, graph.LRNOp):  # its channel window runs across rows only in [N, C, L]
+        return rank in (4, 5)
     if isinstance(op, graph.MatMulOp):
         return len(shape_of(op.lhs.type)) == rank and _same_rows(op, 0)
     if isinstance(op, graph.SoftmaxOp):

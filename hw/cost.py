@@ -901,7 +901,7 @@ def _partition(op: graph.GraphOp, v: int, elements: int) -> tuple[str, int, floa
         chunks = math.ceil(elements / v) if elements else 1
         return "elements", chunks, (elements / (chunks * v) if elements else 1.0)
     if kind is graph.Partition.WINDOW:
-        candidates = {"batch": out[0], "rows": out[2], "channels": math.ceil(out[1] / v)}
+        candidates = {"batch": out[0], "rows": out[max(2, len(out) - 2)], "channels": math.ceil(out[1] / v)}
     elif kind is graph.Partition.DENSE:
         candidates = {"rows": math.prod(out[:-1]), "channels": math.ceil(out[-1] / v)}
     else:
@@ -933,14 +933,15 @@ def _gathers(op: graph.GraphOp) -> tuple[tuple[str, int], ...]:
 def _tiling(op: graph.GraphOp) -> tuple[int, int, int]:
     """(output rows a tile splits, halo rows, row stride); (0, 0, 1) when the op cannot be tiled (`GraphOp.row_window`).
 
-    Rows are axis 2 of a rank-4 (NCHW) result and the product of all but the
-    last axis otherwise; the halo is (kernel - 1) * dilation rows.
+    Rows are axis rank - 2 of a rank-4 or rank-5 result (H of NCHW and NCDHW)
+    and the product of all but the last axis otherwise; the halo is
+    (kernel - 1) * dilation rows.
     """
     out = _shape(op.results[0])
     window = op.row_window()
     if len(out) < 2 or window is None:
         return 0, 0, 1
-    rows = out[2] if len(out) == 4 else math.prod(out[:-1])
+    rows = out[-2] if len(out) in (4, 5) else math.prod(out[:-1])
     return rows, (window.kernel - 1) * window.dilation, window.stride
 
 

@@ -97,30 +97,49 @@ def constant(op: graph.ConstantOp) -> np.ndarray:
 # --------------------------------------------------------------------------- windows (conv and pooling)
 
 
-def pad_hw(x: np.ndarray, pad: Sequence[int], value: float) -> np.ndarray:
-    """NCHW `x` with `value` around H and W; pad is [top, left, bottom, right]."""
-    top, left, bottom, right = pad
-    if not any(pad):
+def pad_spatial(x: np.ndarray, begins: Sequence[int], ends: Sequence[int], value: float) -> np.ndarray:
+    """[N, C, *spatial] `x` with `value` before and after each spatial axis (a negative end pads nothing)."""
+    ends = [max(e, 0) for e in ends]
+    if not any(begins) and not any(ends):
         return x
-    n, c, h, w = x.shape
-    out = np.full((n, c, h + top + bottom, w + left + right), value, dtype=x.dtype)
-    out[:, :, top : top + h, left : left + w] = x
+    spatial = x.shape[2:]
+    out = np.full(x.shape[:2] + tuple(d + b + e for d, b, e in zip(spatial, begins, ends, strict=True)), value, x.dtype)
+    out[(slice(None), slice(None), *(slice(b, b + d) for d, b in zip(spatial, begins, strict=True)))] = x
     return out
 
 
 def windows(
-    x: np.ndarray, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int] = (1, 1)
+    x: np.ndarray, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int], out: Sequence[int]
 ) -> np.ndarray:
-    """Read-only view [N, C, kh, kw, Ho, Wo] of the sliding windows of (padded) NCHW `x`.
+    """Read-only view [N, C, *kernel, *out] of the sliding windows of (padded) [N, C, *spatial] `x`.
 
-    view[n, c, i, j, p, q] = x[n, c, p * sh + i * dh, q * sw + j * dw].
+    In 2-D, view[n, c, i, j, p, q] = x[n, c, p * sh + i * dh, q * sw + j * dw].
     """
-    n, c, h, w = x.shape
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    ho, wo = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
     s = x.strides
-    view_strides = (s[0], s[1], s[2] * dh, s[3] * dw, s[2] * sh, s[3] * sw)
-    return as_strided(x, (n, c, kh, kw, ho, wo), view_strides, writeable=False)
+    taps = tuple(s[2 + a] * d for a, d in enumerate(dilation))
+    steps = tuple(s[2 + a] * st for a, st in enumerate(stride))
+    return as_strided(x, (*x.shape[:2], *kernel, *out), (*s[:2], *taps, *steps), writeable=False)
+
+
+def window_geometry(
+    op: graph.GraphOp, x_shape: Sequence[int], kernel: Sequence[int]
+) -> tuple[graph.Shape, graph.Shape, graph.Shape]:
+    """(output lengths, begin padding, end padding) of a convolution's or pooling's windows over input `x_shape`.
+
+    The end padding covers every window (ceil_mode's extra cells included).
+    """
+    stride, pad, dilation = ints(op.stride), ints(op.pad), ints(op.dilation)
+    ceil_mode = getattr(op, "ceil_mode", None)  # pooling only
+    ceil = ceil_mode is not None and bool(ceil_mode.value.data)
+    r = len(stride)
+    out = tuple(
+        graph.window_out(op.name, x_shape[2 + a], kernel[a], stride[a], pad[a] + pad[r + a], dilation[a], ceil, pad[a])
+        for a in range(r)
+    )
+    ends = tuple(
+        (o - 1) * stride[a] + dilation[a] * (kernel[a] - 1) + 1 - x_shape[2 + a] - pad[a] for a, o in enumerate(out)
+    )
+    return out, pad[:r], ends
 
 
 def lowest(dtype: np.dtype) -> float | int:
@@ -128,25 +147,59 @@ def lowest(dtype: np.dtype) -> float | int:
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
-def window_counts(size: int, kernel: int, stride: int, pad_begin: int, out: int) -> np.ndarray:
-    """How many real (unpadded) cells each of the `out` windows along one axis covers."""
-    start = np.arange(out) * stride - pad_begin
-    return np.minimum(start + kernel, size) - np.maximum(start, 0)
+def window_counts(
+    size: int, kernel: int, stride: int, dilation: int, first: int, last: int, pad_begin: int, out: int
+) -> np.ndarray:
+    """How many taps of each of the `out` windows along one axis fall in cells [first, last) of the input."""
+    positions = np.arange(out)[:, None] * stride - pad_begin + np.arange(kernel)[None, :] * dilation
+    return ((positions >= first) & (positions < last)).sum(axis=1)
 
 
 # --------------------------------------------------------------------------- layers
 
 
 @kernel(graph.Conv2DOp)
-def conv2d(op: graph.Conv2DOp, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-    """ONNX Conv (NCHW, weight [out, in/groups, kh, kw]): zero padding, strides, dilation, groups, bias."""
-    groups, (out, cin_g, kh, kw) = int_of(op.groups), w.shape
-    view = windows(pad_hw(wide(x), ints(op.pad), 0), (kh, kw), ints(op.stride), ints(op.dilation))
-    n, _, _, _, ho, wo = view.shape
-    cols = view.reshape(n, groups, cin_g * kh * kw, ho * wo)  # im2col: copies unless the conv is 1x1, stride 1
-    y = np.matmul(wide(w).reshape(groups, out // groups, cin_g * kh * kw), cols).reshape(n, out, ho, wo)
+def conv(op: graph.Conv2DOp, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """ONNX Conv over 1-3 spatial axes (weight [out, in/groups, *kernel]): zero padding, strides, dilation, groups, bias."""
+    groups, (out, cin_g, *kernel) = int_of(op.groups), w.shape
+    spatial, begins, ends = window_geometry(op, x.shape, kernel)
+    view = windows(pad_spatial(wide(x), begins, ends, 0), kernel, ints(op.stride), ints(op.dilation), spatial)
+    n, taps, positions = x.shape[0], cin_g * math.prod(kernel), math.prod(spatial)
+    cols = view.reshape(n, groups, taps, positions)  # im2col: copies unless the conv is 1x1, stride 1
+    y = np.matmul(wide(w).reshape(groups, out // groups, taps), cols).reshape(n, out, *spatial)
     if b is not None:
-        y += b.reshape(out, 1, 1)
+        y += b.reshape((out,) + (1,) * len(spatial))
+    return y
+
+
+@kernel(graph.ConvTransposeOp)
+def conv_transpose(op: graph.ConvTransposeOp, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """ONNX ConvTranspose over 1-3 spatial axes (weight [in, out/groups, *kernel]).
+
+    One batched matmul gives every input cell's contribution to every kernel
+    tap ([N, groups, out/groups * taps, cells]); each tap's contributions are
+    then added into the output at stride steps, and the result is cropped by
+    the padding (output_padding cells at the end get only the bias).
+    """
+    groups, (cin, m_g, *kernel) = int_of(op.groups), w.shape
+    stride, pad, dilation = ints(op.stride), ints(op.pad), ints(op.dilation)
+    n, _, *spatial = x.shape
+    r, taps, cells = len(kernel), math.prod(kernel), math.prod(spatial)
+    xg = wide(x).reshape(n, groups, cin // groups, cells)
+    wg = wide(w).reshape(groups, cin // groups, m_g * taps).transpose(0, 2, 1)
+    contributions = np.matmul(wg, xg).reshape(n, groups * m_g, *kernel, *spatial)
+    out = graph.shape_of(op.output.type)[2:]
+    full = [max(stride[a] * (spatial[a] - 1) + (kernel[a] - 1) * dilation[a] + 1, pad[a] + out[a]) for a in range(r)]
+    y = np.zeros((n, groups * m_g, *full), dtype=contributions.dtype)
+    for tap in np.ndindex(*kernel):
+        target = tuple(
+            slice(tap[a] * dilation[a], tap[a] * dilation[a] + stride[a] * (spatial[a] - 1) + 1, stride[a])
+            for a in range(r)
+        )
+        y[(slice(None), slice(None), *target)] += contributions[(slice(None), slice(None), *tap)]
+    y = y[(slice(None), slice(None), *(slice(pad[a], pad[a] + out[a]) for a in range(r)))]
+    if b is not None:
+        y = y + b.reshape((-1,) + (1,) * r)
     return y
 
 
@@ -507,32 +560,57 @@ def reduce_prod(op: graph.ReduceProdOp, x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- pooling
 
 
-def pool_taps(view: np.ndarray, combine: np.ufunc) -> np.ndarray:
-    """`combine` over the kernel taps of a window view, one whole-tensor step per tap."""
-    _, _, kh, kw, _, _ = view.shape
-    acc = view[:, :, 0, 0].copy()
-    for i, j in np.ndindex(kh, kw):
-        if i or j:
-            combine(acc, view[:, :, i, j], out=acc)
+def pool_taps(view: np.ndarray, rank: int, combine: np.ufunc) -> np.ndarray:
+    """`combine` over the kernel taps of a window view [N, C, *kernel, *out], one whole-tensor step per tap."""
+    taps = list(np.ndindex(*view.shape[2 : 2 + rank]))
+    acc = view[(slice(None), slice(None), *taps[0])].copy()
+    for tap in taps[1:]:
+        combine(acc, view[(slice(None), slice(None), *tap)], out=acc)
     return acc
+
+
+def pool_windows(op: graph.PoolOp, x: np.ndarray, value: float) -> tuple[np.ndarray, graph.Shape]:
+    """The window view of a pooling's input padded with `value`, and its output lengths."""
+    kernel = ints(op.kernel)
+    out, begins, ends = window_geometry(op, x.shape, kernel)
+    return windows(pad_spatial(x, begins, ends, value), kernel, ints(op.stride), ints(op.dilation), out), out
 
 
 @kernel(graph.MaxPoolOp)
 def maxpool(op: graph.MaxPoolOp, x: np.ndarray) -> np.ndarray:
     """Maximum over each window; padded cells never win."""
-    padded = pad_hw(x, ints(op.pad), lowest(x.dtype))
-    return pool_taps(windows(padded, ints(op.kernel), ints(op.stride)), np.maximum)
+    view, _ = pool_windows(op, x, lowest(x.dtype))
+    return pool_taps(view, len(ints(op.kernel)), np.maximum)
 
 
 @kernel(graph.AvgPoolOp)
 def avgpool(op: graph.AvgPoolOp, x: np.ndarray) -> np.ndarray:
-    """Mean over the real cells of each window (padding not counted: count_include_pad = 0)."""
-    (kh, kw), (sh, sw), pad = ints(op.kernel), ints(op.stride), ints(op.pad)
-    total = pool_taps(windows(pad_hw(x, pad, 0), (kh, kw), (sh, sw)), np.add)
-    ho, wo = total.shape[2:]
-    rows = window_counts(x.shape[2], kh, sh, pad[0], ho)
-    cols = window_counts(x.shape[3], kw, sw, pad[1], wo)
-    return total / np.outer(rows, cols).astype(x.dtype)
+    """Mean over each window's cells: the real ones, plus the padding with count_include_pad (never ceil_mode's extra cells)."""
+    kernel, stride, dilation, pad = ints(op.kernel), ints(op.stride), ints(op.dilation), ints(op.pad)
+    view, out = pool_windows(op, x, 0)
+    total = pool_taps(view, len(kernel), np.add)
+    r, include = len(kernel), bool(op.count_include_pad.value.data)
+    divisor = np.ones((), dtype=np.int64)
+    for a in range(r):
+        size = x.shape[2 + a]
+        first, last = (-pad[a], size + pad[r + a]) if include else (0, size)
+        counts = window_counts(size, kernel[a], stride[a], dilation[a], first, last, pad[a], out[a])
+        divisor = np.multiply.outer(divisor, counts)
+    return total / divisor.astype(x.dtype)
+
+
+@kernel(graph.LRNOp)
+def lrn(op: graph.LRNOp, x: np.ndarray) -> np.ndarray:
+    """ONNX LRN: x / (bias + alpha / size * Σ x²)^beta over channels c - floor((size-1)/2) .. c + ceil((size-1)/2)."""
+    size = int_of(op.size)
+    xw = wide(x)
+    squares = np.square(xw)
+    before, after = (size - 1) // 2, size - 1 - (size - 1) // 2
+    padded = np.pad(squares, [(0, 0), (before, after)] + [(0, 0)] * (x.ndim - 2))
+    channels = x.shape[1]
+    window = sum(padded[:, i : i + channels] for i in range(size))
+    scale = float_of(op.bias) + float_of(op.alpha) / size * window
+    return xw / np.power(scale, float_of(op.beta))
 
 
 @kernel(graph.GlobalAvgPoolOp)

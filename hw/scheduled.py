@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from xdsl.dialects.builtin import BoolAttr
 from xdsl.interpreter import Interpreter, PythonValues
 from xdsl.ir import SSAValue
 
@@ -38,6 +39,7 @@ class _Repadded:
     def __init__(self, op: graph.GraphOp, pad: Sequence[int]):
         self._op = op
         self.pad = i64_array(pad)
+        self.ceil_mode = BoolAttr.from_bool(False)  # the slice's padding ends with its last window
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._op, name)
@@ -80,8 +82,10 @@ def compute_rows(op: graph.GraphOp, lo: int, hi: int, args: Sequence[np.ndarray]
         first, last = window_rows(op, lo, hi)
         real_lo, real_hi = real_rows(op, first, last)
         top, bottom = (real_lo - first, last - real_hi) if real_lo < real_hi else (last - first, 0)
-        pad = ints(op.pad)
-        repadded = _Repadded(op, (top, pad[1], bottom, pad[3]))
+        pad = list(ints(op.pad))
+        h = len(pad) // 2 - 2  # H: the second-last spatial axis
+        pad[h], pad[h + len(pad) // 2] = top, bottom
+        repadded = _Repadded(op, pad)
         out = KERNELS[type(op)](repadded, *args)
         return np.asarray(out, dtype=result_dtype(op))
     (out,) = evaluate(op, args)

@@ -353,6 +353,23 @@ def conv2d_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
     return b.emit(graph.Conv2DOp(x.value, weight.value, bias, stride, pad, dilation, groups), 2 * x.bound + 0.5)
 
 
+@step(graph.ConvTransposeOp)
+def conv_transpose_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
+    x = b.small(b.image())
+    c = x.shape[1]
+    groups = b.rng.choice([1, 1] + divisors(c))
+    out_per_group = b.rng.choice([1, 2, 4])
+    kernel = [b.rng.randint(1, 3) for _ in range(2)]
+    stride = [b.rng.choice([1, 2, 2]) for _ in range(2)]
+    dilation = [b.rng.choice([1, 1, 2]) for _ in range(2)]
+    extra = [b.rng.randrange(max(s, d)) for s, d in zip(stride, dilation, strict=True)]
+    pad = [b.rng.randrange((k - 1) * d + 1) for k, d in zip(kernel * 2, dilation * 2, strict=True)]
+    weight = b.weight([c, out_per_group, *kernel], "he_normal")
+    bias = b.weight([groups * out_per_group], "zeros").value if b.rng.random() < 0.5 else None
+    op = graph.ConvTransposeOp(x.value, weight.value, bias, stride, pad, dilation, extra, groups)
+    return b.emit(op, 2 * x.bound + 0.5)
+
+
 @step(graph.DenseOp)
 def dense_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
     x = b.pick_rank(1)
@@ -467,6 +484,17 @@ def pool_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
     stride = [b.rng.choice([1, 2, k]) for k in kernel]
     pad = [b.rng.randrange(kernel[i % 2]) for i in range(4)]
     return b.emit(op_type(x.value, kernel, stride, pad), x.bound)
+
+
+@step(graph.LRNOp)
+def lrn_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
+    """|y| <= |x| / bias^beta <= |x| with bias >= 1."""
+    x = b.pick_rank(2)
+    if x is None:
+        return None
+    size = b.rng.choice([1, 2, 3, 5])
+    alpha, beta, bias = b.rng.choice([1e-4, 0.1, 0.5]), b.rng.choice([0.5, 0.75, 1.0]), b.rng.choice([1.0, 2.0])
+    return b.emit(graph.LRNOp(x.value, size, alpha, beta, bias), x.bound)
 
 
 @step(graph.GlobalAvgPoolOp)

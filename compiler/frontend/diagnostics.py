@@ -2,8 +2,8 @@
 
 A diagnostic with a position reads::
 
-    model.dlm:3:12: error: unknown op or block 'conv3d'; did you mean 'conv2d'?
-      y = conv3d(x, 16, kernel=3)
+    model.dlm:3:12: error: unknown op or block 'conv4d'; did you mean 'conv3d'?
+      y = conv4d(x, 16, kernel=3)
           ^
 
 that is `FILE:LINE:COL: error: MESSAGE`, the source line, and a caret under the

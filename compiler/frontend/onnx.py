@@ -835,7 +835,7 @@ def reduce(n: NodeImport) -> Value:
 def window_pads(
     n: NodeImport, sizes: Sequence[int], kernel: Sequence[int], strides: Sequence[int], dilations: Sequence[int]
 ) -> list[int]:
-    """[top, left, bottom, right] from `pads` or `auto_pad` (SAME_UPPER / SAME_LOWER / VALID)."""
+    """[x1_begin, ..., x1_end, ...] from `pads` or `auto_pad` (SAME_UPPER / SAME_LOWER / VALID)."""
     if any(s < 1 for s in strides) or any(d < 1 for d in dilations) or any(k < 1 for k in kernel):
         raise n.fail(f"strides {list(strides)}, dilations {list(dilations)} and kernel {list(kernel)} must be positive")
     auto_pad = n.attr("auto_pad", "NOTSET")
@@ -854,50 +854,98 @@ def window_pads(
 
 
 def spatial(n: NodeImport, x: SSAValue) -> Sequence[int]:
-    """H and W of NCHW `x`; fails for other ranks (only 2-D windows are supported)."""
+    """The spatial lengths of [N, C, *spatial] `x`: 1 to 3 of them (NCL, NCHW, NCDHW)."""
     xs = shape_of(x.type)
-    if len(xs) != 4:
-        raise n.fail(f"only 2-D (NCHW) inputs are supported, got shape {list(xs)}")
+    if not 1 <= len(xs) - 2 <= graph.MAX_SPATIAL_RANK:
+        raise n.fail(f"only 1-D, 2-D and 3-D (NCL, NCHW, NCDHW) inputs are supported, got shape {list(xs)}")
     return xs[2:]
+
+
+def per_axis(n: NodeImport, name: str, rank: int, default: int = 1) -> list[int]:
+    """Attribute `name` with one value per spatial axis (`default` on each if absent)."""
+    values = list(n.attr(name, [default] * rank))
+    if len(values) != rank:
+        raise n.fail(f"{name} {values} must have one value per spatial axis ({rank})")
+    return values
 
 
 @converter("Conv")
 def conv(n: NodeImport) -> Value:
-    """graph.conv2d: strides, pads or auto_pad, dilations, group, optional bias."""
+    """graph.conv2d over 1-3 spatial axes: strides, pads or auto_pad, dilations, group, optional bias."""
     x, w = n.tensor(0), n.tensor(1)
+    sizes = spatial(n, x)
     kernel = shape_of(w.type)[2:]
-    strides, dilations = n.attr("strides", [1, 1]), n.attr("dilations", [1, 1])
-    pads = window_pads(n, spatial(n, x), kernel, strides, dilations)
+    strides, dilations = per_axis(n, "strides", len(sizes)), per_axis(n, "dilations", len(sizes))
+    pads = window_pads(n, sizes, kernel, strides, dilations)
     bias = n.tensor(2) if n.has(2) else None
     return n.emit(graph.Conv2DOp(x, w, bias, strides, pads, dilations, n.attr("group", 1)))
 
 
-POOLS: Mapping[str, type[graph.PoolOp]] = {"MaxPool": graph.MaxPoolOp, "AveragePool": graph.AvgPoolOp}
-
-
-@converter(*POOLS)
+@converter("MaxPool", "AveragePool")
 def pool(n: NodeImport) -> Value:
-    """graph.maxpool / graph.avgpool (padding never counted; no Indices output).
-
-    ceil_mode becomes extra bottom/right padding, which pooling never counts
-    either; AveragePool's count_include_pad=1 is supported only without padding.
-    """
+    """graph.maxpool / graph.avgpool over 1-3 spatial axes: pads or auto_pad, strides, dilations, ceil_mode,
+    count_include_pad (AveragePool); MaxPool's Indices output is not supported."""
     x = n.tensor(0)
     sizes = spatial(n, x)
-    kernel, strides = list(n.attr("kernel_shape")), list(n.attr("strides", [1, 1]))
-    if any(d != 1 for d in n.attr("dilations", [1, 1])):
-        raise n.fail("dilated pooling is not supported")
-    pads = window_pads(n, sizes, kernel, strides, [1, 1])
-    if n.proto.op_type == "AveragePool" and n.attr("count_include_pad", 0) and any(pads):
-        raise n.fail("count_include_pad=1 with padding is not supported")
-    if n.attr("ceil_mode", 0):
-        for axis, (size, k, s) in enumerate(zip(sizes, kernel, strides, strict=False)):
-            padded = size + pads[axis] + pads[axis + 2]
-            out = -(-(padded - k) // s) + 1
-            if (out - 1) * s >= size + pads[axis]:  # the last window must start inside the input
-                out -= 1
-            pads[axis + 2] += max(0, (out - 1) * s + k - padded)
-    return n.emit(POOLS[n.proto.op_type](x, kernel, strides, pads))
+    r = len(sizes)
+    kernel = per_axis(n, "kernel_shape", r, 0)
+    strides, dilations = per_axis(n, "strides", r), per_axis(n, "dilations", r)
+    pads = window_pads(n, sizes, kernel, strides, dilations)
+    ceil_mode = bool(n.attr("ceil_mode", 0))
+    if n.proto.op_type == "MaxPool":
+        return n.emit(graph.MaxPoolOp(x, kernel, strides, pads, dilations, ceil_mode))
+    include = bool(n.attr("count_include_pad", 0))
+    return n.emit(graph.AvgPoolOp(x, kernel, strides, pads, dilations, ceil_mode, include))
+
+
+@converter("ConvTranspose")
+def conv_transpose(n: NodeImport) -> Value:
+    """graph.conv_transpose over 1-3 spatial axes: strides, dilations, group, output_padding, optional bias, and
+    pads, auto_pad or output_shape.
+
+    Given an output_shape (or SAME_UPPER / SAME_LOWER, whose output is input * stride), the padding is
+    total = stride * (in - 1) + output_padding + (kernel - 1) * dilation + 1 - out per axis, split as the
+    operator's equations say: SAME_UPPER puts total // 2 at the beginning, every other auto_pad the rest.
+    An output_shape larger than the kernels reach (a negative total) is not supported.
+    """
+    x, w = n.tensor(0), n.tensor(1)
+    sizes = spatial(n, x)
+    r = len(sizes)
+    kernel = shape_of(w.type)[2:]
+    strides, dilations = per_axis(n, "strides", r), per_axis(n, "dilations", r)
+    extra = per_axis(n, "output_padding", r, 0)
+    auto_pad = n.attr("auto_pad", "NOTSET")
+    if auto_pad not in ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"):
+        raise n.fail(f"auto_pad '{auto_pad}' is not supported")
+    out = n.attr("output_shape")
+    if out is not None:
+        out = list(out)[-r:]
+    elif auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+        out = [size * s for size, s in zip(sizes, strides, strict=True)]
+    if out is None:
+        pads = [0] * 2 * r if auto_pad == "VALID" else per_axis(n, "pads", 2 * r, 0)
+    else:
+        if len(out) != r:
+            raise n.fail(f"output_shape {list(n.attr('output_shape'))} must give the {r} spatial lengths")
+        begins, ends = [], []
+        for a in range(r):
+            total = strides[a] * (sizes[a] - 1) + extra[a] + (kernel[a] - 1) * dilations[a] + 1 - out[a]
+            if total < 0:
+                raise n.fail(f"output_shape {list(out)} is larger than the kernels reach on axis {a + 2}")
+            begin = total // 2 if auto_pad == "SAME_UPPER" else total - total // 2
+            begins.append(begin)
+            ends.append(total - begin)
+        pads = begins + ends
+    bias = n.tensor(2) if n.has(2) else None
+    return n.emit(graph.ConvTransposeOp(x, w, bias, strides, pads, dilations, extra, n.attr("group", 1)))
+
+
+@converter("LRN")
+def lrn(n: NodeImport) -> Value:
+    """graph.lrn: size, alpha, beta, bias."""
+    return n.emit(
+        graph.LRNOp(n.tensor(0), n.attr("size"), n.attr("alpha", 1e-4), n.attr("beta", 0.75), n.attr("bias", 1.0))
+    )
 
 
 @converter("GlobalAveragePool")

@@ -165,9 +165,48 @@ def pad_mode(value: Value) -> str:
     if not isinstance(value, str) or value not in graph.PAD_MODES:
         raise ArgKindError(" or ".join(f'"{m}"' for m in graph.PAD_MODES))
     return value
+def int_or_list(value: Value) -> int | tuple[int, ...]:
+    """A window size: an int n (n along every spatial axis) or a list of ints (one per axis, or per side for pad)."""
+    if is_int(value):
+        return integer(value)
+    try:
+        return integers(value)
+    except ArgKindError:
+        raise ArgKindError("an integer or a list of integers") from None
 
 
 Kind = Callable[[Value], Any]
+
+
+def per_axis(op: str, what: str, value: int | Sequence[int], rank: int) -> tuple[int, ...]:
+    """`value` with one entry per spatial axis: an int repeated, or a list of exactly `rank` ints."""
+    if isinstance(value, int):
+        return (value,) * rank
+    if len(value) != rank:
+        raise ShapeError(f"{op}: {what} {list(value)} needs {rank} values, one per spatial axis")
+    return tuple(value)
+
+
+def spatial_padding(op: str, value: int | Sequence[int], rank: int) -> tuple[int, ...]:
+    """Padding in ONNX order [x1_begin, ..., x1_end, ...]: an int, one int per axis (both sides), or 2 * rank ints."""
+    if isinstance(value, int):
+        return (value,) * 2 * rank
+    if len(value) == rank:
+        return tuple(value) * 2
+    if len(value) == 2 * rank:
+        return tuple(value)
+    raise ShapeError(f"{op}: pad {list(value)} needs 1, {rank} or {2 * rank} values")
+
+
+def window_rank(op: str, x: SSAValue, rank: int | None) -> int:
+    """The spatial rank of a window op on `x`: `rank` (conv1d/2d/3d), else the input's rank - 2, from 1 to 3."""
+    xs = shape_of(x.type)
+    if rank is None:
+        if not 1 <= len(xs) - 2 <= graph.MAX_SPATIAL_RANK:
+            raise ShapeError(f"{op}: input must have rank 3, 4 or 5 ([N, C, *spatial]), got shape {fmt_shape(xs)}")
+        return len(xs) - 2
+    graph.require_rank(op, "input", xs, rank + 2)
+    return rank
 
 
 # --------------------------------------------------------------------------- op table
@@ -238,16 +277,57 @@ def _element_type(x: SSAValue) -> Attribute:
     return x.type.element_type
 
 
-def _conv2d(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
+def _conv(name: str, rank: int | None) -> Callable[[OpContext, Mapping[str, Any]], Operation]:
+    """The builder of `conv` (any spatial rank, from the input) or conv1d/conv2d/conv3d (`rank`)."""
+
+    def build(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
+        x, out, groups = a["x"], a["out"], a["groups"]
+        r = window_rank(name, x, rank)
+        channels = shape_of(x.type)[1]
+        if channels % groups:
+            raise ShapeError(f"{name}: {groups} groups do not divide {channels} input channels")
+        kernel = per_axis(name, "kernel", a["kernel"], r)
+        stride, dilation = per_axis(name, "stride", a["stride"], r), per_axis(name, "dilation", a["dilation"], r)
+        pad = spatial_padding(name, a["pad"], r)
+        weight = ctx.weight("weight", (out, channels // groups, *kernel), _element_type(x), "he_normal")
+        bias = ctx.weight("bias", (out,), _element_type(x), "zeros") if a["bias"] else None
+        return graph.Conv2DOp(x, weight, bias, stride, pad, dilation, groups)
+
+    return build
+
+
+def _conv_spec(name: str, rank: int | None) -> OpSpec:
+    """conv2d keeps its 2-D argument kinds (pairs, 2 or 4 pads); conv, conv1d and conv3d take ints or lists."""
+    size, pads = (pair, padding) if rank == 2 else (int_or_list, int_or_list)
+    args = (
+        Arg("x", tensor),
+        Arg("out", positive),
+        Arg("kernel", size),
+        Arg("stride", size, 1),
+        Arg("pad", pads, 0),
+        Arg("dilation", size, 1),
+        Arg("groups", positive, 1),
+        Arg("bias", boolean, True),
+    )
+    return OpSpec(name, args, _conv(name, rank), layer=True)
+
+
+def _conv_transpose(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
     x, out, groups = a["x"], a["out"], a["groups"]
-    xs = shape_of(x.type)
-    graph.require_rank("conv2d", "input", xs, 4)
-    if xs[1] % groups:
-        raise ShapeError(f"conv2d: {groups} groups do not divide {xs[1]} input channels")
-    kh, kw = a["kernel"]
-    weight = ctx.weight("weight", (out, xs[1] // groups, kh, kw), _element_type(x), "he_normal")
+    r = window_rank("conv_transpose", x, None)
+    channels = shape_of(x.type)[1]
+    if channels % groups or out % groups:
+        raise ShapeError(f"conv_transpose: {groups} groups do not divide {channels} input and {out} output channels")
+    kernel = per_axis("conv_transpose", "kernel", a["kernel"], r)
+    stride, dilation = (
+        per_axis("conv_transpose", "stride", a["stride"], r),
+        per_axis("conv_transpose", "dilation", a["dilation"], r),
+    )
+    extra = per_axis("conv_transpose", "output_padding", a["output_padding"], r)
+    pad = spatial_padding("conv_transpose", a["pad"], r)
+    weight = ctx.weight("weight", (channels, out // groups, *kernel), _element_type(x), "he_normal")
     bias = ctx.weight("bias", (out,), _element_type(x), "zeros") if a["bias"] else None
-    return graph.Conv2DOp(x, weight, bias, a["stride"], a["pad"], a["dilation"], groups)
+    return graph.ConvTransposeOp(x, weight, bias, stride, pad, dilation, extra, groups)
 
 
 def _dense(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
@@ -306,10 +386,16 @@ def _embedding(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
     return graph.EmbeddingOp(a["ids"], table)
 
 
-def _pool(cls: type[graph.PoolOp]) -> Callable[[OpContext, Mapping[str, Any]], Operation]:
+def _pool(name: str, cls: type[graph.PoolOp]) -> Callable[[OpContext, Mapping[str, Any]], Operation]:
     def build(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
-        stride = a["kernel"] if a["stride"] is None else a["stride"]
-        return cls(a["x"], a["kernel"], stride, a["pad"])
+        x = a["x"]
+        r = window_rank(name, x, None)
+        kernel = per_axis(name, "kernel", a["kernel"], r)
+        stride = kernel if a["stride"] is None else per_axis(name, "stride", a["stride"], r)
+        pad, dilation = spatial_padding(name, a["pad"], r), per_axis(name, "dilation", a["dilation"], r)
+        if cls is graph.AvgPoolOp:
+            return graph.AvgPoolOp(x, kernel, stride, pad, dilation, a["ceil_mode"], a["count_include_pad"])
+        return cls(x, kernel, stride, pad, dilation, a["ceil_mode"])
 
     return build
 
@@ -344,8 +430,16 @@ def _reduce(name: str, cls: type[graph.ReduceOp]) -> OpSpec:
 
 
 def _pool_spec(name: str, cls: type[graph.PoolOp]) -> OpSpec:
-    args = (Arg("x", tensor), Arg("kernel", pair), Arg("stride", pair, None), Arg("pad", padding, (0, 0, 0, 0)))
-    return OpSpec(name, args, _pool(cls))
+    args = (
+        Arg("x", tensor),
+        Arg("kernel", int_or_list),
+        Arg("stride", int_or_list, None),
+        Arg("pad", int_or_list, 0),
+        Arg("dilation", int_or_list, 1),
+        Arg("ceil_mode", boolean, False),
+        *((Arg("count_include_pad", boolean, False),) if cls is graph.AvgPoolOp else ()),
+    )
+    return OpSpec(name, args, _pool(name, cls))
 
 
 _UNARY = {
@@ -387,19 +481,24 @@ _REDUCE = {
 
 _SPECS: list[OpSpec] = [
     # layers
+    _conv_spec("conv", None),
+    _conv_spec("conv1d", 1),
+    _conv_spec("conv2d", 2),
+    _conv_spec("conv3d", 3),
     OpSpec(
-        "conv2d",
+        "conv_transpose",
         (
             Arg("x", tensor),
             Arg("out", positive),
-            Arg("kernel", pair),
-            Arg("stride", pair, (1, 1)),
-            Arg("pad", padding, (0, 0, 0, 0)),
-            Arg("dilation", pair, (1, 1)),
+            Arg("kernel", int_or_list),
+            Arg("stride", int_or_list, 1),
+            Arg("pad", int_or_list, 0),
+            Arg("dilation", int_or_list, 1),
+            Arg("output_padding", int_or_list, 0),
             Arg("groups", positive, 1),
             Arg("bias", boolean, True),
         ),
-        _conv2d,
+        _conv_transpose,
         layer=True,
     ),
     OpSpec("dense", (Arg("x", tensor), Arg("out", positive), Arg("bias", boolean, True)), _dense, layer=True),
@@ -446,6 +545,17 @@ _SPECS: list[OpSpec] = [
     _pool_spec("maxpool", graph.MaxPoolOp),
     _pool_spec("avgpool", graph.AvgPoolOp),
     OpSpec("global_avgpool", (Arg("x", tensor),), lambda ctx, a: graph.GlobalAvgPoolOp(a["x"])),
+    OpSpec(
+        "lrn",
+        (
+            Arg("x", tensor),
+            Arg("size", positive),
+            Arg("alpha", number, 1e-4),
+            Arg("beta", number, 0.75),
+            Arg("bias", number, 1.0),
+        ),
+        lambda ctx, a: graph.LRNOp(a["x"], a["size"], a["alpha"], a["beta"], a["bias"]),
+    ),
     # shape
     OpSpec("reshape", (Arg("x", tensor), Arg("shape", integers)), lambda ctx, a: graph.ReshapeOp(a["x"], a["shape"])),
     OpSpec("flatten", (Arg("x", tensor), Arg("axis", integer, 1)), lambda ctx, a: graph.FlattenOp(a["x"], a["axis"])),

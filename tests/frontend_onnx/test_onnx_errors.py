@@ -148,18 +148,14 @@ REJECTED: dict[str, tuple[Callable[[], onnx.ModelProto], str]] = {
         lambda: single("Add", X, Input((3,)), strict=False)[0],
         "Add node 'add_0': graph.add: shapes [2,3,4] and [3] do not broadcast",
     ),
-    "avgpool-count-include-pad": (
-        lambda: single("AveragePool", IMAGE, kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=1)[0],
-        "count_include_pad=1 with padding is not supported",
-    ),
-    "dilated-pool": (
-        lambda: single("MaxPool", IMAGE, kernel_shape=[2, 2], dilations=[2, 2])[0],
-        "dilated pooling is not supported",
-    ),
     "pool-indices": (pool_indices, "MaxPool node 'pool': output 1 ('i') is not supported"),
-    "conv1d": (
-        lambda: single("Conv", X, np.ones((2, 3, 3), np.float32))[0],
-        "only 2-D (NCHW) inputs are supported, got shape [2, 3, 4]",
+    "conv4d": (
+        lambda: single("Conv", Input((1, 1, 3, 3, 3, 3)), np.ones((1, 1, 2, 2, 2, 2), np.float32))[0],
+        "only 1-D, 2-D and 3-D (NCL, NCHW, NCDHW) inputs are supported, got shape [1, 1, 3, 3, 3, 3]",
+    ),
+    "pool-rank2": (
+        lambda: single("MaxPool", Input((2, 3)), kernel_shape=[1], strict=False)[0],
+        "only 1-D, 2-D and 3-D (NCL, NCHW, NCDHW) inputs are supported, got shape [2, 3]",
     ),
     "resize-linear": (
         lambda: single("Resize", IMAGE, None, np.array([1, 1, 2, 2], np.float32), mode="linear")[0],

@@ -55,6 +55,8 @@ TABLE_2: dict[type[graph.GraphOp], MappingType] = {
     graph.EmbeddingOp: OTM,  # Gather
     graph.UpsampleOp: OTM,  # Upsample / Resize
     graph.Conv2DOp: MTM,
+    graph.ConvTransposeOp: MTM,
+    graph.LRNOp: MTM,  # a window of channels, like a pooling across them
     graph.DenseOp: MTM,  # GEMM
     graph.MatMulOp: MTM,
     graph.LayerNormOp: MTM,  # a normalisation over an axis, like InstanceNormalization
@@ -163,6 +165,8 @@ TVM_PATTERNS: dict[type[graph.GraphOp], Pattern] = {
     graph.UnsqueezeOp: Pattern.BROADCAST,
     graph.ReduceOp: Pattern.COMM_REDUCE,
     graph.Conv2DOp: Pattern.OUT_EWISE_FUSABLE,
+    graph.ConvTransposeOp: Pattern.OUT_EWISE_FUSABLE,  # nn.conv2d_transpose
+    graph.LRNOp: Pattern.OPAQUE,  # nn.lrn
     graph.DenseOp: Pattern.OUT_EWISE_FUSABLE,
     graph.MatMulOp: Pattern.OUT_EWISE_FUSABLE,
     graph.PoolOp: Pattern.OUT_EWISE_FUSABLE,

@@ -29,7 +29,7 @@ EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.dlm"))
 TRANSFORMERS = {"bert_base", "vit_tiny"}
 SLOW = {"bert_base", "resnet50", "vgg16"}
 """Examples whose graph-level passes and interpretation take tens of seconds: only with -m slow."""
-SMALL = {"dnnfusion_table4", "mobilenet_v2", "resnet18"}
+SMALL = {"c3d", "dnnfusion_table4", "mobilenet_v2", "resnet18", "tcn"}
 """Examples whose numerics are checked by default."""
 PASSES = ("fuse-none", "fuse-patterns", "fuse-dnnfusion")
 

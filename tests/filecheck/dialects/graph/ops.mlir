@@ -25,6 +25,67 @@ builtin.module {
 
 // -----
 
+// graph.conv2d, 1-D
+builtin.module {
+  func.func @conv1d(%a: tensor<2x4x16xf32>) -> tensor<2x8x8xf32> {
+    %c.weight = graph.weight "c.weight" {init = "he_normal"} : tensor<8x2x5xf32>
+    %r = graph.conv2d %a, %c.weight {stride = array<i64: 2>, pad = array<i64: 2, 1>, dilation = array<i64: 1>, groups = 2 : i64} : (tensor<2x4x16xf32>, tensor<8x2x5xf32>) -> tensor<2x8x8xf32>
+    func.return %r : tensor<2x8x8xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @conv1d(%a: tensor<2x4x16xf32>) -> tensor<2x8x8xf32> {
+// CHECK-NEXT:     %c.weight = graph.weight "c.weight" {init = "he_normal"} : tensor<8x2x5xf32>
+// CHECK-NEXT:     %r = graph.conv2d %a, %c.weight {stride = array<i64: 2>, pad = array<i64: 2, 1>, dilation = array<i64: 1>, groups = 2 : i64} : (tensor<2x4x16xf32>, tensor<8x2x5xf32>) -> tensor<2x8x8xf32>
+// CHECK-NEXT:     func.return %r : tensor<2x8x8xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.conv2d, 3-D
+builtin.module {
+  func.func @conv3d(%a: tensor<1x3x8x16x16xf32>) -> tensor<1x8x4x8x8xf32> {
+    %c.weight = graph.weight "c.weight" {init = "he_normal"} : tensor<8x3x3x3x3xf32>
+    %c.bias = graph.weight "c.bias" {init = "zeros"} : tensor<8xf32>
+    %r = graph.conv2d %a, %c.weight, %c.bias {stride = array<i64: 2, 2, 2>, pad = array<i64: 1, 1, 1, 1, 1, 1>, dilation = array<i64: 1, 1, 1>} : (tensor<1x3x8x16x16xf32>, tensor<8x3x3x3x3xf32>, tensor<8xf32>) -> tensor<1x8x4x8x8xf32>
+    func.return %r : tensor<1x8x4x8x8xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @conv3d(%a: tensor<1x3x8x16x16xf32>) -> tensor<1x8x4x8x8xf32> {
+// CHECK-NEXT:     %c.weight = graph.weight "c.weight" {init = "he_normal"} : tensor<8x3x3x3x3xf32>
+// CHECK-NEXT:     %c.bias = graph.weight "c.bias" {init = "zeros"} : tensor<8xf32>
+// CHECK-NEXT:     %r = graph.conv2d %a, %c.weight, %c.bias {stride = array<i64: 2, 2, 2>, pad = array<i64: 1, 1, 1, 1, 1, 1>, dilation = array<i64: 1, 1, 1>} : (tensor<1x3x8x16x16xf32>, tensor<8x3x3x3x3xf32>, tensor<8xf32>) -> tensor<1x8x4x8x8xf32>
+// CHECK-NEXT:     func.return %r : tensor<1x8x4x8x8xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.conv_transpose
+builtin.module {
+  func.func @conv_transpose(%a: tensor<1x8x4x4xf32>) -> tensor<1x6x8x9xf32> {
+    %c.weight = graph.weight "c.weight" {init = "he_normal"} : tensor<8x3x3x3xf32>
+    %c.bias = graph.weight "c.bias" {init = "zeros"} : tensor<6xf32>
+    %r = graph.conv_transpose %a, %c.weight, %c.bias {stride = array<i64: 2, 2>, pad = array<i64: 1, 0, 0, 0>, dilation = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, groups = 2 : i64} : (tensor<1x8x4x4xf32>, tensor<8x3x3x3xf32>, tensor<6xf32>) -> tensor<1x6x8x9xf32>
+    func.return %r : tensor<1x6x8x9xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @conv_transpose(%a: tensor<1x8x4x4xf32>) -> tensor<1x6x8x9xf32> {
+// CHECK-NEXT:     %c.weight = graph.weight "c.weight" {init = "he_normal"} : tensor<8x3x3x3xf32>
+// CHECK-NEXT:     %c.bias = graph.weight "c.bias" {init = "zeros"} : tensor<6xf32>
+// CHECK-NEXT:     %r = graph.conv_transpose %a, %c.weight, %c.bias {stride = array<i64: 2, 2>, pad = array<i64: 1, 0, 0, 0>, dilation = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, groups = 2 : i64} : (tensor<1x8x4x4xf32>, tensor<8x3x3x3xf32>, tensor<6xf32>) -> tensor<1x6x8x9xf32>
+// CHECK-NEXT:     func.return %r : tensor<1x6x8x9xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
 // graph.flatten
 builtin.module {
   func.func @flatten(%a: tensor<1x8x8x8xf32>) -> tensor<1x512xf32> {
@@ -809,6 +870,57 @@ builtin.module {
 // CHECK-NEXT:   func.func @avgpool(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
 // CHECK-NEXT:     %r = graph.avgpool %a {kernel = array<i64: 3, 3>, stride = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
 // CHECK-NEXT:     func.return %r : tensor<1x8x8x8xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.lrn
+builtin.module {
+  func.func @lrn(%a: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
+    %r = graph.lrn %a {size = 5 : i64, alpha = 2.0e-05, beta = 0.75, bias = 2.0} : (tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+    func.return %r : tensor<1x8x4x4xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @lrn(%a: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
+// CHECK-NEXT:     %r = graph.lrn %a {size = 5 : i64, alpha = 2.000000e-05 : f64, bias = 2.000000e+00 : f64} : (tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+// CHECK-NEXT:     func.return %r : tensor<1x8x4x4xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.maxpool, 1-D, dilated, ceil mode
+builtin.module {
+  func.func @maxpool1d(%a: tensor<1x8x10xf32>) -> tensor<1x8x5xf32> {
+    %r = graph.maxpool %a {kernel = array<i64: 2>, stride = array<i64: 2>, pad = array<i64: 0, 0>, dilation = array<i64: 2>, ceil_mode = true} : (tensor<1x8x10xf32>) -> tensor<1x8x5xf32>
+    func.return %r : tensor<1x8x5xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @maxpool1d(%a: tensor<1x8x10xf32>) -> tensor<1x8x5xf32> {
+// CHECK-NEXT:     %r = graph.maxpool %a {kernel = array<i64: 2>, stride = array<i64: 2>, pad = array<i64: 0, 0>, dilation = array<i64: 2>, ceil_mode = true} : (tensor<1x8x10xf32>) -> tensor<1x8x5xf32>
+// CHECK-NEXT:     func.return %r : tensor<1x8x5xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.avgpool, 3-D, padding counted
+builtin.module {
+  func.func @avgpool3d(%a: tensor<1x4x4x8x8xf32>) -> tensor<1x4x4x4x4xf32> {
+    %r = graph.avgpool %a {kernel = array<i64: 1, 3, 3>, stride = array<i64: 1, 2, 2>, pad = array<i64: 0, 1, 1, 0, 1, 1>, dilation = array<i64: 1, 1, 1>, count_include_pad = true} : (tensor<1x4x4x8x8xf32>) -> tensor<1x4x4x4x4xf32>
+    func.return %r : tensor<1x4x4x4x4xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @avgpool3d(%a: tensor<1x4x4x8x8xf32>) -> tensor<1x4x4x4x4xf32> {
+// CHECK-NEXT:     %r = graph.avgpool %a {kernel = array<i64: 1, 3, 3>, stride = array<i64: 1, 2, 2>, pad = array<i64: 0, 1, 1, 0, 1, 1>, dilation = array<i64: 1, 1, 1>, count_include_pad = true} : (tensor<1x4x4x8x8xf32>) -> tensor<1x4x4x4x4xf32>
+// CHECK-NEXT:     func.return %r : tensor<1x4x4x4x4xf32>
 // CHECK-NEXT:   }
 // CHECK-NEXT: }
 
