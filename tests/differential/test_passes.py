@@ -193,8 +193,8 @@ def test_every_pass_has_input_levels() -> None:
 
 
 def test_random_models_cover_every_graph_op() -> None:
-    model = random_model(0, len(STEPS))  # every step once
-    built = {op.name for op in model.module.walk()}
+    """A few models with every step once (then random ones) build every op: a step may drop an op that is too large."""
+    built = {op.name for seed in range(3) for op in random_model(seed, len(STEPS) + 10).module.walk()}
     assert {op.name for op in graph.Graph.operations} <= built
 
 
