@@ -2078,6 +2078,148 @@ class UpsampleOp(ShapeOp):
         return [tensor(x.element_type, (xs[0], xs[1], xs[2] * s, xs[3] * s))]
 
 
+RESIZE_MODES = ("nearest", "linear", "cubic")
+COORDINATE_MODES = (
+    "half_pixel",
+    "half_pixel_symmetric",
+    "pytorch_half_pixel",
+    "align_corners",
+    "asymmetric",
+    "tf_crop_and_resize",
+)
+NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
+
+
+def f64_array(values: Sequence[float]) -> DenseArrayBase:
+    return DenseArrayBase.from_list(f64, [float(v) for v in values])
+
+
+def floats(attr: Attribute) -> tuple[float, ...]:
+    """The numbers of a DenseArrayBase of f64."""
+    assert isinstance(attr, DenseArrayBase)
+    return tuple(float(v) for v in attr.get_values())
+
+
+@irdl_op_definition
+class ResizeOp(StructuredOp):
+    """ONNX Resize (opset 19) of every axis: nearest, linear or cubic interpolation, to the result's shape.
+
+    `scales` (one per axis) is the factor the coordinate transformation uses
+    (ONNX's scale, which may differ from out / in when the sizes were floored);
+    `roi` ([starts..., ends...], normalised) is read by tf_crop_and_resize
+    only. Axes whose scale is 1, size unchanged and (for tf_crop_and_resize)
+    roi the whole axis are copied; the others are interpolated one after the
+    other (the interpolation is separable), with edge padding and, with
+    `exclude_outside`, the taps outside the input dropped and the rest
+    renormalised. antialias is not supported.
+    """
+
+    name = "graph.resize"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    sizes = prop_def(DenseArrayBase.constr(I64))
+    scales = prop_def(DenseArrayBase.constr(Float64Type))
+    mode = prop_def(StringAttr)
+    coordinate_transformation_mode = prop_def(StringAttr, default_value=StringAttr("half_pixel"))
+    nearest_mode = prop_def(StringAttr, default_value=StringAttr("round_prefer_floor"))
+    cubic_coeff_a = prop_def(FloatAttr, default_value=FloatAttr(-0.75, f64))
+    exclude_outside = prop_def(BoolAttr, default_value=BoolAttr.from_bool(False))
+    extrapolation_value = prop_def(FloatAttr, default_value=FloatAttr(0.0, f64))
+    roi = prop_def(DenseArrayBase.constr(Float64Type), default_value=DenseArrayBase.from_list(f64, []))
+    traits = traits_def(Pure())
+    MAPPING: ClassVar[MappingType] = MappingType.ONE_TO_MANY  # DNNFusion's Table 2 (Resize)
+    PATTERN: ClassVar[PatternKind] = PatternKind.INJECTIVE  # TVM's image.resize2d
+    IDENTITY: ClassVar[Identity] = Identity.SAME_TYPE_AND_PROPERTIES
+    PARTITION: ClassVar[Partition] = Partition.ELEMENTS
+    TILING: ClassVar[Tiling] = Tiling.NONE
+
+    def __init__(
+        self,
+        input: SSAValue,
+        sizes: Sequence[int],
+        scales: Sequence[float],
+        mode: str,
+        coordinate_transformation_mode: str = "half_pixel",
+        nearest_mode: str = "round_prefer_floor",
+        cubic_coeff_a: float = -0.75,
+        exclude_outside: bool = False,
+        extrapolation_value: float = 0.0,
+        roi: Sequence[float] = (),
+    ):
+        props = {
+            "sizes": i64_array(sizes),
+            "scales": f64_array(scales),
+            "mode": StringAttr(mode),
+            "coordinate_transformation_mode": StringAttr(coordinate_transformation_mode),
+            "nearest_mode": StringAttr(nearest_mode),
+            "cubic_coeff_a": FloatAttr(cubic_coeff_a, f64),
+            "exclude_outside": BoolAttr.from_bool(exclude_outside),
+            "extrapolation_value": FloatAttr(extrapolation_value, f64),
+            "roi": f64_array(roi),
+        }
+        self._build([input], props)
+
+    @classmethod
+    def infer(cls, operand_types: Sequence[TensorType], props: Props) -> list[TensorType]:
+        (x,) = operand_types
+        xs, sizes, scales, roi = shape_of(x), ints(props["sizes"]), floats(props["scales"]), floats(props["roi"])
+        mode = props["mode"].data  # type: ignore[attr-defined]
+        coordinates = props["coordinate_transformation_mode"].data  # type: ignore[attr-defined]
+        nearest = props["nearest_mode"].data  # type: ignore[attr-defined]
+        if not is_float(x):
+            raise ShapeError(f"{cls.name}: needs a floating-point tensor, got {x}")
+        for value, allowed, what in (
+            (mode, RESIZE_MODES, "mode"),
+            (coordinates, COORDINATE_MODES, "coordinate_transformation_mode"),
+            (nearest, NEAREST_MODES, "nearest_mode"),
+        ):
+            if value not in allowed:
+                raise ShapeError(f"{cls.name}: {what} '{value}' is not one of {', '.join(allowed)}")
+        if len(sizes) != len(xs) or len(scales) != len(xs) or min(sizes, default=1) < 1:
+            raise ShapeError(
+                f"{cls.name}: sizes {list(sizes)} and scales {list(scales)} need one value per axis of {fmt_shape(xs)} "
+                "(sizes positive)"
+            )
+        if not all(math.isfinite(s) and s > 0 for s in scales):
+            raise ShapeError(f"{cls.name}: scales {list(scales)} must be positive")
+        if roi and len(roi) != 2 * len(xs):
+            raise ShapeError(f"{cls.name}: roi {list(roi)} needs {2 * len(xs)} values")
+        if coordinates == "tf_crop_and_resize" and not roi:
+            raise ShapeError(f"{cls.name}: tf_crop_and_resize needs a roi")
+        return [tensor(x.element_type, sizes)]
+
+    def resized_axes(self) -> list[int]:
+        """The axes that are interpolated (the others are copied)."""
+        xs, sizes, scales, roi = shape_of(self.input.type), ints(self.sizes), floats(self.scales), floats(self.roi)
+        crop = self.coordinate_transformation_mode.data == "tf_crop_and_resize"
+        r = len(xs)
+        return [
+            a
+            for a in range(r)
+            if not (
+                math.isclose(scales[a], 1.0)
+                and sizes[a] == xs[a]
+                and (not crop or (math.isclose(roi[a], 0.0) and math.isclose(roi[r + a], 1.0)))
+            )
+        ]
+
+    def identity_properties(self) -> bool:
+        """No axis is interpolated."""
+        return not self.resized_axes()
+
+    def taps(self) -> int:
+        """Input cells each output cell weighs along one axis: 2 (linear), 4 (cubic); nearest copies one (0 FLOPs)."""
+        return {"nearest": 0, "linear": 2, "cubic": 4}[self.mode.data]
+
+    def flops(self) -> int:
+        """A multiply-add per tap along each interpolated axis, axis after axis (nearest: none, a gather)."""
+        shape, total = list(shape_of(self.input.type)), 0
+        for a in self.resized_axes():
+            shape[a] = ints(self.sizes)[a]
+            total += 2 * self.taps() * math.prod(shape)
+        return total
+
+
 @irdl_op_definition
 class ExpandOp(ShapeOp):
     """Broadcast to `shape` (numpy `broadcast_to`): each axis of the input is the result's or 1; new axes lead."""
@@ -2252,6 +2394,7 @@ Graph = Dialect(
         UpsampleOp,
         ExpandOp,
         TileOp,
+        ResizeOp,
         ChannelShuffleOp,
         DepthToSpaceOp,
     ],

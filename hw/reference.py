@@ -687,6 +687,97 @@ def upsample(op: graph.UpsampleOp, x: np.ndarray) -> np.ndarray:
     return np.broadcast_to(x[:, :, :, None, :, None], (n, c, h, s, w, s)).reshape(n, c, h * s, w * s)
 
 
+def resize_coordinates(op: graph.ResizeOp, axis: int, size: int, out: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The input coordinate of each output index along `axis` (ONNX Resize), and which ones extrapolate (or None)."""
+    scale = graph.floats(op.scales)[axis]
+    mode = op.coordinate_transformation_mode.data
+    y = np.arange(out, dtype=np.float64)
+    width = scale * size  # ONNX's output_width: fractional when the sizes were floored
+    if mode == "align_corners":
+        return (np.zeros(out) if out == 1 else y * (size - 1) / (out - 1)), None
+    if mode == "asymmetric":
+        return y / scale, None
+    if mode == "pytorch_half_pixel":
+        return (np.zeros(out) if out == 1 else (y + 0.5) / scale - 0.5), None
+    if mode == "half_pixel":
+        return (y + 0.5) / scale - 0.5, None
+    if mode == "half_pixel_symmetric":
+        offset = size / 2 * (1 - out / width)
+        return offset + (y + 0.5) / scale - 0.5, None
+    roi = np.asarray(graph.floats(op.roi), dtype=np.float32)  # float32 arithmetic, as ONNX's reference and ONNX Runtime
+    start, end = roi[axis], roi[axis + len(roi) // 2]
+    if out == 1:
+        x = np.full(out, (start + end) * (size - 1) / 2)
+    else:
+        x = y * (end - start) * (size - 1) / (out - 1) + start * (size - 1)
+    return x, (x < 0) | (x > size - 1)
+
+
+def resize_weights(op: graph.ResizeOp, ratio: np.ndarray) -> np.ndarray:
+    """[out, taps] weights of the taps around each coordinate, from its fraction `ratio` (1 on a whole coordinate)."""
+    mode = op.mode.data
+    if mode == "linear":
+        return np.stack([1 - ratio, ratio], axis=1)
+    if mode == "cubic":
+        a = float_of(op.cubic_coeff_a)
+
+        def near(t: np.ndarray) -> np.ndarray:  # |t| <= 1
+            return ((a + 2) * t - (a + 3)) * t * t + 1
+
+        def far(t: np.ndarray) -> np.ndarray:  # 1 < |t| < 2
+            return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+
+        return np.stack([far(ratio + 1), near(ratio), near(1 - ratio), far(2 - ratio)], axis=1)
+    whole = ratio == 1.0
+    rounding = op.nearest_mode.data
+    up = {
+        "round_prefer_floor": ratio > 0.5,
+        "round_prefer_ceil": ratio >= 0.5,
+        "floor": np.zeros_like(whole),
+        "ceil": np.ones_like(whole),
+    }[rounding]
+    up = up | whole
+    return np.stack([~up, up], axis=1).astype(np.float64)
+
+
+def resize_axis(op: graph.ResizeOp, data: np.ndarray, axis: int, out: int) -> np.ndarray:
+    """`data` interpolated along `axis` to `out` cells (edge padding; exclude_outside; extrapolation)."""
+    size = data.shape[axis]
+    x, outside = resize_coordinates(op, axis, size, out)
+    floor = np.floor(x)
+    ratio = np.where(x == floor, 1.0, x - floor)
+    weights = resize_weights(op, ratio)
+    taps = weights.shape[1]
+    pad = -(-taps // 2)
+    frac = (x + pad) - np.floor(x + pad)
+    if taps % 2 == 0:
+        offset = np.where(frac == 0, -(taps // 2), -(taps // 2) + 1)
+    else:
+        offset = np.where(frac <= 0.5, -((taps - 1) // 2), -((taps - 1) // 2) + 1)
+    index = (np.floor(x + pad).astype(np.int64) + offset)[:, None] + np.arange(taps)[None, :] - pad
+    if bool(op.exclude_outside.value.data):
+        weights = np.where((index < 0) | (index >= size), 0.0, weights)
+        total = weights.sum(axis=1, keepdims=True)
+        weights = weights / np.where(total == 0, 1.0, total)
+    gathered = np.take(data, np.clip(index, 0, size - 1), axis=axis)  # [..., out, taps, ...]
+    shape = (1,) * axis + weights.shape + (1,) * (data.ndim - axis - 1)
+    result = (gathered * weights.reshape(shape)).sum(axis=axis + 1)
+    if outside is not None and outside.any():
+        mask = outside.reshape((1,) * axis + (out,) + (1,) * (data.ndim - axis - 1))
+        result = np.where(mask, float_of(op.extrapolation_value), result)
+    return result
+
+
+@kernel(graph.ResizeOp)
+def resize(op: graph.ResizeOp, x: np.ndarray) -> np.ndarray:
+    """ONNX Resize: the interpolated axes one after the other, in float64 (ONNX's reference does the same)."""
+    y = x.astype(np.float64)
+    sizes = graph.ints(op.sizes)
+    for axis in op.resized_axes():
+        y = resize_axis(op, y, axis, sizes[axis])
+    return y
+
+
 @kernel(graph.ChannelShuffleOp)
 def channel_shuffle(op: graph.ChannelShuffleOp, x: np.ndarray) -> np.ndarray:
     """[N, g*k, H, W] viewed as [N, g, k, H, W], transposed to [N, k, g, H, W], flattened back."""

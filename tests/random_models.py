@@ -638,6 +638,20 @@ def upsample_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
     return b.emit(graph.UpsampleOp(x.value, b.rng.choice([1, 2, 2, 3])), x.bound)
 
 
+@step(graph.ResizeOp)
+def resize_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
+    """Interpolation stays within the input's range, except cubic's overshoot (at most 1.5x with a = -0.75)."""
+    x = b.pick_rank(1, 5)
+    if x is None:
+        return None
+    mode = b.rng.choice(graph.RESIZE_MODES)
+    coordinates = b.rng.choice([m for m in graph.COORDINATE_MODES if m != "tf_crop_and_resize"])
+    scales = [1.0] * (len(x.shape) - 1) + [b.rng.choice([0.5, 0.75, 1.5, 2.0])]
+    sizes = [*x.shape[:-1], max(1, int(x.shape[-1] * scales[-1]))]
+    op = graph.ResizeOp(x.value, sizes, scales, mode, coordinates, b.rng.choice(graph.NEAREST_MODES))
+    return b.emit(op, 1.5 * x.bound if mode == "cubic" else x.bound)
+
+
 @step(graph.ChannelShuffleOp)
 def channel_shuffle_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
     x = b.image()

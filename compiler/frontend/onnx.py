@@ -1174,40 +1174,84 @@ ROUNDING: Mapping[str, Callable[[np.ndarray], np.ndarray]] = {
 
 @converter("Resize")
 def resize(n: NodeImport) -> Value:
-    """graph.upsample: nearest, the same integer scale on H and W, and a coordinate mapping that repeats pixels."""
+    """graph.upsample when nearest resizing repeats each pixel of H and W an integer number of times, else
+    graph.resize: nearest (every nearest_mode), linear and cubic (cubic_coeff_a, exclude_outside) with every
+    coordinate_transformation_mode (tf_crop_and_resize with roi and extrapolation_value), scales or sizes,
+    axes and keep_aspect_ratio_policy (opset 18); antialias is not supported."""
     x = n.tensor(0)
     xs = shape_of(x.type)
-    if n.attr("mode", "nearest") != "nearest":
-        raise n.fail(f"mode '{n.attr('mode')}' is not supported (only 'nearest')")
-    if n.attr("keep_aspect_ratio_policy", "stretch") != "stretch":
-        raise n.fail("keep_aspect_ratio_policy other than 'stretch' is not supported")
-    axes = [graph.normalize_axis("Resize", a, len(xs)) for a in n.attr("axes", range(len(xs)))]
-    scales = n.array(2).astype(np.float64) if n.has(2) and n.array(2).size else None
-    if n.has(3):
-        out = full_rank(n.ints(3), axes, xs)
-        scales_full = [o / d for o, d in zip(out, xs, strict=False)]
+    r = len(xs)
+    mode = n.attr("mode", "nearest")
+    if n.attr("antialias", 0):
+        raise n.fail("antialias=1 is not supported")
+    axes = [graph.normalize_axis("Resize", a, r) for a in n.attr("axes", range(r))]
+    roi_given = n.array(1).astype(np.float64).reshape(-1) if n.has(1) and n.array(1).size else None
+    scales = n.array(2).astype(np.float64).reshape(-1) if n.has(2) and n.array(2).size else None
+    if n.has(3) and n.array(3).size:
+        wanted = n.ints(3)
+        if len(wanted) != len(axes):
+            raise n.fail(f"sizes {wanted} must have one value per resized axis ({len(axes)})")
+        scales_full = full_rank([o / xs[a] for o, a in zip(wanted, axes, strict=True)], axes, [1.0] * r)
+        out = full_rank(wanted, axes, xs)
+        policy = n.attr("keep_aspect_ratio_policy", "stretch")
+        if policy != "stretch":
+            if policy not in ("not_larger", "not_smaller"):
+                raise n.fail(f"keep_aspect_ratio_policy '{policy}' is not supported")
+            pick = min if policy == "not_larger" else max
+            scale = pick(scales_full[a] for a in axes)
+            scales_full = [scale if a in axes else 1.0 for a in range(r)]
+            out = [int(scale * xs[a] + 0.5) if a in axes else xs[a] for a in range(r)]
     elif scales is not None:
         if not all(math.isfinite(v) and v > 0 for v in scales):
             raise n.fail(f"scales must be positive finite numbers, got {[float(v) for v in scales]}")
-        scales_full = full_rank(list(scales), axes, [1.0] * len(xs))
-        out = [int(math.floor(d * s)) for d, s in zip(xs, scales_full, strict=False)]
+        if len(scales) != len(axes):
+            raise n.fail(f"scales {[float(v) for v in scales]} must have one value per resized axis ({len(axes)})")
+        scales_full = full_rank(list(scales), axes, [1.0] * r)
+        out = [int(math.floor(d * s)) for d, s in zip(xs, scales_full, strict=True)]
     else:
         raise n.fail("needs scales or sizes")
+    if min(out, default=1) < 1:
+        raise n.fail(f"the output shape {list(out)} is empty")
+    coordinates = n.attr("coordinate_transformation_mode", "half_pixel")
+    rounding = n.attr("nearest_mode", "round_prefer_floor")
+    if mode == "nearest" and upsample_factor(xs, out, coordinates, rounding, scales_full):
+        return n.emit(graph.UpsampleOp(x, out[-1] // xs[-1]))
+    roi: list[float] = []
+    if coordinates == "tf_crop_and_resize":
+        if roi_given is None or len(roi_given) != 2 * len(axes):
+            raise n.fail(f"tf_crop_and_resize needs a roi of {2 * len(axes)} values")
+        k = len(axes)
+        roi = full_rank(list(roi_given[:k]), axes, [0.0] * r) + full_rank(list(roi_given[k:]), axes, [1.0] * r)
+    op = graph.ResizeOp(
+        x,
+        out,
+        scales_full,
+        mode,
+        coordinates,
+        rounding,
+        n.attr("cubic_coeff_a", -0.75),
+        bool(n.attr("exclude_outside", 0)),
+        n.attr("extrapolation_value", 0.0),
+        roi,
+    )
+    return n.emit(op)
+
+
+def upsample_factor(
+    xs: Sequence[int], out: Sequence[int], coordinates: str, rounding: str, scales: Sequence[float]
+) -> int:
+    """The integer factor by which nearest resizing repeats each pixel of H and W of NCHW input, else 0."""
     factor = out[-1] // xs[-1] if len(xs) == 4 and xs[-1] else 0
     if len(xs) != 4 or factor < 1 or list(out) != [xs[0], xs[1], xs[2] * factor, xs[3] * factor]:
-        raise n.fail(f"only the same integer scale on H and W of NCHW input is supported: {list(xs)} -> {list(out)}")
-    mode = n.attr("coordinate_transformation_mode", "half_pixel")
-    rounding = n.attr("nearest_mode", "round_prefer_floor")
-    if mode not in COORDINATES or rounding not in ROUNDING:
-        raise n.fail(f"coordinate_transformation_mode '{mode}' with nearest_mode '{rounding}' is not supported")
-    for size, s in zip(xs[2:], scales_full[2:], strict=False):
+        return 0
+    if coordinates not in COORDINATES or rounding not in ROUNDING:
+        return 0
+    for size, s in zip(xs[2:], scales[2:], strict=False):
         i = np.arange(size * factor, dtype=np.float64)
-        source = np.clip(ROUNDING[rounding](COORDINATES[mode](i, s, size, size * factor)), 0, size - 1)
+        source = np.clip(ROUNDING[rounding](COORDINATES[coordinates](i, s, size, size * factor)), 0, size - 1)
         if not np.array_equal(source, i // factor):
-            raise n.fail(
-                f"coordinate_transformation_mode '{mode}' with nearest_mode '{rounding}' does not repeat pixels"
-            )
-    return n.emit(graph.UpsampleOp(x, factor))
+            return 0
+    return factor
 
 
 @converter("DepthToSpace")

@@ -175,6 +175,26 @@ def int_or_list(value: Value) -> int | tuple[int, ...]:
         raise ArgKindError("an integer or a list of integers") from None
 
 
+def number_or_numbers(value: Value) -> float | tuple[float, ...]:
+    """A number, or a list of numbers."""
+    if (single := _as_float(value)) is not None:
+        return single
+    if isinstance(value, list) and value and all(_as_float(v) is not None for v in value):
+        return tuple(float(v) for v in value)  # type: ignore[arg-type]
+    raise ArgKindError("a number or a list of numbers")
+
+
+def choice(*options: str) -> Callable[[Value], str]:
+    """A string, one of `options`."""
+
+    def kind(value: Value) -> str:
+        if not isinstance(value, str) or value not in options:
+            raise ArgKindError("one of " + ", ".join(f'"{o}"' for o in options))
+        return value
+
+    return kind
+
+
 Kind = Callable[[Value], Any]
 
 
@@ -400,6 +420,31 @@ def _pool(name: str, cls: type[graph.PoolOp]) -> Callable[[OpContext, Mapping[st
     return build
 
 
+def _resize(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
+    """`scale` (a number for every axis after the channels, or one per axis) or `size` (the whole result shape)."""
+    x = a["x"]
+    xs = shape_of(x.type)
+    scale, size = a["scale"], a["size"]
+    if (scale is None) == (size is None):
+        raise ShapeError("resize: give either scale or size")
+    if size is not None:
+        if len(size) != len(xs) or min(size) < 1:
+            raise ShapeError(
+                f"resize: size {list(size)} needs {len(xs)} positive values, one per axis of {fmt_shape(xs)}"
+            )
+        scales = [o / d for o, d in zip(size, xs, strict=True)]
+    else:
+        scales = [1.0, 1.0] + [scale] * (len(xs) - 2) if isinstance(scale, float) else list(scale)
+        if len(scales) != len(xs) or min(scales) <= 0:
+            raise ShapeError(
+                f"resize: scale {list(scales)} needs {len(xs)} positive values, one per axis of {fmt_shape(xs)}"
+            )
+        size = [int(d * s) for d, s in zip(xs, scales, strict=True)]
+    return graph.ResizeOp(
+        x, size, scales, a["mode"], a["coordinates"], a["nearest"], a["cubic_a"], a["exclude_outside"]
+    )
+
+
 def _split(ctx: OpContext, a: Mapping[str, Any]) -> Operation:
     x, parts, axis = a["x"], a["parts"], a["axis"]
     if isinstance(parts, int):
@@ -588,6 +633,20 @@ _SPECS: list[OpSpec] = [
     OpSpec("tile", (Arg("x", tensor), Arg("repeats", integers)), lambda ctx, a: graph.TileOp(a["x"], a["repeats"])),
     OpSpec(
         "upsample", (Arg("x", tensor), Arg("scale", positive, 2)), lambda ctx, a: graph.UpsampleOp(a["x"], a["scale"])
+    ),
+    OpSpec(
+        "resize",
+        (
+            Arg("x", tensor),
+            Arg("scale", number_or_numbers, None),
+            Arg("size", integers, None),
+            Arg("mode", choice(*graph.RESIZE_MODES), "nearest"),
+            Arg("coordinates", choice(*(m for m in graph.COORDINATE_MODES if m != "tf_crop_and_resize")), "half_pixel"),
+            Arg("nearest", choice(*graph.NEAREST_MODES), "round_prefer_floor"),
+            Arg("cubic_a", number, -0.75),
+            Arg("exclude_outside", boolean, False),
+        ),
+        _resize,
     ),
     OpSpec(
         "channel_shuffle",

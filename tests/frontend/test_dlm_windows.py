@@ -156,3 +156,46 @@ def test_conv_transpose_groups_error():
     with pytest.raises(DlmError) as info:
         parse_dlm("model m {\n  input x: f32[1, 4, 3]\n  output conv_transpose(x, 5, kernel=2, groups=2)\n}\n", "t.dlm")
     assert "conv_transpose: 2 groups do not divide 4 input and 5 output channels" in str(info.value)
+
+
+RESIZES = {
+    'resize(x, scale=1.5, mode="linear")': ((1, 1, 1.5, 1.5), (1, 3, 7, 9), "linear", "half_pixel"),
+    'resize(x, size=[1, 3, 8, 3], mode="cubic", coordinates="align_corners")': (
+        (1, 1, 1.6, 0.5),
+        (1, 3, 8, 3),
+        "cubic",
+        "align_corners",
+    ),
+    'resize(x, scale=[1, 1, 2, 0.5], nearest="floor", coordinates="asymmetric")': (
+        (1, 1, 2, 0.5),
+        (1, 3, 10, 3),
+        "nearest",
+        "asymmetric",
+    ),
+}
+
+
+@pytest.mark.parametrize("call", RESIZES)
+def test_resize(call):
+    scales, sizes, mode, coordinates = RESIZES[call]
+    op = only_op(f"input x: f32[1, 3, 5, 6]\noutput {call}", graph.ResizeOp)
+    assert graph.floats(op.scales) == scales and ints(op.sizes) == sizes
+    assert (op.mode.data, op.coordinate_transformation_mode.data) == (mode, coordinates)
+
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        ("resize(x)", "resize: give either scale or size"),
+        ("resize(x, scale=2, size=[1, 3, 10, 12])", "resize: give either scale or size"),
+        ("resize(x, size=[10, 12])", "resize: size [10, 12] needs 4 positive values, one per axis of [1,3,5,6]"),
+        (
+            'resize(x, scale=2, mode="bilinear")',
+            'resize: argument \'mode\' must be one of "nearest", "linear", "cubic"',
+        ),
+    ],
+)
+def test_resize_errors(call, message):
+    with pytest.raises(DlmError) as info:
+        parse_dlm(f"model m {{\n  input x: f32[1, 3, 5, 6]\n  output {call}\n}}\n", "t.dlm")
+    assert message in str(info.value).splitlines()[0]

@@ -157,18 +157,6 @@ REJECTED: dict[str, tuple[Callable[[], onnx.ModelProto], str]] = {
         lambda: single("MaxPool", Input((2, 3)), kernel_shape=[1], strict=False)[0],
         "only 1-D, 2-D and 3-D (NCL, NCHW, NCDHW) inputs are supported, got shape [2, 3]",
     ),
-    "resize-linear": (
-        lambda: single("Resize", IMAGE, None, np.array([1, 1, 2, 2], np.float32), mode="linear")[0],
-        "mode 'linear' is not supported",
-    ),
-    "resize-fraction": (
-        lambda: single("Resize", IMAGE, None, np.array([1, 1, 1.5, 1.5], np.float32))[0],
-        "only the same integer scale on H and W of NCHW input is supported: [1, 4, 8, 8] -> [1, 4, 12, 12]",
-    ),
-    "resize-mapping": (
-        lambda: single("Resize", IMAGE, None, np.array([1, 1, 2, 2], np.float32), nearest_mode="floor")[0],
-        "coordinate_transformation_mode 'half_pixel' with nearest_mode 'floor' does not repeat pixels",
-    ),
     "slice-step": (
         lambda: single("Slice", X, np.array([0]), np.array([4]), np.array([2]), np.array([2]))[0],
         "only step 1 is supported, got steps [2]",

@@ -54,6 +54,7 @@ TABLE_2: dict[type[graph.GraphOp], MappingType] = {
     graph.PadOp: OTO,
     graph.EmbeddingOp: OTM,  # Gather
     graph.UpsampleOp: OTM,  # Upsample / Resize
+    graph.ResizeOp: OTM,  # Resize
     graph.Conv2DOp: MTM,
     graph.ConvTransposeOp: MTM,
     graph.LRNOp: MTM,  # a window of channels, like a pooling across them
@@ -188,6 +189,7 @@ TVM_PATTERNS: dict[type[graph.GraphOp], Pattern] = {
     graph.SliceOp: Pattern.INJECTIVE,
     graph.PadOp: Pattern.INJECTIVE,
     graph.UpsampleOp: Pattern.INJECTIVE,
+    graph.ResizeOp: Pattern.INJECTIVE,  # image.resize2d
     graph.ChannelShuffleOp: Pattern.INJECTIVE,
     graph.DepthToSpaceOp: Pattern.INJECTIVE,
 }

@@ -1045,6 +1045,40 @@ builtin.module {
 
 // -----
 
+// graph.resize
+builtin.module {
+  func.func @resize(%a: tensor<1x2x5x6xf32>) -> tensor<1x2x8x3xf32> {
+    %r = graph.resize %a {sizes = array<i64: 1, 2, 8, 3>, scales = array<f64: 1.0, 1.0, 1.7, 0.55>, mode = "cubic", coordinate_transformation_mode = "align_corners", cubic_coeff_a = -5.000000e-01 : f64, exclude_outside = true} : (tensor<1x2x5x6xf32>) -> tensor<1x2x8x3xf32>
+    func.return %r : tensor<1x2x8x3xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @resize(%a: tensor<1x2x5x6xf32>) -> tensor<1x2x8x3xf32> {
+// CHECK-NEXT:     %r = graph.resize %a {sizes = array<i64: 1, 2, 8, 3>, scales = array<f64: 1.000000e+00, 1.000000e+00, 1.700000e+00, 5.500000e-01>, mode = "cubic", coordinate_transformation_mode = "align_corners", cubic_coeff_a = -5.000000e-01 : f64, exclude_outside = true} : (tensor<1x2x5x6xf32>) -> tensor<1x2x8x3xf32>
+// CHECK-NEXT:     func.return %r : tensor<1x2x8x3xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
+// graph.resize, tf_crop_and_resize
+builtin.module {
+  func.func @resize_crop(%a: tensor<1x4x8xf32>) -> tensor<1x4x5xf32> {
+    %r = graph.resize %a {sizes = array<i64: 1, 4, 5>, scales = array<f64: 1.0, 1.0, 0.625>, mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize", extrapolation_value = 5.000000e-01 : f64, roi = array<f64: 0.0, 0.0, 0.2, 1.0, 1.0, 0.9>} : (tensor<1x4x8xf32>) -> tensor<1x4x5xf32>
+    func.return %r : tensor<1x4x5xf32>
+  }
+}
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @resize_crop(%a: tensor<1x4x8xf32>) -> tensor<1x4x5xf32> {
+// CHECK-NEXT:     %r = graph.resize %a {sizes = array<i64: 1, 4, 5>, scales = array<f64: 1.000000e+00, 1.000000e+00, 6.250000e-01>, mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize", extrapolation_value = 5.000000e-01 : f64, roi = array<f64: 0.000000e+00, 0.000000e+00, 2.000000e-01, 1.000000e+00, 1.000000e+00, 9.000000e-01>} : (tensor<1x4x8xf32>) -> tensor<1x4x5xf32>
+// CHECK-NEXT:     func.return %r : tensor<1x4x5xf32>
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+
+// -----
+
 // graph.slice
 builtin.module {
   func.func @slice(%a: tensor<1x8x8x8xf32>) -> tensor<1x8x4x4xf32> {
