@@ -29,9 +29,13 @@ EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.dlm"))
 TRANSFORMERS = {"bert_base", "vit_tiny"}
 SLOW = {"bert_base", "resnet50", "vgg16"}
 """Examples whose graph-level passes and interpretation take tens of seconds: only with -m slow."""
-SMALL = {"c3d", "dnnfusion_table4", "mobilenet_v2", "resnet18", "tcn"}
+SMALL = {"c3d", "dcgan", "dnnfusion_table4", "mobilenet_v2", "resnet18", "tcn"}
 """Examples whose numerics are checked by default."""
 PASSES = ("fuse-none", "fuse-patterns", "fuse-dnnfusion")
+UNTILED = {"dcgan": 1}
+"""Extra kernels DNNFusion may plan: transposed convolutions have no row window, so DNNFusion keeps apart a
+block that does not fit on chip whole (DCGAN's 32x32x64 layer with its batch norm and ReLU), which TVM's
+patterns, blind to capacity, fuse and spill; the latency test below still holds."""
 
 _spec = importlib.util.spec_from_file_location("fusion_table_benchmark", ROOT / "benchmarks" / "fusion_table.py")
 assert _spec is not None and _spec.loader is not None
@@ -90,10 +94,13 @@ def test_plan_verifies_and_covers_every_op(name: str, pass_name: str):
 
 @pytest.mark.parametrize("name", [example(name) for name in EXAMPLES])
 def test_dnnfusion_kernels_against_patterns(name: str):
-    """Never more kernels than TVM's patterns (on ViT-Ti as many: the yellow cells the cost model finds slower fused stay apart)."""
+    """Never more kernels than TVM's patterns (on ViT-Ti as many: the yellow cells the cost model finds slower fused stay apart).
+
+    Except where a block TVM's patterns fuse does not fit on chip and cannot be row-tiled (`UNTILED`).
+    """
     plans = row(name).plans
     dnnf, patterns = plans["fuse-dnnfusion"].kernels, plans["fuse-patterns"].kernels
-    assert dnnf <= patterns
+    assert dnnf <= patterns + UNTILED.get(name, 0)
     assert patterns <= plans["fuse-none"].kernels
 
 
