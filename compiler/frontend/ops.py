@@ -165,6 +165,8 @@ def pad_mode(value: Value) -> str:
     if not isinstance(value, str) or value not in graph.PAD_MODES:
         raise ArgKindError(" or ".join(f'"{m}"' for m in graph.PAD_MODES))
     return value
+
+
 def int_or_list(value: Value) -> int | tuple[int, ...]:
     """A window size: an int n (n along every spatial axis) or a list of ints (one per axis, or per side for pad)."""
     if is_int(value):

@@ -43,13 +43,6 @@ RTOL, ATOL = 1e-3, 1e-5
 HEAVY_WEIGHTS = 5_000_000
 """A light model with more weight elements than this (its ConstantOfShape sizes) runs only with -m slow."""
 
-PART_A_FORMS = (
-    "only 2-D (NCHW) inputs are supported",
-    "dilated pooling is not supported",
-)
-"""Converter limits of operators dlfc does convert, which issue 18's part A (N-d convolution and pooling)
-lifts: an in-scope model rejected for one of these is an expected failure until it lands."""
-
 
 @dataclass(frozen=True)
 class BackendModel:
@@ -142,8 +135,6 @@ def test_backend_model(model: BackendModel, tmp_path, capsys) -> None:
     m = onnx.load(str(model.path))
     inputs, expected = stored_data(model, m)
     status, err, outputs = run_dlfc(model.path, inputs, tmp_path, capsys)
-    if status != 0 and any(form in err for form in PART_A_FORMS):
-        pytest.xfail(f"issue 18 part A: {err.strip()}")
     assert status == 0, err
     assert list(outputs) == [o.name for o in m.graph.output]
     for actual, reference in zip(outputs.values(), expected, strict=True):
