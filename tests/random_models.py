@@ -363,7 +363,8 @@ def conv_transpose_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | N
     stride = [b.rng.choice([1, 2, 2]) for _ in range(2)]
     dilation = [b.rng.choice([1, 1, 2]) for _ in range(2)]
     extra = [b.rng.randrange(max(s, d)) for s, d in zip(stride, dilation, strict=True)]
-    pad = [b.rng.randrange((k - 1) * d + 1) for k, d in zip(kernel * 2, dilation * 2, strict=True)]
+    # each side at most half the kernel's reach, so the output keeps at least one cell per axis
+    pad = [b.rng.randrange((k - 1) * d // 2 + 1) for k, d in zip(kernel * 2, dilation * 2, strict=True)]
     weight = b.weight([c, out_per_group, *kernel], "he_normal")
     bias = b.weight([groups * out_per_group], "zeros").value if b.rng.random() < 0.5 else None
     op = graph.ConvTransposeOp(x.value, weight.value, bias, stride, pad, dilation, extra, groups)
