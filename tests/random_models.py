@@ -274,7 +274,8 @@ def prelu_step(b: ModelBuilder, op_type: type[Operation]) -> Tensor | None:
     if len(x.shape) >= 2 and b.rng.random() < 0.5:
         shape = [x.shape[1]] + [1] * (len(x.shape) - 2)  # one slope per channel, as PyTorch exports it
     else:
-        shape = [d if b.rng.random() < 0.4 else 1 for d in x.shape][b.rng.randrange(len(x.shape) + 1) :] or [1]
+        shape = [d if b.rng.random() < 0.4 else 1 for d in x.shape][b.rng.randrange(len(x.shape) + 1) :]
+        shape = shape or [1] * min(1, len(x.shape))  # a 0-d input takes a 0-d slope: it may not grow the result
     slope = b.weight(shape, b.rng.choice(["normal", "bn_scale"]))
     return b.emit(graph.PReluOp(x.value, slope.value), x.bound * max(1.0, slope.bound))
 
