@@ -115,7 +115,7 @@ class Tuner:
         self.types = [op.mapping_type() for op in ops]
         self.model = cost_model(target)
         self._legal: dict[int, bool] = {}
-        self._kernels: dict[int, Move] = {}
+        self._kernels: dict[int, Kernel] = {}
         self._maximal: dict[int, int] = {}
         """Ideal -> its maximal ops, for the ideals `ideals` found."""
 
@@ -174,13 +174,13 @@ class Tuner:
             self._costs[key] = best
         return best
 
-    def kernel(self, group: int) -> tuple[tuple[int, ...], int, float]:
-        """A mask's ops, best core count and latency (memoised by mask, for the exact DP)."""
+    def kernel(self, group: int) -> Kernel:
+        """A mask's ops as one kernel on its best core count (memoised by mask, for the exact DP)."""
         found = self._kernels.get(group)
         if found is None:
             members = tuple(bits(group))
-            found = self._kernels[group] = (members, *self.cost(members))  # type: ignore[assignment]
-        return found  # type: ignore[return-value]
+            found = self._kernels[group] = Kernel(members, *self.cost(members))
+        return found
 
     # ------------------------------------------------------------------ the states
 
@@ -264,11 +264,13 @@ class Tuner:
 
         def moves(ideal: int) -> Iterator[Move]:
             for group in groups[ideal]:
-                yield (ideal & ~group, *self.kernel(group))
+                kernel = self.kernel(group)
+                yield ideal & ~group, kernel.ops, kernel.cores, kernel.latency
             for group in exceptions:
                 rest = ideal & ~group
                 if not group & ~ideal and not any(self.succs[i] & rest for i in bits(group)):
-                    yield (rest, *self.kernel(group))
+                    kernel = self.kernel(group)
+                    yield rest, kernel.ops, kernel.cores, kernel.latency
 
         return moves
 
