@@ -33,11 +33,16 @@ kernels costed for n ops and legal groups of at most L ops. DNN graphs are
 nearly chains: the examples have 39 to about 1,000 ideals (transformers'
 query/key/value branches give the most). A graph with many parallel branches
 can have exponentially many ideals and candidate groups; when the exact DP
-would examine more than `max-states` of either, it runs over the prefixes of one
-topological order only, i.e. over the segmentations of the block order with
-the incoming groups dissolved (every incoming group is contiguous in it, so the
-guarantees above still hold). Of the examples only dnnfusion_table4 (eight
-independent expressions, 25,920 ideals) takes this path.
+would examine more than `max-states` of either, it runs over the prefixes of
+several topological orders (the block order with the incoming groups
+dissolved, in which every incoming group is contiguous, and two level orders
+that put sibling branches side by side), exact over every plan whose kernel
+boundaries are such prefixes. Of the examples only dnnfusion_table4 (eight
+independent expressions, 25,920 ideals) takes this path; so do long models
+(a chain of n ops has n + 1 ideals but about n * L candidate groups). The
+fallback keeps states as (order, length) pairs and groups as short tuples,
+never as masks over every op, so its time per candidate group does not grow
+with the model: a chain of 20,000 ops is tuned in linear time.
 
 Fusion remarks (`dlfc --remarks=fusion`): for each pair of kernels of the
 chosen plan where one feeds the other, why they are not one kernel
@@ -50,7 +55,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
@@ -76,10 +80,17 @@ class OverBudget(Exception):
     """The exact DP would examine more candidate groups than its budget allows."""
 
 
+Move = tuple[object, tuple[int, ...], int, float]
+"""One way into a DP state: (the state before, the kernel's ops, its core count, its latency)."""
+
+
 class Tuner:
     """The DP over ideals for the graph ops of one function (a topological order; op i is bit i of a mask).
 
     `budget` bounds the exact DP: the ideals it visits, and the distinct candidate groups it examines.
+    Masks over every op are used only by the exact DP (bounded by the budget); the fallback
+    over orders (`segments`) works on positions in the orders, so its cost per candidate
+    group does not grow with the model.
     """
 
     def __init__(
@@ -94,14 +105,13 @@ class Tuner:
         self.keys = KernelKeys(ops)
         self._costs: dict[Signature, tuple[int, float]] = {}
         """Best core count and latency by kernel signature: equal kernels elsewhere in the model are costed once."""
-        self._hints: dict[int, Signature] = {}
-        """Signatures of groups about to be costed, computed incrementally by `segments`."""
         index = {op: i for i, op in enumerate(ops)}
-        self.preds = [mask_of(index[v.owner] for v in op.operands if v.owner in index) for op in ops]
-        self.succs = [0] * len(ops)
-        for i, producers in enumerate(self.preds):
-            for p in bits(producers):
-                self.succs[p] |= 1 << i
+        self.producers = [tuple(dict.fromkeys(index[v.owner] for v in op.operands if v.owner in index)) for op in ops]
+        consumers: list[list[int]] = [[] for _ in ops]
+        for i, producers in enumerate(self.producers):
+            for p in producers:
+                consumers[p].append(i)
+        self.consumers = [tuple(c) for c in consumers]
         self.types = [op.mapping_type() for op in ops]
         self.model = cost_model(target)
         self._legal: dict[int, bool] = {}
@@ -114,41 +124,62 @@ class Tuner:
         """The cost model's view of the ops (built on first use: a cached result needs none)."""
         return self.model.dataflow(self.ops)
 
+    @cached_property
+    def preds(self) -> list[int]:
+        """Per op, the mask of its producers (for the exact DP)."""
+        return [mask_of(p) for p in self.producers]
+
+    @cached_property
+    def succs(self) -> list[int]:
+        """Per op, the mask of its consumers (for the exact DP)."""
+        return [mask_of(c) for c in self.consumers]
+
+    def legal_members(self, members: Sequence[int]) -> bool:
+        """`is_legal_group` of the ops at `members` (ascending indices), from the tuner's index of types and producers."""
+        reaching: dict[int, graph.MappingType] = {}
+        for i in members:
+            fused = fused_type([reaching[p] for p in self.producers[i] if p in reaching], self.types[i])
+            if fused is None:
+                return False
+            reaching[i] = fused
+        return True
+
     def legal(self, group: int) -> bool:
-        """`is_legal_group` of the ops in `group`, from the tuner's own index of types and producers (memoised)."""
+        """`legal_members` of a mask (memoised, for the exact DP)."""
         found = self._legal.get(group)
         if found is None:
-            reaching: dict[int, graph.MappingType] = {}
-            found = True
-            for i in bits(group):
-                fused = fused_type([reaching[p] for p in bits(self.preds[i] & group)], self.types[i])
-                if fused is None:
-                    found = False
-                    break
-                reaching[i] = fused
-            self._legal[group] = found
+            found = self._legal[group] = self.legal_members(tuple(bits(group)))
         return found
 
+    def cost(self, members: tuple[int, ...], key: Signature | None = None) -> tuple[int, float]:
+        """The best core count and latency of the ops at `members` (ascending) as one kernel.
+
+        Each distinct signature (`key`, computed here when not given) is costed once,
+        and looked up in the tuning cache first.
+        """
+        if key is None:
+            key = self.keys.key(members)
+        best = self._costs.get(key)
+        if best is None:
+            text = self.keys.text(key) if self.cache is not None else ""
+            stored = self.cache.get("kernel", text) if self.cache is not None else None
+            if stored is None:
+                add_statistic("kernels costed")
+                cores, cost = self.model.fastest(self.dataflow.boundary(members))
+                best = (cores, cost.latency)
+                if self.cache is not None:
+                    self.cache.put("kernel", text, best)
+            else:
+                best = (int(stored[0]), float(stored[1]))  # type: ignore[index]
+            self._costs[key] = best
+        return best
+
     def kernel(self, group: int) -> Kernel:
-        """The group as one kernel on its best core count (each distinct signature is costed once)."""
+        """A mask's ops as one kernel on its best core count (memoised by mask, for the exact DP)."""
         found = self._kernels.get(group)
         if found is None:
             members = tuple(bits(group))
-            key = self._hints.pop(group, None) or self.keys.key(members)
-            best = self._costs.get(key)
-            if best is None:
-                text = self.keys.text(key) if self.cache is not None else ""
-                stored = self.cache.get("kernel", text) if self.cache is not None else None
-                if stored is None:
-                    add_statistic("kernels costed")
-                    cores, cost = self.model.fastest(self.dataflow.boundary(members))
-                    best = (cores, cost.latency)
-                    if self.cache is not None:
-                        self.cache.put("kernel", text, best)
-                else:
-                    best = (int(stored[0]), float(stored[1]))  # type: ignore[index]
-                self._costs[key] = best
-            found = self._kernels[group] = Kernel(members, *best)
+            found = self._kernels[group] = Kernel(members, *self.cost(members))
         return found
 
     # ------------------------------------------------------------------ the states
@@ -161,15 +192,16 @@ class Tuner:
         Records each ideal's maximal ops (those none of whose consumers is in it) for `upsets`.
         """
         self._maximal = {0: 0}
-        found, layer = [0], [(0, mask_of(i for i, producers in enumerate(self.preds) if not producers))]
+        preds = self.preds
+        found, layer = [0], [(0, mask_of(i for i, producers in enumerate(self.producers) if not producers))]
         while layer:
             grown: list[tuple[int, int]] = []
             for ideal, frontier in layer:
                 for i in bits(frontier):
                     bigger = ideal | 1 << i
                     if bigger not in self._maximal:
-                        self._maximal[bigger] = self._maximal[ideal] & ~self.preds[i] | 1 << i
-                        ready = mask_of(s for s in bits(self.succs[i]) if not self.preds[s] & ~bigger)
+                        self._maximal[bigger] = self._maximal[ideal] & ~preds[i] | 1 << i
+                        ready = mask_of(s for s in self.consumers[i] if not preds[s] & ~bigger)
                         grown.append((bigger, frontier & ~(1 << i) | ready))
             if len(self._maximal) > self.budget:
                 return None
@@ -187,10 +219,10 @@ class Tuner:
         n = len(self.ops)
         early = [0] * n
         for i in range(n):
-            early[i] = max((early[p] + 1 for p in bits(self.preds[i])), default=0)
+            early[i] = max((early[p] + 1 for p in self.producers[i]), default=0)
         late = [0] * n
         for i in range(n - 1, -1, -1):
-            late[i] = max((late[s] + 1 for s in bits(self.succs[i])), default=0)
+            late[i] = max((late[s] + 1 for s in self.consumers[i]), default=0)
         found: list[list[int]] = []
         for order in (
             list(range(n)),
@@ -201,7 +233,7 @@ class Tuner:
                 found.append(order)
         return found
 
-    # ------------------------------------------------------------------ the kernels that end an ideal
+    # ------------------------------------------------------------------ the exact DP: kernels that end an ideal
 
     def upsets(self, ideal: int) -> Iterator[int]:
         """The legal groups S of at most `window` ops with `ideal` - S an ideal (grown breadth-first from the last ops).
@@ -211,7 +243,8 @@ class Tuner:
         Raises OverBudget once more distinct groups than the budget have been examined.
         """
         last = self._maximal[ideal]
-        queue = deque((1 << i, last | self.preds[i]) for i in bits(last))
+        preds, succs = self.preds, self.succs
+        queue = deque((1 << i, last | preds[i]) for i in bits(last))
         seen: set[int] = set()
         while queue:
             group, candidates = queue.popleft()
@@ -223,113 +256,148 @@ class Tuner:
             yield group
             if group.bit_count() < self.window:
                 for x in bits(candidates & ideal & ~group):
-                    if not self.succs[x] & ideal & ~group:
-                        queue.append((group | 1 << x, candidates | self.preds[x]))
+                    if not succs[x] & ideal & ~group:
+                        queue.append((group | 1 << x, candidates | preds[x]))
+
+    def exact_moves(self, groups: dict[int, list[int]], exceptions: Sequence[int]) -> Callable[[int], Iterator[Move]]:
+        """The DP's moves into an ideal: its legal upsets (`groups`), and the `exceptions` it ends."""
+
+        def moves(ideal: int) -> Iterator[Move]:
+            for group in groups[ideal]:
+                kernel = self.kernel(group)
+                yield ideal & ~group, kernel.ops, kernel.cores, kernel.latency
+            for group in exceptions:
+                rest = ideal & ~group
+                if not group & ~ideal and not any(self.succs[i] & rest for i in bits(group)):
+                    kernel = self.kernel(group)
+                    yield rest, kernel.ops, kernel.cores, kernel.latency
+
+        return moves
+
+    # ------------------------------------------------------------------ the fallback: prefixes of several orders
 
     def segments(
-        self, orders: Sequence[Sequence[int]], seeds: Sequence[int]
-    ) -> tuple[list[int], Callable[[int], Iterator[int]]]:
-        """The prefixes of every order (ideals, by increasing size) and, for each, the legal groups that end it.
+        self, orders: Sequence[Sequence[int]], seeds: Sequence[tuple[int, ...]]
+    ) -> tuple[list[tuple[int, int]], Callable[[tuple[int, int]], Iterator[Move]]]:
+        """The prefixes of every order as DP states (by increasing size) and the moves into each.
 
-        A group ending state J leads back to a smaller state I (a prefix of any of
-        the orders) with J - I legal and at most `window` ops; `seeds` (incoming
-        groups outside that rule) also end J when they are contiguous at the end
-        of an order of which J is a prefix. For J and an order o, the prefixes
-        of o inside J are those before o's first op outside J, and the groups
-        J - I grow as I shrinks: they are tried from the smallest and dropped
-        at the first illegal one (legality is monotone).
+        A state is a pair (order, length) standing for that order's prefix; a
+        set that is a prefix of several orders is one state, named by the first
+        of them. A kernel ending state J leads back to a smaller state I (a
+        prefix of any of the orders) with J - I legal and at most `window`
+        ops; `seeds` (incoming groups outside that rule, ascending op indices)
+        also end J when they are contiguous at the end of an order of which J
+        is a prefix.
+
+        For J = a[:k] and an order o, the prefixes of o inside J are o[:m] for m
+        up to `cover` (how many first ops of o lie in J), and J - o[:m] is
+        o[m:cover] plus the fixed rest J - o[:cover]: the groups grow as m
+        shrinks, and are tried from the smallest, dropped at the first illegal
+        one (legality is monotone). Everything is kept as positions and short
+        tuples of ops, never as masks over the whole model, so each candidate
+        group costs O(window) whatever the model's size.
         """
-        n = len(self.ops)
-        prefixes = [[0] * (n + 1) for _ in orders]
-        for o, order in enumerate(orders):
-            for k, i in enumerate(order):
-                prefixes[o][k + 1] = prefixes[o][k] | 1 << i
-        owners: dict[int, list[tuple[int, int]]] = {}
-        """State -> the (order, length) of which it is the prefix."""
-        for o in range(len(orders)):
-            for k in range(n + 1):
-                owners.setdefault(prefixes[o][k], []).append((o, k))
+        n, window, count = len(self.ops), self.window, len(orders)
         positions = [[0] * n for _ in orders]
         for o, order in enumerate(orders):
             for k, i in enumerate(order):
                 positions[o][i] = k
-        inside: dict[tuple[int, int], list[int]] = {}
-        """(order a, length k) -> per order o, how many first ops of o lie in a's prefix of length k (two pointers)."""
-        for a in range(len(orders)):
-            pointers = [0] * len(orders)
-            for k in range(n + 1):
+        cover: list[list[tuple[int, ...]]] = []
+        """cover[a][k][o]: how many first ops of o lie in a[:k] (two pointers)."""
+        rests: dict[tuple[int, int, int], tuple[int, ...]] = {}
+        """(a, k, o) -> a[:k] - o[:cover[a][k][o]] (ascending) when it is not empty and has at most `window` ops."""
+        for a in range(count):
+            pointers = [0] * count
+            outside: list[dict[int, None]] = [{} for _ in orders]  # a[:k] - o[:pointer], in insertion order
+            rows: list[tuple[int, ...]] = [tuple(pointers)]
+            for k in range(1, n + 1):
+                added = orders[a][k - 1]
                 for o, order in enumerate(orders):
+                    if o == a:
+                        pointers[o] = k
+                        continue
+                    outside[o][added] = None
                     while pointers[o] < n and positions[a][order[pointers[o]]] < k:
+                        del outside[o][order[pointers[o]]]
                         pointers[o] += 1
-                inside[a, k] = list(pointers)
-        ends: dict[tuple[int, int], list[int]] = {}
-        """(order, end position) -> the seeds that are contiguous in that order and end there."""
-        for seed in seeds:
-            for o in range(len(orders)):
-                places = sorted(positions[o][i] for i in bits(seed))
-                if places[-1] - places[0] + 1 == len(places):
-                    ends.setdefault((o, places[-1] + 1), []).append(seed)
+                    if outside[o] and len(outside[o]) <= window:
+                        rests[a, k, o] = tuple(sorted(outside[o]))
+                rows.append(tuple(pointers))
+            cover.append(rows)
+        name = [[next(b for b in range(count) if cover[a][k][b] == k) for k in range(n + 1)] for a in range(count)]
+        """name[a][k]: the first order whose prefix of length k is a[:k]."""
         first = [[0] * (n + 1) for _ in orders]
         """Per order and length j: the smallest i with the order's ops i..j-1 a legal group (two pointers)."""
-        for o in range(len(orders)):
+        for o, order in enumerate(orders):
             i = 0
             for j in range(1, n + 1):
-                i = max(i, j - self.window)
-                while not self.legal(prefixes[o][j] & ~prefixes[o][i]):
+                i = max(i, j - window)
+                while not self.legal_members(sorted(order[i:j])):
                     i += 1
                 first[o][j] = i
-        states = sorted(owners, key=int.bit_count)
+        ends: dict[tuple[int, int], list[tuple[int, ...]]] = {}
+        """(order, end position) -> the seeds that are contiguous in that order and end there."""
+        for seed in seeds:
+            for o in range(count):
+                places = sorted(positions[o][i] for i in seed)
+                if places[-1] - places[0] + 1 == len(places):
+                    ends.setdefault((o, places[-1] + 1), []).append(seed)
+        states = [(o, k) for k in range(n + 1) for o in range(count) if name[o][k] == o]
 
-        def groups(state: int) -> Iterator[int]:
-            size = state.bit_count()
-            own = {o for o, _ in owners[state]}
-            covered = inside[owners[state][0]]
-            for o in range(len(orders)):
-                if o in own:
-                    builder = (
-                        KeyBuilder(self.keys) if o == 0 else None
-                    )  # the block order: signatures grow with the group
-                    for k in range(size - 1, first[o][size] - 1, -1):
-                        group = state & ~prefixes[o][k]
+        def moves(state: tuple[int, int]) -> Iterator[Move]:
+            a, k = state
+            for o, order in enumerate(orders):
+                covered = cover[a][k][o]
+                if covered == k:  # J is o's prefix too: the groups contiguous at the end of o[:k]
+                    builder = KeyBuilder(self.keys) if o == 0 else None  # the block order: signatures grow
+                    for m in range(k - 1, first[o][k] - 1, -1):
                         if builder is not None:
-                            builder.prepend(orders[o][k])
-                            if group not in self._kernels:
-                                self._hints[group] = builder.key()
-                        yield group
+                            builder.prepend(m)
+                            members = tuple(range(m, k))
+                            yield ((name[o][m], m), members, *self.cost(members, builder.key()))
+                        else:
+                            members = tuple(sorted(order[m:k]))
+                            yield ((name[o][m], m), members, *self.cost(members))
+                    for seed in ends.get((o, k), ()):
+                        m = k - len(seed)
+                        yield ((name[o][m], m), seed, *self.cost(seed))
                     continue
-                for k in range(min(covered[o], size - 1), max(0, size - self.window) - 1, -1):
-                    group = state & ~prefixes[o][k]
-                    if not self.legal(group):
+                rest = rests.get((a, k, o))
+                if rest is None:
+                    continue
+                for m in range(covered, max(0, covered - (window - len(rest))) - 1, -1):
+                    members = tuple(sorted(rest + tuple(order[m:covered])))
+                    if not self.legal_members(members):
                         break
-                    yield group
-            for o, k in owners[state]:
-                yield from ends.get((o, k), ())
+                    yield ((name[o][m], m), members, *self.cost(members))
 
-        return states, groups
+        return states, moves
 
     # ------------------------------------------------------------------ the DP
 
-    def solve(self, states: Sequence[int], removals: Callable[[int], Iterable[int]]) -> list[Kernel]:
-        """The cheapest chain of `states` (ideals by increasing size) from {} to all ops.
+    @staticmethod
+    def solve(states: Sequence[object], moves: Callable[[object], Iterable[Move]]) -> list[Kernel]:
+        """The cheapest chain of `states` (by increasing size) from the first to the last.
 
-        From each state J the kernels S of `removals(J)` lead back to J - S when that is a state.
+        `moves(J)` gives the kernels that end state J, each with the state before it.
         """
-        best: dict[int, float] = {0: 0.0}
-        choice: dict[int, Kernel] = {}
-        for ideal in states[1:]:
-            best[ideal] = float("inf")
-            for group in removals(ideal):
-                rest = ideal & ~group
-                if rest not in best:
-                    continue
-                kernel = self.kernel(group)
-                if best[rest] + kernel.latency < best[ideal]:
-                    best[ideal], choice[ideal] = best[rest] + kernel.latency, kernel
+        best: dict[object, float] = {states[0]: 0.0}
+        choice: dict[object, Move] = {}
+        for state in states[1:]:
+            found, chosen = float("inf"), None
+            for move in moves(state):
+                total = best[move[0]] + move[3]
+                if total < found:
+                    found, chosen = total, move
+            best[state] = found
+            if chosen is not None:
+                choice[state] = chosen
         plan: list[Kernel] = []
-        ideal = states[-1]
-        while ideal:
-            plan.append(choice[ideal])
-            ideal &= ~mask_of(choice[ideal].ops)
+        state = states[-1]
+        while state != states[0]:
+            before, members, cores, latency = choice[state]
+            plan.append(Kernel(members, cores, latency))
+            state = before
         return plan[::-1]
 
 
@@ -364,12 +432,8 @@ def tune(
 
 
 def _search(tuner: Tuner, seeds: Sequence[int]) -> list[Kernel]:
-    window = tuner.window
-    exceptions = [g for g in seeds if g.bit_count() > window or not tuner.legal(g)]
-
-    def removals(candidates: Callable[[int], Iterable[int]]) -> Callable[[int], Iterable[int]]:
-        return lambda ideal: chain(candidates(ideal), (g for g in exceptions if not g & ~ideal))
-
+    members = [tuple(bits(g)) for g in seeds]
+    exceptions = [m for m in members if len(m) > tuner.window or not tuner.legal_members(m)]
     ideals = tuner.ideals()
     if ideals is not None:
         try:
@@ -378,10 +442,10 @@ def _search(tuner: Tuner, seeds: Sequence[int]) -> list[Kernel]:
             pass
         else:
             add_statistic("ideals", len(ideals))
-            return tuner.solve(ideals, removals(groups.__getitem__))
+            return tuner.solve(ideals, tuner.exact_moves(groups, [mask_of(m) for m in exceptions]))  # type: ignore[arg-type]
     add_statistic("searched several topological orders")
-    states, groups = tuner.segments(tuner.orders(), exceptions)
-    return tuner.solve(states, groups)
+    states, moves = tuner.segments(tuner.orders(), exceptions)
+    return tuner.solve(states, moves)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 from dlfc.compiler.utils.bitmasks import bits, mask_of
 from dlfc.compiler.utils.search_space import Kernel, fused_type
+from dlfc.compiler.utils.tuning_cache import KernelKeys
 from dlfc.dialects import graph
 from dlfc.hw.cost import cost_model
 from dlfc.hw.target import Accelerator
@@ -57,6 +58,9 @@ class Optimum:
 
     plan: list[Kernel]
     candidates: int
+    """Legal convex groups (and incoming groups) enumerated and costed."""
+    columns: int
+    """Those left in the integer program: the undominated ones (`undominated`)."""
     cuts: int
     """Cycle cuts added before the solution could run."""
     seconds: float
@@ -135,6 +139,41 @@ def _quiet_stdout() -> Iterator[None]:
         os.close(saved)
 
 
+def undominated(groups: Sequence[int], costs: Sequence[float], preds: Sequence[int]) -> list[int]:
+    """The positions in `groups` of the groups no split of which is as cheap (the others cannot improve a plan).
+
+    A group G is dominated when G = A + B with A closed under producers within G,
+    both A and B candidates, and eff(A) + eff(B) <= cost(G), where eff(S) is the
+    cheapest of S's own cost and its splits (computed by increasing size). A and
+    B are then convex (a path between two ops of A, or of B, stays in the convex
+    G, and cannot pass through B, or A, respectively) and run one after the
+    other where G ran, so any plan using G becomes one using only undominated
+    groups that costs no more: dropping dominated groups keeps an optimal plan.
+    The splits tried are the ones taking off one op that has no consumer in G
+    (A = G - op) or no producer in G (A = the op).
+    """
+    position = {g: k for k, g in enumerate(groups)}
+    effective = list(costs)
+    kept: list[int] = []
+    for k in sorted(range(len(groups)), key=lambda k: groups[k].bit_count()):
+        g = groups[k]
+        if g.bit_count() > 1:
+            best = float("inf")  # the cheapest split
+            for i in bits(g):
+                one, rest = position.get(1 << i), position.get(g & ~(1 << i))
+                if one is None or rest is None:
+                    continue
+                last = not any(preds[j] >> i & 1 for j in bits(g))  # no consumer of i in g
+                first = not preds[i] & g  # no producer of i in g
+                if last or first:
+                    best = min(best, effective[one] + effective[rest])
+            if best <= costs[k]:
+                effective[k] = best
+                continue
+        kept.append(k)
+    return kept
+
+
 def solve_exact(
     ops: Sequence[graph.GraphOp],
     seeds: Sequence[int],
@@ -157,12 +196,21 @@ def solve_exact(
     groups = list(dict.fromkeys([*candidate_groups(ops, cap, limit), *seeds]))
     model = cost_model(target)
     dataflow = model.dataflow(ops)
-    kernels: list[Kernel] = []
+    keys = KernelKeys(ops)
+    by_signature: dict[object, tuple[int, float]] = {}
+    costed: list[tuple[int, float]] = []
     for g in groups:
         members = tuple(bits(g))
-        boundary = dataflow.boundary(members)
-        best = min((model.cost(boundary, c) for c in target.legal_cores), key=lambda k: (k.latency, k.cores))
-        kernels.append(Kernel(members, best.cores, best.latency))
+        key = keys.key(members)
+        best = by_signature.get(key)
+        if best is None:
+            cores, cost = model.fastest(dataflow.boundary(members))
+            best = by_signature[key] = (cores, cost.latency)
+        costed.append(best)
+    candidates = len(groups)
+    kept = undominated(groups, [latency for _, latency in costed], preds)
+    groups = [groups[k] for k in kept]
+    kernels = [Kernel(tuple(bits(groups[n])), *costed[k]) for n, k in enumerate(kept)]
 
     with _quiet_stdout():  # HiGHS prints a banner on stdout when it starts, before any option can be set
         h = highspy.Highs()
@@ -204,4 +252,4 @@ def solve_exact(
         )
         cuts += 1
     plan = sorted((kernels[c] for c in chosen), key=lambda k: k.ops[0])
-    return Optimum(plan, m, cuts, time.time() - started)
+    return Optimum(plan, candidates, len(groups), cuts, time.time() - started)

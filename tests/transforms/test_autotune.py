@@ -195,13 +195,27 @@ def test_wide_graphs_fall_back_to_one_order_quickly():
     assert tuned_latency(module) <= alone
 
 
-def test_incoming_groups_stay_candidates_even_when_the_table_forbids_them():
+@pytest.mark.parametrize("max_states", [20000, 1], ids=["exact", "fallback"])
+def test_incoming_groups_stay_candidates_even_when_the_table_forbids_them(max_states: int):
     module = chain_module([("conv3x3", 64), ("relu", 0), ("conv3x3", 64), ("relu", 0)], channels=64, size=8)
     form_groups(module, lambda ops: [ops])  # conv -> relu -> conv: red, yet the incoming plan
     assign_cores(module, MLU100)
     before = tuned_latency(module)
-    AutotunePass().apply(make_context(), module)
+    AutotunePass(max_states=max_states, tuning_cache=False).apply(make_context(), module)
     assert tuned_latency(module) <= before * (1 + 1e-9)
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(layers, st.integers(20, 60))
+def test_the_fallback_equals_the_exact_dp_on_long_chains(block: list[Layer], repeats: int):
+    """A block of layers repeated into a chain of up to 300 ops: the DP over prefixes (the fallback
+    that long models take) finds the same latency as the DP over every ideal, and the same kernels."""
+    ops = graph_ops(chain_module(block * repeats, 16, 4))
+    exact = tune(ops, [], MLU100, window=32, budget=10**6)
+    fallback = tune(ops, [], MLU100, window=32, budget=1)
+    assert plan_latency(fallback) == pytest.approx(plan_latency(exact), rel=1e-12)
+    assert [i for k in fallback for i in k.ops] == list(range(len(ops)))
+    assert all(len(k.ops) <= 32 and is_legal_group([ops[i] for i in k.ops]) for k in fallback)
 
 
 def test_autotune_refuses_accel_level_input():

@@ -17,7 +17,7 @@ from dlfc.compiler.cli import main as dlfc_main
 from dlfc.compiler.context import make_context
 from dlfc.compiler.transforms.autotune import tune
 from dlfc.compiler.transforms.oracle import OPTIMAL_ATTR, Reduction, exact_oracle, oracle
-from dlfc.compiler.utils.optimum import TooLarge, candidate_groups, solve_exact
+from dlfc.compiler.utils.optimum import TooLarge, candidate_groups, solve_exact, undominated
 from dlfc.compiler.utils.search_space import is_legal_group, plan_latency
 from dlfc.dialects import accel
 from dlfc.hw.cost import group_cost, kernel_cost
@@ -149,6 +149,37 @@ def test_autotune_equals_the_optimum_on_random_graphs(seed: int, size: int):
     fallback = tune(ops, [], MLU100, window=32, budget=1)  # the DP over several orders: no better than optimal
     check_plan(ops, fallback)
     assert plan_latency(fallback) >= plan_latency(optimum.plan) * (1 - 1e-9)
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(st.integers(0, 10**6), st.integers(4, 8))
+def test_leaving_out_dominated_groups_keeps_the_optimum(seed: int, size: int):
+    """Against brute force over every partition into every legal convex group (the oracle with one window)."""
+    module = random_model(seed, size).module
+    ops = graph_ops(module)
+    assume(len(ops) <= 9)
+    try:
+        optimum = solve_exact(ops, [], MLU100, limit=2000)
+    except TooLarge:
+        assume(False)
+    check_plan(ops, optimum.plan)
+    assert optimum.columns <= optimum.candidates
+    brute = oracle(module, MLU100, Reduction(window=len(ops), joint=False), progress=False)
+    assert plan_latency(optimum.plan) == pytest.approx(brute.latency, rel=1e-12)
+
+
+def test_a_split_as_cheap_as_the_group_dominates_it():
+    """Groups {0, 1} and {0, 1, 2} of a chain, each no cheaper than a split: left out; singletons always stay."""
+    chain = [0b001, 0b010, 0b100, 0b011, 0b110, 0b111]
+    preds = [0, 0b001, 0b010]
+    costs = [1.0, 1.0, 1.0, 2.0, 1.5, 2.6]
+    kept = [chain[k] for k in undominated(chain, costs, preds)]
+    assert kept == [0b001, 0b010, 0b100, 0b110]  # {0,1,2} costs 2.6 > {0} + {1,2} = 2.5
 
 
 @pytest.mark.parametrize("name", sorted(WIDE_MODELS))
