@@ -295,8 +295,9 @@ class CostModel:
         kernel's cores (per-op phases, barriers and inter-core traffic) with
         their intermediates on chip, whole ("on-chip") or in depth-first row
         tiles ("tiled", the tile count and halo mode of least latency whose
-        working set fits); only a kernel that cannot be tiled, or whose
-        smallest tile does not fit, spills its intermediates to DRAM.
+        working set fits); a kernel that cannot be tiled, whose smallest tile
+        does not fit, or whose best tiling is slower than spilling (tiny
+        tiles, weights re-read per tile) spills its intermediates to DRAM.
         """
         overhead, bandwidth = self._overhead_and_bandwidth(cores)
         b = boundary
@@ -315,7 +316,13 @@ class CostModel:
                 option = self._variant(b, cores, traffic, tiles, cache, self._tile_rows(b, tiles))
                 if best is None or option.latency < best.latency:
                     best = option
-        return best if best is not None else self._spilled(b, cores, traffic)
+        if best is None:
+            return self._spilled(b, cores, traffic)
+        if best.intermediates == "tiled":  # small tiles or weights re-read per tile can cost more than spilling
+            spilled = self._spilled(b, cores, traffic)
+            if spilled.latency < best.latency:
+                return spilled
+        return best
 
     def _tile_choices(self, b: Boundary, cores: int) -> list[tuple[int, bool]]:
         """The tilings worth costing: per halo mode, the fewest tiles that fit and the next count.
