@@ -140,8 +140,9 @@ def row_sliceable(op: Operation) -> bool:
 
     True for convolutions and pooling (NCHW, with halos), elementwise ops, batch
     norm (unless the row axis is its channel axis 1), dense, matmul with a full-rank left operand, layer norm, softmax off
-    the row axis, concat off the row axis and transposes that keep the row
-    axis, when the result has at least two rows.
+    the row axis, concat off the row axis, reductions with kept dimensions off
+    the row axis and transposes that keep the row axis, when the result has at
+    least two rows.
     """
     if not isinstance(op, graph.GraphOp) or len(op.results) != 1:
         return False
@@ -161,6 +162,8 @@ def row_sliceable(op: Operation) -> bool:
         return int_of(op.axis) % rank != rank - 2
     if isinstance(op, graph.ConcatOp):
         return int_of(op.axis) % rank != rank - 2
+    if isinstance(op, graph.ReduceOp):  # a reduction that keeps its rank and does not reduce the rows
+        return bool(op.keepdims.value.data) and rank - 2 not in ints(op.axes) and _same_rows(op, 0)
     if isinstance(op, graph.TransposeOp):
         return ints(op.perm)[rank - 2] == rank - 2
     return False
