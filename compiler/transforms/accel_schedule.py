@@ -471,15 +471,29 @@ def plan_phases(ops: Sequence[graph.GraphOp], cores: int, cost: KernelCost, targ
 
 
 def emit_program(phases: Sequence[RowPhase | graph.GraphOp], target: Accelerator) -> schedule.ProgramOp:
-    """The `schedule.program` of a kernel's phases: a barrier between consecutive phases."""
+    """The `schedule.program` of a kernel's phases.
+
+    A barrier precedes a phase that reads a tensor an earlier phase wrote to
+    DRAM since the last barrier (every core's rows must be there); a view run
+    whole renames a tensor in DRAM, so it needs none, and its result is as
+    recent as its operand.
+    """
     ops: list[Operation] = []
-    for p, phase in enumerate(phases):
+    recent: set[SSAValue] = set()  # written to DRAM since the last barrier
+    for phase in phases:
+        members = phase.rows.ops if isinstance(phase, RowPhase) else [phase]
+        results = {r for op in members for r in op.results}
+        reads = {v for op in members for v in op.operands if v not in results}
+        view = not isinstance(phase, RowPhase) and phase.has_trait(graph.ReshapeLike)
+        if reads & recent and not view:
+            ops.append(schedule.BarrierOp())
+            recent = set()
+        if not view or reads & recent:
+            recent |= results
         if isinstance(phase, RowPhase):
             ops += phase.emit()
         else:
             ops.append(_at(schedule.ComputeWholeOp(phase.results[0]), phase))
-        if p + 1 < len(phases):
-            ops.append(schedule.BarrierOp())
     return schedule.ProgramOp(target.onchip_bytes + target.weight_buffer_bytes, target.element_bytes, ops)
 
 
