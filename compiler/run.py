@@ -426,8 +426,9 @@ def chrome_trace(run: Execution, model: str) -> dict[str, Any]:
     Each kernel is drawn on the track of its first core, so kernels that run
     side by side on disjoint cores (schedule-parallel) get separate tracks.
     A scheduled kernel's simulated tasks go to a second process, "cores":
-    per core one track for compute, one for DMA from DRAM and one for DMA to
-    DRAM (see `dlfc.hw.simulator`), plus one track for barriers.
+    per core one track for compute, one for DMA from DRAM, one for DMA to
+    DRAM and one for its links to the other cores (see `dlfc.hw.simulator`),
+    plus one track for barriers.
     """
     trace: dict[str, Any] = {
         "traceEvents": [
@@ -457,11 +458,11 @@ def chrome_trace(run: Execution, model: str) -> dict[str, Any]:
     return trace
 
 
-QUEUE_TRACKS = {"compute": (0, "compute"), "dma-in": (1, "DMA in"), "dma-out": (2, "DMA out")}
+QUEUE_TRACKS = {"compute": (0, "compute"), "dma-in": (1, "DMA in"), "dma-out": (2, "DMA out"), "link": (3, "links")}
 
 
 def core_tracks(run: Execution) -> list[dict[str, Any]]:
-    """Chrome trace events of the simulated tasks of every scheduled kernel (process 1, three tracks per core)."""
+    """Chrome trace events of the simulated tasks of every scheduled kernel (process 1, four tracks per core)."""
     events: list[dict[str, Any]] = []
     tracks: dict[int, str] = {}
     for k in run.timeline:
@@ -473,7 +474,7 @@ def core_tracks(run: Execution) -> list[dict[str, Any]]:
             else:
                 index, what = QUEUE_TRACKS[e.queue]
                 core = k.first_core + e.core
-                tid, label = 1 + 3 * core + index, f"core {core} {what}"
+                tid, label = 1 + len(QUEUE_TRACKS) * core + index, f"core {core} {what}"
             tracks[tid] = label
             events.append(
                 {

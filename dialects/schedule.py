@@ -58,7 +58,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 
-from xdsl.dialects.builtin import I64, DenseArrayBase, IntegerAttr, TensorType, i64
+from xdsl.dialects.builtin import I64, DenseArrayBase, IntegerAttr, TensorType, UnitAttr, i64
 from xdsl.ir import Attribute, Block, Dialect, Operation, ParametrizedAttribute, Region, SSAValue, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
@@ -66,6 +66,7 @@ from xdsl.irdl import (
     irdl_op_definition,
     lazy_traits_def,
     operand_def,
+    opt_prop_def,
     prop_def,
     region_def,
     result_def,
@@ -143,8 +144,9 @@ def row_sliceable(op: Operation) -> bool:
     H, with halos; an average pooling counting its padding in ceil mode runs
     whole), elementwise ops, batch norm (unless the row axis is its channel
     axis 1), LRN of NCHW and NCDHW, dense, matmul with a full-rank left
-    operand, layer norm, softmax off the row axis, concat off the row axis and
-    transposes that keep the row axis, when the result has at least two rows.
+    operand, layer norm, softmax off the row axis, concat off the row axis,
+    reductions with kept dimensions off the row axis and transposes that keep
+    the row axis, when the result has at least two rows.
     """
     if not isinstance(op, graph.GraphOp) or len(op.results) != 1:
         return False
@@ -168,6 +170,8 @@ def row_sliceable(op: Operation) -> bool:
         return int_of(op.axis) % rank != rank - 2
     if isinstance(op, graph.ConcatOp):
         return int_of(op.axis) % rank != rank - 2
+    if isinstance(op, graph.ReduceOp):  # a reduction that keeps its rank and does not reduce the rows
+        return bool(op.keepdims.value.data) and rank - 2 not in ints(op.axes) and _same_rows(op, 0)
     if isinstance(op, graph.TransposeOp):
         return ints(op.perm)[rank - 2] == rank - 2
     return False
@@ -282,24 +286,55 @@ class StoreOp(SliceOp):
 
 
 @irdl_op_definition
+class ExchangeOp(SliceOp):
+    """Core-to-core transfer: afterwards each core's buffer holds rows [lo, hi) of the tensor.
+
+    `schedule.exchange %c rows = array<i64: 0, 5, 3, 8> in %b : tensor<1x16x32x32xf32>`
+
+    Rows a core's buffer already holds stay; the others come over the on-chip
+    links from the cores whose same buffer holds them (the halo rows of a
+    row-split convolution's input, computed by the neighbouring cores).
+    """
+
+    name = "schedule.exchange"
+    value = operand_def(TensorType)
+    buffer = operand_def(BufferType)
+    assembly_format = "$value `rows` `=` $rows `in` $buffer attr-dict `:` type($value)"
+
+    def __init__(self, value: SSAValue, rows: Sequence[Rows], buffer: SSAValue):
+        super().__init__(operands=[value, buffer], properties={"rows": rows_attr(rows)})
+
+
+@irdl_op_definition
 class ComputeOp(SliceOp):
     """Each core computes its rows of the result of a graph op, reading operands from `ins`, writing `outs`.
 
     `schedule.compute %y rows = array<i64: 0, 8, 8, 16> ins(%bx, %bw) outs(%by) : tensor<1x16x32x32xf32>`
 
     `%y` is the graph op's (only) result; `ins` has one buffer per operand of
-    that op, in order; each must hold the rows `operand_rows` asks for.
+    that op, in order; each must hold the rows `operand_rows` asks for. With
+    `append`, a core whose `outs` buffer holds rows [x, lo) of the same tensor
+    keeps them: the buffer then holds [x, hi) (an op computing its rows chunk by
+    chunk into one buffer); without it, the buffer holds [lo, hi) afterwards.
     """
 
     name = "schedule.compute"
     value = operand_def(TensorType)
     ins = var_operand_def(BufferType)
     out = operand_def(BufferType)
+    append = opt_prop_def(UnitAttr)
     irdl_options = ()
-    assembly_format = "$value `rows` `=` $rows `ins` `(` $ins `)` `outs` `(` $out `)` attr-dict `:` type($value)"
+    assembly_format = (
+        "$value `rows` `=` $rows `ins` `(` $ins `)` `outs` `(` $out `)` (`append` $append^)? attr-dict `:` type($value)"
+    )
 
-    def __init__(self, value: SSAValue, rows: Sequence[Rows], ins: Sequence[SSAValue], out: SSAValue):
-        super().__init__(operands=[value, ins, out], properties={"rows": rows_attr(rows)})
+    def __init__(
+        self, value: SSAValue, rows: Sequence[Rows], ins: Sequence[SSAValue], out: SSAValue, append: bool = False
+    ):
+        properties: dict[str, Attribute] = {"rows": rows_attr(rows)}
+        if append:
+            properties["append"] = UnitAttr()
+        super().__init__(operands=[value, ins, out], properties=properties)
 
     @property
     def graph_op(self) -> graph.GraphOp:
@@ -517,8 +552,25 @@ class _Checker:
                 for i, (operand, buffer) in enumerate(zip(graph_op.operands, op.ins, strict=True)):
                     rows = operand_rows(graph_op, i, lo, hi) or (0, row_count(operand.type))
                     self.holds(op, buffer, core, operand, rows, f"operand {i}")
-                self.check_fits(op, op.out, op.value, (lo, hi))
-                self.held[(op.out, core)] = (op.value, lo, hi)
+                first = lo
+                if op.append is not None:
+                    content = self.held.get((op.out, core))
+                    if content is not None and content[0] is op.value and content[1] <= lo == content[2]:
+                        first = content[1]
+                self.check_fits(op, op.out, op.value, (first, hi))
+                self.held[(op.out, core)] = (op.value, first, hi)
+        elif isinstance(op, ExchangeOp):
+            before = {core: self.held.get((op.buffer, core)) for core in range(self.cores)}
+            sources = [c for c in before.values() if c is not None and c[0] is op.value]
+            for core, (lo, hi) in enumerate(self.check_rows(op, op.value)):
+                if lo >= hi:
+                    continue
+                if not _covered([(c[1], c[2]) for c in sources], (lo, hi)):
+                    raise VerifyException(
+                        f"schedule.exchange: rows [{lo}, {hi}) for core {core} are not all held by the cores' buffers"
+                    )
+                self.check_fits(op, op.buffer, op.value, (lo, hi))
+                self.held[(op.buffer, core)] = (op.value, lo, hi)
         elif isinstance(op, StoreOp):
             for core, rows in enumerate(self.check_rows(op, op.value)):
                 if rows[0] < rows[1]:
@@ -535,9 +587,9 @@ class _Checker:
 def _reads(op: Operation) -> list[SSAValue]:
     """The buffers a program step reads."""
     if isinstance(op, ComputeOp):
-        return list(op.ins)
-    if isinstance(op, StoreOp):
-        return [op.source]
+        return [*op.ins, op.out] if op.append is not None else list(op.ins)  # appending keeps what the buffer holds
+    if isinstance(op, StoreOp | ExchangeOp):
+        return [op.source] if isinstance(op, StoreOp) else [op.buffer]
     return []
 
 
@@ -547,6 +599,8 @@ def _written(op: Operation) -> SSAValue | None:
         return op.dest
     if isinstance(op, ComputeOp):
         return op.out
+    if isinstance(op, ExchangeOp):
+        return op.buffer
     return None
 
 
@@ -584,6 +638,6 @@ def program_of(kernel: Operation) -> ProgramOp | None:
 
 Schedule = Dialect(
     "schedule",
-    [ProgramOp, BufferOp, TileOp, LoadOp, StoreOp, ComputeOp, ComputeWholeOp, BarrierOp],
+    [ProgramOp, BufferOp, TileOp, LoadOp, StoreOp, ExchangeOp, ComputeOp, ComputeWholeOp, BarrierOp],
     [BufferType],
 )

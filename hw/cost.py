@@ -212,7 +212,8 @@ class _Traffic:
     exchanges: int  # consuming ops that receive data from other cores (per tile)
     redistributed: int  # bytes re-partitioned between ops split along different axes
     halo_per_tile: int  # bytes of halo rows exchanged between neighbouring cores per tile
-    dependent: int  # ops that consume an intermediate: each waits at a barrier of all the kernel's cores
+    dependent: int  # ops that consume an intermediate (spilled: each waits at a barrier of all the kernel's cores)
+    repartitioned: int = 0  # ops that consume an intermediate split along another axis: a barrier of all cores
 
 
 def channel_efficiency(channels: int, vector_width: int) -> float:
@@ -489,6 +490,7 @@ class CostModel:
                         axes[k] = axes[u]
                         break
         waiting: set[int] = set()
+        repartitioned: set[int] = set()
         redistributed = halo = 0
         gathered: set[tuple[int, int]] = set()
         if cores > 1:
@@ -500,6 +502,7 @@ class CostModel:
                         redistributed += min(cores, f.extent) * (size - size // cores)
                         gathered.add((j, k))
                         waiting.add(k)
+                        repartitioned.add(k)
         for producer, consumer, size in b.edges:
             if cores == 1:
                 break
@@ -508,12 +511,13 @@ class CostModel:
             if axes[producer] != axes[consumer]:
                 redistributed += size - size // cores
                 waiting.add(consumer)
+                repartitioned.add(consumer)
             elif b.facts[consumer].halo and axes[consumer] == "rows":
                 rows = b.facts[producer].rows or 1
                 halo += min(size, (cores - 1) * b.facts[consumer].halo * math.ceil(size / rows))
                 waiting.add(consumer)
         dependent = len({consumer for _, consumer, _ in b.edges})
-        return _Traffic(tuple(axes), len(waiting), redistributed, halo, dependent)
+        return _Traffic(tuple(axes), len(waiting), redistributed, halo, dependent, len(repartitioned))
 
     def _link_time(self, cores: int, moved: int, transfers: int) -> tuple[float, int]:
         """(seconds, DRAM bytes) to move `moved` bytes between `cores` cores in `transfers` exchanges.
@@ -586,7 +590,7 @@ class CostModel:
             tile_rows=computed_rows[-1] if tiles > 1 else 0,
             halo=halo,
             weights="streamed" if streamed else "resident",
-            barriers=tiles * traffic.dependent * t.sync_overhead(cores),
+            barriers=tiles * traffic.repartitioned * t.sync_overhead(cores),
             redistribution=redistribution,
             redistributed_bytes=moved,
             tile_overhead=(tiles * len(b.ops) * t.tile_cycles / t.clock_hz) if tiles > 1 else 0.0,

@@ -137,6 +137,8 @@ class ProgramRun:
                 self.compute(op)
             elif isinstance(op, schedule.StoreOp):
                 self.store(op)
+            elif isinstance(op, schedule.ExchangeOp):
+                self.exchange(op)
             elif isinstance(op, schedule.ComputeWholeOp):
                 graph_op = op.graph_op
                 results = evaluate(graph_op, [self.dram[v] for v in graph_op.operands])
@@ -152,7 +154,32 @@ class ProgramRun:
             for i, (operand, buffer) in enumerate(zip(graph_op.operands, op.ins, strict=True)):
                 first, last = operand_rows(graph_op, i, lo, hi) or (0, row_count(operand.type))
                 args.append(take(held.get(buffer), operand, first, last, self.dtype(operand)))
-            self.write(core, op.out, (op.value, lo, hi, compute_rows(graph_op, lo, hi, args)))
+            rows = compute_rows(graph_op, lo, hi, args)
+            kept = held.get(op.out) if op.append is not None else None
+            if kept is not None and kept[0] is op.value and kept[1] <= lo == kept[2]:
+                axis = row_axis(op.value.type)
+                self.write(core, op.out, (op.value, kept[1], hi, np.concatenate([kept[3], rows], axis=axis)))
+            else:
+                self.write(core, op.out, (op.value, lo, hi, rows))
+
+    def exchange(self, op: schedule.ExchangeOp) -> None:
+        """Each core's buffer gets its rows, its own first, the rest from the other cores' same buffer."""
+        value, dtype = op.value, self.dtype(op.value)
+        before = [held.get(op.buffer) for held in self.held]
+        for core, (lo, hi) in enumerate(op.core_rows()):
+            if lo >= hi:
+                continue
+            out = take(None, value, lo, hi, dtype)
+            for other in [*(c for c in range(self.cores) if c != core), core]:  # its own rows last: they win
+                content = before[other]
+                if content is None or content[0] is not value:
+                    continue
+                first, last = max(lo, content[1]), min(hi, content[2])
+                if first < last:
+                    _rows(out, value, first - lo, last - lo)[...] = _rows(
+                        content[3], value, first - content[1], last - content[1]
+                    )
+            self.write(core, op.buffer, (value, lo, hi, out))
 
     def store(self, op: schedule.StoreOp) -> None:
         value = op.value

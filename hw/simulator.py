@@ -1,21 +1,28 @@
 """The time of a scheduled kernel: a discrete-event simulation of its `schedule.program`.
 
 Every program step becomes one task per core that takes part in it (its rows
-are not empty), on one of the core's three in-order queues:
+are not empty), on one of the core's four in-order queues:
 
 - `compute`: a `schedule.compute` runs for work * rows / result rows /
   (core_peak * efficiency), with the op's work and vector efficiency from the
   cost model's per-op facts (`dlfc.hw.cost.OpFacts`): the same hardware
-  description and the same per-op arithmetic as the estimate.
+  description and the same per-op arithmetic as the estimate. In a tile loop
+  of more than one tile, each op's first compute of a tile on a core also
+  pays `tile_cycles` (as the cost model charges per op and tile).
 - `dma-in` and `dma-out`: a `schedule.load` moves rows * row bytes from DRAM,
   a `schedule.store` to DRAM. A load of the same rows on every core taking
   part (a weight, a broadcast operand) is read from DRAM once: each of the c
   cores fetches 1/c of it and multicasts its share to the others (assumed, as
   Cambricon's shared cluster memory or TPU-MLIR's weight broadcast to all
-  lanes allow; the links are not the bottleneck), so every core's buffer is
-  complete when the last share arrives. Every transfer in flight on the chip gets the
-  same share of DRAM, min(core_dma_bandwidth, dram_bandwidth / transfers in
-  flight) (processor sharing), so transfers slow each other down.
+  lanes allow), so every core's buffer is complete when the last share
+  arrives. Transfers in flight share bandwidth max-min fairly (`dma_rates`):
+  a core's transfers (in and out) share its DMA engine's `core_dma_bandwidth`,
+  and all of them share `dram_bandwidth`, so transfers slow each other down.
+- `link`: a `schedule.exchange` moves, per core, the rows its buffer lacks
+  from the cores that hold them, in `link_latency_cycles` + bytes /
+  `core_link_gbps` (each core's link is its own); on a clustered target with
+  `cross_cluster_via_dram`, rows from a core of another cluster go through
+  DRAM instead (written and read: twice their bytes on the `dma-in` queue).
 - A `schedule.compute_whole` streams through DRAM on every core of the kernel:
   one compute task (the op's work split as the cost model splits it), one
   dma-in task (its operands' bytes / cores) and one dma-out task (its results'
@@ -27,12 +34,12 @@ are not empty), on one of the core's three in-order queues:
 A task starts when it is at the head of its queue, the queue is idle and its
 dependences are done: the writer of every buffer it reads (read after write);
 the readers and writer of every buffer overlapping the one it writes (write
-after read and write, so a double-buffered load of tile t + 1 waits only for
-the computes of tile t - 1); for a load or a whole op, every store or whole op
-that wrote its tensor to DRAM; and the last barrier. The kernel's latency is
-launch + sync(cores), as in the cost model, plus the makespan of its tasks.
-The chip has no core-to-core links in this schedule: halos are recomputed and
-data between phases goes through DRAM.
+after read and write, so a double-buffered load of chunk s + 1 waits only for
+the compute of chunk s - 1); an exchange also waits for the writers of the
+rows it fetches on the other cores; for a load or a whole op, every store or
+whole op that wrote its tensor to DRAM; and the last barrier. The kernel's
+latency is launch + sync(cores), as in the cost model, plus the makespan of
+its tasks.
 """
 
 from __future__ import annotations
@@ -42,19 +49,19 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from xdsl.ir import SSAValue
+from xdsl.ir import Operation, SSAValue
 
 from dlfc.dialects import accel, graph, schedule
 from dlfc.dialects.schedule import row_bytes, row_count
 from dlfc.hw.cost import CostModel
 from dlfc.hw.target import Accelerator
 
-QUEUES = ("compute", "dma-in", "dma-out")
+QUEUES = ("compute", "dma-in", "dma-out", "link")
 BARRIER, JOIN = -1, -2
 """Pseudo-queues: the kernel's barriers (one queue), and per core the zero-time joins of multicast shares."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Task:
     """One step of one core: `work` is seconds (compute) or bytes (DMA)."""
 
@@ -71,7 +78,7 @@ class Task:
 
 @dataclass(frozen=True)
 class Event:
-    """One task on the trace: core, queue name ("compute", "dma-in", "dma-out" or "barrier"), times in seconds."""
+    """One task on the trace: core, queue name ("compute", "dma-in", "dma-out", "link" or "barrier"), times in seconds."""
 
     name: str
     core: int
@@ -118,6 +125,19 @@ class _Builder:
         self.since_barrier: list[Task] = []
         self.barrier: Task | None = None
         self.dram_bytes = 0
+        self.link_bytes = 0
+        self.held: dict[tuple[SSAValue, int], tuple[SSAValue, int, int]] = {}  # (buffer, core) -> (tensor, lo, hi)
+        self.tile_cost = self.target.tile_cycles / self.target.clock_hz
+        self.charged: set[tuple[int, object, int]] = set()  # (tile op id, graph op, core) that paid tile_cycles
+        self.tile: schedule.TileOp | None = None
+        loop: list[schedule.TileOp] = []
+        self.loop_length: dict[schedule.TileOp, int] = {}
+        for op in [*program.body.block.ops, None]:
+            if isinstance(op, schedule.TileOp) and (not loop or op.index.value.data > 0):
+                loop.append(op)
+                continue
+            self.loop_length.update(dict.fromkeys(loop, len(loop)))
+            loop = [op] if isinstance(op, schedule.TileOp) else []
 
     def task(self, name: str, core: int, queue: int, work: float, deps: list[Task]) -> Task:
         t = Task(name, core, queue, work, [d for d in deps if d is not None])
@@ -141,17 +161,24 @@ class _Builder:
         self.accesses[(buffer, core)].append(task)
 
     def build(self, program: schedule.ProgramOp) -> None:
-        for op in program.steps():
-            if isinstance(op, schedule.LoadOp):
-                self.load(op)
-            elif isinstance(op, schedule.ComputeOp):
-                self.compute(op)
-            elif isinstance(op, schedule.StoreOp):
-                self.store(op)
-            elif isinstance(op, schedule.ComputeWholeOp):
-                self.whole(op)
-            elif isinstance(op, schedule.BarrierOp):
-                self.add_barrier()
+        for top in program.body.block.ops:
+            self.tile = top if isinstance(top, schedule.TileOp) else None
+            for op in top.body.block.ops if isinstance(top, schedule.TileOp) else (top,):
+                self.step(op)
+
+    def step(self, op: Operation) -> None:
+        if isinstance(op, schedule.LoadOp):
+            self.load(op)
+        elif isinstance(op, schedule.ComputeOp):
+            self.compute(op)
+        elif isinstance(op, schedule.StoreOp):
+            self.store(op)
+        elif isinstance(op, schedule.ExchangeOp):
+            self.exchange(op)
+        elif isinstance(op, schedule.ComputeWholeOp):
+            self.whole(op)
+        elif isinstance(op, schedule.BarrierOp):
+            self.add_barrier()
 
     def load(self, op: schedule.LoadOp) -> None:
         size = row_bytes(op.source.type, self.element_bytes)
@@ -171,11 +198,13 @@ class _Builder:
                 join = self.task("multicast join", core, JOIN, 0.0, list(parts))
                 self.writer[(op.dest, core)] = join
                 self.accesses[(op.dest, core)] = [join]
+                self.held[(op.dest, core)] = (op.source, lo, hi)
             self.dram_bytes += (hi - lo) * size
             return
         for core, (lo, hi) in taking:
             t = self.task(name, core, 1, (hi - lo) * size, list(deps))
             self.write(op.dest, core, t)
+            self.held[(op.dest, core)] = (op.source, lo, hi)
             self.dram_bytes += (hi - lo) * size
 
     def store(self, op: schedule.StoreOp) -> None:
@@ -192,13 +221,81 @@ class _Builder:
         graph_op = op.graph_op
         facts = self.model.facts(graph_op)
         per_row = facts.work / row_count(op.value.type) / (self.target.core_peak_flops * facts.efficiency)
+        per_tile = self.tile is not None and self.loop_length.get(self.tile, 1) > 1
         for core, (lo, hi) in enumerate(op.core_rows()):
             if lo < hi:
+                seconds = (hi - lo) * per_row
+                key = (id(self.tile), graph_op, core)
+                if per_tile and key not in self.charged:  # tile_cycles once per op, tile and core
+                    self.charged.add(key)
+                    seconds += self.tile_cost
                 deps = [d for b in op.ins for d in self.read(b, core)]
-                t = self.task(graph_op.name.removeprefix("graph."), core, 0, (hi - lo) * per_row, deps)
+                kept = self.held.get((op.out, core)) if op.append is not None else None
+                if kept is not None and kept[0] is op.value and kept[1] <= lo == kept[2]:
+                    deps += self.read(op.out, core)
+                    lo = kept[1]
+                t = self.task(graph_op.name.removeprefix("graph."), core, 0, seconds, deps)
                 for b in op.ins:
                     self.touch(b, core, t)
                 self.write(op.out, core, t)
+                self.held[(op.out, core)] = (op.value, lo, hi)
+
+    def exchange(self, op: schedule.ExchangeOp) -> None:
+        """Per core, the rows its buffer lacks from the cores that hold them: over the links, or through
+        DRAM (written and read) from another cluster when the target says so."""
+        t = self.target
+        size = row_bytes(op.value.type, self.element_bytes)
+        before = {core: self.held.get((op.buffer, core)) for core in range(self.cores)}
+        name = f"exchange {op.value.name_hint or 'tensor'}"
+        finished: list[tuple[int, Task, list[int]]] = []
+        for core, (lo, hi) in enumerate(op.core_rows()):
+            if lo >= hi:
+                continue
+            own = before[core] if before[core] is not None and before[core][0] is op.value else None
+            missing = [(lo, min(hi, own[1])), (max(lo, own[2]), hi)] if own is not None else [(lo, hi)]
+            linked = via_dram = 0
+            deps = self.read(op.buffer, core)
+            sources: list[int] = []
+            for first, last in missing:
+                for other in sorted(range(self.cores), key=lambda c: abs(c - core)):
+                    content = before[other]
+                    if first >= last or other == core or content is None or content[0] is not op.value:
+                        continue
+                    a, b = max(first, content[1]), min(last, content[2])
+                    if a >= b:
+                        continue
+                    moved = (b - a) * size
+                    if t.cross_cluster_via_dram and other // t.cores_per_cluster != core // t.cores_per_cluster:
+                        via_dram += moved
+                    else:
+                        linked += moved
+                    sources.append(other)
+                    deps += self.read(op.buffer, other)
+                    if a == first:
+                        first = b
+                    elif b == last:
+                        last = a
+            parts = []
+            if linked:
+                seconds = t.link_latency_cycles / t.clock_hz + linked / t.link_bandwidth
+                parts.append(self.task(f"{name} ({linked} B)", core, 3, seconds, list(deps)))
+                self.link_bytes += linked
+            if via_dram:
+                parts.append(self.task(f"{name} via DRAM ({via_dram} B)", core, 1, 2 * via_dram, list(deps)))
+                self.dram_bytes += 2 * via_dram
+            if parts:
+                done = parts[0] if len(parts) == 1 else self.task("exchange join", core, JOIN, 0.0, parts)
+                finished.append((core, done, sources))
+            self.held[(op.buffer, core)] = (op.value, lo, hi)
+        for (
+            core,
+            done,
+            _,
+        ) in finished:  # all cores exchange at once: each waits for what came before, not for the others
+            self.write(op.buffer, core, done)
+        for _, done, sources in finished:
+            for other in sources:
+                self.touch(op.buffer, other, done)
 
     def whole(self, op: schedule.ComputeWholeOp) -> None:
         graph_op = op.graph_op
@@ -247,6 +344,29 @@ def simulate(kernel: accel.KernelOp, model: CostModel) -> Simulation:
     return Simulation(overhead + makespan, overhead, events, builder.dram_bytes)
 
 
+def dma_rates(in_flight: dict[int, int], target: Accelerator) -> dict[int, float]:
+    """Bytes per second of each transfer of each core, given the transfers in flight per core.
+
+    Max-min fair sharing: a core's transfers share its DMA engine's
+    `core_dma_bandwidth`, and all transfers share `dram_bandwidth`; a core
+    that cannot use its fair share of DRAM leaves the rest to the others.
+    """
+    rates: dict[int, float] = {}
+    left, count = target.dram_bandwidth, sum(in_flight.values())
+    for core, n in sorted(in_flight.items(), key=lambda item: target.core_dma_bandwidth / item[1]):
+        capped = target.core_dma_bandwidth / n
+        if capped * count <= left:  # this core's engine is the bottleneck
+            rates[core] = capped
+            left -= target.core_dma_bandwidth
+            count -= n
+        else:
+            level = left / count
+            for other in in_flight:
+                rates.setdefault(other, level)
+            break
+    return rates
+
+
 def _run(tasks: list[Task], cores: int, target: Accelerator) -> float:
     """Run the tasks; sets their start and end times and returns the makespan (seconds)."""
     queues: dict[tuple[int, int], list[Task]] = defaultdict(list)
@@ -258,13 +378,10 @@ def _run(tasks: list[Task], cores: int, target: Accelerator) -> float:
     head = dict.fromkeys(queues, 0)
     idle = dict.fromkeys(queues, True)
     now = 0.0
-    virtual = 0.0  # bytes each DRAM transfer in flight has moved since time 0
     computing: list[tuple[float, int, Task]] = []
-    moving: list[tuple[float, int, Task]] = []  # (virtual finish, ...)
+    moving: dict[Task, float] = {}  # DMA task -> bytes left
+    per_core: dict[int, int] = defaultdict(int)
     sequence = 0
-
-    def rate() -> float:
-        return min(target.core_dma_bandwidth, target.dram_bandwidth / len(moving)) if moving else 0.0
 
     def try_start(key: tuple[int, int]) -> None:
         nonlocal sequence
@@ -275,7 +392,8 @@ def _run(tasks: list[Task], cores: int, target: Accelerator) -> float:
             t.start = now
             sequence += 1
             if t.queue in (1, 2):
-                heapq.heappush(moving, (virtual + t.work, sequence, t))
+                moving[t] = t.work
+                per_core[t.core] += 1
             else:
                 heapq.heappush(computing, (now + t.work, sequence, t))
             idle[key] = t.queue < 0  # barriers and joins do not occupy a queue
@@ -288,15 +406,20 @@ def _run(tasks: list[Task], cores: int, target: Accelerator) -> float:
         try_start(key)
     finished = 0
     while computing or moving:
-        r = rate()
-        next_move = now + (moving[0][0] - virtual) / r if moving else math.inf
+        rates = dma_rates({c: n for c, n in per_core.items() if n}, target) if moving else {}
+        first = min(moving, key=lambda t: moving[t] / rates[t.core], default=None)
+        next_move = now + moving[first] / rates[first.core] if first is not None else math.inf
         next_compute = computing[0][0] if computing else math.inf
         if next_compute <= next_move:
             end, _, task = heapq.heappop(computing)
-            virtual += r * (end - now)
         else:
-            virtual, _, task = heapq.heappop(moving)
-            end = next_move
+            end, task = next_move, first
+        elapsed = max(end - now, 0.0)
+        for t in moving:
+            moving[t] -= rates[t.core] * elapsed
+        if task in moving:
+            del moving[task]
+            per_core[task.core] -= 1
         now = max(now, end)
         task.end = now
         finished += 1

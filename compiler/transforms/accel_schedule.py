@@ -1,31 +1,36 @@
 """accel-schedule: make each `accel.kernel`'s schedule explicit as a `schedule.program`.
 
-For every kernel the pass decides (`choose_phases`) how its graph ops run on
-its cores and writes the decision as buffers, DMA and per-slice compute (the
-`schedule` dialect, see `dlfc/dialects/schedule.py`):
+The cost model decides (`dlfc.hw.cost.KernelCost` of the kernel on its
+cores); this pass writes its decision down as buffers, DMA and per-slice
+compute (the `schedule` dialect, see `dlfc/dialects/schedule.py`), and decides
+nothing the cost model decides:
 
-- The ops, in block order, form *phases*. A row phase is a run of ops that
-  `row_sliceable` accepts; its slices run depth first: the result rows of the
-  phase are split into `cores * tiles` contiguous slices (core k takes slices
-  k * tiles .. k * tiles + tiles - 1), and per slice each op computes the rows
-  its consumers in the phase need (halos are recomputed, never exchanged) plus,
-  for a result that leaves the phase, the slice it owns. Any other op is a
-  whole phase (`schedule.compute_whole`, DRAM to DRAM on all the cores).
-- Tensors from outside a phase are loaded per tile (the rows the tile needs),
-  or once before the tile loop when an op reads them whole (weights, broadcast
-  operands: weight-resident); results that leave the phase (kernel results,
-  operands of later phases) are stored per tile. Loaded and stored tensors get
-  two buffers when a phase has several tiles (double buffering: tile t uses
-  stage t % 2), intermediates one. Buffers are laid out per phase from offset
-  0, each aligned to `ALIGN` bytes (`Phase.allocate`: intermediates whose
-  lives within a tile do not meet share memory); phases run one after another
-  with a barrier between them, so their buffers reuse the same memory.
-- The built-in choice (`choose_phases`): grow a phase op by op; a phase takes
-  the tile count (from `TILE_COUNTS`) whose buffers fit the core's on-chip
-  memory and whose tile loop is fastest when successive tiles overlap
-  (`pipeline_time`); an op that fits in no tiling with the phase starts a new
-  phase; an op that fits in none alone, or that reads whole a tensor the
-  phase computes, also starts one (or runs whole).
+- A kernel of one op, or one whose intermediates the cost model spills, runs
+  op by op from DRAM to DRAM (`schedule.compute_whole`, barriers between them):
+  the cost model's op that streams its operands while it computes.
+- Otherwise the ops form row phases: runs of ops `row_sliceable` accepts (any
+  other op is a whole phase between barriers, through DRAM). A row phase runs
+  the cost model's tile loop: `KernelCost.tiles` depth-first row tiles (1 when
+  the intermediates fit whole), each op computing per tile the rows its
+  consumers in the phase need (halos recomputed between tiles, as the cost
+  model's "recompute" mode) plus the rows it owns of a result that leaves the
+  phase. Within a tile every op splits its rows evenly across the kernel's
+  cores; a core that needs rows of an intermediate its neighbours computed (a
+  convolution's halo) gets them by `schedule.exchange` over the links, as the
+  cost model's halo exchange. Each op streams each core's rows in up to
+  `CHUNKS` chunks (its inputs loaded and its results stored chunk by chunk,
+  double buffered, into and from the same buffers; its result appended chunk
+  by chunk to the buffer its consumers read): the cost model's overlap of an
+  op's DRAM traffic with its compute.
+- Tensors an op reads whole (weights, broadcast operands) are loaded once
+  before the tile loop, or before the op in every tile when the cost model
+  says the weights are streamed (`KernelCost.weights`).
+- Buffers are laid out per phase from offset 0, aligned to `ALIGN` bytes, in
+  the core's activation memory and weight buffer taken as one
+  (`onchip_kib + weight_buffer_kib`); buffers whose lives (in ops of a tile)
+  do not meet share memory. A row phase whose buffers do not fit takes more
+  tiles; if none fits it is split, and an op that fits in no phase alone runs
+  whole.
 
 The kernel's graph ops stay in its body: they are the semantics and the types
 the program's ops refer to. Each program op has the location of what it
@@ -48,90 +53,54 @@ from dlfc.compiler.utils.locations import located
 from dlfc.compiler.utils.outlining import value_location
 from dlfc.dialects import accel, graph, schedule
 from dlfc.dialects.schedule import Rows, operand_rows, row_bytes, row_count, row_sliceable
-from dlfc.hw.cost import CostModel, cost_model
+from dlfc.hw.cost import KernelCost, kernel_cost
 from dlfc.hw.target import Accelerator
 
 ALIGN = 64
 """Byte alignment of every buffer (a DMA burst)."""
-PIPELINE_DEPTH = 8
-"""The built-in choice tries up to this many times the fewest tiles that fit, for overlap."""
-TILE_COUNTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
-"""The tile counts the built-in choice tries, fewest first."""
+CHUNKS = 4
+"""Each core streams its rows of an op in up to this many chunks per tile."""
+
+EMPTY: Rows = (0, 0)
 
 
 def _hull(a: Rows | None, b: Rows) -> Rows:
     if b[0] >= b[1]:
-        return a if a is not None else (0, 0)
+        return a if a is not None else EMPTY
     if a is None or a[0] >= a[1]:
         return b
     return min(a[0], b[0]), max(a[1], b[1])
 
 
-@dataclass
-class Phase:
-    """A row phase (`tiles` >= 1) of ops sliced by rows, or a whole op (`tiles` == 0)."""
+def _meet(a: Rows, b: Rows) -> Rows:
+    lo, hi = max(a[0], b[0]), min(a[1], b[1])
+    return (lo, hi) if lo < hi else EMPTY
 
-    ops: list[graph.GraphOp]
-    tiles: int = 1
-    computed: dict[SSAValue, list[Rows]] = field(default_factory=dict)
-    """Per result of the phase: the rows computed in each slice (index core * tiles + tile)."""
-    stored: dict[SSAValue, list[Rows]] = field(default_factory=dict)
-    """Per result that leaves the phase: the rows each slice owns and stores."""
-    loaded: dict[SSAValue, list[Rows]] = field(default_factory=dict)
-    """Per tensor from outside the phase read by slices: the rows each slice loads."""
-    resident: list[SSAValue] = field(default_factory=list)
-    """Tensors from outside the phase read whole: loaded once, before the tile loop."""
-    sizes: dict[SSAValue, int] = field(default_factory=dict)
-    """Bytes of the buffer of each tensor on chip (one copy)."""
-    stages: dict[SSAValue, int] = field(default_factory=dict)
-    """Copies of each buffer: 2 for loaded and stored tensors of a tiled phase, else 1."""
 
-    @property
-    def whole(self) -> bool:
-        return self.tiles == 0
+def _inside(a: Rows, b: Rows) -> bool:
+    """Is `a` empty or within `b`?"""
+    return a[0] >= a[1] or (b[0] <= a[0] and a[1] <= b[1])
 
-    @property
-    def footprint(self) -> int:
-        """Bytes of on-chip memory the phase's buffers take (see `allocate`)."""
-        offsets, end = self.allocate()
-        return end
 
-    def allocate(self) -> tuple[dict[SSAValue, list[int]], int]:
-        """The offset of every copy of every buffer, and the end of the last one.
+def split(rows: Rows, parts: int) -> list[Rows]:
+    """`rows` in `parts` contiguous pieces as even as possible (empty pieces when there are fewer rows)."""
+    lo, hi = rows
+    n = max(hi - lo, 0)
+    pieces = [(lo + p * n // parts, lo + (p + 1) * n // parts) for p in range(parts)]
+    return [(a, b) if a < b else EMPTY for a, b in pieces]
 
-        Resident, loaded and stored tensors keep their buffers for the whole
-        phase (one after another from offset 0); an intermediate only lives
-        from the op computing it to its last consumer in a tile, so
-        intermediates whose lives do not meet share memory (first fit).
-        """
-        offsets: dict[SSAValue, list[int]] = {}
-        end = 0
-        order = {op.results[0]: k for k, op in enumerate(self.ops)}
-        scratch: list[SSAValue] = []
-        for value in self.sizes:
-            if value in self.computed and value not in self.stored and self.stages[value] == 1:
-                scratch.append(value)
-                continue
-            offsets[value] = []
-            for _ in range(self.stages[value]):
-                offsets[value].append(end)
-                end += _aligned(self.sizes[value])
-        base = end
-        placed: list[tuple[int, int, int, int]] = []  # (offset, end, first op, last op)
-        for value in sorted(scratch, key=lambda v: order[v]):
-            first = order[value]
-            last = max((order[u.operation.results[0]] for u in value.uses if u.operation in self.ops), default=first)
-            size = _aligned(self.sizes[value])
-            offset, moved = base, True
-            while moved:  # the lowest offset clear of every intermediate alive at the same time
-                moved = False
-                for other, other_end, other_first, other_last in placed:
-                    if other_first <= last and first <= other_last and other < offset + size and offset < other_end:
-                        offset, moved = other_end, True
-            placed.append((offset, offset + size, first, last))
-            offsets[value] = [offset]
-            end = max(end, offset + size)
-        return offsets, end
+
+def chunks(rows: Rows, count: int) -> list[Rows]:
+    """`rows` in `count` chunks of ceil(rows / count) rows, the empty ones last."""
+    lo, hi = rows
+    n = max(hi - lo, 0)
+    size = -(-n // count) if n else 0
+    return [(lo + min(n, s * size), lo + min(n, (s + 1) * size)) if s * size < n else EMPTY for s in range(count)]
+
+
+def _at(op: Operation, *sources: Operation | SSAValue) -> Operation:
+    """`op` with the fused location of `sources` (a value: the op or block argument defining it)."""
+    return located([op], [value_location(s) if isinstance(s, SSAValue) else s for s in sources])[0]
 
 
 def _aligned(size: int) -> int:
@@ -146,54 +115,58 @@ def _is_schedule(op: Operation) -> bool:
     return op.name.startswith("schedule.")
 
 
-def layout(ops: Sequence[graph.GraphOp], cores: int, tiles: int, element_bytes: int) -> Phase | None:
-    """The slices and buffers of a row phase of `ops` on `cores` cores in `tiles` tiles.
+@dataclass
+class TileRows:
+    """The rows of a row phase per tile (index t): what each op computes, stores, and reads from outside."""
 
-    None when the phase cannot be one: an op reads whole a tensor the phase computes.
+    ops: list[graph.GraphOp]
+    tiles: int
+    computed: dict[SSAValue, list[Rows]] = field(default_factory=dict)
+    stored: dict[SSAValue, list[Rows]] = field(default_factory=dict)
+    """Per result that leaves the phase: the rows each tile owns and stores."""
+    loaded: dict[SSAValue, list[Rows]] = field(default_factory=dict)
+    """Per tensor from outside the phase read by slices: the rows each tile reads."""
+    resident: list[SSAValue] = field(default_factory=list)
+    """Tensors from outside the phase read whole (weights, broadcast operands)."""
+
+
+def tile_rows(ops: Sequence[graph.GraphOp], tiles: int) -> TileRows | None:
+    """The rows of a row phase of `ops` in `tiles` depth-first tiles, back from the rows each tile owns.
+
+    None when the ops cannot be one phase: an op reads whole a tensor the phase computes.
     """
     members = set(ops)
-    slices = cores * tiles
-    phase = Phase(list(ops), tiles)
+    phase = TileRows(list(ops), tiles)
     needs: dict[SSAValue, list[Rows | None]] = {}
     whole: set[SSAValue] = set()
     for op in reversed(ops):
         (result,) = op.results
-        rows = needs.get(result, [None] * slices)
+        rows = needs.get(result, [None] * tiles)
         if _escapes(result, members):
-            extent = row_count(result.type)
-            owned = [(g * extent // slices, (g + 1) * extent // slices) for g in range(slices)]
+            owned = split((0, row_count(result.type)), tiles)
             phase.stored[result] = owned
             rows = [_hull(r, o) for r, o in zip(rows, owned, strict=True)]
-        computed = [r if r is not None else (0, 0) for r in rows]
+        computed = [r if r is not None else EMPTY for r in rows]
         phase.computed[result] = computed
         for i, operand in enumerate(op.operands):
             if operand in whole:
                 continue
-            extent = row_count(operand.type)
-            per_slice = needs.setdefault(operand, [None] * slices)
-            for g, (lo, hi) in enumerate(computed):
+            per_tile = needs.setdefault(operand, [None] * tiles)
+            for t, (lo, hi) in enumerate(computed):
                 if lo < hi:
                     need = operand_rows(op, i, lo, hi)
                     if need is None:
                         whole.add(operand)
                         break
-                    per_slice[g] = _hull(per_slice[g], need)
+                    per_tile[t] = _hull(per_tile[t], need)
             if operand in whole:
                 needs.pop(operand, None)
                 if isinstance(operand.owner, Operation) and operand.owner in members:
                     return None
-            del extent
-    for value, per_slice in needs.items():
+    for value, per_tile in needs.items():
         if not (isinstance(value.owner, Operation) and value.owner in members):
-            phase.loaded[value] = [r if r is not None else (0, 0) for r in per_slice]
+            phase.loaded[value] = [r if r is not None else EMPTY for r in per_tile]
     phase.resident = sorted(whole, key=lambda v: _order_key(v, ops))
-    double = 2 if tiles > 1 else 1
-    for value, per_slice in [*phase.loaded.items(), *phase.computed.items()]:
-        phase.sizes[value] = max(hi - lo for lo, hi in per_slice) * row_bytes(value.type, element_bytes)
-        phase.stages[value] = double if value in phase.loaded or value in phase.stored else 1
-    for value in phase.resident:
-        phase.sizes[value] = row_count(value.type) * row_bytes(value.type, element_bytes)
-        phase.stages[value] = 1
     return phase
 
 
@@ -206,150 +179,330 @@ def _order_key(value: SSAValue, ops: Sequence[graph.GraphOp]) -> tuple[int, int]
     return len(ops), 0
 
 
-def pipeline_time(phase: Phase, cores: int, model: CostModel) -> float:
-    """The time of a row phase's tile loop if loads, computes and stores of successive tiles overlap.
+@dataclass
+class _Buffer:
+    """A buffer of a row phase: its bytes, how many copies (2: double buffered) and the ops of a tile it lives over."""
 
-    With L, C, S the longest load, compute and store of one slice (every core
-    loading at once shares DRAM): L + C + S + (tiles - 1) * max(L, C, S).
-    """
-    target = model.target
-    rate = min(target.core_dma_bandwidth, target.dram_bandwidth / cores)
-    slices = range(cores * phase.tiles)
+    size: int
+    copies: int
+    first: int
+    last: int
+    ops: list[schedule.BufferOp] = field(default_factory=list)
+    uses: int = 0
 
-    def moved(tensors: dict[SSAValue, list[Rows]]) -> float:
-        per_byte = {v: row_bytes(v.type, target.element_bytes) for v in tensors}
-        return max(sum((r[g][1] - r[g][0]) * per_byte[v] for v, r in tensors.items()) for g in slices) / rate
-
-    compute = 0.0
-    for g in slices:
-        seconds = 0.0
-        for op in phase.ops:
-            facts = model.facts(op)
-            lo, hi = phase.computed[op.results[0]][g]
-            seconds += (
-                facts.work * (hi - lo) / row_count(op.results[0].type) / (target.core_peak_flops * facts.efficiency)
-            )
-        compute = max(compute, seconds)
-    load, store = moved(phase.loaded), moved(phase.stored)
-    return load + compute + store + (phase.tiles - 1) * max(load, compute, store)
+    def next(self) -> SSAValue:
+        """The copy the next chunk uses (copies alternate)."""
+        buffer = self.ops[self.uses % len(self.ops)].buffer
+        self.uses += 1
+        return buffer
 
 
-def fit(ops: Sequence[graph.GraphOp], cores: int, model: CostModel, fewest: int = 1) -> Phase | None:
-    """The layout of a row phase that fits on chip, or None if none does.
+class RowPhase:
+    """The program of one row phase (see the module docstring); `footprint` is its bytes of on-chip memory."""
 
-    Of the tile counts (at least `fewest`) from the fewest that fit up to
-    `PIPELINE_DEPTH` times as many, the one with the shortest `pipeline_time`.
-    """
-    target = model.target
-    rows = max(row_count(op.results[0].type) for op in ops)
-    best: Phase | None = None
-    best_time = 0.0
-    for tiles in TILE_COUNTS:
-        if tiles < fewest or (best is not None and tiles > PIPELINE_DEPTH * best.tiles):
-            continue
-        if tiles > 1 and cores * tiles > 2 * rows:
-            break
-        phase = layout(ops, cores, tiles, target.element_bytes)
-        if phase is None:
-            return None
-        if phase.footprint <= target.onchip_bytes:
-            time = pipeline_time(phase, cores, model)
-            if best is None or time < best_time:
-                best, best_time = phase, time
-    return best
+    def __init__(self, rows: TileRows, cores: int, streamed: bool, element_bytes: int):
+        self.rows = rows
+        self.cores = cores
+        self.streamed = streamed
+        self.element_bytes = element_bytes
+        ops = rows.ops
+        self.index = {op.results[0]: k for k, op in enumerate(ops)}
+        readers: dict[SSAValue, list[int]] = {}
+        for k, op in enumerate(ops):
+            for operand in dict.fromkeys(op.operands):
+                readers.setdefault(operand, []).append(k)
+        self.readers = readers
+        # every op's rows per tile and core, and its chunks
+        self.shares = {r: [split(rows.computed[r][t], cores) for t in range(rows.tiles)] for r in rows.computed}
+        self.buffers: dict[SSAValue, _Buffer] = {}
+        n = len(ops)
+        for value in rows.resident:
+            first, last = (min(readers[value]), max(readers[value])) if streamed else (-1, n)
+            self.buffers[value] = _Buffer(row_count(value.type) * self._row(value), 1, first, last)
+        self.tile_inputs = {v for v in rows.loaded if len(readers[v]) > 1}
+        for value in rows.loaded:
+            k = readers[value][0]
+            if value in self.tile_inputs:
+                size = max(self._input_rows(value, t, c)[1] - self._input_rows(value, t, c)[0]
+                           for t in range(rows.tiles) for c in range(cores))  # fmt: skip
+                self.buffers[value] = _Buffer(size * self._row(value), 1, k, max(readers[value]))
+            else:
+                op = ops[k]
+                size = max(
+                    _span(operand_rows(op, i, *chunk))
+                    for i, operand in enumerate(op.operands)
+                    if operand is value
+                    for chunk in self._chunks(op.results[0])
+                )
+                self.buffers[value] = _Buffer(size * self._row(value), 2, k - 1, k)
+        self.contents = self._plan_exchanges()
+        for k, op in enumerate(ops):
+            (result,) = op.results
+            if result in readers:  # consumed in the phase: one buffer its chunks append to
+                size = max(_span(r) for r in self.contents[result])
+                self.buffers[result] = _Buffer(size * self._row(result), 1, k, max(readers[result]))
+            else:
+                size = max(_span(c) for c in self._chunks(result))
+                self.buffers[result] = _Buffer(size * self._row(result), 2, k, k)
+        self.footprint = self._allocate()
+
+    def _row(self, value: SSAValue) -> int:
+        return row_bytes(value.type, self.element_bytes)
+
+    def _chunks(self, result: SSAValue) -> list[Rows]:
+        return [c for per_core in self.shares[result] for share in per_core for c in chunks(share, CHUNKS)]
+
+    def _input_rows(self, value: SSAValue, t: int, core: int) -> Rows:
+        """The rows of an input read by several ops that core `core` loads in tile `t`: the hull of their needs."""
+        rows: Rows = EMPTY
+        for k in self.readers[value]:
+            op = self.rows.ops[k]
+            share = self.shares[op.results[0]][t][core]
+            if share[0] < share[1]:
+                for i, operand in enumerate(op.operands):
+                    if operand is value:
+                        rows = _hull(rows, operand_rows(op, i, *share) or EMPTY)
+        return rows
+
+    def _needs(self, op: graph.GraphOp, value: SSAValue, t: int) -> list[Rows]:
+        """Per core, the rows of `value` that op's share of tile `t` reads."""
+        per_core = []
+        for share in self.shares[op.results[0]][t]:
+            rows: Rows = EMPTY
+            if share[0] < share[1]:
+                for i, operand in enumerate(op.operands):
+                    if operand is value:
+                        rows = _hull(rows, operand_rows(op, i, *share) or EMPTY)
+            per_core.append(rows)
+        return per_core
+
+    def _plan_exchanges(self) -> dict[SSAValue, list[Rows]]:
+        """Every content of every intermediate's buffer (per tile and core, after each exchange), and the exchanges.
+
+        `self.exchanges[(t, k)]`: the exchanges before op k in tile t, as (value, rows per core).
+        """
+        contents: dict[SSAValue, list[Rows]] = {}
+        self.exchanges: dict[tuple[int, int], list[tuple[SSAValue, list[Rows]]]] = {}
+        for t in range(self.rows.tiles):
+            held = {r: list(self.shares[r][t]) for r in self.rows.computed if r in self.readers}
+            for r, per_core in held.items():
+                contents.setdefault(r, []).extend(per_core)
+            for k, op in enumerate(self.rows.ops):
+                for value in dict.fromkeys(op.operands):
+                    if value not in held:
+                        continue
+                    needs = self._needs(op, value, t)
+                    if all(_inside(need, have) for need, have in zip(needs, held[value], strict=True)):
+                        continue
+                    rows = [
+                        EMPTY if _inside(need, have) else _hull(have, need)
+                        for need, have in zip(needs, held[value], strict=True)
+                    ]
+                    self.exchanges.setdefault((t, k), []).append((value, rows))
+                    held[value] = [r if r[0] < r[1] else h for r, h in zip(rows, held[value], strict=True)]
+                    contents[value].extend(held[value])
+        return contents
+
+    def _allocate(self) -> int:
+        """Offsets for every copy of every buffer (first fit among buffers whose lives meet); the end of the last."""
+        placed: list[tuple[int, int, int, int]] = []  # (offset, end, first, last)
+        end = 0
+        order = sorted(self.buffers.items(), key=lambda item: (item[1].first, -item[1].last))
+        for value, buffer in order:
+            size = _aligned(buffer.size)
+            for _ in range(buffer.copies):
+                offset, moved = 0, True
+                while moved:  # the lowest offset clear of every buffer alive at the same time
+                    moved = False
+                    for other, other_end, first, last in placed:
+                        if (
+                            first <= buffer.last
+                            and buffer.first <= last
+                            and other < offset + size
+                            and offset < other_end
+                        ):
+                            offset, moved = other_end, True
+                placed.append((offset, offset + size, buffer.first, buffer.last))
+                buffer.ops.append(_at(schedule.BufferOp(offset, size), value))  # type: ignore[arg-type]
+                end = max(end, offset + size)
+        return end
+
+    # ------------------------------------------------------------------ emission
+
+    def emit(self) -> list[Operation]:
+        rows = self.rows
+        ops: list[Operation] = [b for buffer in self.buffers.values() for b in buffer.ops]
+        if not self.streamed:
+            ops += [self._load_whole(value) for value in rows.resident]
+        for t in range(rows.tiles):
+            body: list[Operation] = []
+            for k, op in enumerate(rows.ops):
+                body += self._emit_op(t, k, op)
+            if body:
+                ops.append(located([schedule.TileOp(t, t % 2, body)], rows.ops)[0])
+        return ops
+
+    def _load_whole(self, value: SSAValue) -> schedule.LoadOp:
+        readers = [self.rows.ops[k].results[0] for k in self.readers[value]]
+        busy = [any(self.shares[r][t][c][0] < self.shares[r][t][c][1] for r in readers for t in range(self.rows.tiles))
+                for c in range(self.cores)]  # fmt: skip
+        full = (0, row_count(value.type))
+        load = schedule.LoadOp(value, [full if b else EMPTY for b in busy], self.buffers[value].ops[0].buffer)
+        return _at(load, value)  # type: ignore[return-value]
+
+    def _emit_op(self, t: int, k: int, op: graph.GraphOp) -> list[Operation]:
+        (result,) = op.results
+        shares = self.shares[result][t]
+        body: list[Operation] = []
+        for value in dict.fromkeys(op.operands):
+            if self.streamed and value in self.rows.resident and self.readers[value][0] == k:
+                body.append(self._load_whole(value))
+            if value in self.tile_inputs and self.readers[value][0] == k:
+                per_core = [self._input_rows(value, t, c) for c in range(self.cores)]
+                if any(lo < hi for lo, hi in per_core):
+                    body.append(_at(schedule.LoadOp(value, per_core, self.buffers[value].ops[0].buffer), value))
+        if all(lo >= hi for lo, hi in shares):
+            return body
+        for value, per_core in self.exchanges.get((t, k), []):
+            body.append(_at(schedule.ExchangeOp(value, per_core, self.buffers[value].ops[0].buffer), value))
+        per_core_chunks = [chunks(share, CHUNKS) for share in shares]
+        out = self.buffers[result]
+        appends = result in self.readers
+        stored = self.rows.stored.get(result)
+        for s in range(CHUNKS):
+            rows = [per_core_chunks[c][s] for c in range(self.cores)]
+            if all(lo >= hi for lo, hi in rows):
+                break
+            ins: dict[SSAValue, SSAValue] = {}
+            for value in dict.fromkeys(op.operands):
+                buffer = self.buffers[value]
+                if value in self.rows.loaded and value not in self.tile_inputs:
+                    need = [
+                        _hull_all(operand_rows(op, i, *chunk) or EMPTY for i, v in enumerate(op.operands) if v is value)
+                        if chunk[0] < chunk[1]
+                        else EMPTY
+                        for chunk in rows
+                    ]
+                    ins[value] = buffer.next()
+                    if any(lo < hi for lo, hi in need):
+                        body.append(_at(schedule.LoadOp(value, need, ins[value]), value))
+                else:
+                    ins[value] = buffer.ops[0].buffer
+            target = out.ops[0].buffer if appends else out.next()
+            compute = schedule.ComputeOp(result, rows, [ins[v] for v in op.operands], target, appends and s > 0)
+            body.append(_at(compute, op))
+            if stored is not None:
+                owned = [_meet(chunk, stored[t]) for chunk in rows]
+                if any(lo < hi for lo, hi in owned):
+                    body.append(_at(schedule.StoreOp(result, owned, target), result))
+        return body
 
 
-def choose_phases(ops: Sequence[graph.GraphOp], cores: int, model: CostModel) -> list[Phase]:
-    """The built-in choice of phases and tile counts for a kernel's compute ops (see the module docstring)."""
-    phases: list[Phase] = []
-    current: Phase | None = None
-    for op in ops:
-        if not row_sliceable(op):
-            if current is not None:
-                phases.append(current)
-                current = None
-            phases.append(Phase([op], 0))
-            continue
-        grown = fit([*current.ops, op], cores, model) if current is not None else None
-        if grown is not None:
-            current = grown
-            continue
-        if current is not None:
-            phases.append(current)
-        current = fit([op], cores, model)
-        if current is None:
-            phases.append(Phase([op], 0))
-    if current is not None:
-        phases.append(current)
+def _span(rows: Rows) -> int:
+    return max(rows[1] - rows[0], 0)
+
+
+def _hull_all(rows: object) -> Rows:
+    out: Rows = EMPTY
+    for r in rows:  # type: ignore[attr-defined]
+        out = _hull(out, r)
+    return out
+
+
+def row_phases(
+    ops: Sequence[graph.GraphOp], cores: int, tiles: int, streamed: bool, target: Accelerator
+) -> list[RowPhase | graph.GraphOp]:
+    """Row phases of a run of sliceable ops in the cost model's tiling (more tiles, or split, where it does not fit)."""
+    capacity = target.onchip_bytes + target.weight_buffer_bytes
+    phases: list[RowPhase | graph.GraphOp] = []
+    group: list[graph.GraphOp] = []
+    groups: list[list[graph.GraphOp]] = []
+    for op in ops:  # a phase cannot read whole a tensor it computes
+        if group and tile_rows([*group, op], 1) is None:
+            groups.append(group)
+            group = []
+        group.append(op)
+    if group:
+        groups.append(group)
+    pending = list(reversed(groups))
+    while pending:
+        group = pending.pop()
+        rows = max(row_count(op.results[0].type) for op in group)
+        phase = None
+        count = min(tiles, rows)
+        while phase is None:
+            layout = tile_rows(group, count)
+            assert layout is not None
+            candidate = RowPhase(layout, cores, streamed, target.element_bytes)
+            if candidate.footprint <= capacity:
+                phase = candidate
+            elif count >= rows:
+                break
+            else:
+                count = min(rows, count * 2)
+        if phase is not None:
+            phases.append(phase)
+        elif len(group) == 1:
+            phases.append(group[0])
+        else:
+            half = len(group) // 2
+            pending += [group[half:], group[:half]]
     return phases
 
 
-def _per_core(per_slice: Sequence[Rows], cores: int, tiles: int, tile: int) -> list[Rows]:
-    return [per_slice[core * tiles + tile] for core in range(cores)]
+def plan_phases(ops: Sequence[graph.GraphOp], cores: int, cost: KernelCost, target: Accelerator) -> list:
+    """The phases of a kernel's compute ops under the cost model's decision `cost` (see the module docstring)."""
+    if len(ops) <= 1 or cost.intermediates == "spilled":
+        return list(ops)
+    tiles = cost.tiles if cost.intermediates == "tiled" else 1
+    streamed = cost.weights == "streamed"
+    phases: list[RowPhase | graph.GraphOp] = []
+    run: list[graph.GraphOp] = []
+    for op in [*ops, None]:
+        if op is not None and row_sliceable(op):
+            run.append(op)
+            continue
+        if run:
+            phases += row_phases(run, cores, tiles, streamed, target)
+            run = []
+        if op is not None:
+            phases.append(op)
+    return phases
 
 
-def emit_program(phases: Sequence[Phase], cores: int, target: Accelerator) -> schedule.ProgramOp:
-    """The `schedule.program` of a kernel's phases."""
+def emit_program(phases: Sequence[RowPhase | graph.GraphOp], target: Accelerator) -> schedule.ProgramOp:
+    """The `schedule.program` of a kernel's phases.
+
+    A barrier precedes a phase that reads a tensor an earlier phase wrote to
+    DRAM since the last barrier (every core's rows must be there); a view run
+    whole renames a tensor in DRAM, so it needs none, and its result is as
+    recent as its operand.
+    """
     ops: list[Operation] = []
-    for p, phase in enumerate(phases):
-        if phase.whole:
-            ops.append(schedule.ComputeWholeOp(phase.ops[0].results[0]))
-            ops[-1].location = phase.ops[0].location
-        else:
-            ops += _emit_row_phase(phase, cores)
-        if p + 1 < len(phases):
+    recent: set[SSAValue] = set()  # written to DRAM since the last barrier
+    for phase in phases:
+        members = phase.rows.ops if isinstance(phase, RowPhase) else [phase]
+        results = {r for op in members for r in op.results}
+        reads = {v for op in members for v in op.operands if v not in results}
+        view = not isinstance(phase, RowPhase) and phase.has_trait(graph.ReshapeLike)
+        if reads & recent and not view:
             ops.append(schedule.BarrierOp())
-    return schedule.ProgramOp(target.onchip_bytes, target.element_bytes, ops)
-
-
-def _emit_row_phase(phase: Phase, cores: int) -> list[Operation]:
-    tiles = phase.tiles
-    offsets, _ = phase.allocate()
-    buffers: dict[SSAValue, list[schedule.BufferOp]] = {}
-    for value in [*phase.resident, *phase.loaded, *reversed(phase.computed)]:
-        buffers[value] = [
-            located([schedule.BufferOp(offset, _aligned(phase.sizes[value]))], [value_location(value)])[0]
-            for offset in offsets[value]
-        ]
-    ops: list[Operation] = [b for copies in buffers.values() for b in copies]
-    busy = [any(phase.computed[r][c * tiles + t][0] < phase.computed[r][c * tiles + t][1]
-                for r in phase.computed for t in range(tiles)) for c in range(cores)]  # fmt: skip
-    for value in phase.resident:
-        full = (0, row_count(value.type))
-        rows = [full if busy[c] else (0, 0) for c in range(cores)]
-        ops.append(located([schedule.LoadOp(value, rows, buffers[value][0].buffer)], [value_location(value)])[0])
-
-    def buffer(value: SSAValue, stage: int) -> SSAValue:
-        copies = buffers[value]
-        return copies[stage % len(copies)].buffer
-
-    for t in range(tiles):
-        body: list[Operation] = []
-        stage = t % 2
-        for value, per_slice in phase.loaded.items():
-            rows = _per_core(per_slice, cores, tiles, t)
-            if any(lo < hi for lo, hi in rows):
-                body.append(located([schedule.LoadOp(value, rows, buffer(value, stage))], [value_location(value)])[0])
-        for op in phase.ops:
-            (result,) = op.results
-            rows = _per_core(phase.computed[result], cores, tiles, t)
-            if any(lo < hi for lo, hi in rows):
-                ins = [buffer(v, stage) for v in op.operands]
-                body.append(located([schedule.ComputeOp(result, rows, ins, buffer(result, stage))], [op])[0])
-        for value, per_slice in phase.stored.items():
-            rows = _per_core(per_slice, cores, tiles, t)
-            if any(lo < hi for lo, hi in rows):
-                body.append(located([schedule.StoreOp(value, rows, buffer(value, stage))], [value_location(value)])[0])
-        ops.append(located([schedule.TileOp(t, stage, body)], phase.ops)[0])
-    return ops
+            recent = set()
+        if not view or reads & recent:
+            recent |= results
+        if isinstance(phase, RowPhase):
+            ops += phase.emit()
+        else:
+            ops.append(_at(schedule.ComputeWholeOp(phase.results[0]), phase))
+    return schedule.ProgramOp(target.onchip_bytes + target.weight_buffer_bytes, target.element_bytes, ops)
 
 
 def schedule_kernel(kernel: accel.KernelOp, target: Accelerator) -> None:
-    """Append the `schedule.program` of the built-in choice to the kernel's body (before its yield)."""
+    """Append the `schedule.program` of the cost model's decision to the kernel's body (before its yield)."""
     block = kernel.body.block
-    ops = [op for op in block.ops if isinstance(op, graph.GraphOp)]
-    phases = choose_phases(ops, kernel.core_count, cost_model(target))
-    program = emit_program(phases, kernel.core_count, target)
+    ops = [op for op in block.ops if isinstance(op, graph.GraphOp) and not graph.is_source(op)]
+    phases = plan_phases(ops, kernel.core_count, kernel_cost(kernel, target), target)
+    program = emit_program(phases, target)
     located([program, *(o for o in program.walk() if isinstance(o, schedule.BarrierOp))], [kernel])
     last = block.last_op
     assert last is not None

@@ -96,6 +96,73 @@ def test_clobbered_buffer_fails_verification_and_numerics() -> None:
     assert not np.isnan(got[:, :, 0:2]).any()
 
 
+CONV_CONV = """
+builtin.module attributes {accel.target = #accel.target<"mlu100", cores = [1, 2, 4, 8, 16, 32]>} {
+  func.func @conv_conv(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      %r = graph.relu %c : tensor<1x4x8x8xf32>
+      %v = graph.weight "v" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %d = graph.conv2d %r, %v {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      accel.yield %d : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+"""
+
+
+def scheduled_conv_conv() -> str:
+    """conv3x3 -> relu -> conv3x3 on 2 cores through accel-schedule: one exchange gives each core its halo row."""
+    module = parse(CONV_CONV)
+    run_pipeline(make_context(), module, parse_pass_pipeline("accel-schedule", get_all_passes()))
+    text = print_module(module)
+    assert text.count("schedule.exchange %r rows = [0, 5, 3, 8] in") == 1
+    return text
+
+
+def test_exchanged_halo_equals_whole_ops_and_a_short_one_fails() -> None:
+    """Core 0 receives relu row 4 from core 1 for its conv rows [0, 4); without it, output row 3 is wrong."""
+    text = scheduled_conv_conv()
+    expected = execute(unscheduled(parse(CONV_CONV)), inputs_of(), MLU100).outputs[0]
+    np.testing.assert_allclose(execute(parse(text), inputs_of(), MLU100).outputs[0], expected, rtol=RTOL, atol=ATOL)
+    short = text.replace("schedule.exchange %r rows = [0, 5, 3, 8]", "schedule.exchange %r rows = [0, 4, 3, 8]")
+    with pytest.raises(
+        VerifyException, match=r"operand 0 needs rows \[2, 5\) on core 0, but its buffer holds rows \[0, 4\)"
+    ):
+        parse(short)
+    got = execute(parse(short, verify=False), inputs_of(), MLU100).outputs[0]
+    wrong = ~np.isclose(got, expected, rtol=RTOL, atol=ATOL)
+    assert sorted(set(np.argwhere(wrong)[:, 2])) == [3]
+
+
+def test_an_exchange_moves_the_missing_rows_over_the_links() -> None:
+    """Each core receives one relu row of 4 x 8 elements (64 bytes): 200 cycles + 64 B / 64 GB/s on its link."""
+    sim = simulate(kernel_of(parse(scheduled_conv_conv())), cost_model(MLU100))
+    links = [e for e in sim.events if e.queue == "link"]
+    assert sorted(e.core for e in links) == [0, 1]
+    assert all(e.end - e.start == pytest.approx(200e-9 + 64 / 64e9) for e in links)
+    last_relu = max(e.end for e in sim.events if e.name == "relu")
+    first_conv = min(e.start for e in sim.events if e.name == "conv2d" and e.start >= last_relu)
+    assert all(e.start >= last_relu - 1e-15 and e.end <= first_conv + 1e-15 for e in links)
+
+
+def test_cross_cluster_exchange_goes_through_dram() -> None:
+    """On mlu270 (4 cores per cluster) cores 3 and 4 of an 8-core kernel sit in different clusters."""
+    module = parse(
+        CONV_CONV.replace("cores = 2", "cores = 8").replace(
+            '"mlu100", cores = [1, 2, 4, 8, 16, 32]', '"mlu270", cores = [1, 4, 8, 16]'
+        )
+    )
+    run_pipeline(make_context(), module, parse_pass_pipeline("accel-schedule", get_all_passes()))
+    sim = simulate(kernel_of(module), cost_model(load_target("mlu270")))
+    crossing = [e for e in sim.events if "via DRAM" in e.name]
+    assert sorted(e.core for e in crossing) == [3, 4] and all(e.queue == "dma-in" for e in crossing)
+    assert {e.core for e in sim.events if e.queue == "link"} == {0, 1, 2, 3, 4, 5, 6, 7}
+
+
 def compile_to_schedule(module: ModuleOp, hw: str = "mlu100") -> None:
     passes = parse_pass_pipeline(
         ",".join(default_pipeline(Level.GRAPH, Level.SCHEDULE)), get_all_passes(), {"target": (hw,)}
@@ -198,9 +265,11 @@ def test_double_buffering_overlaps_the_next_load_with_the_current_store() -> Non
     sim = simulate(kernel_of(relu_kernel(1, tiles=2)), cost_model(MLU100))
     load0, compute0, store0, load1, compute1, store1 = sim.events
     assert load1.start == pytest.approx(load0.end)  # does not wait for tile 0's compute or store
-    # while tile 0's store and tile 1's load share DRAM, each gets min(25.6, 102.4 / 2) = 25.6 GB/s: no slowdown
-    assert sim.latency == pytest.approx(5e-6 + 2 * 0.16e-6 + 1.024e-9 + 0.16e-6)
-    assert store0.start == pytest.approx(compute0.end) and compute1.start >= load1.end
+    # each compute pays tile_cycles (200 cycles, 0.2 µs) once per tile of a loop of two tiles; tile 1's
+    # compute waits for tile 0's (one compute queue); tile 0's store and tile 1's load get 25.6 GB/s each
+    assert compute0.end - compute0.start == pytest.approx(0.2e-6 + 1.024e-9)
+    assert sim.latency == pytest.approx(5e-6 + 0.16e-6 + 2 * (0.2e-6 + 1.024e-9) + 0.16e-6)
+    assert store0.start == pytest.approx(compute0.end) and compute1.start == pytest.approx(compute0.end)
 
 
 def test_example_schedule_round_trips_and_simulates_every_kernel() -> None:

@@ -321,3 +321,29 @@ builtin.module {
 }
 
 // CHECK: schedule.compute: graph.conv2d has 2 operands, got 1 input buffers
+
+// -----
+
+// An exchange asking for rows no core's buffer holds: core 0 wants relu rows
+// [0, 6), but the two cores hold [0, 4) and [4, 5) only.
+builtin.module {
+  func.func @exchange_not_held(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %r = graph.relu %a : tensor<1x4x8x8xf32>
+      %n = graph.neg %r : tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bx = schedule.buffer offset = 0 size = 512
+        %br = schedule.buffer offset = 512 size = 512
+        %bn = schedule.buffer offset = 1024 size = 512
+        schedule.load %a rows = [0, 4, 4, 5] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %r rows = [0, 4, 4, 5] ins(%bx) outs(%br) : tensor<1x4x8x8xf32>
+        schedule.exchange %r rows = [0, 6, 0, 0] in %br : tensor<1x4x8x8xf32>
+      }
+      accel.yield %r : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.exchange: rows [0, 6) for core 0 are not all held by the cores' buffers

@@ -148,3 +148,42 @@ builtin.module {
 // CHECK-NEXT:     func.return %y : tensor<1x4x4x16xf32>
 // CHECK-NEXT:   }
 // CHECK-NEXT: }
+
+// -----
+
+// relu computed in two chunks per core, the second appended to the first;
+// then an exchange gives each core the other's neighbouring row before the
+// next op (a 2-core relu -> avgpool 3x3 kernel, one tile).
+builtin.module {
+  func.func @append_exchange(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %r = graph.relu %a : tensor<1x4x8x8xf32>
+      %p = graph.avgpool %r {kernel = array<i64: 3, 3>, stride = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bx = schedule.buffer offset = 0 size = 512
+        %br = schedule.buffer offset = 512 size = 512
+        %bp = schedule.buffer offset = 1024 size = 512
+        schedule.load %a rows = [0, 4, 4, 8] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %r rows = [0, 2, 4, 6] ins(%bx) outs(%br) : tensor<1x4x8x8xf32>
+        schedule.compute %r rows = [2, 4, 6, 8] ins(%bx) outs(%br) append : tensor<1x4x8x8xf32>
+        schedule.exchange %r rows = [0, 5, 3, 8] in %br : tensor<1x4x8x8xf32>
+        schedule.compute %p rows = [0, 4, 4, 8] ins(%br) outs(%bp) : tensor<1x4x8x8xf32>
+        schedule.store %p rows = [0, 4, 4, 8] from %bp : tensor<1x4x8x8xf32>
+      }
+      accel.yield %p : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// GENERIC-LABEL: "func.func"() <{sym_name = "append_exchange"
+// GENERIC:       "schedule.compute"(%r, %bx, %br) <{rows = array<i64: 2, 4, 6, 8>, append}>
+// GENERIC:       "schedule.exchange"(%r, %br) <{rows = array<i64: 0, 5, 3, 8>}>
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @append_exchange(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+// CHECK:              schedule.compute %r rows = [0, 2, 4, 6] ins(%bx) outs(%br) : tensor<1x4x8x8xf32>
+// CHECK-NEXT:         schedule.compute %r rows = [2, 4, 6, 8] ins(%bx) outs(%br) append : tensor<1x4x8x8xf32>
+// CHECK-NEXT:         schedule.exchange %r rows = [0, 5, 3, 8] in %br : tensor<1x4x8x8xf32>
+// CHECK-NEXT:         schedule.compute %p rows = [0, 4, 4, 8] ins(%br) outs(%bp) : tensor<1x4x8x8xf32>
