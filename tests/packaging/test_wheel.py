@@ -128,7 +128,7 @@ def test_pytest_does_not_make_the_bare_folder_names_importable(tmp_path: Path) -
     probe = tmp_path / "test_probe.py"
     probe.write_text(PROBE.format(repo=str(REPO), source=str(dlfc_source())))
     command = [sys.executable, "-m", "pytest", "-c", str(REPO / "pyproject.toml"), "--rootdir", str(REPO)]
-    command += ["-p", "no:cacheprovider", "-p", "no:xdist", "-q", str(probe)]
+    command += ["-p", "no:cacheprovider", "-n", "0", "-q", str(probe)]
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.split()[0] == "...", done.stdout  # three probes ran (the config's -q -q prints no summary)
