@@ -439,8 +439,11 @@ def live_nodes(model: ModelProto) -> tuple[list[NodeProto], set[str]]:
 
 
 MAX_FOLDED_ITERATIONS = 65536
-MAX_FOLDED_ELEMENTS = 2**26
-"""The most elements a constant computed at import may have (256 MiB of f32): its size is the model's to choose."""
+MAX_FOLDED_ELEMENTS = 2**28
+"""The most elements a constant computed at import may have (1 GiB of f32): its size is the model's to choose.
+
+Large enough for the weights of the ONNX model zoo's light models, which store
+them as ConstantOfShape nodes (VGG-19's fc6: 102,760,448 elements)."""
 """The most iterations of a constant Loop the importer computes."""
 
 

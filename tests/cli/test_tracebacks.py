@@ -281,7 +281,7 @@ def test_an_onnx_constant_of_any_size_is_refused_before_it_is_made(
             run,
             ["m.onnx", "-o", "plan.mlir"],
             f"m.onnx: {node} node 'c': a constant of {elements} elements cannot be computed at import "
-            "(at most 67108864)",
+            "(at most 268435456)",
         )
         peak = tracemalloc.get_traced_memory()[1]
     finally:
