@@ -51,6 +51,7 @@ chosen plan where one feeds the other, why they are not one kernel
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ from xdsl.passes import ModulePass
 
 from dlfc.compiler.remarks import remarks_enabled
 from dlfc.compiler.statistics import add_statistic
+from dlfc.compiler.utils import bitmasks, fusion_table, search_space, tuning_cache
 from dlfc.compiler.utils.bitmasks import bits, mask_of
 from dlfc.compiler.utils.fusion_remarks import explain_plan
 from dlfc.compiler.utils.search_space import (
@@ -70,10 +72,13 @@ from dlfc.compiler.utils.search_space import (
     fused_type,
     outline_plans,
 )
-from dlfc.compiler.utils.tuning_cache import KernelKeys, KeyBuilder, Signature, TuningCache, default_path
+from dlfc.compiler.utils.tuning_cache import KERNEL, KernelKeys, KeyBuilder, Signature, TuningCache, default_path
 from dlfc.dialects import graph
 from dlfc.hw.cost import Dataflow, cost_model
 from dlfc.hw.target import DEFAULT_TARGET, Accelerator, load_target
+
+PLANNER = (sys.modules[__name__], search_space, fusion_table, bitmasks, tuning_cache)
+"""The modules whose code decides autotune's plans: their source is part of a cached plan's key."""
 
 
 class OverBudget(Exception):
@@ -162,13 +167,13 @@ class Tuner:
         best = self._costs.get(key)
         if best is None:
             text = self.keys.text(key) if self.cache is not None else ""
-            stored = self.cache.get("kernel", text) if self.cache is not None else None
+            stored = self.cache.get(KERNEL, text) if self.cache is not None else None
             if stored is None:
                 add_statistic("kernels costed")
                 cores, cost = self.model.fastest(self.dataflow.boundary(members))
                 best = (cores, cost.latency)
                 if self.cache is not None:
-                    self.cache.put("kernel", text, best)
+                    self.cache.put(KERNEL, text, best)
             else:
                 best = (int(stored[0]), float(stored[1]))  # type: ignore[index]
             self._costs[key] = best
@@ -474,7 +479,7 @@ class AutotunePass(ModulePass):
             )
         target = load_target(self.target)
         spaces = dissolve_groups(op)
-        cache = TuningCache(default_path() if self.tuning_cache else None, target)
+        cache = TuningCache(default_path() if self.tuning_cache else None, target, PLANNER)
         plans = [tune(s.ops, s.seeds, target, self.window, self.max_states, cache) for s in spaces]
         cache.save()
         add_statistic("tuning cache hits", cache.hits)

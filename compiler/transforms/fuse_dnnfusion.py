@@ -53,6 +53,7 @@ seed op (`fusion.seed`: the seed's result name, or `<op>#<index>`). Options: `ta
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -64,6 +65,7 @@ from xdsl.passes import ModulePass
 
 from dlfc.compiler.remarks import FUSED, remarks_enabled
 from dlfc.compiler.statistics import add_statistic
+from dlfc.compiler.utils import fusion_graph, fusion_table, profile_db, tuning_cache
 from dlfc.compiler.utils.fusion_graph import ContractedDag, OpGraph, report_groups
 from dlfc.compiler.utils.fusion_remarks import dnnfusion_remark
 from dlfc.compiler.utils.fusion_table import Colour, fusion_cell, mapping_label
@@ -74,6 +76,9 @@ from dlfc.dialects import graph
 from dlfc.dialects.fusion import MAPPING_ATTR, SEED_ATTR
 from dlfc.dialects.graph import MappingType
 from dlfc.hw.target import DEFAULT_TARGET, load_target
+
+PLANNER = (sys.modules[__name__], fusion_graph, fusion_table, profile_db, tuning_cache)
+"""The modules whose code decides DNNFusion's plans: their source is part of a cached plan's key."""
 
 
 class Profitability(Protocol):
@@ -269,7 +274,7 @@ class FuseDnnfusionPass(ModulePass):
         target = load_target(self.target)
         profiler = CostModelProfiler(target, self.cores, db)
         # A profiling database decides yellow cells by its contents (which a user may edit): no plan cache with one.
-        cache = TuningCache(default_path() if self.tuning_cache and not self.profile_db else None, target)
+        cache = TuningCache(default_path() if self.tuning_cache and not self.profile_db else None, target, PLANNER)
         annotations: dict[Operation, dict[str, Attribute]] = {}
         plans = None if remarks_enabled() else cache  # a cached plan has no decisions to remark on
         groups = form_groups(

@@ -15,7 +15,10 @@ across compilations, in an SQLite file (safe for concurrent compilations):
 by default `$XDG_CACHE_HOME/dlfc/tuning.sqlite` (`~/.cache/dlfc/...` when the
 variable is unset). A key is a hash of the entry's kind, the target's every
 parameter, the cost model's source (a changed model never reads old
-entries) and the signature. This is `fuse-dnnfusion`'s profiling database
+entries) and the signature; the key of a search's result (every kind but
+`kernel`, a kernel's cost) also hashes the source of the planner that
+produced it (`planner_version`: the pass passes its modules), so a changed
+planner never reads plans an older one made. This is `fuse-dnnfusion`'s profiling database
 (`profile_db.py`) applied to the tuner; `autotune{tuning-cache=false}` or
 `dlfc --no-tuning-cache` turns it off.
 """
@@ -29,6 +32,7 @@ import sqlite3
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 from dlfc.dialects import graph
 from dlfc.hw import cost
@@ -127,6 +131,18 @@ def model_version() -> str:
     return digest.hexdigest()[:16]
 
 
+KERNEL = "kernel"
+"""The kind of entry that holds one kernel's cost: keyed by the cost model only, shared by every planner."""
+
+
+def planner_version(modules: Sequence[ModuleType]) -> str:
+    """A hash of the source of `modules` (read now: an edited file gives another hash in the same process)."""
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def default_path() -> Path:
     """`$XDG_CACHE_HOME/dlfc/tuning.sqlite`, or `~/.cache/dlfc/tuning.sqlite`."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -141,9 +157,14 @@ class TuningCache:
     fails because of its cache).
     """
 
-    def __init__(self, path: Path | None, target: Accelerator):
-        """No file (`path` None): a cache that never finds anything and stores nothing."""
+    def __init__(self, path: Path | None, target: Accelerator, planner: Sequence[ModuleType] = ()):
+        """No file (`path` None): a cache that never finds anything and stores nothing.
+
+        `planner`: the modules whose code decides the search results stored here (hashed into
+        every key but a kernel's cost's).
+        """
         self.path, self.prefix = path, f"{model_version()}|{target!r}|"
+        self.planner = planner_version(planner) if path is not None else ""
         self.hits = self.misses = 0
         self.pending: dict[str, str] = {}
         self.connection: sqlite3.Connection | None = None
@@ -156,7 +177,8 @@ class TuningCache:
                 self.connection = None
 
     def hashed(self, kind: str, text: str) -> str:
-        return hashlib.sha256(f"{self.prefix}{kind}|{text}".encode()).hexdigest()[:32]
+        planner = "" if kind == KERNEL else self.planner
+        return hashlib.sha256(f"{self.prefix}{planner}|{kind}|{text}".encode()).hexdigest()[:32]
 
     def get(self, kind: str, text: str) -> object | None:
         """The value stored under (kind, text), or None."""

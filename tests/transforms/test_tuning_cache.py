@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from random_models import random_model
@@ -17,8 +18,9 @@ from dlfc.compiler.frontend import load_dlm
 from dlfc.compiler.pass_manager import run_pipeline
 from dlfc.compiler.passes import get_all_passes
 from dlfc.compiler.pipeline import parse_pass_pipeline
+from dlfc.compiler.transforms import autotune, fuse_dnnfusion
 from dlfc.compiler.utils.search_space import is_legal_group
-from dlfc.compiler.utils.tuning_cache import KernelKeys, default_path
+from dlfc.compiler.utils.tuning_cache import KERNEL, KernelKeys, TuningCache, default_path, planner_version
 from dlfc.dialects.fusion import CORES_ATTR
 from dlfc.hw.cost import best_cores
 from dlfc.hw.target import load_target
@@ -91,3 +93,49 @@ def test_no_tuning_cache_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "1 tuning cache hits" in capsys.readouterr().err
     plans = [(tmp_path / name).read_text().replace(f"{name[0]}.npz", "W.npz") for name in ("a.mlir", "c.mlir")]
     assert plans[0] == plans[1]
+
+
+def hits_by_kind(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count the tuning cache's hits per kind of entry from now on."""
+    counts: dict[str, int] = {}
+    get = TuningCache.get
+
+    def counting(self: TuningCache, kind: str, text: str) -> object | None:
+        found = get(self, kind, text)
+        if found is not None:
+            counts[kind] = counts.get(kind, 0) + 1
+        return found
+
+    monkeypatch.setattr(TuningCache, "get", counting)
+    return counts
+
+
+def test_a_changed_planner_does_not_read_the_plans_of_the_old_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Editing a planner's source (here a module added to each pass's PLANNER) misses both plans; kernel costs stay."""
+    planner = tmp_path / "planner_part.py"
+    planner.write_text("RULE = 1\n")
+    part = ModuleType("planner_part")
+    part.__file__ = str(planner)
+    monkeypatch.setattr(fuse_dnnfusion, "PLANNER", (*fuse_dnnfusion.PLANNER, part))
+    monkeypatch.setattr(autotune, "PLANNER", (*autotune.PLANNER, part))
+    first, _ = tuned("fuse-dnnfusion,autotune")
+    counts = hits_by_kind(monkeypatch)
+    assert tuned("fuse-dnnfusion,autotune")[0] == first
+    assert counts == {"dnnfusion": 1, "plan": 1}  # the unchanged planners find both plans
+    counts.clear()
+    planner.write_text("RULE = 2\n")
+    assert tuned("fuse-dnnfusion,autotune")[0] == first
+    assert "dnnfusion" not in counts and "plan" not in counts  # both planners search again...
+    assert counts[KERNEL] > 0  # ...and find the kernels' costs, which depend on the cost model only
+
+
+def test_the_planner_version_follows_the_source(tmp_path: Path):
+    planner = tmp_path / "planner_part.py"
+    part = ModuleType("planner_part")
+    part.__file__ = str(planner)
+    planner.write_text("RULE = 1\n")
+    before = planner_version([part])
+    assert planner_version([part]) == before
+    planner.write_text("RULE = 2\n")
+    assert planner_version([part]) != before
+    assert planner_version([autotune]) != planner_version([fuse_dnnfusion])
