@@ -83,6 +83,11 @@ class OpFacts:
       that operand (a contraction split along its outputs: a convolution over several input
       channels or a dense layer split by output channels needs every input element; a matmul
       split by rows needs all of its right operand).
+    - `splits`: every (axis, extent, replicated operands) the op may split along: the operands
+      each core taking part needs whole (`_replicated`: its gathered operands, and the weights
+      of a convolution, dense layer or matmul split by batch or rows). The first is `axis`.
+    - `choice`: per legal core count, the index in `splits` of the split it takes there: the
+      one with the fastest op alone (`CostModel._split_time`), the first on a tie.
     """
 
     flops: int
@@ -98,6 +103,8 @@ class OpFacts:
     stride: int = 1
     access_efficiency: float = 1.0
     gathers: tuple[tuple[str, int], ...] = ()
+    splits: tuple[tuple[str, int, tuple[int, ...]], ...] = ()
+    choice: tuple[int, ...] = ()
 
     def input_rows(self, rows: int) -> int:
         """Input rows that `rows` consecutive output rows read."""
@@ -108,9 +115,11 @@ class OpFacts:
 class OpPhase:
     """One op's phase inside a kernel (seconds, summed over the kernel's tiles).
 
-    `time = max(compute, memory - prefetched)`: its DRAM traffic overlaps its
-    own compute (double buffering) and, up to `prefetched`, the previous op's
-    compute. `rows`: output rows it computes per tile, halo included (0: untiled).
+    `time = max(compute, memory - prefetched, multicast)`: its DRAM traffic
+    overlaps its own compute (double buffering) and, up to `prefetched`, the
+    previous op's compute; `multicast` is the time each core's link takes to
+    receive the operands every core needs whole (`CostModel._multicast`).
+    `rows`: output rows it computes per tile, halo included (0: untiled).
     """
 
     op: str
@@ -119,6 +128,7 @@ class OpPhase:
     prefetched: float
     time: float
     rows: int = 0
+    multicast: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -268,7 +278,8 @@ class CostModel:
             work = 0
         else:
             work = elements
-        axis, extent, efficiency = _partition(op, self.target.vector_width, elements)
+        candidates, efficiency = _partition(op, self.target.vector_width, elements)
+        axis, extent = candidates[0]
         rows, halo, stride = _tiling(op)
         results = tuple(self.tensor_bytes(r.type) for r in op.results)
         operands = [self.tensor_bytes(v.type) for v in op.operands]
@@ -293,8 +304,57 @@ class CostModel:
             stride,
             access,
             _gathers(op),
+            tuple((a, max(e, 1), _replicated(op, a)) for a, e in candidates),
         )
+        choice = tuple(self._choose(facts, c) for c in self.target.legal_cores)
+        facts = replace(facts, choice=choice)
         return replace(facts, times=tuple(self._op_time(facts, c, 1.0) for c in self.target.legal_cores))
+
+    def split(self, f: OpFacts, cores: int) -> tuple[str, int, tuple[int, ...]]:
+        """The (axis, extent, replicated operands) op `f` splits along on `cores` cores."""
+        if not f.splits:
+            return f.axis, f.extent, ()
+        k = self._legal_index.get(cores)
+        return f.splits[f.choice[k] if k is not None and f.choice else self._choose(f, cores)]
+
+    def _choose(self, f: OpFacts, cores: int) -> int:
+        """The index in `f.splits` of the split with the fastest op alone on `cores` cores (the first on a tie)."""
+        if len(f.splits) <= 1 or cores == 1:
+            return 0
+        times = [self._split_time(f, cores, k) for k in range(len(f.splits))]
+        return min(range(len(times)), key=lambda k: (times[k], k))
+
+    def _split_time(self, f: OpFacts, cores: int, k: int) -> float:
+        """The op alone on `cores` cores split as `f.splits[k]`, every operand from DRAM:
+        max(compute, DRAM time (with the extra copies of replicated operands), multicast)."""
+        _, extent, replicated = f.splits[k]
+        share = math.ceil(extent / cores) / extent
+        compute = f.work * share / (self.target.core_peak_flops * f.efficiency)
+        size = sum(f.operand_bytes[i] for i in replicated)
+        seconds, copies = self._multicast(size, min(cores, extent))
+        _, bandwidth = self._overhead_and_bandwidth(cores)
+        memory = (sum(f.operand_bytes) + sum(f.result_bytes) + copies) / bandwidth
+        return max(compute, memory, seconds)
+
+    def _multicast(self, size: int, active: int) -> tuple[float, int]:
+        """(seconds, extra DRAM bytes) to put `size` bytes whole on each of `active` cores.
+
+        The bytes are read from DRAM once and multicast (each core fetches a share and
+        sends it to the others, as the simulator's multicast loads): each core's link
+        receives the `1 - 1/a` it did not fetch, at `link_bandwidth`, for a cores
+        sharing memory (no latency: the shares stream as they arrive, and DRAM reads
+        carry none in this model either). On a target whose clusters share only DRAM
+        (`cross_cluster_via_dram`) a multicast stays in a cluster: each further
+        cluster the op spans reads its own copy from DRAM.
+        """
+        t = self.target
+        if active <= 1 or size == 0:
+            return 0.0, 0
+        group = min(active, t.cores_per_cluster) if t.cross_cluster_via_dram else active
+        copies = math.ceil(active / group) - 1
+        if group <= 1:
+            return 0.0, copies * size
+        return size * (1 - 1 / group) / t.link_bandwidth, copies * size
 
     # ------------------------------------------------------------------ boundary analysis
 
@@ -325,9 +385,13 @@ class CostModel:
         b = boundary
         if len(b.ops) <= 1:
             compute = self._untiled_compute(b, cores)
-            dram = b.io_bytes + b.weight_bytes
+            links, copies = self._replication(b, cores, [True] * len(b.ops), [1.0] * len(b.ops), 1)
+            dram = b.io_bytes + b.weight_bytes + sum(copies)
             memory = dram / bandwidth
-            phases = tuple(OpPhase(op.name, compute, memory, 0.0, max(compute, memory)) for op in b.ops)
+            phases = tuple(
+                OpPhase(op.name, compute, memory, 0.0, max(compute, memory, x), 0, x)
+                for op, x in zip(b.ops, links, strict=True)
+            )
             return self._make(b, cores, overhead, phases, dram, 0, "on-chip")
         traffic = self._traffic(b, cores)
         best = self._on_chip(b, cores, traffic)
@@ -451,44 +515,66 @@ class CostModel:
         return rows
 
     def _working_set(self, b: Boundary, cores: int, tiles: int, rows: list[int] | None, cache: bool) -> int:
-        """Per-core bytes of one tile: live intermediate tiles + 2 x (input tiles with halo + output tiles), + halo cache.
+        """Bytes of one tile on the fullest core: live intermediate tiles + 2 x (input tiles with halo +
+        output tiles) + the prefetch buffer (if an op after the first reads from DRAM), + halo cache.
 
-        `rows`: each op's output rows per tile (None: whole tensors).
+        `rows`: each op's output rows per tile (None: whole tensors). A tensor lives where the op
+        that computes (or, for an input, reads) it splits it (`_layout`): an op of extent E keeps
+        ceil(E / c) / E of it on its fullest core (a 14-row map on 32 cores: 1/14 on each of 14
+        cores, not 1/32), by rows ceil(rows per tile / c) rows of it per tile.
         """
         facts = b.facts
-        if rows is None:
-            fraction = [1.0] * len(facts)
-            in_fraction = fraction
-        else:
-            fraction = [min(1.0, r / f.rows) for r, f in zip(rows, facts, strict=True)]
-            in_fraction = [min(1.0, f.input_rows(r) / f.input_rows(f.rows)) for r, f in zip(rows, facts, strict=True)]
+        axes, extents = self._layout(b, cores)
+        share, in_share = [], []
+        for k, f in enumerate(facts):
+            r = f.rows if rows is None else rows[k]
+            if axes[k] == "rows" and extents[k] == f.rows:
+                share.append(min(1.0, math.ceil(r / cores) / f.rows))
+                in_share.append(min(1.0, f.input_rows(math.ceil(r / cores)) / f.input_rows(f.rows)))
+            else:
+                spread = math.ceil(extents[k] / cores) / extents[k]
+                share.append(spread * (1.0 if rows is None else min(1.0, r / f.rows)))
+                whole = 1.0 if rows is None else min(1.0, f.input_rows(r) / f.input_rows(f.rows))
+                in_share.append(spread * whole)
         live = [0.0] * (len(facts) + 1)
         for producer, last, size in b.intervals:
-            live[producer] += size * fraction[producer]
-            live[last + 1] -= size * fraction[producer]
+            live[producer] += size * share[producer]
+            live[last + 1] -= size * share[producer]
         peak = max(accumulate(live, initial=0.0))
-        io = sum(i * fi + o * fo for i, fi, o, fo in zip(b.inputs, in_fraction, b.outputs, fraction, strict=True))
-        working_set = math.ceil((peak + 2 * io) / cores)
+        io = sum(i * fi + o * fo for i, fi, o, fo in zip(b.inputs, in_share, b.outputs, share, strict=True))
+        prefetches = any(i or w for i, w in zip(b.inputs[1:], b.weights[1:], strict=True))
+        working_set = math.ceil(peak + 2 * io) + (self.target.prefetch_bytes if prefetches else 0)
         if cache and rows is not None:
             for producer, _, size in b.intervals:
                 f = facts[producer]
                 working_set += math.ceil((rows[producer] - math.ceil(f.rows / tiles)) * size / f.rows)
         return working_set
 
-    def _traffic(self, b: Boundary, cores: int) -> _Traffic:
-        """Partition axes (elementwise ops follow their neighbours), syncs and bytes moved between cores."""
-        axes = [f.axis for f in b.facts]
+    def _layout(self, b: Boundary, cores: int) -> tuple[list[str], list[int]]:
+        """Each op's partition axis and extent on `cores` cores: its `split`, except that an
+        elementwise op follows its producer's axis (or else its consumer's) and holds its data
+        on as many cores as that op."""
+        axes, extents = [], []
+        for f in b.facts:
+            axis, extent, _ = self.split(f, cores)
+            axes.append(axis)
+            extents.append(extent)
         consumers: dict[int, list[int]] = {}
         for producer, consumer, _ in b.edges:
             if axes[consumer] == "elements" and axes[producer] != "elements":
-                axes[consumer] = axes[producer]
+                axes[consumer], extents[consumer] = axes[producer], extents[producer]
             consumers.setdefault(producer, []).append(consumer)
         for k in range(len(axes) - 1, -1, -1):
             if axes[k] == "elements":
                 for u in consumers.get(k, ()):
                     if axes[u] != "elements":
-                        axes[k] = axes[u]
+                        axes[k], extents[k] = axes[u], extents[u]
                         break
+        return axes, extents
+
+    def _traffic(self, b: Boundary, cores: int) -> _Traffic:
+        """Partition axes (elementwise ops follow their neighbours), syncs and bytes moved between cores."""
+        axes, extents = self._layout(b, cores)
         waiting: set[int] = set()
         repartitioned: set[int] = set()
         redistributed = halo = 0
@@ -499,7 +585,7 @@ class CostModel:
                     j = b.sources[k][i] if i < len(b.sources[k]) else -1
                     if axes[k] == axis and j >= 0 and (j, k) not in gathered:
                         size = f.operand_bytes[i]
-                        redistributed += min(cores, f.extent) * (size - size // cores)
+                        redistributed += min(cores, extents[k]) * (size - size // cores)
                         gathered.add((j, k))
                         waiting.add(k)
                         repartitioned.add(k)
@@ -550,6 +636,7 @@ class CostModel:
         mem: list[float] = []
         reads: list[float] = []
         computed_rows: list[int] = []
+        factors: list[float] = []
         dram = 0
         for k, f in enumerate(b.facts):
             if tiles == 1:
@@ -560,21 +647,26 @@ class CostModel:
                 assert rows is not None
                 x = math.ceil(f.rows / tiles) if cache else rows[k]
                 computed_rows.append(x)
-                if traffic.axes[k] == "rows" and f.extent == f.rows:
+                extent = self.split(f, cores)[1]
+                if traffic.axes[k] == "rows" and extent == f.rows:
                     per_core = math.ceil(x / cores) * tiles / f.rows
                 else:
-                    per_core = x * tiles / f.rows * math.ceil(f.extent / cores) / f.extent
+                    per_core = x * tiles / f.rows * math.ceil(extent / cores) / extent
                 compute = f.work * per_core / (t.core_peak_flops * f.efficiency)
                 in_factor = min(float(tiles), max(1.0, tiles * f.input_rows(x) / f.input_rows(f.rows)))
             comp.append(compute)
-            read = round(b.inputs[k] * in_factor) + b.weights[k] * (tiles if streamed else 1)
+            factors.append(in_factor)
+        links, copies = self._replication(b, cores, [False] * len(b.ops), factors, tiles if streamed else 1)
+        for k, f in enumerate(b.facts):
+            read = round(b.inputs[k] * factors[k]) + b.weights[k] * (tiles if streamed else 1) + copies[k]
             dram += read + b.outputs[k]
             mem.append((read + b.outputs[k]) / (bandwidth * f.access_efficiency))
             reads.append(read / (bandwidth * f.access_efficiency))
         moved = traffic.redistributed + tiles * traffic.halo_per_tile
         redistribution, via_dram = self._link_time(cores, moved, tiles * traffic.exchanges)
         dram += via_dram
-        phases = self._phases(b, comp, mem, reads, tiles * cores * t.prefetch_bytes / bandwidth, computed_rows)
+        prefetch = tiles * cores * t.prefetch_bytes / bandwidth
+        phases = self._phases(b, comp, mem, reads, prefetch, computed_rows, links)
         handling: Handling = "on-chip" if tiles == 1 else "tiled"
         halo: HaloMode = "none" if tiles == 1 else "cache" if cache else "recompute"
         working_set = self._working_set(b, cores, tiles, rows, cache)
@@ -606,13 +698,17 @@ class CostModel:
         """The kernel run op by op with every intermediate through DRAM: a barrier before each dependent op."""
         overhead, bandwidth = self._overhead_and_bandwidth(cores)
         comp = [self._untiled_compute_of(f, cores) for f in b.facts]
+        links, copies = self._replication(b, cores, [True] * len(b.ops), [1.0] * len(b.ops), 1)
         moved = [
-            i + w + o + so + si
-            for i, w, o, so, si in zip(b.inputs, b.weights, b.outputs, b.spill_out, b.spill_in, strict=True)
+            i + w + o + so + si + x
+            for i, w, o, so, si, x in zip(b.inputs, b.weights, b.outputs, b.spill_out, b.spill_in, copies, strict=True)
         ]
         mem = [m / bandwidth for m in moved]
-        reads = [(i + w + si) / bandwidth for i, w, si in zip(b.inputs, b.weights, b.spill_in, strict=True)]
-        phases = self._phases(b, comp, mem, reads, cores * self.target.prefetch_bytes / bandwidth, [0] * len(comp))
+        reads = [
+            (i + w + si + x) / bandwidth for i, w, si, x in zip(b.inputs, b.weights, b.spill_in, copies, strict=True)
+        ]
+        prefetch = cores * self.target.prefetch_bytes / bandwidth
+        phases = self._phases(b, comp, mem, reads, prefetch, [0] * len(comp), links)
         return self._make(
             b,
             cores,
@@ -627,22 +723,54 @@ class CostModel:
 
     @staticmethod
     def _phases(
-        b: Boundary, comp: list[float], mem: list[float], reads: list[float], prefetch: float, rows: list[int]
+        b: Boundary,
+        comp: list[float],
+        mem: list[float],
+        reads: list[float],
+        prefetch: float,
+        rows: list[int],
+        links: list[float],
     ) -> tuple[OpPhase, ...]:
-        """Each op's phase: max(compute, memory - prefetched).
+        """Each op's phase: max(compute, memory - prefetched, multicast).
 
         An op's reads (not its writes) may start early, while the previous op
         computes: prefetched <= min(the previous op's idle DMA time, the
-        prefetch buffer's worth of time, the op's read time).
+        prefetch buffer's worth of time, the op's read time). Its cores receive
+        the operands they need whole over their links meanwhile (`links`).
         """
         phases = []
         slack = 0.0
-        for op, c, m, rd, r in zip(b.ops, comp, mem, reads, rows, strict=True):
+        for op, c, m, rd, r, x in zip(b.ops, comp, mem, reads, rows, links, strict=True):
             early = min(slack, prefetch, rd)
-            time = max(c, m - early)
+            time = max(c, m - early, x)
             slack = time - (m - early)
-            phases.append(OpPhase(op.name, c, m, early, time, r))
+            phases.append(OpPhase(op.name, c, m, early, time, r, x))
         return tuple(phases)
+
+    def _replication(
+        self, b: Boundary, cores: int, all_from_dram: list[bool], factors: list[float], repeat: int
+    ) -> tuple[list[float], list[int]]:
+        """Per op, (multicast seconds, extra DRAM bytes) of the operands its cores need whole (`split`).
+
+        An operand produced in the kernel counts only when `all_from_dram[k]` (it
+        was spilled; kept on chip, its gather is `_traffic`'s redistribution). A
+        weight is multicast `repeat` times (streamed per tile), an input
+        `factors[k]` times (its halo rows re-read per tile).
+        """
+        links: list[float] = []
+        copies: list[int] = []
+        for k, f in enumerate(b.facts):
+            _, extent, replicated = self.split(f, cores)
+            size = 0.0
+            for i in replicated:
+                external = not b.sources or b.sources[k][i] < 0
+                if external or all_from_dram[k]:
+                    weight = external and graph.is_source(b.ops[k].operands[i].owner)
+                    size += f.operand_bytes[i] * (repeat if weight else factors[k])
+            seconds, extra = self._multicast(round(size), min(cores, extent))
+            links.append(seconds)
+            copies.append(extra)
+        return links, copies
 
     def _make(
         self,
@@ -697,8 +825,9 @@ class CostModel:
         return f.times[k] if k is not None else self._op_time(f, cores, 1.0)
 
     def _op_time(self, f: OpFacts, cores: int, halo_factor: float) -> float:
-        """work * ceil(E / c) / E / (core_peak * eff) * halo_factor: the slowest core's share."""
-        share = math.ceil(f.extent / cores) / f.extent
+        """work * ceil(E / c) / E / (core_peak * eff) * halo_factor: the slowest core's share (E of its split on c)."""
+        extent = self.split(f, cores)[1]
+        share = math.ceil(extent / cores) / extent
         return f.work * share * halo_factor / (self.target.core_peak_flops * f.efficiency)
 
     def group_cost(self, ops: Iterable[Operation], cores: int) -> KernelCost:
@@ -890,8 +1019,8 @@ def _shape(value: SSAValue) -> tuple[int, ...]:
     return graph.shape_of(value.type)
 
 
-def _partition(op: graph.GraphOp, v: int, elements: int) -> tuple[str, int, float]:
-    """The partition axis with the most independent units, its extent and the channel efficiency.
+def _partition(op: graph.GraphOp, v: int, elements: int) -> tuple[list[tuple[str, int]], float]:
+    """The partition axes with their extents, the one with the most independent units first, and the channel efficiency.
 
     The op declares how it splits (`GraphOp.partition`) and the lengths its
     vector lanes run along (`GraphOp.lane_lengths`). Layers split batch,
@@ -903,7 +1032,7 @@ def _partition(op: graph.GraphOp, v: int, elements: int) -> tuple[str, int, floa
     kind = op.partition()
     if kind is graph.Partition.ELEMENTS:
         chunks = math.ceil(elements / v) if elements else 1
-        return "elements", chunks, (elements / (chunks * v) if elements else 1.0)
+        return [("elements", chunks)], (elements / (chunks * v) if elements else 1.0)
     if kind is graph.Partition.WINDOW:
         candidates = {"batch": out[0], "rows": out[max(2, len(out) - 2)], "channels": math.ceil(out[1] / v)}
     elif kind is graph.Partition.DENSE:
@@ -912,7 +1041,21 @@ def _partition(op: graph.GraphOp, v: int, elements: int) -> tuple[str, int, floa
         candidates = {"batch": math.prod(out[:-2]), "rows": out[-2], "channels": math.ceil(out[-1] / v)}
     efficiency = max(channel_efficiency(n, v) for n in op.lane_lengths())
     axis = max(candidates, key=lambda k: candidates[k])
-    return axis, candidates[axis], efficiency
+    others = [(a, e) for a, e in candidates.items() if a != axis and e > 1]
+    return [(axis, candidates[axis]), *others], efficiency
+
+
+def _replicated(op: graph.GraphOp, axis: str) -> tuple[int, ...]:
+    """The operands each core needs whole when `op` splits along `axis`.
+
+    Its gathered operands (`_gathers`), and the weights of a convolution, dense
+    layer or matmul split by batch or rows: every core applies all the filters
+    to its own rows (split by output channels, a core holds its channels' share).
+    """
+    needed = {i for a, i in _gathers(op) if a == axis}
+    if op.partition() is not graph.Partition.ELEMENTS and axis in ("batch", "rows"):
+        needed |= {i for i, v in enumerate(op.operands) if i > 0 and graph.is_source(v.owner)}
+    return tuple(sorted(needed))
 
 
 def _gathers(op: graph.GraphOp) -> tuple[tuple[str, int], ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -182,7 +181,8 @@ def test_residual_input_and_escaping_intermediate() -> None:
     tensor = 64 * 8 * 8 * 2
     cost = group_cost([conv, relu, add], 1, MLU100)
     assert cost.dram_bytes == 2 * tensor + 64 * 64 * 9 * 2
-    # The conv and relu outputs, and the input and output double-buffered.
+    # The conv and relu outputs, and the input and output double-buffered (no prefetch buffer: only the
+    # conv reads DRAM, x stays on chip for the add).
     assert cost.working_set == 2 * tensor + 2 * 2 * tensor and cost.intermediates == "on-chip"
     # Without the add, relu's result leaves the kernel: it is an output.
     assert group_cost([conv, relu], 1, MLU100).dram_bytes == 2 * tensor + 64 * 64 * 9 * 2
@@ -251,17 +251,22 @@ def test_conv_relu_conv_fused_whole_on_a_large_chip() -> None:
 
 
 def test_conv_relu_conv_fused_is_slower_with_small_tiles() -> None:
-    """The same chain with 512 KiB on chip: keeping the intermediates on chip fits only in 1-row tiles.
+    """The same chain with 544 KiB on chip: keeping the intermediates on chip fits only in 1-row tiles.
 
     224 tiles of 1 output row: conv2 needs 3 rows of relu, which needs 3 rows of conv1, so conv1
     and relu compute 672 rows for 224 (3x) and conv2 224; each op pays 200 cycles per tile.
-    Caching the halo rows instead needs 614 KiB. Apart, each op streams: fused on chip is 1.79x
+    A tile takes 533.5 KiB (3 rows of conv1 and of relu, 5 input rows and 1 output row double-buffered,
+    and the 32 KiB prefetch buffer). Caching the halo rows instead needs 645.5 KiB. Apart, each op streams: fused on chip is 1.79x
     slower, so the kernel runs its ops one after another through DRAM instead ("spilled"): each op
     streams as it would alone (conv1 and conv2 1849.69 us of compute over 504.64 us of DRAM, relu
     1002.24 us of DRAM less the 1.28 us it prefetched under conv1), minus two launches.
     """
     _, ops = chain_module([1, 64, 224, 224], ["conv", "relu", "conv"])
-    small = dataclasses.replace(MLU100, onchip_bytes=512 * 1024)
+    small = dataclasses.replace(MLU100, onchip_bytes=544 * 1024)
+    assert (
+        CostModel(dataclasses.replace(MLU100, onchip_bytes=533 * 1024)).on_chip_cost(CostModel(small).boundary(ops), 1)
+        is None
+    )
     model = CostModel(small)
     fused = model.on_chip_cost(model.boundary(ops), 1)
     assert fused is not None
@@ -275,7 +280,7 @@ def test_conv_relu_conv_fused_is_slower_with_small_tiles() -> None:
     assert kernel.intermediates == "spilled"
     assert kernel.latency == pytest.approx(5e-6 + 2 * CONV_224 + 2 * TENSOR_224 / 25.6e9 - 1.28e-6)
     assert kernel.latency == pytest.approx(apart - 10e-6 - 1.28e-6)
-    cached = CostModel(dataclasses.replace(MLU100, onchip_bytes=640 * 1024))
+    cached = CostModel(dataclasses.replace(MLU100, onchip_bytes=646 * 1024))
     best = cached.on_chip_cost(cached.boundary(ops), 1)
     assert best is not None and (best.tiles, best.halo) == (224, "cache")
     assert best.compute == pytest.approx(2 * CONV_224 + RELU_224)
@@ -327,12 +332,13 @@ def test_transpose_fused_into_matmul_pays_short_dram_runs() -> None:
 
 
 def test_rows_to_channels_pays_redistribution() -> None:
-    """conv (split by its 14 rows) -> global pool (split by its 4 channel chunks) on 4 cores.
+    """conv (split by its 16 rows) -> global pool (split by its 4 channel chunks) on 4 cores.
 
-    The conv result is re-partitioned: 3/4 of its 100352 bytes move through the links (4 x 64 GB/s)
-    plus 200 cycles, after a barrier of 3 x 100 cycles.
+    The conv result is re-partitioned: 3/4 of its 131072 bytes move through the links (4 x 64 GB/s)
+    plus 200 cycles, after a barrier of 3 x 100 cycles. (Split by rows or by its 4 channel chunks
+    the conv's slowest core does 1/4 of the work; on a tie it keeps the axis with more units.)
     """
-    t = TensorType(f32, [1, 256, 14, 14])
+    t = TensorType(f32, [1, 256, 16, 16])
     fn = func.FuncOp("main", ((t,), (TensorType(f32, [1, 256, 1, 1]),)))
     with ImplicitBuilder(fn.body) as (x,):
         w = graph.WeightOp("w", TensorType(f32, [256, 256, 3, 3]), "he_normal")
@@ -341,26 +347,84 @@ def test_rows_to_channels_pays_redistribution() -> None:
         func.ReturnOp(pool.output)
     cost = on_chip([conv, pool], 4)
     assert cost.axes == ("rows", "channels")
-    assert cost.redistributed_bytes == 100352 * 3 // 4
-    assert cost.redistribution == pytest.approx(75264 / (4 * 64e9) + 200e-9)
+    assert cost.redistributed_bytes == 131072 * 3 // 4
+    assert cost.redistribution == pytest.approx(98304 / (4 * 64e9) + 200e-9)
     assert cost.barriers == pytest.approx(300e-9)
-    one = on_chip([conv, pool], 1)
+    one = group_cost([conv, pool], 1, MLU100)
     assert (one.redistribution, one.barriers) == (0.0, 0.0)
 
 
 def test_cross_cluster_traffic_goes_through_dram_on_mlu270() -> None:
-    """On 8 cores of MLU270 (2 clusters of 4), half the re-partitioned bytes cross clusters through DRAM."""
+    """On 8 cores of MLU270 (2 clusters of 4), half the re-partitioned bytes cross clusters through DRAM.
+
+    A 3x3 max pool (split by its 14 rows: 2 per core, against 1 of 4 channel chunks) -> global pool (by channels).
+    """
     t = TensorType(f32, [1, 256, 14, 14])
     fn = func.FuncOp("main", ((t,), (TensorType(f32, [1, 256, 1, 1]),)))
     with ImplicitBuilder(fn.body) as (x,):
-        w = graph.WeightOp("w", TensorType(f32, [256, 256, 3, 3]), "he_normal")
-        conv = graph.Conv2DOp(x, w.output, pad=(1, 1, 1, 1))
-        pool = graph.GlobalAvgPoolOp(conv.output)
+        window = graph.MaxPoolOp(x, (3, 3), (1, 1), (1, 1, 1, 1))
+        pool = graph.GlobalAvgPoolOp(window.output)
         func.ReturnOp(pool.output)
-    cost = on_chip([conv, pool], 8, MLU270)
+    cost = on_chip([window, pool], 8, MLU270)
+    assert cost.axes == ("rows", "channels")
     moved = 100352 - 100352 // 8
     assert cost.redistribution == pytest.approx(0.5 * moved / (8 * 64e9) + moved / 102.4e9 + 200e-9)
-    assert cost.dram_bytes == 100352 + 256 * 256 * 9 * 2 + 256 * 2 + moved
+    assert cost.dram_bytes == 100352 + 256 * 2 + moved
+
+
+def test_row_split_weights_are_multicast_to_every_core() -> None:
+    """A 3x3 conv 256 -> 256 on 1x256x16x16 split by its 16 rows: every core needs all 1179648 weight bytes.
+
+    On 4 mlu100 cores (one memory) they are read from DRAM once and multicast: each core's link
+    receives the 3/4 it did not fetch, 884736 B / 64 GB/s = 13.824 us, under the
+    conv's 37.75 us of compute. On 16 mlu270 cores (4 clusters sharing only DRAM) each cluster
+    reads its own copy (3 more copies in DRAM) and multicasts it to its 4 cores.
+    """
+    t = TensorType(f32, [1, 256, 16, 16])
+    fn = func.FuncOp("main", ((t,), (t,)))
+    with ImplicitBuilder(fn.body) as (x,):
+        w = graph.WeightOp("w", TensorType(f32, [256, 256, 3, 3]), "he_normal")
+        conv = graph.Conv2DOp(x, w.output, pad=(1, 1, 1, 1))
+        func.ReturnOp(conv.output)
+    weights, tensor = 256 * 256 * 9 * 2, 256 * 16 * 16 * 2
+    cost = group_cost([conv], 4, MLU100)
+    assert CostModel(MLU100).split(CostModel(MLU100).facts(conv), 4)[:2] == ("rows", 16)
+    assert cost.phases[0].multicast == pytest.approx(weights * 3 / 4 / 64e9)
+    assert cost.phases[0].compute == pytest.approx(256 * 256 * 9 * 2 * 256 / 4 / 2e12)
+    assert cost.dram_bytes == weights + 2 * tensor
+    model = CostModel(MLU270)
+    f = model.facts(conv)
+    assert model._multicast(weights, 16) == (pytest.approx(weights * 3 / 4 / 64e9), 3 * weights)
+    assert model._split_time(f, 16, 0) == pytest.approx((4 * weights + 2 * tensor) / 102.4e9)  # 48.6 us
+    # split by its 4 channel chunks instead, 4 of the 16 cores each compute a quarter: 18.9 us
+    assert model.split(f, 16)[:2] == ("channels", 4)
+    assert model.group_cost([conv], 16).phases[0].compute == pytest.approx(256 * 256 * 9 * 2 * 256 / 4 / 4e12)
+
+
+def test_split_axis_follows_the_weight_multicast() -> None:
+    """A dense layer 768 -> 768 on 128 rows (BERT-base's projections) on 8 mlu100 cores.
+
+    Split by its 128 rows each core would receive 7/8 of the 1179648 weight bytes over its link
+    (16.1 us, more than the 15.4 us the layer's 1572864 DRAM bytes take); split by its 12
+    channel chunks each core holds its own weights and receives 7/8 of the 196608-byte input:
+    the layer takes the channels, and its cost is its DRAM time.
+    """
+    fn = func.FuncOp("main", ((TensorType(f32, [128, 768]),), (TensorType(f32, [128, 768]),)))
+    with ImplicitBuilder(fn.body) as (x,):
+        w = graph.WeightOp("w", TensorType(f32, [768, 768]), "he_normal")
+        dense = graph.DenseOp(x, w.output)
+        func.ReturnOp(dense.output)
+    model = CostModel(MLU100)
+    f = model.facts(dense)
+    assert (f.axis, f.extent) == ("rows", 128)  # the axis with the most units
+    assert [model.split(f, c)[:2] for c in (1, 8)] == [("rows", 128), ("channels", 12)]
+    weights, tensor = 768 * 768 * 2, 128 * 768 * 2
+    assert model._split_time(f, 8, 0) == pytest.approx(weights * 7 / 8 / 64e9)
+    cost = model.group_cost([dense], 8)
+    assert cost.latency == pytest.approx(
+        MLU100.launch_overhead + MLU100.sync_overhead(8) + (weights + 2 * tensor) / 102.4e9
+    )
+    assert cost.phases[0].multicast == pytest.approx(tensor * 7 / 8 / 64e9)
 
 
 def test_untileable_working_set_spills() -> None:
@@ -375,9 +439,23 @@ def test_untileable_working_set_spills() -> None:
     cost = group_cost([relu, pool], 1, MLU100)
     assert cost.intermediates == "spilled"
     assert cost.dram_bytes == tensor + 256 * 2 + 2 * tensor  # in, out, and the spill (write + read)
-    # On 32 cores each holds 1/32 of the intermediate, which fits: more cores, more on-chip memory.
-    wide = group_cost([relu, pool], 32, MLU100)
-    assert wide.working_set == math.ceil((tensor + 2 * (tensor + 256 * 2)) / 32) and wide.intermediates == "on-chip"
+    # More cores hold more only if the ops split across them: the pool splits its 256 channels in 4 chunks of 64,
+    # relu follows it, so on 32 cores the intermediate lives on 4 (a quarter each) and still does not fit.
+    model = CostModel(MLU100)
+    whole = model.smallest_working_set(model.boundary([relu, pool]), 32)
+    assert whole == tensor // 4 + 2 * (tensor // 4 + 256 * 2 // 4)
+    assert group_cost([relu, pool], 32, MLU100).intermediates == "spilled"
+    # With 1024 channels (16 chunks) on 16 cores, each holds 1/16: it fits.
+    t = TensorType(f32, [1, 1024, 28, 28])
+    fn = func.FuncOp("main", ((t,), (TensorType(f32, [1, 1024, 1, 1]),)))
+    with ImplicitBuilder(fn.body) as (x,):
+        relu = graph.ReluOp(x)
+        pool = graph.GlobalAvgPoolOp(relu.output)
+        func.ReturnOp(pool.output)
+    tensor = 1024 * 28 * 28 * 2
+    wide = group_cost([relu, pool], 16, MLU100)
+    assert wide.working_set == tensor // 16 + 2 * (tensor // 16 + 1024 * 2 // 16)
+    assert wide.intermediates == "on-chip"
 
 
 def test_fusion_stops_paying_when_the_working_set_does_not_fit() -> None:
@@ -495,8 +573,9 @@ def test_row_split_convs_exchange_halo_rows() -> None:
 def test_weights_that_overflow_the_weight_buffer_are_read_per_tile() -> None:
     """dense -> relu -> dense, 768 -> 768 on 512 rows, one core: 2.25 MiB of weights > the 384 KiB weight buffer.
 
-    Tiled, the chain runs in 13 tiles of 40 rows (the smallest count whose tiles fit), so each dense's weights
-    are read 13 times, and the input's 520 rows of tiles (13 x 40) re-read 8 rows; spilling is faster.
+    Tiled, the chain runs in 14 tiles of 37 rows (the smallest count whose tiles fit beside the 32 KiB
+    prefetch buffer), so each dense's weights are read 14 times, and the input's 518 rows of tiles
+    (14 x 37) re-read 6 rows; spilling is faster.
     """
     t = TensorType(f32, [1, 512, 768])
     fn = func.FuncOp("main", ((t,), (t,)))
@@ -508,9 +587,9 @@ def test_weights_that_overflow_the_weight_buffer_are_read_per_tile() -> None:
         d2 = graph.DenseOp(relu.output, w2.output)
         func.ReturnOp(d2.output)
     cost = on_chip([d1, relu, d2], 1)
-    assert (cost.intermediates, cost.tiles, cost.tile_rows, cost.weights) == ("tiled", 13, 40, "streamed")
+    assert (cost.intermediates, cost.tiles, cost.tile_rows, cost.weights) == ("tiled", 14, 37, "streamed")
     tensor, weights = 512 * 768 * 2, 2 * 768 * 768 * 2
-    assert cost.dram_bytes == round(tensor * 13 * 40 / 512) + tensor + 13 * weights
+    assert cost.dram_bytes == round(tensor * 14 * 37 / 512) + tensor + 14 * weights
 
 
 # --------------------------------------------------------------------------- monotonic in the on-chip size
