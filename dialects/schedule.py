@@ -110,7 +110,7 @@ def _same_rows(op: graph.GraphOp, index: int) -> bool:
     return x[-2] == out[-2] and out[-2] > 1
 
 
-def _window(op: graph.GraphOp) -> tuple[int, int, int, int] | None:
+def window_of(op: graph.GraphOp) -> tuple[int, int, int, int] | None:
     """(kernel rows, stride, dilation, top padding) along H of a convolution or pooling, else None."""
     if isinstance(op, graph.Conv2DOp):
         kernel = shape_of(op.weight.type)[2:]
@@ -124,7 +124,7 @@ def _window(op: graph.GraphOp) -> tuple[int, int, int, int] | None:
 
 def window_rows(op: graph.GraphOp, lo: int, hi: int) -> tuple[int, int]:
     """The input rows, padding included, that output rows [lo, hi) of a convolution or pooling read."""
-    window = _window(op)
+    window = window_of(op)
     assert window is not None
     kh, stride, dilation, top = window
     return lo * stride - top, (hi - 1) * stride - top + (kh - 1) * dilation + 1

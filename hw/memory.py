@@ -175,10 +175,22 @@ SIMULATION_EVENT_BYTES = 400
 300-390 on the examples)."""
 
 
+def step_events(step: Operation) -> int:
+    """The most simulated tasks one program step makes per core on the timeline (`dlfc.hw.simulator`).
+
+    A whole op makes three (its compute, its reads, its writes), an exchange
+    two (over the links and, across clusters, through DRAM), any other step
+    one (a barrier one in all; joins are not kept).
+    """
+    if isinstance(step, schedule.ComputeWholeOp):
+        return 3
+    return 2 if isinstance(step, schedule.ExchangeOp) else 1
+
+
 def simulation_bytes(module: ModuleOp) -> int:
-    """Bytes of the simulated tasks the run keeps on its timeline: at most one per program step and core."""
+    """Bytes of the simulated tasks the run keeps on its timeline: at most `step_events` per program step and core."""
     return SIMULATION_EVENT_BYTES * sum(
-        len(list(program.steps())) * op.core_count
+        sum(step_events(step) for step in program.steps()) * op.core_count
         for op in module.walk()
         if isinstance(op, accel.KernelOp) and (program := schedule.program_of(op)) is not None
     )

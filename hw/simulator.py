@@ -151,11 +151,23 @@ class _Builder:
         writer = self.writer.get((buffer, core))
         return [writer] if writer is not None else []
 
-    def write(self, buffer: SSAValue, core: int, task: Task) -> None:
+    def write(self, buffer: SSAValue, core: int, task: Task, keep: bool = False) -> None:
+        """`task` writes `buffer` on `core`: it waits for every access to the buffers overlapping it.
+
+        With `keep` the task adds rows to what the buffer holds (an appended chunk, exchanged halo rows)
+        and leaves the rows in it alone: it does not wait for the readers of the buffer itself (a store
+        of the previous chunk), only for its last writer, and a later write waits for them all.
+        """
         for other in self.overlapping[buffer]:
+            if keep and other is buffer:
+                continue
             task.deps += [t for t in self.accesses.pop((other, core), []) if t is not task]
+        if keep:
+            task.deps += self.read(buffer, core)
+            self.accesses[(buffer, core)].append(task)
+        else:
+            self.accesses[(buffer, core)] = [task]
         self.writer[(buffer, core)] = task
-        self.accesses[(buffer, core)] = [task]
 
     def touch(self, buffer: SSAValue, core: int, task: Task) -> None:
         self.accesses[(buffer, core)].append(task)
@@ -231,13 +243,14 @@ class _Builder:
                     seconds += self.tile_cost
                 deps = [d for b in op.ins for d in self.read(b, core)]
                 kept = self.held.get((op.out, core)) if op.append is not None else None
-                if kept is not None and kept[0] is op.value and kept[1] <= lo == kept[2]:
-                    deps += self.read(op.out, core)
+                appends = kept is not None and kept[0] is op.value and kept[1] <= lo == kept[2]
+                if appends:
+                    assert kept is not None
                     lo = kept[1]
                 t = self.task(graph_op.name.removeprefix("graph."), core, 0, seconds, deps)
                 for b in op.ins:
                     self.touch(b, core, t)
-                self.write(op.out, core, t)
+                self.write(op.out, core, t, keep=appends)
                 self.held[(op.out, core)] = (op.value, lo, hi)
 
     def exchange(self, op: schedule.ExchangeOp) -> None:
@@ -287,12 +300,8 @@ class _Builder:
                 done = parts[0] if len(parts) == 1 else self.task("exchange join", core, JOIN, 0.0, parts)
                 finished.append((core, done, sources))
             self.held[(op.buffer, core)] = (op.value, lo, hi)
-        for (
-            core,
-            done,
-            _,
-        ) in finished:  # all cores exchange at once: each waits for what came before, not for the others
-            self.write(op.buffer, core, done)
+        for core, done, _ in finished:  # all cores exchange at once: each waits for what came before, not the others
+            self.write(op.buffer, core, done, keep=True)
         for _, done, sources in finished:
             for other in sources:
                 self.touch(op.buffer, other, done)
