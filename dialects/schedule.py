@@ -36,6 +36,12 @@ of an op's result needs (with the halo of a convolution or pooling); an op it
 cannot slice (`row_sliceable` is false) runs as `schedule.compute_whole`, from
 DRAM to DRAM.
 
+Channels. With a `channels` property (one `[lo, hi)` pair per core along the
+tensor's `channel_axis`: 1 of NCHW and NCDHW, the last axis of other ranks) a
+slice is those rows of those channels only: a core computing some channels
+of every row (`channel_sliceable` ops; `operand_channels` says which channels
+of each operand they read). A buffer then holds a rect, rows by channels.
+
 Memory. `schedule.buffer` reserves `size` bytes at `offset` of each core's
 on-chip memory (`capacity` bytes; sizes count `element_bytes` per element, the
 target's). `schedule.load` copies rows of a tensor in DRAM (a kernel input, a
@@ -193,6 +199,134 @@ def operand_rows(op: graph.GraphOp, index: int, lo: int, hi: int) -> Rows | None
     return (lo, hi) if _same_rows(op, index) else None
 
 
+def channel_axis(t: Attribute) -> int | None:
+    """The axis a tensor is split along by channels: 1 of NCHW and NCDHW, the last of any other rank >= 2."""
+    rank = len(shape_of(t))
+    if rank < 2:
+        return None
+    return 1 if rank in (4, 5) else rank - 1
+
+
+def channel_count(t: Attribute) -> int:
+    """The extent of a tensor along its channel axis (1 below rank 2)."""
+    axis = channel_axis(t)
+    return 1 if axis is None else shape_of(t)[axis]
+
+
+def _depthwise(op: graph.Conv2DOp) -> bool:
+    groups = op.groups.value.data
+    return groups > 1 and groups == shape_of(op.input.type)[1] == shape_of(op.results[0].type)[1]
+
+
+def channel_sliceable(op: Operation) -> bool:
+    """Can channels [c0, c1) of rows of the result of a `row_sliceable` op be computed on one core?
+
+    True for convolutions (every input channel gathered; a depthwise one reads
+    its own channels) and pooling of NCHW and NCDHW, elementwise ops, batch norm
+    over axis 1, dense layers and matmuls (split by output features, their
+    left operand gathered), when the result's channel axis (`channel_axis`)
+    is the one the op's channels run along.
+    """
+    if not row_sliceable(op):
+        return False
+    assert isinstance(op, graph.GraphOp)
+    rank = len(shape_of(op.results[0].type))
+    if isinstance(op, graph.Conv2DOp):
+        return op.groups.value.data == 1 or _depthwise(op)
+    if isinstance(op, graph.PoolOp):
+        return True
+    if isinstance(op, graph.BatchNormOp):
+        return channel_axis(op.results[0].type) == 1
+    if isinstance(op, graph.DenseOp | graph.MatMulOp):
+        return rank not in (4, 5)
+    return isinstance(op, graph.UnaryOp | graph.BinaryOp)
+
+
+def aligned_channels(op: graph.GraphOp, index: int) -> int | None:
+    """The axis of operand `index` aligned (numpy broadcasting) with the result's channel axis, if it has one."""
+    out = op.results[0].type
+    axis = channel_axis(out)
+    if axis is None:
+        return None
+    position = axis - len(shape_of(out)) + len(shape_of(op.operands[index].type))
+    return position if position >= 0 else None
+
+
+def operand_channels(op: graph.GraphOp, index: int, c0: int, c1: int) -> Rows | None:
+    """The channels of operand `index` that channels [c0, c1) of a `channel_sliceable` op's result read.
+
+    None: all of them (a convolution's or dense layer's gathered input, a
+    broadcast operand). Operands `operand_rows` reads whole are read whole.
+    """
+    if isinstance(op, graph.Conv2DOp):
+        return (c0, c1) if index == 0 and _depthwise(op) else None
+    if isinstance(op, graph.DenseOp | graph.MatMulOp):
+        return None
+    if isinstance(op, graph.BatchNormOp) and index > 0:
+        return None
+    position = aligned_channels(op, index)
+    if position is None or shape_of(op.operands[index].type)[position] != channel_count(op.results[0].type):
+        return None
+    return c0, c1
+
+
+Rect = tuple[int, int, int, int]
+"""Rows [r0, r1) by channels [c0, c1) of a tensor."""
+NOTHING: Rect = (0, 0, 0, 0)
+
+
+def rect(rows: Rows, channels: Rows) -> Rect:
+    return (rows[0], rows[1], channels[0], channels[1])
+
+
+def whole(t: Attribute) -> Rect:
+    """Every row and channel of a tensor of type `t`."""
+    return (0, row_count(t), 0, channel_count(t))
+
+
+def is_empty(r: Rect) -> bool:
+    return r[0] >= r[1] or r[2] >= r[3]
+
+
+def inside(a: Rect, b: Rect) -> bool:
+    """Is `a` empty or within `b`?"""
+    return is_empty(a) or (b[0] <= a[0] and a[1] <= b[1] and b[2] <= a[2] and a[3] <= b[3])
+
+
+def meet(a: Rect, b: Rect) -> Rect:
+    r = (max(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3]))
+    return NOTHING if is_empty(r) else r
+
+
+def hull(a: Rect, b: Rect) -> Rect:
+    """The smallest rect holding both (an empty one adds nothing)."""
+    if is_empty(a):
+        return b if not is_empty(b) else NOTHING
+    if is_empty(b):
+        return a
+    return (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3]))
+
+
+def area(r: Rect) -> int:
+    return 0 if is_empty(r) else (r[1] - r[0]) * (r[3] - r[2])
+
+
+def rect_bytes(t: Attribute, r: Rect, element_bytes: int) -> int:
+    """Bytes of rect `r` of a tensor of type `t` at `element_bytes` per element."""
+    return area(r) * row_bytes(t, element_bytes) // channel_count(t)
+
+
+def uncovered(pieces: Sequence[Rect], target: Rect, grid: Sequence[Rect] = ()) -> list[Rect]:
+    """The cells of `target` that no piece covers, on the grid of the edges of every piece and of `grid`."""
+    if is_empty(target):
+        return []
+    edges = [*pieces, *grid]
+    rows = sorted({target[0], target[1], *(v for p in edges for v in p[:2] if target[0] < v < target[1])})
+    chans = sorted({target[2], target[3], *(v for p in edges for v in p[2:] if target[2] < v < target[3])})
+    cells = [(r0, r1, c0, c1) for r0, r1 in zip(rows, rows[1:]) for c0, c1 in zip(chans, chans[1:])]  # noqa: B905
+    return [cell for cell in cells if not any(inside(cell, p) for p in pieces)]
+
+
 # --------------------------------------------------------------------------- types and ops
 
 
@@ -241,9 +375,14 @@ class BufferOp(IRDLOperation):
 
 
 class SliceOp(IRDLOperation):
-    """An op that moves or computes rows of a tensor on every core: `rows` holds one [lo, hi) per core."""
+    """An op that moves or computes rows of a tensor on every core: `rows` holds one [lo, hi) per core.
+
+    With `channels` (one [lo, hi) per core along the tensor's `channel_axis`),
+    each core's slice is those rows of those channels only; without, of every channel.
+    """
 
     rows = prop_def(DenseArrayBase.constr(I64))
+    channels = opt_prop_def(DenseArrayBase.constr(I64))
 
     @property
     def tensor(self) -> SSAValue:
@@ -251,6 +390,27 @@ class SliceOp(IRDLOperation):
 
     def core_rows(self) -> list[Rows]:
         return pairs(self.rows)
+
+    def core_channels(self) -> list[Rows]:
+        if self.channels is None:
+            return [(0, channel_count(self.tensor.type))] * (len(ints(self.rows)) // 2)
+        return pairs(self.channels)
+
+    def core_rects(self) -> list[Rect]:
+        """Each core's slice; an empty one when its rows or its channels are."""
+        return [
+            rect(r, c) if r[0] < r[1] and c[0] < c[1] else NOTHING
+            for r, c in zip(self.core_rows(), self.core_channels(), strict=False)
+        ]
+
+
+def slice_properties(rects: Sequence[Rect], t: Attribute) -> dict[str, Attribute]:
+    """`rows` (and `channels` unless every core's slice has all channels) of per-core rects of a tensor of type `t`."""
+    props: dict[str, Attribute] = {"rows": rows_attr([(r[0], r[1]) if not is_empty(r) else (0, 0) for r in rects])}
+    full = (0, channel_count(t))
+    if any(not is_empty(r) and (r[2], r[3]) != full for r in rects):
+        props["channels"] = rows_attr([(r[2], r[3]) if not is_empty(r) else (0, 0) for r in rects])
+    return props
 
 
 @irdl_op_definition
@@ -263,10 +423,17 @@ class LoadOp(SliceOp):
     name = "schedule.load"
     source = operand_def(TensorType)
     dest = operand_def(BufferType)
-    assembly_format = "$source `rows` `=` $rows `into` $dest attr-dict `:` type($source)"
+    assembly_format = "$source `rows` `=` $rows (`channels` `=` $channels^)? `into` $dest attr-dict `:` type($source)"
 
     def __init__(self, source: SSAValue, rows: Sequence[Rows], dest: SSAValue):
         super().__init__(operands=[source, dest], properties={"rows": rows_attr(rows)})
+
+    @classmethod
+    def of(cls, source: SSAValue, rects: Sequence[Rect], dest: SSAValue) -> LoadOp:
+        """A load of each core's rect of `source`."""
+        op = cls(source, [], dest)
+        op.properties.update(slice_properties(rects, source.type))
+        return op
 
 
 @irdl_op_definition
@@ -279,10 +446,16 @@ class StoreOp(SliceOp):
     name = "schedule.store"
     value = operand_def(TensorType)
     source = operand_def(BufferType)
-    assembly_format = "$value `rows` `=` $rows `from` $source attr-dict `:` type($value)"
+    assembly_format = "$value `rows` `=` $rows (`channels` `=` $channels^)? `from` $source attr-dict `:` type($value)"
 
     def __init__(self, value: SSAValue, rows: Sequence[Rows], source: SSAValue):
         super().__init__(operands=[value, source], properties={"rows": rows_attr(rows)})
+
+    @classmethod
+    def of(cls, value: SSAValue, rects: Sequence[Rect], source: SSAValue) -> StoreOp:
+        op = cls(value, [], source)
+        op.properties.update(slice_properties(rects, value.type))
+        return op
 
 
 @irdl_op_definition
@@ -299,10 +472,16 @@ class ExchangeOp(SliceOp):
     name = "schedule.exchange"
     value = operand_def(TensorType)
     buffer = operand_def(BufferType)
-    assembly_format = "$value `rows` `=` $rows `in` $buffer attr-dict `:` type($value)"
+    assembly_format = "$value `rows` `=` $rows (`channels` `=` $channels^)? `in` $buffer attr-dict `:` type($value)"
 
     def __init__(self, value: SSAValue, rows: Sequence[Rows], buffer: SSAValue):
         super().__init__(operands=[value, buffer], properties={"rows": rows_attr(rows)})
+
+    @classmethod
+    def of(cls, value: SSAValue, rects: Sequence[Rect], buffer: SSAValue) -> ExchangeOp:
+        op = cls(value, [], buffer)
+        op.properties.update(slice_properties(rects, value.type))
+        return op
 
 
 @irdl_op_definition
@@ -325,7 +504,8 @@ class ComputeOp(SliceOp):
     append = opt_prop_def(UnitAttr)
     irdl_options = ()
     assembly_format = (
-        "$value `rows` `=` $rows `ins` `(` $ins `)` `outs` `(` $out `)` (`append` $append^)? attr-dict `:` type($value)"
+        "$value `rows` `=` $rows (`channels` `=` $channels^)? `ins` `(` $ins `)` `outs` `(` $out `)` "
+        "(`append` $append^)? attr-dict `:` type($value)"
     )
 
     def __init__(
@@ -335,6 +515,14 @@ class ComputeOp(SliceOp):
         if append:
             properties["append"] = UnitAttr()
         super().__init__(operands=[value, ins, out], properties=properties)
+
+    @classmethod
+    def of(
+        cls, value: SSAValue, rects: Sequence[Rect], ins: Sequence[SSAValue], out: SSAValue, append: bool = False
+    ) -> ComputeOp:
+        op = cls(value, [], ins, out, append)
+        op.properties.update(slice_properties(rects, value.type))
+        return op
 
     @property
     def graph_op(self) -> graph.GraphOp:
@@ -350,6 +538,8 @@ class ComputeOp(SliceOp):
             raise VerifyException(
                 f"{self.name}: {owner.name} has {len(owner.operands)} operands, got {len(self.ins)} input buffers"
             )
+        if self.channels is not None and not channel_sliceable(owner):
+            raise VerifyException(f"{self.name}: {owner.name} cannot be sliced by channels")
 
 
 @irdl_op_definition
@@ -449,8 +639,8 @@ class _Checker:
         self.kernel = kernel
         self.cores = kernel.core_count
         self.element_bytes = program.element_bytes.value.data
-        self.held: dict[tuple[SSAValue, int], tuple[SSAValue, int, int]] = {}  # (buffer, core) -> (tensor, lo, hi)
-        self.dram: dict[SSAValue, list[Rows]] = {}  # tensor -> rows written to DRAM so far
+        self.held: dict[tuple[SSAValue, int], tuple[SSAValue, Rect]] = {}  # (buffer, core) -> (tensor, rect)
+        self.dram: dict[SSAValue, list[Rect]] = {}  # tensor -> rects written to DRAM so far
         self.complete: set[SSAValue] = set(kernel.body.block.args)
         self.complete.update(
             r for op in kernel.body.block.ops if graph.is_source(op) for r in op.results
@@ -478,7 +668,7 @@ class _Checker:
         self.check_overlaps(buffers, live)
         yield_op = self.kernel.body.block.last_op
         for value in yield_op.operands if yield_op is not None else ():
-            if not self.in_dram(value, (0, row_count(value.type))):
+            if not self.in_dram(value, whole(value.type)):
                 raise VerifyException(
                     f"schedule.program: kernel result {value.name_hint or 'value'} is not complete in DRAM at the end"
                 )
@@ -495,93 +685,132 @@ class _Checker:
                         f"([{s0}, {e0}) and [{s1}, {e1})) while both are live"
                     )
 
-    def in_dram(self, value: SSAValue, rows: Rows) -> bool:
-        if value in self.complete or rows[0] >= rows[1]:
+    def in_dram(self, value: SSAValue, r: Rect) -> bool:
+        if value in self.complete or is_empty(r):
             return True
-        return _covered(self.dram.get(value, []), rows)
+        return not uncovered(self.dram.get(value, []), r)
 
-    def check_rows(self, op: SliceOp, value: SSAValue) -> list[Rows]:
+    def check_rects(self, op: SliceOp, value: SSAValue) -> list[Rect]:
         rows = op.core_rows()
-        extent = row_count(value.type)
+        extent, channels = row_count(value.type), channel_count(value.type)
         if len(ints(op.rows)) != 2 * self.cores:
             raise VerifyException(f"{op.name}: expected one [lo, hi) pair per core ({self.cores}), got {len(rows)}")
-        for core, (lo, hi) in enumerate(rows):
+        if op.channels is not None and len(ints(op.channels)) != 2 * self.cores:
+            raise VerifyException(f"{op.name}: expected one channel range per core ({self.cores})")
+        for core, ((lo, hi), (c0, c1)) in enumerate(zip(rows, op.core_channels(), strict=True)):
             if not 0 <= lo <= hi <= extent:
                 raise VerifyException(
                     f"{op.name}: rows [{lo}, {hi}) of core {core} are outside the tensor's {extent} rows"
                 )
-        return rows
+            if not 0 <= c0 <= c1 <= channels:
+                raise VerifyException(
+                    f"{op.name}: channels [{c0}, {c1}) of core {core} are outside the tensor's {channels} channels"
+                )
+        return op.core_rects()
 
-    def check_fits(self, op: Operation, buffer: SSAValue, value: SSAValue, rows: Rows) -> None:
+    def check_fits(self, op: Operation, buffer: SSAValue, value: SSAValue, r: Rect) -> None:
         owner = buffer.owner
         assert isinstance(owner, BufferOp)
-        needed = (rows[1] - rows[0]) * row_bytes(value.type, self.element_bytes)
+        needed = rect_bytes(value.type, r, self.element_bytes)
         if needed > owner.size.value.data:
             raise VerifyException(
-                f"{op.name}: {rows[1] - rows[0]} rows ({needed} bytes) do not fit in a buffer of "
+                f"{op.name}: {_count(value, r)} ({needed} bytes) do not fit in a buffer of "
                 f"{owner.size.value.data} bytes"
             )
 
-    def holds(self, op: Operation, buffer: SSAValue, core: int, value: SSAValue, rows: Rows, what: str) -> None:
-        if rows[0] >= rows[1]:
+    def holds(self, op: Operation, buffer: SSAValue, core: int, value: SSAValue, r: Rect, what: str) -> None:
+        if is_empty(r):
             return
         content = self.held.get((buffer, core))
-        if content is None or content[0] is not value or content[1] > rows[0] or content[2] < rows[1]:
-            has = "nothing" if content is None else f"rows [{content[1]}, {content[2]}) of another tensor"
+        if content is None or content[0] is not value or not inside(r, content[1]):
+            has = "nothing" if content is None else f"{_describe(content[0], content[1])} of another tensor"
             if content is not None and content[0] is value:
-                has = f"rows [{content[1]}, {content[2]})"
+                has = _describe(value, content[1])
             raise VerifyException(
-                f"{op.name}: {what} needs rows [{rows[0]}, {rows[1]}) on core {core}, but its buffer holds {has}"
+                f"{op.name}: {what} needs {_describe(value, r)} on core {core}, but its buffer holds {has}"
             )
 
     def step(self, op: Operation) -> None:
         if isinstance(op, LoadOp):
-            for core, rows in enumerate(self.check_rows(op, op.source)):
-                if rows[0] < rows[1]:
-                    if not self.in_dram(op.source, rows):
+            for core, r in enumerate(self.check_rects(op, op.source)):
+                if not is_empty(r):
+                    if not self.in_dram(op.source, r):
                         raise VerifyException(
-                            f"schedule.load: rows [{rows[0]}, {rows[1]}) are not in DRAM yet (load before store)"
+                            f"schedule.load: {_describe(op.source, r)} are not in DRAM yet (load before store)"
                         )
-                    self.check_fits(op, op.dest, op.source, rows)
-                    self.held[(op.dest, core)] = (op.source, *rows)
+                    self.check_fits(op, op.dest, op.source, r)
+                    self.held[(op.dest, core)] = (op.source, r)
         elif isinstance(op, ComputeOp):
             graph_op = op.graph_op
-            for core, (lo, hi) in enumerate(self.check_rows(op, op.value)):
-                if lo >= hi:
+            for core, r in enumerate(self.check_rects(op, op.value)):
+                if is_empty(r):
                     continue
                 for i, (operand, buffer) in enumerate(zip(graph_op.operands, op.ins, strict=True)):
-                    rows = operand_rows(graph_op, i, lo, hi) or (0, row_count(operand.type))
-                    self.holds(op, buffer, core, operand, rows, f"operand {i}")
-                first = lo
+                    self.holds(op, buffer, core, operand, operand_rect(graph_op, i, r), f"operand {i}")
+                first = r
                 if op.append is not None:
                     content = self.held.get((op.out, core))
-                    if content is not None and content[0] is op.value and content[1] <= lo == content[2]:
-                        first = content[1]
-                self.check_fits(op, op.out, op.value, (first, hi))
-                self.held[(op.out, core)] = (op.value, first, hi)
+                    if content is not None and content[0] is op.value and appends(content[1], r):
+                        first = hull(content[1], r)
+                self.check_fits(op, op.out, op.value, first)
+                self.held[(op.out, core)] = (op.value, first)
         elif isinstance(op, ExchangeOp):
             before = {core: self.held.get((op.buffer, core)) for core in range(self.cores)}
-            sources = [c for c in before.values() if c is not None and c[0] is op.value]
-            for core, (lo, hi) in enumerate(self.check_rows(op, op.value)):
-                if lo >= hi:
+            sources = [c[1] for c in before.values() if c is not None and c[0] is op.value]
+            for core, r in enumerate(self.check_rects(op, op.value)):
+                if is_empty(r):
                     continue
-                if not _covered([(c[1], c[2]) for c in sources], (lo, hi)):
+                if uncovered(sources, r):
                     raise VerifyException(
-                        f"schedule.exchange: rows [{lo}, {hi}) for core {core} are not all held by the cores' buffers"
+                        f"schedule.exchange: {_describe(op.value, r)} for core {core} are not all held by the "
+                        "cores' buffers"
                     )
-                self.check_fits(op, op.buffer, op.value, (lo, hi))
-                self.held[(op.buffer, core)] = (op.value, lo, hi)
+                self.check_fits(op, op.buffer, op.value, r)
+                self.held[(op.buffer, core)] = (op.value, r)
         elif isinstance(op, StoreOp):
-            for core, rows in enumerate(self.check_rows(op, op.value)):
-                if rows[0] < rows[1]:
-                    self.holds(op, op.source, core, op.value, rows, "the store")
-                    self.dram.setdefault(op.value, []).append(rows)
+            for core, r in enumerate(self.check_rects(op, op.value)):
+                if not is_empty(r):
+                    self.holds(op, op.source, core, op.value, r, "the store")
+                    self.dram.setdefault(op.value, []).append(r)
         elif isinstance(op, ComputeWholeOp):
             graph_op = op.graph_op
             for i, operand in enumerate(graph_op.operands):
-                if not self.in_dram(operand, (0, row_count(operand.type))):
+                if not self.in_dram(operand, whole(operand.type)):
                     raise VerifyException(f"schedule.compute_whole: operand {i} is not complete in DRAM")
             self.complete.update(graph_op.results)
+
+
+def _describe(value: SSAValue, r: Rect) -> str:
+    """`rows [r0, r1)`, with `of channels [c0, c1)` unless they are all of the tensor's."""
+    text = f"rows [{r[0]}, {r[1]})"
+    if (r[2], r[3]) != (0, channel_count(value.type)):
+        text += f" of channels [{r[2]}, {r[3]})"
+    return text
+
+
+def _count(value: SSAValue, r: Rect) -> str:
+    """`5 rows`, with `of channels [c0, c1)` unless they are all of the tensor's."""
+    text = f"{r[1] - r[0]} rows"
+    if (r[2], r[3]) != (0, channel_count(value.type)):
+        text += f" of channels [{r[2]}, {r[3]})"
+    return text
+
+
+def appends(kept: Rect, r: Rect) -> bool:
+    """Does `r` continue `kept` (same channels, its rows start where kept's end)?"""
+    return kept[2:] == r[2:] and kept[0] <= r[0] == kept[1]
+
+
+def operand_rect(op: graph.GraphOp, index: int, r: Rect) -> Rect:
+    """The rect of operand `index` that rect `r` of the result of a `row_sliceable` op reads (whole: all of it)."""
+    operand = op.operands[index]
+    rows = operand_rows(op, index, r[0], r[1])
+    if rows is None:
+        return whole(operand.type)
+    full = (0, channel_count(operand.type))
+    if (r[2], r[3]) == (0, channel_count(op.results[0].type)):
+        return rect(rows, full)
+    return rect(rows, operand_channels(op, index, r[2], r[3]) or full)
 
 
 def _reads(op: Operation) -> list[SSAValue]:

@@ -20,63 +20,89 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from xdsl.dialects.builtin import BoolAttr
+from xdsl.dialects.builtin import BoolAttr, IntegerAttr, i64
 from xdsl.interpreter import Interpreter, PythonValues
 from xdsl.ir import SSAValue
 
 from dlfc.dialects import accel, graph, schedule
 from dlfc.dialects.graph import i64_array, ints
-from dlfc.dialects.schedule import operand_rows, real_rows, row_axis, row_count, window_rows
+from dlfc.dialects.schedule import (
+    Rect,
+    aligned_channels,
+    appends,
+    channel_axis,
+    channel_count,
+    hull,
+    inside,
+    is_empty,
+    meet,
+    operand_channels,
+    operand_rect,
+    operand_rows,
+    real_rows,
+    row_axis,
+    window_rows,
+)
 from dlfc.hw.reference import KERNELS, ExecutionError, evaluate, result_dtype
 
-Content = tuple[SSAValue, int, int, np.ndarray]
-"""What a buffer holds on one core: the tensor, its rows [lo, hi) and their values."""
+Content = tuple[SSAValue, Rect, np.ndarray]
+"""What a buffer holds on one core: the tensor, its rect (rows by channels) and their values."""
 
 
 class _Repadded:
-    """A convolution or pooling op seen with other padding (the rows of one slice)."""
+    """A convolution or pooling op seen with other padding (the rows of one slice) and, for a depthwise
+    convolution's channels, other groups."""
 
-    def __init__(self, op: graph.GraphOp, pad: Sequence[int]):
+    def __init__(self, op: graph.GraphOp, pad: Sequence[int], groups: int | None = None):
         self._op = op
         self.pad = i64_array(pad)
         self.ceil_mode = BoolAttr.from_bool(False)  # the slice's padding ends with its last window
+        if groups is not None:
+            self.groups = IntegerAttr(groups, i64)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._op, name)
 
 
-def _rows(array: np.ndarray, value: SSAValue, lo: int, hi: int) -> np.ndarray:
-    axis = row_axis(value.type)
-    if axis is None:
-        return array
+def _block(array: np.ndarray, value: SSAValue, r: Rect) -> np.ndarray:
+    """Rect `r` of `array` (of `value`'s type, or a piece of it whose rect starts at 0, 0)."""
     index = [slice(None)] * array.ndim
-    index[axis] = slice(lo, hi)
+    axis = row_axis(value.type)
+    if axis is not None:
+        index[axis] = slice(r[0], r[1])
+    axis = channel_axis(value.type)
+    if axis is not None:
+        index[axis] = slice(r[2], r[3])
     return array[tuple(index)]
+
+
+def _shifted(r: Rect, origin: Rect) -> Rect:
+    return (r[0] - origin[0], r[1] - origin[0], r[2] - origin[2], r[3] - origin[2])
 
 
 def _poison(dtype: np.dtype) -> float | int:
     return np.nan if dtype.kind in "fc" else 0
 
 
-def take(content: Content | None, value: SSAValue, lo: int, hi: int, dtype: np.dtype) -> np.ndarray:
-    """Rows [lo, hi) of `value` as a buffer holds them; rows it lacks read as NaN (0 for integers)."""
-    if content is not None and content[0] is value and content[1] <= lo and hi <= content[2]:
-        return _rows(content[3], value, lo - content[1], hi - content[1])
+def take(content: Content | None, value: SSAValue, r: Rect, dtype: np.dtype) -> np.ndarray:
+    """Rect `r` of `value` as a buffer holds it; what it lacks reads as NaN (0 for integers)."""
+    if content is not None and content[0] is value and inside(r, content[1]):
+        return _block(content[2], value, _shifted(r, content[1]))
     shape = list(graph.shape_of(value.type))
-    axis = row_axis(value.type)
-    if axis is not None:
-        shape[axis] = hi - lo
+    for axis, (lo, hi) in ((row_axis(value.type), r[:2]), (channel_axis(value.type), r[2:])):
+        if axis is not None:
+            shape[axis] = hi - lo
     out = np.full(shape, _poison(dtype), dtype=dtype)
-    if content is not None and content[0] is value and axis is not None:
-        first, last = max(lo, content[1]), min(hi, content[2])
-        if first < last:
-            _rows(out, value, first - lo, last - lo)[...] = _rows(
-                content[3], value, first - content[1], last - content[1]
-            )
+    if content is not None and content[0] is value:
+        common = meet(r, content[1])
+        if not is_empty(common):
+            _block(out, value, _shifted(common, r))[...] = _block(content[2], value, _shifted(common, content[1]))
     return out
 
 
-def compute_rows(op: graph.GraphOp, lo: int, hi: int, args: Sequence[np.ndarray]) -> np.ndarray:
+def compute_rows(
+    op: graph.GraphOp, lo: int, hi: int, args: Sequence[np.ndarray], groups: int | None = None
+) -> np.ndarray:
     """Rows [lo, hi) of the result of a row-sliceable op from the operand rows `operand_rows` names."""
     if isinstance(op, graph.Conv2DOp | graph.PoolOp):
         first, last = window_rows(op, lo, hi)
@@ -85,11 +111,46 @@ def compute_rows(op: graph.GraphOp, lo: int, hi: int, args: Sequence[np.ndarray]
         pad = list(ints(op.pad))
         h = len(pad) // 2 - 2  # H: the second-last spatial axis
         pad[h], pad[h + len(pad) // 2] = top, bottom
-        repadded = _Repadded(op, pad)
+        repadded = _Repadded(op, pad, groups)
         out = KERNELS[type(op)](repadded, *args)
         return np.asarray(out, dtype=result_dtype(op))
     (out,) = evaluate(op, args)
     return out
+
+
+def compute_rect(op: graph.GraphOp, r: Rect, args: Sequence[np.ndarray]) -> np.ndarray:
+    """Rect `r` of the result of a row-sliceable op from the operand rects `operand_rect` names.
+
+    Of some channels only: the per-channel operands read whole (a weight's
+    output channels, a bias, batch norm's statistics, a broadcast operand with
+    the result's channels) are cut to those channels, and a depthwise
+    convolution runs with as many groups as it has channels.
+    """
+    out = op.results[0].type
+    c0, c1 = r[2], r[3]
+    if (c0, c1) == (0, channel_count(out)):
+        return compute_rows(op, r[0], r[1], args)
+    args = list(args)
+    groups = None
+    if isinstance(op, graph.Conv2DOp):
+        args[1:] = [a[c0:c1] for a in args[1:]]  # weight [out, in/groups, ...] and bias [out]
+        if op.groups.value.data > 1:
+            groups = c1 - c0
+    elif isinstance(op, graph.DenseOp):
+        args[1:] = [a[c0:c1] for a in args[1:]]  # weight [out, in] and bias [out]
+    elif isinstance(op, graph.MatMulOp):
+        args[1] = args[1][..., c0:c1]
+    elif isinstance(op, graph.BatchNormOp):
+        args[1:] = [a[c0:c1] for a in args[1:]]
+    else:
+        for i in range(len(op.operands)):
+            rows = operand_rows(op, i, r[0], r[1])
+            position = aligned_channels(op, i)
+            if rows is None and position is not None and operand_channels(op, i, c0, c1) is not None:
+                index = [slice(None)] * args[i].ndim
+                index[position] = slice(c0, c1)
+                args[i] = args[i][tuple(index)]
+    return compute_rows(op, r[0], r[1], args, groups)
 
 
 class ProgramRun:
@@ -130,9 +191,9 @@ class ProgramRun:
                 source = self.dram.get(op.source)
                 if source is None:
                     raise ExecutionError("schedule.load: the tensor is not in DRAM")
-                for core, (lo, hi) in enumerate(op.core_rows()):
-                    if lo < hi:
-                        self.write(core, op.dest, (op.source, lo, hi, _rows(source, op.source, lo, hi)))
+                for core, r in enumerate(op.core_rects()):
+                    if not is_empty(r):
+                        self.write(core, op.dest, (op.source, r, _block(source, op.source, r)))
             elif isinstance(op, schedule.ComputeOp):
                 self.compute(op)
             elif isinstance(op, schedule.StoreOp):
@@ -146,40 +207,40 @@ class ProgramRun:
 
     def compute(self, op: schedule.ComputeOp) -> None:
         graph_op = op.graph_op
-        for core, (lo, hi) in enumerate(op.core_rows()):
-            if lo >= hi:
+        for core, r in enumerate(op.core_rects()):
+            if is_empty(r):
                 continue
             held = self.held[core]
-            args = []
-            for i, (operand, buffer) in enumerate(zip(graph_op.operands, op.ins, strict=True)):
-                first, last = operand_rows(graph_op, i, lo, hi) or (0, row_count(operand.type))
-                args.append(take(held.get(buffer), operand, first, last, self.dtype(operand)))
-            rows = compute_rows(graph_op, lo, hi, args)
+            args = [
+                take(held.get(buffer), operand, operand_rect(graph_op, i, r), self.dtype(operand))
+                for i, (operand, buffer) in enumerate(zip(graph_op.operands, op.ins, strict=True))
+            ]
+            values = compute_rect(graph_op, r, args)
             kept = held.get(op.out) if op.append is not None else None
-            if kept is not None and kept[0] is op.value and kept[1] <= lo == kept[2]:
+            if kept is not None and kept[0] is op.value and appends(kept[1], r):
                 axis = row_axis(op.value.type)
-                self.write(core, op.out, (op.value, kept[1], hi, np.concatenate([kept[3], rows], axis=axis)))
+                self.write(core, op.out, (op.value, hull(kept[1], r), np.concatenate([kept[2], values], axis=axis)))
             else:
-                self.write(core, op.out, (op.value, lo, hi, rows))
+                self.write(core, op.out, (op.value, r, values))
 
     def exchange(self, op: schedule.ExchangeOp) -> None:
-        """Each core's buffer gets its rows, its own first, the rest from the other cores' same buffer."""
+        """Each core's buffer gets its rect, its own rows first, the rest from the other cores' same buffer."""
         value, dtype = op.value, self.dtype(op.value)
         before = [held.get(op.buffer) for held in self.held]
-        for core, (lo, hi) in enumerate(op.core_rows()):
-            if lo >= hi:
+        for core, r in enumerate(op.core_rects()):
+            if is_empty(r):
                 continue
-            out = take(None, value, lo, hi, dtype)
+            out = take(None, value, r, dtype)
             for other in [*(c for c in range(self.cores) if c != core), core]:  # its own rows last: they win
                 content = before[other]
                 if content is None or content[0] is not value:
                     continue
-                first, last = max(lo, content[1]), min(hi, content[2])
-                if first < last:
-                    _rows(out, value, first - lo, last - lo)[...] = _rows(
-                        content[3], value, first - content[1], last - content[1]
+                common = meet(r, content[1])
+                if not is_empty(common):
+                    _block(out, value, _shifted(common, r))[...] = _block(
+                        content[2], value, _shifted(common, content[1])
                     )
-            self.write(core, op.buffer, (value, lo, hi, out))
+            self.write(core, op.buffer, (value, r, out))
 
     def store(self, op: schedule.StoreOp) -> None:
         value = op.value
@@ -187,10 +248,9 @@ class ProgramRun:
         if target is None:
             dtype = self.dtype(value)
             target = self.dram[value] = np.full(graph.shape_of(value.type), _poison(dtype), dtype=dtype)
-        for core, (lo, hi) in enumerate(op.core_rows()):
-            if lo < hi:
-                rows = take(self.held[core].get(op.source), value, lo, hi, target.dtype)
-                _rows(target, value, lo, hi)[...] = rows
+        for core, r in enumerate(op.core_rects()):
+            if not is_empty(r):
+                _block(target, value, r)[...] = take(self.held[core].get(op.source), value, r, target.dtype)
 
 
 def run_scheduled_kernel(interpreter: Interpreter, kernel: accel.KernelOp, args: PythonValues) -> PythonValues:

@@ -3,13 +3,13 @@
 Every program step becomes one task per core that takes part in it (its rows
 are not empty), on one of the core's four in-order queues:
 
-- `compute`: a `schedule.compute` runs for work * rows / result rows /
-  (core_peak * efficiency), with the op's work and vector efficiency from the
+- `compute`: a `schedule.compute` runs for work * (rows x channels of its
+  slice) / (rows x channels of the result) / (core_peak * efficiency), with the op's work and vector efficiency from the
   cost model's per-op facts (`dlfc.hw.cost.OpFacts`): the same hardware
   description and the same per-op arithmetic as the estimate. In a tile loop
   of more than one tile, each op's first compute of a tile on a core also
   pays `tile_cycles` (as the cost model charges per op and tile).
-- `dma-in` and `dma-out`: a `schedule.load` moves rows * row bytes from DRAM,
+- `dma-in` and `dma-out`: a `schedule.load` moves its slice's bytes from DRAM,
   a `schedule.store` to DRAM. A load of the same rows on every core taking
   part (a weight, a broadcast operand) is read from DRAM once: each of the c
   cores fetches 1/c of it and multicasts its share to the others (assumed, as
@@ -18,8 +18,9 @@ are not empty), on one of the core's four in-order queues:
   arrives. Transfers in flight share bandwidth max-min fairly (`dma_rates`):
   a core's transfers (in and out) share its DMA engine's `core_dma_bandwidth`,
   and all of them share `dram_bandwidth`, so transfers slow each other down.
-- `link`: a `schedule.exchange` moves, per core, the rows its buffer lacks
-  from the cores that hold them, in `link_latency_cycles` + bytes /
+- `link`: a `schedule.exchange` moves, per core, the part of its slice its
+  buffer lacks (a halo's rows, or other cores' channels), each piece from the
+  nearest core that holds it, in `link_latency_cycles` + bytes /
   `core_link_gbps` (each core's link is its own); on a clustered target with
   `cross_cluster_via_dram`, rows from a core of another cluster go through
   DRAM instead (written and read: twice their bytes on the `dma-in` queue).
@@ -52,7 +53,18 @@ from dataclasses import dataclass, field
 from xdsl.ir import Operation, SSAValue
 
 from dlfc.dialects import accel, graph, schedule
-from dlfc.dialects.schedule import row_bytes, row_count
+from dlfc.dialects.schedule import (
+    Rect,
+    appends,
+    area,
+    channel_count,
+    hull,
+    inside,
+    is_empty,
+    rect_bytes,
+    row_count,
+    uncovered,
+)
 from dlfc.hw.cost import CostModel
 from dlfc.hw.target import Accelerator
 
@@ -126,7 +138,7 @@ class _Builder:
         self.barrier: Task | None = None
         self.dram_bytes = 0
         self.link_bytes = 0
-        self.held: dict[tuple[SSAValue, int], tuple[SSAValue, int, int]] = {}  # (buffer, core) -> (tensor, lo, hi)
+        self.held: dict[tuple[SSAValue, int], tuple[SSAValue, Rect]] = {}  # (buffer, core) -> (tensor, rect)
         self.tile_cost = self.target.tile_cycles / self.target.clock_hz
         self.charged: set[tuple[int, object, int]] = set()  # (tile op id, graph op, core) that paid tile_cycles
         self.tile: schedule.TileOp | None = None
@@ -193,14 +205,13 @@ class _Builder:
             self.add_barrier()
 
     def load(self, op: schedule.LoadOp) -> None:
-        size = row_bytes(op.source.type, self.element_bytes)
         name = f"load {op.source.name_hint or 'tensor'}"
-        rows = op.core_rows()
-        taking = [(core, r) for core, r in enumerate(rows) if r[0] < r[1]]
+        taking = [(core, r) for core, r in enumerate(op.core_rects()) if not is_empty(r)]
         deps = list(self.dram_writers.get(op.source, ()))
-        if len(taking) > 1 and all(r == taking[0][1] for _, r in taking):  # the same rows everywhere: multicast
-            lo, hi = taking[0][1]
-            share = (hi - lo) * size / len(taking)
+        if len(taking) > 1 and all(r == taking[0][1] for _, r in taking):  # the same rect everywhere: multicast
+            r = taking[0][1]
+            size = self.bytes(op.source, r)
+            share = size / len(taking)
             parts = []
             for core, _ in taking:
                 part = self.task(f"{name} (1/{len(taking)}, multicast)", core, 1, share, list(deps))
@@ -210,84 +221,82 @@ class _Builder:
                 join = self.task("multicast join", core, JOIN, 0.0, list(parts))
                 self.writer[(op.dest, core)] = join
                 self.accesses[(op.dest, core)] = [join]
-                self.held[(op.dest, core)] = (op.source, lo, hi)
-            self.dram_bytes += (hi - lo) * size
+                self.held[(op.dest, core)] = (op.source, r)
+            self.dram_bytes += size
             return
-        for core, (lo, hi) in taking:
-            t = self.task(name, core, 1, (hi - lo) * size, list(deps))
+        for core, r in taking:
+            size = self.bytes(op.source, r)
+            t = self.task(name, core, 1, size, list(deps))
             self.write(op.dest, core, t)
-            self.held[(op.dest, core)] = (op.source, lo, hi)
-            self.dram_bytes += (hi - lo) * size
+            self.held[(op.dest, core)] = (op.source, r)
+            self.dram_bytes += size
+
+    def bytes(self, value: SSAValue, r: Rect) -> int:
+        return rect_bytes(value.type, r, self.element_bytes)
 
     def store(self, op: schedule.StoreOp) -> None:
-        size = row_bytes(op.value.type, self.element_bytes)
         name = f"store {op.value.name_hint or 'tensor'}"
-        for core, (lo, hi) in enumerate(op.core_rows()):
-            if lo < hi:
-                t = self.task(name, core, 2, (hi - lo) * size, self.read(op.source, core))
+        for core, r in enumerate(op.core_rects()):
+            if not is_empty(r):
+                size = self.bytes(op.value, r)
+                t = self.task(name, core, 2, size, self.read(op.source, core))
                 self.touch(op.source, core, t)
                 self.dram_writers[op.value].append(t)
-                self.dram_bytes += (hi - lo) * size
+                self.dram_bytes += size
 
     def compute(self, op: schedule.ComputeOp) -> None:
         graph_op = op.graph_op
         facts = self.model.facts(graph_op)
-        per_row = facts.work / row_count(op.value.type) / (self.target.core_peak_flops * facts.efficiency)
+        cells = row_count(op.value.type) * channel_count(op.value.type)
+        per_cell = facts.work / cells / (self.target.core_peak_flops * facts.efficiency)
         per_tile = self.tile is not None and self.loop_length.get(self.tile, 1) > 1
-        for core, (lo, hi) in enumerate(op.core_rows()):
-            if lo < hi:
-                seconds = (hi - lo) * per_row
+        for core, r in enumerate(op.core_rects()):
+            if not is_empty(r):
+                seconds = area(r) * per_cell
                 key = (id(self.tile), graph_op, core)
                 if per_tile and key not in self.charged:  # tile_cycles once per op, tile and core
                     self.charged.add(key)
                     seconds += self.tile_cost
                 deps = [d for b in op.ins for d in self.read(b, core)]
                 kept = self.held.get((op.out, core)) if op.append is not None else None
-                appends = kept is not None and kept[0] is op.value and kept[1] <= lo == kept[2]
-                if appends:
+                appended = kept is not None and kept[0] is op.value and appends(kept[1], r)
+                if appended:
                     assert kept is not None
-                    lo = kept[1]
+                    r = hull(kept[1], r)
                 t = self.task(graph_op.name.removeprefix("graph."), core, 0, seconds, deps)
                 for b in op.ins:
                     self.touch(b, core, t)
-                self.write(op.out, core, t, keep=appends)
-                self.held[(op.out, core)] = (op.value, lo, hi)
+                self.write(op.out, core, t, keep=appended)
+                self.held[(op.out, core)] = (op.value, r)
 
     def exchange(self, op: schedule.ExchangeOp) -> None:
-        """Per core, the rows its buffer lacks from the cores that hold them: over the links, or through
-        DRAM (written and read) from another cluster when the target says so."""
+        """Per core, the cells of its rect its buffer lacks, from the nearest core holding each: over the links,
+        or through DRAM (written and read) from another cluster when the target says so."""
         t = self.target
-        size = row_bytes(op.value.type, self.element_bytes)
         before = {core: self.held.get((op.buffer, core)) for core in range(self.cores)}
+        holders = {c: content[1] for c, content in before.items() if content is not None and content[0] is op.value}
         name = f"exchange {op.value.name_hint or 'tensor'}"
         finished: list[tuple[int, Task, list[int]]] = []
-        for core, (lo, hi) in enumerate(op.core_rows()):
-            if lo >= hi:
+        for core, r in enumerate(op.core_rects()):
+            if is_empty(r):
                 continue
-            own = before[core] if before[core] is not None and before[core][0] is op.value else None
-            missing = [(lo, min(hi, own[1])), (max(lo, own[2]), hi)] if own is not None else [(lo, hi)]
+            own = [holders[core]] if core in holders else []
             linked = via_dram = 0
             deps = self.read(op.buffer, core)
             sources: list[int] = []
-            for first, last in missing:
-                for other in sorted(range(self.cores), key=lambda c: abs(c - core)):
-                    content = before[other]
-                    if first >= last or other == core or content is None or content[0] is not op.value:
-                        continue
-                    a, b = max(first, content[1]), min(last, content[2])
-                    if a >= b:
-                        continue
-                    moved = (b - a) * size
-                    if t.cross_cluster_via_dram and other // t.cores_per_cluster != core // t.cores_per_cluster:
-                        via_dram += moved
-                    else:
-                        linked += moved
+            nearest = sorted((c for c in holders if c != core), key=lambda c: abs(c - core))
+            for cell in uncovered(own, r, list(holders.values())):  # each cell inside or apart from each holder's
+                other = next((c for c in nearest if inside(cell, holders[c])), None)
+                if other is None:
+                    continue
+                moved = self.bytes(op.value, cell)
+                if t.cross_cluster_via_dram and other // t.cores_per_cluster != core // t.cores_per_cluster:
+                    via_dram += moved
+                else:
+                    linked += moved
+                if other not in sources:
                     sources.append(other)
                     deps += self.read(op.buffer, other)
-                    if a == first:
-                        first = b
-                    elif b == last:
-                        last = a
             parts = []
             if linked:
                 seconds = t.link_latency_cycles / t.clock_hz + linked / t.link_bandwidth
@@ -299,7 +308,7 @@ class _Builder:
             if parts:
                 done = parts[0] if len(parts) == 1 else self.task("exchange join", core, JOIN, 0.0, parts)
                 finished.append((core, done, sources))
-            self.held[(op.buffer, core)] = (op.value, lo, hi)
+            self.held[(op.buffer, core)] = (op.value, r)
         for core, done, _ in finished:  # all cores exchange at once: each waits for what came before, not the others
             self.write(op.buffer, core, done, keep=True)
         for _, done, sources in finished:

@@ -15,9 +15,13 @@ nothing the cost model decides:
   consumers in the phase need (halos recomputed between tiles, as the cost
   model's "recompute" mode) plus the rows it owns of a result that leaves the
   phase. Within a tile every op splits its rows evenly across the kernel's
-  cores; a core that needs rows of an intermediate its neighbours computed (a
-  convolution's halo) gets them by `schedule.exchange` over the links, as the
-  cost model's halo exchange. Each op streams each core's rows in up to
+  cores, or its channels (in whole vectors) where the cost model splits it by
+  channels (`KernelCost.axes`, `channel_split`); a core that needs part of an
+  intermediate other cores computed (a convolution's halo, or every channel
+  of its rows after ops split along another axis) gets it by
+  `schedule.exchange` over the links, as the cost model's halo exchange and
+  redistribution; a re-partition waits at a barrier first, as the cost model
+  charges. Each op streams each core's rows in up to
   `CHUNKS` chunks (fewer for a window whose halo each chunk re-reads:
   `chunk_count`; its inputs loaded and its results stored chunk by chunk,
   double buffered, into and from the same buffers; its result appended chunk
@@ -53,8 +57,25 @@ from dlfc.compiler.utils.latency import module_target
 from dlfc.compiler.utils.locations import located
 from dlfc.compiler.utils.outlining import value_location
 from dlfc.dialects import accel, graph, schedule
-from dlfc.dialects.schedule import Rows, operand_rows, row_bytes, row_count, row_sliceable
-from dlfc.hw.cost import KernelCost, kernel_cost
+from dlfc.dialects.schedule import (
+    NOTHING,
+    Rect,
+    Rows,
+    channel_count,
+    channel_sliceable,
+    hull,
+    inside,
+    is_empty,
+    meet,
+    operand_rect,
+    operand_rows,
+    rect,
+    rect_bytes,
+    row_count,
+    row_sliceable,
+    whole,
+)
+from dlfc.hw.cost import KernelCost, cost_model, kernel_cost
 from dlfc.hw.target import Accelerator
 
 ALIGN = 64
@@ -76,16 +97,6 @@ def _hull(a: Rows | None, b: Rows) -> Rows:
     if a is None or a[0] >= a[1]:
         return b
     return min(a[0], b[0]), max(a[1], b[1])
-
-
-def _meet(a: Rows, b: Rows) -> Rows:
-    lo, hi = max(a[0], b[0]), min(a[1], b[1])
-    return (lo, hi) if lo < hi else EMPTY
-
-
-def _inside(a: Rows, b: Rows) -> bool:
-    """Is `a` empty or within `b`?"""
-    return a[0] >= a[1] or (b[0] <= a[0] and a[1] <= b[1])
 
 
 def split(rows: Rows, parts: int) -> list[Rows]:
@@ -223,9 +234,21 @@ class _Buffer:
 
 
 class RowPhase:
-    """The program of one row phase (see the module docstring); `footprint` is its bytes of on-chip memory."""
+    """The program of one row phase (see the module docstring); `footprint` is its bytes of on-chip memory.
 
-    def __init__(self, rows: TileRows, cores: int, streamed: bool, element_bytes: int):
+    `by_channels`: the results of the ops whose cores split their channels
+    (`channel_shares`) rather than their rows.
+    """
+
+    def __init__(
+        self,
+        rows: TileRows,
+        cores: int,
+        streamed: bool,
+        element_bytes: int,
+        by_channels: frozenset[SSAValue] = frozenset(),
+        vector_width: int = 1,
+    ):
         self.rows = rows
         self.cores = cores
         self.streamed = streamed
@@ -237,83 +260,85 @@ class RowPhase:
             for operand in dict.fromkeys(op.operands):
                 readers.setdefault(operand, []).append(k)
         self.readers = readers
-        # every op's rows per tile and core, and its chunks
-        self.shares = {r: [split(rows.computed[r][t], cores) for t in range(rows.tiles)] for r in rows.computed}
+        # every op's rect per tile and core
+        self.shares: dict[SSAValue, list[list[Rect]]] = {}
+        for r in rows.computed:
+            if r in by_channels:
+                channels = channel_shares(channel_count(r.type), cores, vector_width)
+                self.shares[r] = [[rect(rows.computed[r][t], c) for c in channels] for t in range(rows.tiles)]
+            else:
+                full = (0, channel_count(r.type))
+                self.shares[r] = [[rect(p, full) for p in split(rows.computed[r][t], cores)] for t in range(rows.tiles)]
         self.buffers: dict[SSAValue, _Buffer] = {}
         n = len(ops)
         for value in rows.resident:
             first, last = (min(readers[value]), max(readers[value])) if streamed else (-1, n)
-            self.buffers[value] = _Buffer(row_count(value.type) * self._row(value), 1, first, last)
+            self.buffers[value] = _Buffer(self._bytes(value, whole(value.type)), 1, first, last)
         self.tile_inputs = {v for v in rows.loaded if len(readers[v]) > 1}
         for value in rows.loaded:
             k = readers[value][0]
             if value in self.tile_inputs:
-                size = max(self._input_rows(value, t, c)[1] - self._input_rows(value, t, c)[0]
+                size = max(self._bytes(value, self._input_rect(value, t, c))
                            for t in range(rows.tiles) for c in range(cores))  # fmt: skip
-                self.buffers[value] = _Buffer(size * self._row(value), 1, k, max(readers[value]))
+                self.buffers[value] = _Buffer(size, 1, k, max(readers[value]))
             else:
                 op = ops[k]
-                size = max(
-                    _span(operand_rows(op, i, *chunk))
-                    for i, operand in enumerate(op.operands)
-                    if operand is value
-                    for chunk in self._chunks(op.results[0])
-                )
-                self.buffers[value] = _Buffer(size * self._row(value), 2, k - 1, k)
+                size = max(self._bytes(value, self._need(op, value, chunk)) for chunk in self._chunks(op.results[0]))
+                self.buffers[value] = _Buffer(size, 2, k - 1, k)
         self.contents = self._plan_exchanges()
         for k, op in enumerate(ops):
             (result,) = op.results
             if result in readers:  # consumed in the phase: one buffer its chunks append to
-                size = max(_span(r) for r in self.contents[result])
-                self.buffers[result] = _Buffer(size * self._row(result), 1, k, max(readers[result]))
+                size = max(self._bytes(result, r) for r in self.contents[result])
+                self.buffers[result] = _Buffer(size, 1, k, max(readers[result]))
             else:
-                size = max(_span(c) for c in self._chunks(result))
-                self.buffers[result] = _Buffer(size * self._row(result), 2, k, k)
+                size = max(self._bytes(result, c) for c in self._chunks(result))
+                self.buffers[result] = _Buffer(size, 2, k, k)
         self.footprint = self._allocate()
 
-    def _row(self, value: SSAValue) -> int:
-        return row_bytes(value.type, self.element_bytes)
+    def _bytes(self, value: SSAValue, r: Rect) -> int:
+        return rect_bytes(value.type, r, self.element_bytes)
 
-    def _chunks(self, result: SSAValue) -> list[Rows]:
+    def _chunks(self, result: SSAValue) -> list[Rect]:
         return [c for per_core in self.shares[result] for share in per_core for c in self._chunked(result, share)]
 
-    def _chunked(self, result: SSAValue, share: Rows) -> list[Rows]:
-        """A core's share of an op's rows in a tile, in chunks (`chunk_count`)."""
+    def _chunked(self, result: SSAValue, share: Rect) -> list[Rect]:
+        """A core's rect of an op in a tile, in chunks of rows (`chunk_count`)."""
+        if is_empty(share):
+            return []
         op = self.rows.ops[self.index[result]]
         streamed = any(v in self.rows.loaded and v not in self.tile_inputs for v in op.operands)
-        return chunks(share, chunk_count(op, _span(share)) if streamed else CHUNKS)
+        count = chunk_count(op, share[1] - share[0]) if streamed else CHUNKS
+        return [rect(c, share[2:]) for c in chunks(share[:2], count) if c[0] < c[1]]
 
-    def _input_rows(self, value: SSAValue, t: int, core: int) -> Rows:
-        """The rows of an input read by several ops that core `core` loads in tile `t`: the hull of their needs."""
-        rows: Rows = EMPTY
+    @staticmethod
+    def _need(op: graph.GraphOp, value: SSAValue, share: Rect) -> Rect:
+        """The rect of `value` that rect `share` of op's result reads (the hull over the operands that are `value`)."""
+        need = NOTHING
+        if not is_empty(share):
+            for i, operand in enumerate(op.operands):
+                if operand is value:
+                    need = hull(need, operand_rect(op, i, share))
+        return need
+
+    def _input_rect(self, value: SSAValue, t: int, core: int) -> Rect:
+        """The rect of an input read by several ops that core `core` loads in tile `t`: the hull of their needs."""
+        need = NOTHING
         for k in self.readers[value]:
             op = self.rows.ops[k]
-            share = self.shares[op.results[0]][t][core]
-            if share[0] < share[1]:
-                for i, operand in enumerate(op.operands):
-                    if operand is value:
-                        rows = _hull(rows, operand_rows(op, i, *share) or EMPTY)
-        return rows
+            need = hull(need, self._need(op, value, self.shares[op.results[0]][t][core]))
+        return need
 
-    def _needs(self, op: graph.GraphOp, value: SSAValue, t: int) -> list[Rows]:
-        """Per core, the rows of `value` that op's share of tile `t` reads."""
-        per_core = []
-        for share in self.shares[op.results[0]][t]:
-            rows: Rows = EMPTY
-            if share[0] < share[1]:
-                for i, operand in enumerate(op.operands):
-                    if operand is value:
-                        rows = _hull(rows, operand_rows(op, i, *share) or EMPTY)
-            per_core.append(rows)
-        return per_core
-
-    def _plan_exchanges(self) -> dict[SSAValue, list[Rows]]:
+    def _plan_exchanges(self) -> dict[SSAValue, list[Rect]]:
         """Every content of every intermediate's buffer (per tile and core, after each exchange), and the exchanges.
 
-        `self.exchanges[(t, k)]`: the exchanges before op k in tile t, as (value, rows per core).
+        `self.exchanges[(t, k)]`: the exchanges before op k in tile t, as (value, rect per core, repartition).
+        A core whose buffer lacks part of what op k reads gets the hull of both
+        when both have the same channels (a halo), else just what op k reads
+        (a repartition: rows split into channels or back, or channels gathered).
         """
-        contents: dict[SSAValue, list[Rows]] = {}
-        self.exchanges: dict[tuple[int, int], list[tuple[SSAValue, list[Rows]]]] = {}
+        contents: dict[SSAValue, list[Rect]] = {}
+        self.exchanges: dict[tuple[int, int], list[tuple[SSAValue, list[Rect], bool]]] = {}
         for t in range(self.rows.tiles):
             held = {r: list(self.shares[r][t]) for r in self.rows.computed if r in self.readers}
             for r, per_core in held.items():
@@ -322,15 +347,18 @@ class RowPhase:
                 for value in dict.fromkeys(op.operands):
                     if value not in held:
                         continue
-                    needs = self._needs(op, value, t)
-                    if all(_inside(need, have) for need, have in zip(needs, held[value], strict=True)):
+                    needs = [self._need(op, value, share) for share in self.shares[op.results[0]][t]]
+                    if all(inside(need, have) for need, have in zip(needs, held[value], strict=True)):
                         continue
-                    rows = [
-                        EMPTY if _inside(need, have) else _hull(have, need)
+                    rects = [
+                        NOTHING if inside(need, have) else hull(have, need) if need[2:] == have[2:] else need
                         for need, have in zip(needs, held[value], strict=True)
                     ]
-                    self.exchanges.setdefault((t, k), []).append((value, rows))
-                    held[value] = [r if r[0] < r[1] else h for r, h in zip(rows, held[value], strict=True)]
+                    repartition = any(
+                        not is_empty(r) and r[2:] != h[2:] for r, h in zip(rects, held[value], strict=True)
+                    )
+                    self.exchanges.setdefault((t, k), []).append((value, rects, repartition))
+                    held[value] = [r if not is_empty(r) else h for r, h in zip(rects, held[value], strict=True)]
                     contents[value].extend(held[value])
         return contents
 
@@ -375,10 +403,10 @@ class RowPhase:
 
     def _load_whole(self, value: SSAValue) -> schedule.LoadOp:
         readers = [self.rows.ops[k].results[0] for k in self.readers[value]]
-        busy = [any(self.shares[r][t][c][0] < self.shares[r][t][c][1] for r in readers for t in range(self.rows.tiles))
+        busy = [any(not is_empty(self.shares[r][t][c]) for r in readers for t in range(self.rows.tiles))
                 for c in range(self.cores)]  # fmt: skip
-        full = (0, row_count(value.type))
-        load = schedule.LoadOp(value, [full if b else EMPTY for b in busy], self.buffers[value].ops[0].buffer)
+        full = whole(value.type)
+        load = schedule.LoadOp.of(value, [full if b else NOTHING for b in busy], self.buffers[value].ops[0].buffer)
         return _at(load, value)  # type: ignore[return-value]
 
     def _emit_op(self, t: int, k: int, op: graph.GraphOp) -> list[Operation]:
@@ -389,59 +417,59 @@ class RowPhase:
             if self.streamed and value in self.rows.resident and self.readers[value][0] == k:
                 body.append(self._load_whole(value))
             if value in self.tile_inputs and self.readers[value][0] == k:
-                per_core = [self._input_rows(value, t, c) for c in range(self.cores)]
-                if any(lo < hi for lo, hi in per_core):
-                    body.append(_at(schedule.LoadOp(value, per_core, self.buffers[value].ops[0].buffer), value))
-        if all(lo >= hi for lo, hi in shares):
+                per_core = [self._input_rect(value, t, c) for c in range(self.cores)]
+                if not all(is_empty(r) for r in per_core):
+                    load = schedule.LoadOp.of(value, per_core, self.buffers[value].ops[0].buffer)
+                    body.append(_at(load, value))
+        if all(is_empty(r) for r in shares):
             return body
-        for value, per_core in self.exchanges.get((t, k), []):
-            body.append(_at(schedule.ExchangeOp(value, per_core, self.buffers[value].ops[0].buffer), value))
+        for value, per_core, repartition in self.exchanges.get((t, k), []):
+            if repartition:  # every core's part must be there: the cost model's barrier of a repartition
+                body.append(_at(schedule.BarrierOp(), value))
+            body.append(_at(schedule.ExchangeOp.of(value, per_core, self.buffers[value].ops[0].buffer), value))
         per_core_chunks = [self._chunked(result, share) for share in shares]
         out = self.buffers[result]
         appends = result in self.readers
         stored = self.rows.stored.get(result)
-        for s in range(CHUNKS):
-            rows = [per_core_chunks[c][s] if s < len(per_core_chunks[c]) else EMPTY for c in range(self.cores)]
-            if all(lo >= hi for lo, hi in rows):
-                break
+        for s in range(max(len(c) for c in per_core_chunks)):
+            rects = [c[s] if s < len(c) else NOTHING for c in per_core_chunks]
             ins: dict[SSAValue, SSAValue] = {}
             for value in dict.fromkeys(op.operands):
                 buffer = self.buffers[value]
                 if value in self.rows.loaded and value not in self.tile_inputs:
-                    need = [
-                        _hull_all(operand_rows(op, i, *chunk) or EMPTY for i, v in enumerate(op.operands) if v is value)
-                        if chunk[0] < chunk[1]
-                        else EMPTY
-                        for chunk in rows
-                    ]
+                    need = [self._need(op, value, chunk) for chunk in rects]
                     ins[value] = buffer.next()
-                    if any(lo < hi for lo, hi in need):
-                        body.append(_at(schedule.LoadOp(value, need, ins[value]), value))
+                    if not all(is_empty(r) for r in need):
+                        body.append(_at(schedule.LoadOp.of(value, need, ins[value]), value))
                 else:
                     ins[value] = buffer.ops[0].buffer
             target = out.ops[0].buffer if appends else out.next()
-            compute = schedule.ComputeOp(result, rows, [ins[v] for v in op.operands], target, appends and s > 0)
+            compute = schedule.ComputeOp.of(result, rects, [ins[v] for v in op.operands], target, appends and s > 0)
             body.append(_at(compute, op))
             if stored is not None:
-                owned = [_meet(chunk, stored[t]) for chunk in rows]
-                if any(lo < hi for lo, hi in owned):
-                    body.append(_at(schedule.StoreOp(result, owned, target), result))
+                owned = [meet(chunk, rect(stored[t], chunk[2:])) if not is_empty(chunk) else NOTHING for chunk in rects]
+                if not all(is_empty(r) for r in owned):
+                    body.append(_at(schedule.StoreOp.of(result, owned, target), result))
         return body
 
 
-def _span(rows: Rows) -> int:
-    return max(rows[1] - rows[0], 0)
-
-
-def _hull_all(rows: object) -> Rows:
-    out: Rows = EMPTY
-    for r in rows:  # type: ignore[attr-defined]
-        out = _hull(out, r)
-    return out
+def channel_shares(channels: int, cores: int, vector_width: int) -> list[Rows]:
+    """Channels [0, channels) split across cores in whole vectors of `vector_width` (the cost model's
+    ceil(ceil(C / V) / c) vectors per core); empty pieces for the cores left over."""
+    units = -(-channels // vector_width)
+    return [
+        (lo * vector_width, min(channels, hi * vector_width)) if lo < hi else EMPTY
+        for lo, hi in split((0, units), cores)
+    ]
 
 
 def row_phases(
-    ops: Sequence[graph.GraphOp], cores: int, tiles: int, streamed: bool, target: Accelerator
+    ops: Sequence[graph.GraphOp],
+    cores: int,
+    tiles: int,
+    streamed: bool,
+    target: Accelerator,
+    by_channels: frozenset[SSAValue] = frozenset(),
 ) -> list[RowPhase | graph.GraphOp]:
     """Row phases of a run of sliceable ops in the cost model's tiling (more tiles, or split, where it does not fit)."""
     capacity = target.onchip_bytes + target.weight_buffer_bytes
@@ -464,7 +492,7 @@ def row_phases(
         while phase is None:
             layout = tile_rows(group, count)
             assert layout is not None
-            candidate = RowPhase(layout, cores, streamed, target.element_bytes)
+            candidate = RowPhase(layout, cores, streamed, target.element_bytes, by_channels, target.vector_width)
             if candidate.footprint <= capacity:
                 phase = candidate
             elif count >= most:
@@ -481,8 +509,15 @@ def row_phases(
     return phases
 
 
-def plan_phases(ops: Sequence[graph.GraphOp], cores: int, cost: KernelCost, target: Accelerator) -> list:
-    """The phases of a kernel's compute ops under the cost model's decision `cost` (see the module docstring)."""
+def plan_phases(
+    ops: Sequence[graph.GraphOp],
+    cores: int,
+    cost: KernelCost,
+    target: Accelerator,
+    by_channels: frozenset[SSAValue] = frozenset(),
+) -> list:
+    """The phases of a kernel's compute ops under the cost model's decision `cost` (see the module docstring);
+    the ops whose results are in `by_channels` split their channels across the cores."""
     if len(ops) <= 1 or cost.intermediates == "spilled":
         return list(ops)
     tiles = cost.tiles if cost.intermediates == "tiled" else 1
@@ -494,7 +529,7 @@ def plan_phases(ops: Sequence[graph.GraphOp], cores: int, cost: KernelCost, targ
             run.append(op)
             continue
         if run:
-            phases += row_phases(run, cores, tiles, streamed, target)
+            phases += row_phases(run, cores, tiles, streamed, target, by_channels)
             run = []
         if op is not None:
             phases.append(op)
@@ -528,11 +563,25 @@ def emit_program(phases: Sequence[RowPhase | graph.GraphOp], target: Accelerator
     return schedule.ProgramOp(target.onchip_bytes + target.weight_buffer_bytes, target.element_bytes, ops)
 
 
+def channel_split(kernel: accel.KernelOp, cost: KernelCost, target: Accelerator) -> frozenset[SSAValue]:
+    """The results of the kernel's ops that the cost model splits by channels (`KernelCost.axes`) and that a
+    core can compute some channels of (`channel_sliceable`); none on one core."""
+    if kernel.core_count == 1 or not cost.axes:
+        return frozenset()
+    boundary = cost_model(target).boundary(kernel.body.block.ops)
+    return frozenset(
+        op.results[0]
+        for op, axis in zip(boundary.ops, cost.axes, strict=True)
+        if axis == "channels" and channel_sliceable(op)
+    )
+
+
 def schedule_kernel(kernel: accel.KernelOp, target: Accelerator) -> None:
     """Append the `schedule.program` of the cost model's decision to the kernel's body (before its yield)."""
     block = kernel.body.block
     ops = [op for op in block.ops if isinstance(op, graph.GraphOp) and not graph.is_source(op)]
-    phases = plan_phases(ops, kernel.core_count, kernel_cost(kernel, target), target)
+    cost = kernel_cost(kernel, target)
+    phases = plan_phases(ops, kernel.core_count, cost, target, channel_split(kernel, cost, target))
     program = emit_program(phases, target)
     located([program, *(o for o in program.walk() if isinstance(o, schedule.BarrierOp))], [kernel])
     last = block.last_op

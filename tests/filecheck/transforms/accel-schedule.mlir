@@ -2,10 +2,12 @@
 
 // conv3x3 -> relu on 2 cores, which the cost model keeps whole on chip (one
 // tile): the weight is loaded once for both cores (rows [0, 3) of its
-// kernel-row axis); each core computes its 4 rows of each op in 4 chunks of
-// one row, loading each chunk's input rows with their halo (clipped at the
-// tensor's edges) into alternating buffers; the conv appends its chunks to the
-// buffer the relu reads; only the kernel result is stored, chunk by chunk.
+// kernel-row axis); each core computes its 4 rows of the conv in 2 chunks of
+// two rows (4 chunks of one row would load 3 input rows for each:
+// chunk_count), loading each chunk's input rows with their halo (clipped at
+// the tensor's edges) into alternating buffers, and of the relu in 4 chunks of
+// one row; the conv appends its chunks to the buffer the relu reads; only the
+// kernel result is stored, chunk by chunk.
 builtin.module attributes {accel.target = #accel.target<"mlu100", cores = [1, 2, 4, 8, 16, 32]>} {
   func.func @conv_relu(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
     %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
@@ -23,21 +25,17 @@ builtin.module attributes {accel.target = #accel.target<"mlu100", cores = [1, 2,
 // CHECK:         %r = graph.relu %c : tensor<1x4x8x8xf32>
 // CHECK-NEXT:    schedule.program capacity = 786432 element_bytes = 2 {
 // CHECK-NEXT:      %[[W:.*]] = schedule.buffer offset = 0 size = 320
-// CHECK-NEXT:      %[[X0:.*]] = schedule.buffer offset = 320 size = 192
-// CHECK-NEXT:      %[[X1:.*]] = schedule.buffer offset = 512 size = 192
-// CHECK-NEXT:      %[[C:.*]] = schedule.buffer offset = 704 size = 256
+// CHECK-NEXT:      %[[X0:.*]] = schedule.buffer offset = 320 size = 256
+// CHECK-NEXT:      %[[X1:.*]] = schedule.buffer offset = 576 size = 256
+// CHECK-NEXT:      %[[C:.*]] = schedule.buffer offset = 832 size = 256
 // CHECK-NEXT:      %[[R0:.*]] = schedule.buffer offset = 320 size = 64
 // CHECK-NEXT:      %[[R1:.*]] = schedule.buffer offset = 384 size = 64
 // CHECK-NEXT:      schedule.load %w rows = [0, 3, 0, 3] into %[[W]] : tensor<4x4x3x3xf32>
 // CHECK-NEXT:      schedule.tile index = 0 stage = 0 {
-// CHECK-NEXT:        schedule.load %a rows = [0, 2, 3, 6] into %[[X0]] : tensor<1x4x8x8xf32>
-// CHECK-NEXT:        schedule.compute %c rows = [0, 1, 4, 5] ins(%[[X0]], %[[W]]) outs(%[[C]]) : tensor<1x4x8x8xf32>
-// CHECK-NEXT:        schedule.load %a rows = [0, 3, 4, 7] into %[[X1]] : tensor<1x4x8x8xf32>
-// CHECK-NEXT:        schedule.compute %c rows = [1, 2, 5, 6] ins(%[[X1]], %[[W]]) outs(%[[C]]) append : tensor<1x4x8x8xf32>
-// CHECK-NEXT:        schedule.load %a rows = [1, 4, 5, 8] into %[[X0]] : tensor<1x4x8x8xf32>
-// CHECK-NEXT:        schedule.compute %c rows = [2, 3, 6, 7] ins(%[[X0]], %[[W]]) outs(%[[C]]) append : tensor<1x4x8x8xf32>
-// CHECK-NEXT:        schedule.load %a rows = [2, 5, 6, 8] into %[[X1]] : tensor<1x4x8x8xf32>
-// CHECK-NEXT:        schedule.compute %c rows = [3, 4, 7, 8] ins(%[[X1]], %[[W]]) outs(%[[C]]) append : tensor<1x4x8x8xf32>
+// CHECK-NEXT:        schedule.load %a rows = [0, 3, 3, 7] into %[[X0]] : tensor<1x4x8x8xf32>
+// CHECK-NEXT:        schedule.compute %c rows = [0, 2, 4, 6] ins(%[[X0]], %[[W]]) outs(%[[C]]) : tensor<1x4x8x8xf32>
+// CHECK-NEXT:        schedule.load %a rows = [1, 5, 5, 8] into %[[X1]] : tensor<1x4x8x8xf32>
+// CHECK-NEXT:        schedule.compute %c rows = [2, 4, 6, 8] ins(%[[X1]], %[[W]]) outs(%[[C]]) append : tensor<1x4x8x8xf32>
 // CHECK-NEXT:        schedule.compute %r rows = [0, 1, 4, 5] ins(%[[C]]) outs(%[[R0]]) : tensor<1x4x8x8xf32>
 // CHECK-NEXT:        schedule.store %r rows = [0, 1, 4, 5] from %[[R0]] : tensor<1x4x8x8xf32>
 // CHECK-NEXT:        schedule.compute %r rows = [1, 2, 5, 6] ins(%[[C]]) outs(%[[R1]]) : tensor<1x4x8x8xf32>

@@ -347,3 +347,71 @@ builtin.module {
 }
 
 // CHECK: schedule.exchange: rows [0, 6) for core 0 are not all held by the cores' buffers
+
+// -----
+
+// Channels past the end of the tensor's 4 channels.
+builtin.module {
+  func.func @channels_out_of_range(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %r = graph.relu %a : tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bx = schedule.buffer offset = 0 size = 512
+        schedule.load %a rows = [0, 8, 0, 8] channels = [0, 2, 2, 6] into %bx : tensor<1x4x8x8xf32>
+      }
+      accel.yield %r : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.load: channels [2, 6) of core 1 are outside the tensor's 4 channels
+
+// -----
+
+// A convolution split by channels reads every input channel: core 0 holds
+// only channels [0, 2) of its input.
+builtin.module {
+  func.func @gather_missing(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x1x1xf32>
+      %c = graph.conv2d %a, %w : (tensor<1x4x8x8xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 64
+        %bx = schedule.buffer offset = 64 size = 512
+        %bc = schedule.buffer offset = 576 size = 512
+        schedule.load %w rows = [0, 1, 0, 1] into %bw : tensor<4x4x1x1xf32>
+        schedule.load %a rows = [0, 8, 0, 8] channels = [0, 2, 2, 4] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %c rows = [0, 8, 0, 8] channels = [0, 2, 2, 4] ins(%bx, %bw) outs(%bc) : tensor<1x4x8x8xf32>
+      }
+      accel.yield %c : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.compute: operand 0 needs rows [0, 8) on core 0, but its buffer holds rows [0, 8) of channels [0, 2)
+
+// -----
+
+// A softmax over the channel axis cannot be computed some channels at a time.
+builtin.module {
+  func.func @not_channel_sliceable(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %s = graph.softmax %a {axis = 1 : i64} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bx = schedule.buffer offset = 0 size = 512
+        %bs = schedule.buffer offset = 512 size = 512
+        schedule.load %a rows = [0, 8, 0, 8] channels = [0, 2, 2, 4] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %s rows = [0, 8, 0, 8] channels = [0, 2, 2, 4] ins(%bx) outs(%bs) : tensor<1x4x8x8xf32>
+      }
+      accel.yield %s : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.compute: graph.softmax cannot be sliced by channels
