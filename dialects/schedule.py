@@ -148,7 +148,9 @@ def row_sliceable(op: Operation) -> bool:
 
     True for convolutions and pooling of NCHW and NCDHW results (sliced along
     H, with halos; an average pooling counting its padding in ceil mode runs
-    whole), elementwise ops, batch norm (unless the row axis is its channel
+    whole), nearest upsampling and depth-to-space (output row r reads input
+    row r // factor), constant padding (the rows inside read their input rows,
+    the others are the constant), elementwise ops, batch norm (unless the row axis is its channel
     axis 1), LRN of NCHW and NCDHW, dense, matmul with a full-rank left
     operand, layer norm, softmax off the row axis, concat off the row axis,
     reductions with kept dimensions off the row axis and transposes that keep
@@ -160,6 +162,10 @@ def row_sliceable(op: Operation) -> bool:
     if len(out) < 2 or out[-2] < 2 or 0 in out:
         return False
     rank = len(out)
+    if isinstance(op, graph.UpsampleOp | graph.DepthToSpaceOp):
+        return True  # rank 4
+    if isinstance(op, graph.PadOp):
+        return op.mode.data == "constant"
     if isinstance(op, graph.Conv2DOp | graph.PoolOp):
         return rank in (4, 5) and not (
             isinstance(op, graph.AvgPoolOp) and op.count_include_pad.value.data and op.ceil_mode.value.data
@@ -183,6 +189,17 @@ def row_sliceable(op: Operation) -> bool:
     return False
 
 
+def row_factor(op: graph.UpsampleOp | graph.DepthToSpaceOp) -> int:
+    """Output rows per input row of an upsampling (its scale) or a depth-to-space (its block)."""
+    return int_of(op.scale) if isinstance(op, graph.UpsampleOp) else int_of(op.block)
+
+
+def pad_top(op: graph.PadOp) -> int:
+    """The padding rows a pad adds before its input's first row (along the row axis)."""
+    pads = ints(op.pads)
+    return pads[row_axis(op.results[0].type) or 0]
+
+
 def operand_rows(op: graph.GraphOp, index: int, lo: int, hi: int) -> Rows | None:
     """The rows of operand `index` that rows [lo, hi) of the result of a `row_sliceable` op read.
 
@@ -194,6 +211,13 @@ def operand_rows(op: graph.GraphOp, index: int, lo: int, hi: int) -> Rows | None
         return None
     if isinstance(op, graph.Conv2DOp | graph.PoolOp):
         return real_rows(op, *window_rows(op, lo, hi))
+    if isinstance(op, graph.UpsampleOp | graph.DepthToSpaceOp):
+        factor = row_factor(op)
+        return lo // factor, (hi - 1) // factor + 1
+    if isinstance(op, graph.PadOp):
+        top, height = pad_top(op), row_count(op.operands[0].type)
+        first = min(max(lo - top, 0), height)
+        return first, max(min(hi - top, height), first)
     if isinstance(op, graph.MatMulOp) and index == 1:
         return None
     return (lo, hi) if _same_rows(op, index) else None

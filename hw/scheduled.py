@@ -39,8 +39,11 @@ from dlfc.dialects.schedule import (
     operand_channels,
     operand_rect,
     operand_rows,
+    pad_top,
     real_rows,
     row_axis,
+    row_count,
+    row_factor,
     window_rows,
 )
 from dlfc.hw.reference import KERNELS, ExecutionError, evaluate, result_dtype
@@ -59,6 +62,17 @@ class _Repadded:
         self.ceil_mode = BoolAttr.from_bool(False)  # the slice's padding ends with its last window
         if groups is not None:
             self.groups = IntegerAttr(groups, i64)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._op, name)
+
+
+class _Padded:
+    """A pad seen with other pads (the padding rows of one slice)."""
+
+    def __init__(self, op: graph.PadOp, pads: Sequence[int]):
+        self._op = op
+        self.pads = i64_array(pads)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._op, name)
@@ -104,6 +118,20 @@ def compute_rows(
     op: graph.GraphOp, lo: int, hi: int, args: Sequence[np.ndarray], groups: int | None = None
 ) -> np.ndarray:
     """Rows [lo, hi) of the result of a row-sliceable op from the operand rows `operand_rows` names."""
+    if isinstance(op, graph.UpsampleOp | graph.DepthToSpaceOp):  # the input rows' output rows, cut to [lo, hi)
+        (out,) = evaluate(op, args)
+        first = lo // row_factor(op) * row_factor(op)
+        return out[:, :, lo - first : hi - first]
+    if isinstance(op, graph.PadOp):  # the slice's input rows padded with the padding rows inside [lo, hi)
+        axis = row_axis(op.results[0].type)
+        assert axis is not None
+        rank, top = len(args[0].shape), pad_top(op)
+        height = row_count(op.operands[0].type)
+        before = min(max(top - lo, 0), hi - lo)
+        after = min(max(hi - top - height, 0), hi - lo)
+        pads = list(ints(op.pads))
+        pads[axis], pads[axis + rank] = before, after
+        return np.asarray(KERNELS[graph.PadOp](_Padded(op, pads), *args), dtype=result_dtype(op))
     if isinstance(op, graph.Conv2DOp | graph.PoolOp):
         first, last = window_rows(op, lo, hi)
         real_lo, real_hi = real_rows(op, first, last)
