@@ -94,6 +94,10 @@ def _shifted(r: Rect, origin: Rect) -> Rect:
     return (r[0] - origin[0], r[1] - origin[0], r[2] - origin[2], r[3] - origin[2])
 
 
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a is b or (a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
 def _poison(dtype: np.dtype) -> float | int:
     return np.nan if dtype.kind in "fc" else 0
 
@@ -234,8 +238,18 @@ class ProgramRun:
                 self.dram.update(zip(graph_op.results, results, strict=True))
 
     def compute(self, op: schedule.ComputeOp) -> None:
+        """Each core's rect from the operand rects its buffers hold.
+
+        Cores computing other channels of the same rows from equal operands (a
+        convolution or dense layer split by channels, whose gathered input every
+        core holds) share one evaluation over their channels, cut per core: the
+        numbers are those each core would compute (equal inputs, NaN included),
+        without every core repeating the whole input's im2col.
+        """
         graph_op = op.graph_op
-        for core, r in enumerate(op.core_rects()):
+        shared: list[tuple[Rect, list[np.ndarray], np.ndarray]] = []  # (rect, args, values) evaluated
+        rects = op.core_rects()
+        for core, r in enumerate(rects):
             if is_empty(r):
                 continue
             held = self.held[core]
@@ -243,7 +257,20 @@ class ProgramRun:
                 take(held.get(buffer), operand, operand_rect(graph_op, i, r), self.dtype(operand))
                 for i, (operand, buffer) in enumerate(zip(graph_op.operands, op.ins, strict=True))
             ]
-            values = compute_rect(graph_op, r, args)
+            values = None
+            gathers = isinstance(graph_op, graph.Conv2DOp | graph.DenseOp | graph.MatMulOp)
+            if op.channels is not None and gathers and operand_channels(graph_op, 0, r[2], r[3]) is None:
+                for done, done_args, done_values in shared:
+                    if done[:2] == r[:2] and done[2] <= r[2] and r[3] <= done[3] and _same(args[0], done_args[0]):
+                        values = _block(done_values, op.value, (0, r[1] - r[0], r[2] - done[2], r[3] - done[2]))
+                        break
+                if values is None and not any(done[:2] == r[:2] for done, _, _ in shared):
+                    same = [q for q in rects if q[:2] == r[:2] and not is_empty(q)]
+                    span = (r[0], r[1], min(q[2] for q in same), max(q[3] for q in same))
+                    shared.append((span, args, compute_rect(graph_op, span, args)))
+                    values = _block(shared[-1][2], op.value, (0, r[1] - r[0], r[2] - span[2], r[3] - span[2]))
+            if values is None:
+                values = compute_rect(graph_op, r, args)
             kept = held.get(op.out) if op.append is not None else None
             if kept is not None and kept[0] is op.value and appends(kept[1], r):
                 axis = row_axis(op.value.type)
