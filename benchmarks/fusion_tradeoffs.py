@@ -24,6 +24,18 @@ With --sweep, each assumed parameter is varied one at a time on each preset
 (`benchmarks/sensitivity.py`) and only the one-kernel plan against the default
 plan is measured (written to fusion_tradeoffs_sweep.json).
 
+With --crossover, per model and preset, `onchip_kib` takes each value of
+--onchip (default 16 ... 384) and the table gives the largest at which the
+one-kernel plan is still slower than the default plan, with the mechanism
+that makes it lose there (spill, weights re-streamed per tile, tiling halos,
+or barriers and traffic between cores on one core count), and, for the CNN
+examples whose batch can change (input batch 1 -> N, no reshape that names
+the batch), the smallest batch in --batch at which one kernel is slower at the
+preset's own on-chip size (fusion_tradeoffs_crossover.json):
+
+    python benchmarks/fusion_tradeoffs.py --crossover
+    python benchmarks/fusion_tradeoffs.py --crossover resnet18 --hw mlu100 --onchip 32,64,128 --batch 2,8
+
 Writes fusion_tradeoffs.json into --out (default benchmarks/results/).
 """
 
@@ -42,7 +54,7 @@ from fusion_table import EXAMPLES, graph_stage, run
 
 from dlfc.compiler.utils.profile_db import Decision
 from dlfc.dialects import fusion, graph
-from dlfc.hw.cost import CostModel, KernelCost, cost_model, kernel_cost
+from dlfc.hw.cost import CostModel, KernelCost, cost_model, forget_cost_models, kernel_cost
 from dlfc.hw.interpreter import entry_function
 from dlfc.hw.target import Accelerator, load_target
 
@@ -244,14 +256,135 @@ def run_sweep(paths: list[Path], presets: list[str], specs: list[str], out: Path
     return 0
 
 
+ONCHIP_KIB = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384)
+BATCHES = (2, 4, 8, 16)
+BATCHED = ("alexnet", "c3d", "dcgan", "mobilenet_v2", "resnet18", "resnet50", "tcn", "unet", "vgg16")
+"""Examples whose batch can grow: one input whose leading axis is the batch and no reshape naming it."""
+
+
+def mechanism(one: KernelCost) -> str:
+    """What makes the one-kernel plan lose: how it holds its intermediates, and its largest extra cost."""
+    if one.intermediates == "spilled":
+        return "spill (no on-chip schedule beats DRAM)"
+    if one.intermediates == "tiled":
+        if one.weights == "streamed":
+            return f"weights re-streamed per tile ({one.tiles} tiles)"
+        return f"tiling halos ({one.tiles} tiles, halo {one.halo})"
+    return one_kernel_why(one)
+
+
+def one_vs_default(path: Path, hw: str, target: Accelerator) -> dict:
+    forget_cost_models()  # each setting is another target: without this the facts of every module stay alive
+    _, _, cores, one, groups, default = one_and_default(path, hw, target)
+    return {
+        "default_us": default * 1e6,
+        "one_kernel_us": one.latency * 1e6,
+        "one_kernel_cores": cores,
+        "ratio": one.latency / default,
+        "mechanism": mechanism(one),
+    }
+
+
+def batched(path: Path, batch: int, directory: Path) -> Path:
+    """A copy of an example with its input's leading (batch) axis set to `batch`."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    for k, line in enumerate(lines):
+        head, sep, tail = line.partition(": f32[1,")
+        if sep and head.strip().startswith("input "):
+            lines[k] = f"{head}: f32[{batch},{tail}"
+    out = directory / f"{path.stem}_b{batch}.dlm"
+    out.write_text("".join(lines), encoding="utf-8")
+    return out
+
+
+def run_crossover(paths: list[Path], presets: list[str], onchip: list[float], batches: list[int], out: Path) -> int:
+    """Per model and preset: the largest on-chip size at which one kernel is still slower, and the smallest batch."""
+    rows = []
+    specs = [f"onchip_kib={','.join(f'{v:g}' for v in onchip)}"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for preset in presets:
+            base = load_target(preset)
+            settings = sensitivity.settings(preset, specs, Path(tmp))
+            for path in paths:
+                points = []
+                for label, hw, target in settings:
+                    kib = target.onchip_bytes / 1024
+                    points.append(
+                        {"onchip_kib": kib, "as_given": label == "as given", **one_vs_default(path, hw, target)}
+                    )
+                points.sort(key=lambda p: p["onchip_kib"])
+                slower = [p for p in points if p["ratio"] > 1]
+                last = max(slower, key=lambda p: p["onchip_kib"]) if slower else None
+                row = {
+                    "model": path.stem,
+                    "target": preset,
+                    "preset_onchip_kib": base.onchip_bytes / 1024,
+                    "points": points,
+                    "largest_slower_kib": last["onchip_kib"] if last else None,
+                    "mechanism": last["mechanism"] if last else "",
+                    "batch_points": [],
+                    "batch_slower": None,
+                }
+                if path.stem in BATCHED:
+                    for batch in batches:
+                        point = {"batch": batch, **one_vs_default(batched(path, batch, Path(tmp)), preset, base)}
+                        row["batch_points"].append(point)
+                        if point["ratio"] > 1:
+                            row["batch_slower"] = batch
+                            break
+                rows.append(row)
+                sys.stdout.write(f"{path.stem} {preset}: {row['largest_slower_kib']} {row['mechanism']}\n")
+    sys.stdout.write(crossover_table(rows))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "fusion_tradeoffs_crossover.json").write_text(json.dumps(rows, indent=1) + "\n")
+    return 0
+
+
+def crossover_table(rows: list[dict]) -> str:
+    """The --crossover table (from the rows `run_crossover` writes to fusion_tradeoffs_crossover.json)."""
+    lines = [
+        "| model | target | one / default at the preset's KiB | onchip_kib where one kernel is slower "
+        "| largest | one / default there | one kernel loses there by | smallest batch where one kernel is slower |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        given = next(p for p in r["points"] if p["as_given"])
+        slower = [f"{p['onchip_kib']:g}" for p in r["points"] if p["ratio"] > 1]
+        there = next((p for p in r["points"] if p["onchip_kib"] == r["largest_slower_kib"]), None)
+        if r["batch_points"]:
+            tried = ", ".join(f"{p['batch']}: {p['ratio']:.2f}" for p in r["batch_points"])
+            batch = f"{r['batch_slower'] or 'none'} ({tried})"
+        else:
+            batch = "- (batch fixed by reshapes)" if r["model"] not in BATCHED else "-"
+        largest = f"{r['largest_slower_kib']:g}" if there else "none"
+        ratio = f"{there['ratio']:.2f}" if there else "-"
+        lines.append(
+            f"| {r['model']} | {r['target']} | {given['ratio']:.2f} | {', '.join(slower) or 'none'} | {largest} "
+            f"| {ratio} | {r['mechanism'] or '-'} | {batch} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="*", help="example names (default: every examples/*.dlm)")
     parser.add_argument("--hw", action="append", help="preset or .toml, repeatable (default: mlu100 and mlu270)")
     parser.add_argument("--out", default=str(HERE / "results"), help="directory for the JSON (default: %(default)s)")
     parser.add_argument("--sweep", nargs="+", metavar="KEY=V1,V2", help="vary assumed parameters one at a time")
+    parser.add_argument(
+        "--crossover", action="store_true", help="where one kernel stops being slower (on-chip size, batch)"
+    )
+    parser.add_argument("--onchip", default=",".join(map(str, ONCHIP_KIB)), help="on-chip KiB for --crossover")
+    parser.add_argument(
+        "--batch", default=",".join(map(str, BATCHES)), help="batch sizes for --crossover ('' for none)"
+    )
     args = parser.parse_args(argv)
     paths = [EXAMPLES / f"{m}.dlm" for m in args.models] or sorted(EXAMPLES.glob("*.dlm"))
+    if args.crossover:
+        onchip = [float(v) for v in args.onchip.split(",") if v]
+        batches = [int(v) for v in args.batch.split(",") if v]
+        return run_crossover(paths, args.hw or list(PRESETS), onchip, batches, Path(args.out))
     if args.sweep:
         return run_sweep(paths, args.hw or list(PRESETS), args.sweep, Path(args.out))
     rows = [measure(p, hw) for hw in args.hw or PRESETS for p in paths]

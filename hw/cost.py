@@ -87,7 +87,8 @@ class OpFacts:
       each core taking part needs whole (`_replicated`: its gathered operands, and the weights
       of a convolution, dense layer or matmul split by batch or rows). The first is `axis`.
     - `choice`: per legal core count, the index in `splits` of the split it takes there: the
-      one with the fastest op alone (`CostModel._split_time`), the first on a tie.
+      one with the fastest op alone (`CostModel._split_time`); on a tie the one fastest with
+      its operands on chip (compute and multicast), then the first.
     """
 
     flops: int
@@ -318,15 +319,20 @@ class CostModel:
         return f.splits[f.choice[k] if k is not None and f.choice else self._choose(f, cores)]
 
     def _choose(self, f: OpFacts, cores: int) -> int:
-        """The index in `f.splits` of the split with the fastest op alone on `cores` cores (the first on a tie)."""
+        """The index in `f.splits` of the split with the fastest op alone on `cores` cores; on a tie
+        (a memory-bound op), the one fastest with its operands already on chip, then the first."""
         if len(f.splits) <= 1 or cores == 1:
             return 0
-        times = [self._split_time(f, cores, k) for k in range(len(f.splits))]
+        times = [self._split_times(f, cores, k) for k in range(len(f.splits))]
         return min(range(len(times)), key=lambda k: (times[k], k))
 
     def _split_time(self, f: OpFacts, cores: int, k: int) -> float:
         """The op alone on `cores` cores split as `f.splits[k]`, every operand from DRAM:
         max(compute, DRAM time (with the extra copies of replicated operands), multicast)."""
+        return self._split_times(f, cores, k)[0]
+
+    def _split_times(self, f: OpFacts, cores: int, k: int) -> tuple[float, float]:
+        """(`_split_time`, max(compute, multicast): the op with its operands on chip)."""
         _, extent, replicated = f.splits[k]
         share = math.ceil(extent / cores) / extent
         compute = f.work * share / (self.target.core_peak_flops * f.efficiency)
@@ -334,7 +340,7 @@ class CostModel:
         seconds, copies = self._multicast(size, min(cores, extent))
         _, bandwidth = self._overhead_and_bandwidth(cores)
         memory = (sum(f.operand_bytes) + sum(f.result_bytes) + copies) / bandwidth
-        return max(compute, memory, seconds)
+        return max(compute, memory, seconds), max(compute, seconds)
 
     def _multicast(self, size: int, active: int) -> tuple[float, int]:
         """(seconds, extra DRAM bytes) to put `size` bytes whole on each of `active` cores.
@@ -972,6 +978,12 @@ def cost_model(target: Accelerator) -> CostModel:
     if model is None:
         model = _MODELS[target] = CostModel(target)
     return model
+
+
+def forget_cost_models() -> None:
+    """Drop every cached cost model and its per-op facts (which keep their ops alive): for scripts
+    that cost many modules on many targets."""
+    _MODELS.clear()
 
 
 def group_cost(ops: Iterable[Operation], cores: int, target: Accelerator) -> KernelCost:

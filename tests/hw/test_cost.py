@@ -332,11 +332,12 @@ def test_transpose_fused_into_matmul_pays_short_dram_runs() -> None:
 
 
 def test_rows_to_channels_pays_redistribution() -> None:
-    """conv (split by its 16 rows) -> global pool (split by its 4 channel chunks) on 4 cores.
+    """conv (split by its 16 rows) -> global pool (split by its 4 channel chunks) on 8 cores.
 
-    The conv result is re-partitioned: 3/4 of its 131072 bytes move through the links (4 x 64 GB/s)
-    plus 200 cycles, after a barrier of 3 x 100 cycles. (Split by rows or by its 4 channel chunks
-    the conv's slowest core does 1/4 of the work; on a tie it keeps the axis with more units.)
+    The conv result is re-partitioned: 7/8 of its 131072 bytes move through the links (8 x 64 GB/s)
+    plus 200 cycles, after a barrier of 7 x 100 cycles. (Split by rows the conv's slowest core does
+    2 of 16 rows, 18.9 us, over the 16.1 us its link takes to receive 7/8 of the weights; split by
+    its 4 channel chunks, 1/4 of the work.)
     """
     t = TensorType(f32, [1, 256, 16, 16])
     fn = func.FuncOp("main", ((t,), (TensorType(f32, [1, 256, 1, 1]),)))
@@ -345,11 +346,11 @@ def test_rows_to_channels_pays_redistribution() -> None:
         conv = graph.Conv2DOp(x, w.output, pad=(1, 1, 1, 1))
         pool = graph.GlobalAvgPoolOp(conv.output)
         func.ReturnOp(pool.output)
-    cost = on_chip([conv, pool], 4)
+    cost = on_chip([conv, pool], 8)
     assert cost.axes == ("rows", "channels")
-    assert cost.redistributed_bytes == 131072 * 3 // 4
-    assert cost.redistribution == pytest.approx(98304 / (4 * 64e9) + 200e-9)
-    assert cost.barriers == pytest.approx(300e-9)
+    assert cost.redistributed_bytes == 131072 * 7 // 8
+    assert cost.redistribution == pytest.approx(114688 / (8 * 64e9) + 200e-9)
+    assert cost.barriers == pytest.approx(700e-9)
     one = group_cost([conv, pool], 1, MLU100)
     assert (one.redistribution, one.barriers) == (0.0, 0.0)
 
@@ -375,9 +376,9 @@ def test_cross_cluster_traffic_goes_through_dram_on_mlu270() -> None:
 def test_row_split_weights_are_multicast_to_every_core() -> None:
     """A 3x3 conv 256 -> 256 on 1x256x16x16 split by its 16 rows: every core needs all 1179648 weight bytes.
 
-    On 4 mlu100 cores (one memory) they are read from DRAM once and multicast: each core's link
-    receives the 3/4 it did not fetch, 884736 B / 64 GB/s = 13.824 us, under the
-    conv's 37.75 us of compute. On 16 mlu270 cores (4 clusters sharing only DRAM) each cluster
+    On 8 mlu100 cores (one memory) they are read from DRAM once and multicast: each core's link
+    receives the 7/8 it did not fetch, 1032192 B / 64 GB/s = 16.128 us, under the
+    conv's 18.87 us of compute (2 of its 16 rows per core). On 16 mlu270 cores (4 clusters sharing only DRAM) each cluster
     reads its own copy (3 more copies in DRAM) and multicasts it to its 4 cores.
     """
     t = TensorType(f32, [1, 256, 16, 16])
@@ -387,10 +388,10 @@ def test_row_split_weights_are_multicast_to_every_core() -> None:
         conv = graph.Conv2DOp(x, w.output, pad=(1, 1, 1, 1))
         func.ReturnOp(conv.output)
     weights, tensor = 256 * 256 * 9 * 2, 256 * 16 * 16 * 2
-    cost = group_cost([conv], 4, MLU100)
-    assert CostModel(MLU100).split(CostModel(MLU100).facts(conv), 4)[:2] == ("rows", 16)
-    assert cost.phases[0].multicast == pytest.approx(weights * 3 / 4 / 64e9)
-    assert cost.phases[0].compute == pytest.approx(256 * 256 * 9 * 2 * 256 / 4 / 2e12)
+    cost = group_cost([conv], 8, MLU100)
+    assert CostModel(MLU100).split(CostModel(MLU100).facts(conv), 8)[:2] == ("rows", 16)
+    assert cost.phases[0].multicast == pytest.approx(weights * 7 / 8 / 64e9)
+    assert cost.phases[0].compute == pytest.approx(256 * 256 * 9 * 2 * 256 / 8 / 2e12)
     assert cost.dram_bytes == weights + 2 * tensor
     model = CostModel(MLU270)
     f = model.facts(conv)
@@ -661,3 +662,26 @@ def test_channel_split_convolution_gathers_its_whole_input() -> None:
     assert cost.barriers == pytest.approx(1500e-9)
     depthwise = on_chip(kernel(1024), 16)
     assert depthwise.axes == ("channels", "channels") and depthwise.redistributed_bytes == 0
+
+
+def test_a_memory_bound_op_splits_where_it_replicates_least() -> None:
+    """BERT-base's attention scores, q (12 heads x 128 x 64) @ k^T (12 x 64 x 128), on 16 mlu100 cores.
+
+    Alone, either split is bound by the 786432 DRAM bytes (7.68 us). With its operands on chip
+    (fused), by its 128 rows each core computes 8 rows (0.79 us) but its link receives 15/16 of
+    k^T (196608 B, 2.88 us); by its 12 heads a core computes one head (1.05 us) and receives
+    nothing. It takes the heads.
+    """
+    q, kt = TensorType(f32, [1, 12, 128, 64]), TensorType(f32, [1, 12, 64, 128])
+    fn = func.FuncOp("main", ((q, kt), (TensorType(f32, [1, 12, 128, 128]),)))
+    with ImplicitBuilder(fn.body) as (a, b):
+        scores = graph.MatMulOp(a, b)
+        func.ReturnOp(scores.output)
+    model = CostModel(MLU100)
+    f = model.facts(scores)
+    assert (f.axis, f.extent) == ("rows", 128)
+    assert [model._split_time(f, 16, k) for k in range(2)] == pytest.approx([786432 / 102.4e9] * 2)
+    assert model._split_times(f, 16, 0)[1] == pytest.approx(196608 * 15 / 16 / 64e9)
+    assert model._split_times(f, 16, 1)[1] == pytest.approx(2 * 12 * 128 * 128 * 64 / 12 / 2e12)
+    assert model.split(f, 16) == ("batch", 12, ())
+    assert model.group_cost([scores], 16).latency == pytest.approx(5e-6 + 1.5e-6 + 786432 / 102.4e9)
