@@ -342,6 +342,10 @@ class CostModel:
         memory = (sum(f.operand_bytes) + sum(f.result_bytes) + copies) / bandwidth
         return max(compute, memory, seconds), max(compute, seconds)
 
+    def multicast(self, size: int, active: int) -> tuple[float, int]:
+        """`_multicast`: what the simulator charges an op run whole for the operands every core needs."""
+        return self._multicast(size, active)
+
     def _multicast(self, size: int, active: int) -> tuple[float, int]:
         """(seconds, extra DRAM bytes) to put `size` bytes whole on each of `active` cores.
 

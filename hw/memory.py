@@ -178,12 +178,13 @@ SIMULATION_EVENT_BYTES = 400
 def step_events(step: Operation) -> int:
     """The most simulated tasks one program step makes per core on the timeline (`dlfc.hw.simulator`).
 
-    A whole op makes three (its compute, its reads, its writes), an exchange
-    two (over the links and, across clusters, through DRAM), any other step
-    one (a barrier one in all; joins are not kept).
+    A whole op makes four (its compute, its reads, its writes, the multicast
+    of operands every core needs), an exchange two (over the links and,
+    across clusters, through DRAM), any other step one (a barrier one in all;
+    joins are not kept).
     """
     if isinstance(step, schedule.ComputeWholeOp):
-        return 3
+        return 4
     return 2 if isinstance(step, schedule.ExchangeOp) else 1
 
 

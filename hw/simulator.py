@@ -323,14 +323,19 @@ class _Builder:
         done: list[Task] = []
         if facts.work or graph_op.mapping_type() != graph.MappingType.REORGANIZE:
             c = self.cores
-            seconds = facts.work * math.ceil(facts.extent / c) / facts.extent
+            _, extent, replicated = self.model.split(facts, c)  # the cost model's split on c cores
+            seconds = facts.work * math.ceil(extent / c) / extent
             seconds /= self.target.core_peak_flops * facts.efficiency
-            read, written = sum(facts.operand_bytes) / c, sum(facts.result_bytes) / c
+            # operands every core needs whole: multicast over the links, one more DRAM copy per further cluster
+            linked, copies = self.model.multicast(sum(facts.operand_bytes[i] for i in replicated), min(c, extent))
+            read, written = (sum(facts.operand_bytes) + copies) / c, sum(facts.result_bytes) / c
             for core in range(c):
                 done.append(self.task(name, core, 0, seconds, list(deps)))
                 done.append(self.task(f"{name} reads", core, 1, read, list(deps)))
                 done.append(self.task(f"{name} writes", core, 2, written, list(deps)))
-            self.dram_bytes += sum(facts.operand_bytes) + sum(facts.result_bytes)
+                if linked:
+                    done.append(self.task(f"{name} multicast", core, 3, linked, list(deps)))
+            self.dram_bytes += sum(facts.operand_bytes) + sum(facts.result_bytes) + copies
         else:
             done.append(self.task(f"{name} (view)", 0, 0, 0.0, list(deps)))
         for result in graph_op.results:
