@@ -1,9 +1,13 @@
 """oracle: brute force over fusion schemes and core counts, reduced as DLFusion's oracle was, or exact.
 
-`mode=exact` proves a plan optimal over autotune's whole space instead: an
-integer program over every legal convex group (`optimum.py`), up to `limit`
-candidate groups; the module gets `oracle.optimal = true`. The rest of this
-docstring is about the default, `mode=windows`.
+`mode=exact` proves a plan optimal over autotune's whole space instead
+(`optimum.py`): an integer program over every legal convex group, up to
+`limit` candidate groups; past that, when the graph is parallel components
+followed by a tail that joins them (branches off one input, heads of an
+attention, independent expressions), a DP over the product of the
+components' ideals that costs only the kernels lower bounds cannot rule out.
+The module gets `oracle.optimal = true`. The rest of this docstring is about
+the default, `mode=windows`.
 
 The space is `autotune`'s (legal convex groups of graph ops, each on any legal
 core count, run one after another; see `autotune.py`), reduced so that
@@ -425,7 +429,8 @@ class OraclePass(ModulePass):
     mode: str = "windows"
     """`windows`: brute force within windows; `exact`: the proven optimum over every op (an integer program)."""
     limit: int = 50_000
-    """`mode=exact`: the most candidate groups (legal convex groups of at most `cap` ops) it accepts."""
+    """`mode=exact`: the most candidate groups (legal convex groups of at most `cap` ops) the integer program
+    accepts; a graph with more is solved by the components' DP, if it has parallel components."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         target = load_target(self.target)

@@ -26,22 +26,31 @@ graph checks autotune's DP, its fallback and its bookkeeping.
    that can run.
 
 The size limit is the number of candidates (`limit`); wide graphs have
-exponentially many (eight parallel conv -> relu -> conv branches: 1.7 million)
-and are refused with `TooLarge`. `highspy` is an optional dependency (the test
-extra installs it).
+exponentially many (eight parallel conv -> relu -> conv branches: 1.7 million).
+Past it, a graph that is parallel components followed by a tail needing all
+of them (`parallel_split`) is solved by `solve_components`: a DP over the
+ideals, which are a product of the components' ideals, with each kernel
+weighed by a lower bound until the shortest path is made of exactly costed
+kernels only (then it is optimal: its length is a plan's latency and a lower
+bound on every plan's). Other graphs past the limit are refused with
+`TooLarge`. `highspy` is an optional dependency (the test extra installs it).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import product
 
-from dlfc.compiler.utils.bitmasks import bits, mask_of
-from dlfc.compiler.utils.search_space import Kernel, fused_type
+import numpy as np
+
+from dlfc.compiler.utils.bitmasks import bits, mask_of, union
+from dlfc.compiler.utils.search_space import Kernel, fused_type, plan_latency
 from dlfc.compiler.utils.tuning_cache import KernelKeys
 from dlfc.dialects import graph
 from dlfc.hw.cost import cost_model
@@ -58,12 +67,18 @@ class Optimum:
 
     plan: list[Kernel]
     candidates: int
-    """Legal convex groups (and incoming groups) enumerated and costed."""
+    """Legal convex groups (and incoming groups) enumerated and costed; for `solve_components`, the combinations
+    of pieces it bounded (a superset: the empty one and those over `cap` ops too)."""
     columns: int
-    """Those left in the integer program: the undominated ones (`undominated`)."""
+    """Those left in the integer program: the undominated ones (`undominated`); for `solve_components`, the
+    combinations it costed exactly."""
     cuts: int
     """Cycle cuts added before the solution could run."""
     seconds: float
+    lower_bound: float = 0.0
+    """The proven lower bound on every plan's latency: the plan's own latency (it is optimal)."""
+    rounds: int = 0
+    """Shortest paths computed (`solve_components`; 0 for the integer program)."""
 
 
 def candidate_groups(ops: Sequence[graph.GraphOp], cap: int, limit: int) -> list[int]:
@@ -184,16 +199,25 @@ def solve_exact(
 ) -> Optimum:
     """The optimal plan of `ops` (a topological order) over legal convex groups and the `seeds` groups.
 
-    Raises TooLarge past `limit` candidates, ImportError without `highspy`,
-    TimeoutError when `time_limit` seconds (0: none) pass before optimality is proven.
+    The integer program up to `limit` candidates, else `solve_components` when the graph splits
+    into parallel components (with its own limits: a million states). Raises TooLarge past
+    those, ImportError without `highspy`, TimeoutError when `time_limit` seconds (0: none)
+    pass before optimality is proven (the components' DP says how far it got: its best plan
+    and proven lower bound).
     """
     import highspy
-    import numpy as np
 
     started = time.time()
     index = {op: i for i, op in enumerate(ops)}
     preds = [mask_of(index[v.owner] for v in op.operands if v.owner in index) for op in ops]
-    groups = list(dict.fromkeys([*candidate_groups(ops, cap, limit), *seeds]))
+    try:
+        found = candidate_groups(ops, cap, limit)
+    except TooLarge:
+        split = parallel_split(preds)
+        if split is None:
+            raise
+        return solve_components(ops, seeds, target, split, cap, time_limit=time_limit)
+    groups = list(dict.fromkeys([*found, *seeds]))
     model = cost_model(target)
     dataflow = model.dataflow(ops)
     keys = KernelKeys(ops)
@@ -252,4 +276,429 @@ def solve_exact(
         )
         cuts += 1
     plan = sorted((kernels[c] for c in chosen), key=lambda k: k.ops[0])
-    return Optimum(plan, candidates, len(groups), cuts, time.time() - started)
+    return Optimum(plan, candidates, len(groups), cuts, time.time() - started, plan_latency(plan))
+
+
+# --------------------------------------------------------------------------- wide graphs: parallel components
+
+
+@dataclass
+class _Component:
+    """One of the parallel components: its ideals (by size), pieces (differences of nested ideals) and their facts."""
+
+    ops: list[int]
+    ideals: list[int]
+    pieces: list[int]
+    """Piece masks; piece 0 is the empty one."""
+    down: list[list[tuple[int, int]]]
+    """Per ideal J: (ideal I, piece J - I) for every I inside J whose piece is empty or legal (and small enough)."""
+    up: list[list[tuple[int, int]]]
+    """Per ideal I: (ideal J, piece J - I), the same pairs seen from below."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """The ops as parallel components (no edge between two of them) followed by a tail that needs all of them."""
+
+    components: list[list[int]]
+    tail: list[int]
+
+
+def parallel_split(preds: Sequence[int], longest_tail: int = 8) -> Split | None:
+    """The shortest suffix of the order (at most `longest_tail` ops) whose removal leaves two or more components
+    with every op of the suffix depending on every component; None when there is none."""
+    n = len(preds)
+    ancestors = [0] * n
+    for i in range(n):
+        for p in bits(preds[i]):
+            ancestors[i] |= 1 << p | ancestors[p]
+    for k in range(min(longest_tail, n - 2) + 1):
+        body = n - k
+        parent = list(range(body))
+
+        def find(x: int, parent: list[int] = parent) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for i in range(body):
+            for p in bits(preds[i]):
+                parent[find(i)] = find(p)
+        groups: dict[int, list[int]] = {}
+        for i in range(body):
+            groups.setdefault(find(i), []).append(i)
+        components = list(groups.values())
+        if len(components) < 2:
+            continue
+        masks = [mask_of(c) for c in components]
+        if all(all(ancestors[t] & m for m in masks) for t in range(body, n)):
+            return Split(components, list(range(body, n)))
+    return None
+
+
+def _ideals(members: Sequence[int], preds: Sequence[int], limit: int) -> list[int]:
+    """Every ideal of the sub-DAG on `members` (producers outside it ignored), by increasing size."""
+    inside = mask_of(members)
+    found, layer, seen = [0], [0], {0}
+    while layer:
+        grown = []
+        for ideal in layer:
+            for i in members:
+                if not ideal >> i & 1 and not preds[i] & inside & ~ideal:
+                    bigger = ideal | 1 << i
+                    if bigger not in seen:
+                        seen.add(bigger)
+                        grown.append(bigger)
+        found += grown
+        layer = grown
+        if len(found) > limit:
+            raise TooLarge(f"more than {limit} ideals in one component")
+    return found
+
+
+class _Components:
+    """The DP over the ideals of a graph split into parallel components and a tail (see `solve_components`)."""
+
+    def __init__(self, ops: Sequence[graph.GraphOp], target: Accelerator, cap: int, split: Split, limit: int):
+        self.ops, self.target, self.split = ops, target, split
+        n = len(ops)
+        self.cap = cap or n
+        index = {op: i for i, op in enumerate(ops)}
+        self.preds = [mask_of(index[v.owner] for v in op.operands if v.owner in index) for op in ops]
+        self.types = [op.mapping_type() for op in ops]
+        self.model = cost_model(target)
+        self.dataflow = self.model.dataflow(ops)
+        self.keys = KernelKeys(ops)
+        self.memo: dict[object, tuple[int, float]] = {}
+        self.costed = 0
+        read_by: dict[int, set[int]] = {}
+        for c, members in enumerate(split.components):
+            for i in members:
+                for value, producer, _, _ in self.dataflow.reads[i]:
+                    if producer < 0:
+                        read_by.setdefault(value, set()).add(c)
+        shared = [v for v, readers in read_by.items() if len(readers) > 1]
+        if len(shared) > 60:
+            raise TooLarge("more than 60 inputs shared between components")
+        self.shared = {v: k for k, v in enumerate(shared)}
+        self.shared_bytes = [0] * len(shared)
+        self.components = [self._component(members, limit) for members in split.components]
+        sizes = [len(c.pieces) for c in self.components]
+        if math.prod(sizes) > 32 * limit:
+            raise TooLarge(f"more than {32 * limit} combinations of pieces")
+        self.radix = [math.prod(sizes[:k]) for k in range(len(sizes))]
+        self.tail_ideals = _ideals(split.tail, self.preds, limit) if split.tail else [0]
+        states = [len(c.ideals) for c in self.components]
+        if math.prod(states) > limit:
+            raise TooLarge(f"more than {limit} ideals")
+        self.stride = [math.prod(states[:k]) for k in range(len(states))]
+        self.body = math.prod(states)
+
+    # ------------------------------------------------------------------ one component
+
+    def legal(self, group: int) -> bool:
+        reaching: dict[int, graph.MappingType] = {}
+        for i in bits(group):
+            fused = fused_type([reaching[p] for p in bits(self.preds[i] & group)], self.types[i])
+            if fused is None:
+                return False
+            reaching[i] = fused
+        return True
+
+    def _component(self, members: list[int], limit: int) -> _Component:
+        ideals = _ideals(members, self.preds, limit)
+        pieces: dict[int, int] = {0: 0}
+        down: list[list[tuple[int, int]]] = [[] for _ in ideals]
+        up: list[list[tuple[int, int]]] = [[] for _ in ideals]
+        for b, outer in enumerate(ideals):
+            for a, inner in enumerate(ideals):
+                if inner & ~outer:
+                    continue
+                piece = outer & ~inner
+                if piece and (piece.bit_count() > self.cap or not self.legal(piece)):
+                    continue
+                p = pieces.setdefault(piece, len(pieces))
+                down[b].append((a, p))
+                up[a].append((b, p))
+        return _Component(members, ideals, list(pieces), down, up)
+
+    def piece_facts(self, piece: int) -> tuple[list[float], int, int]:
+        """Per legal core count the untiled compute; the DRAM bytes of its own inputs, weights and
+        outputs; the mask of the shared inputs it reads (their bytes in `shared_bytes`)."""
+        compute = [0.0] * len(self.target.legal_cores)
+        data, shared, seen = 0, 0, set()
+        for i in bits(piece):
+            for k, t in enumerate(self.dataflow.facts[i].times):
+                compute[k] += t
+            for value, producer, size, _ in self.dataflow.reads[i]:
+                if producer >= 0 and piece >> producer & 1:
+                    continue
+                if value in self.shared:
+                    shared |= 1 << self.shared[value]
+                    self.shared_bytes[self.shared[value]] = size
+                elif value not in seen:
+                    seen.add(value)
+                    data += size
+            for size, consumers in self.dataflow.writes[i]:
+                if any(c < 0 or not piece >> c & 1 for c in consumers):
+                    data += size
+        return compute, data, shared
+
+    # ------------------------------------------------------------------ every combination of pieces: a lower bound
+
+    def lower_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per combination of pieces (index sum of piece * radix): a lower bound on its latency as one kernel
+        (inf for the empty one and those over `cap` ops), and its op count.
+
+        The bound: min over core counts c of launch + sync(c) + max(untiled compute on c cores,
+        DRAM bytes of inputs, weights and outputs / bandwidth(c)). Every schedule of the cost model
+        takes at least that: its per-op phases sum to at least the compute and at least the memory
+        time (`CostModel._phases`), and tiling or spilling only adds.
+        """
+        t = self.target
+        facts = [
+            [self.piece_facts(p) if p else ([0.0] * len(t.legal_cores), 0, 0) for p in c.pieces]
+            for c in self.components
+        ]
+
+        def combined(values: Sequence[np.ndarray], combine: np.ufunc) -> np.ndarray:
+            """Per combination of pieces, their values combined (the first component's piece varies fastest)."""
+            result = values[0]
+            for v in values[1:]:
+                result = combine.outer(v, result).ravel()
+            return result
+
+        data = combined([np.array([f[1] for f in fs], dtype=np.float64) for fs in facts], np.add)
+        if self.shared_bytes:
+            shared = combined([np.array([f[2] for f in fs], dtype=np.int64) for fs in facts], np.bitwise_or)
+            for k, nbytes in enumerate(self.shared_bytes):
+                data += nbytes * ((shared >> k) & 1)
+            del shared
+        size = combined([np.array([p.bit_count() for p in c.pieces], dtype=np.int32) for c in self.components], np.add)
+        bound = np.full(len(data), np.inf)
+        for k, cores in enumerate(t.legal_cores):
+            compute = combined([np.array([f[0][k] for f in fs]) for fs in facts], np.add)
+            overhead = t.launch_overhead + t.sync_overhead(cores)
+            bandwidth = min(t.dram_bandwidth, cores * t.core_dma_bandwidth)
+            np.minimum(bound, overhead + np.maximum(compute, data / bandwidth), out=bound)
+            del compute
+        bound[0] = np.inf
+        bound[size > self.cap] = np.inf
+        return bound, size
+
+    def mask(self, combination: int) -> int:
+        group = 0
+        for component in self.components:
+            combination, p = divmod(combination, len(component.pieces))
+            group |= component.pieces[p]
+        return group
+
+    def cost(self, group: int) -> tuple[int, float]:
+        """The best core count and latency of a group (each signature costed once)."""
+        members = tuple(bits(group))
+        key = self.keys.key(members)
+        found = self.memo.get(key)
+        if found is None:
+            self.costed += 1
+            cores, kernel = self.model.fastest(self.dataflow.boundary(members))
+            found = self.memo[key] = (cores, kernel.latency)
+        return found
+
+    # ------------------------------------------------------------------ the DP
+
+    def _options(self, kind: str) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+        """Per component and ideal: the other ideal's state offsets and the piece's combination offsets."""
+        found = []
+        for k, component in enumerate(self.components):
+            pairs = component.down if kind == "down" else component.up
+            found.append(
+                [
+                    (
+                        np.array([a * self.stride[k] for a, _ in options], dtype=np.int64),
+                        np.array([p * self.radix[k] for _, p in options], dtype=np.int64),
+                    )
+                    for options in pairs
+                ]
+            )
+        return found
+
+    @staticmethod
+    def _combine(
+        options: list[list[tuple[np.ndarray, np.ndarray]]], digits: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        states, combinations = options[0][digits[0]]
+        for k in range(1, len(options)):
+            other, piece = options[k][digits[k]]
+            states = np.add.outer(other, states).ravel()
+            combinations = np.add.outer(piece, combinations).ravel()
+        return states, combinations
+
+    def tail_moves(self, limit: int) -> list[list[tuple[int, int, int, float]]]:
+        """Per tail ideal (index t >= 1; its state is body + t - 1): (state before, group, cores, latency) of
+        every legal kernel that ends there: tail ops with the last pieces of every component, or tail ops alone."""
+        moves: list[list[tuple[int, int, int, float]]] = [[] for _ in self.tail_ideals]
+        if len(self.tail_ideals) == 1:
+            return moves
+        full = [c.down[-1] for c in self.components]
+        count = math.prod(len(f) for f in full) * len(self.tail_ideals)
+        if count > limit:
+            raise TooLarge(f"more than {limit} kernels that end in the tail")
+        position = {ideal: k for k, ideal in enumerate(self.tail_ideals)}
+        for t, ideal in enumerate(self.tail_ideals[1:], 1):
+            for combination in product(*full):
+                state = sum(a * self.stride[k] for k, (a, _) in enumerate(combination))
+                group = ideal | union(self.components[k].pieces[p] for k, (_, p) in enumerate(combination))
+                if group.bit_count() <= self.cap and self.legal(group):
+                    moves[t].append((state, group, *self.cost(group)))
+            for inner, u in position.items():
+                if inner and inner != ideal and not inner & ~ideal:
+                    group = ideal & ~inner
+                    if group.bit_count() <= self.cap and self.legal(group):
+                        moves[t].append((self.body + u - 1, group, *self.cost(group)))
+        return moves
+
+
+def solve_components(
+    ops: Sequence[graph.GraphOp],
+    seeds: Sequence[int],
+    target: Accelerator,
+    split: Split,
+    cap: int = 0,
+    limit: int = 1_000_000,
+    time_limit: float = 0.0,
+    batch: int = 20_000,
+) -> Optimum:
+    """The optimal plan of `ops` split into parallel components and a tail, by a DP over ideals with lazy costs.
+
+    An ideal of the graph is one ideal per component (and, once every component
+    is complete, an ideal of the tail), so the states are a product; a kernel
+    ending state J is one piece (a difference of nested ideals, legal) per
+    component, so every kernel's lower bound (`_Components.lower_bounds`) is
+    computed for all combinations at once. Then, until the shortest path uses
+    only exactly costed kernels: the shortest path over the states with each
+    kernel weighed by its exact latency where known and by its lower bound
+    elsewhere (a lower bound on every plan); its kernels are costed exactly;
+    and every kernel that lies on some path shorter than the best plan found
+    is costed (`batch` at a time, smallest first). When the shortest path's
+    kernels are all exact, its length is both a plan's latency and a lower
+    bound on every plan's: optimal. Kernels in the tail are all costed.
+    """
+    started = time.time()
+    space = _Components(ops, target, cap, split, limit)
+    if any(seed.bit_count() > space.cap or not space.legal(seed) for seed in seeds):
+        raise TooLarge("an incoming group outside the legal groups (the components' DP has only legal ones)")
+    weight, _ = space.lower_bounds()
+    exact = np.zeros(len(weight), dtype=bool)
+    cores = np.zeros(len(weight), dtype=np.int64)
+    moves = space.tail_moves(limit)
+    body, last = space.body, space.body + len(space.tail_ideals) - 2
+    shape = [len(c.ideals) for c in space.components]
+    digits = np.stack(np.unravel_index(np.arange(body), shape[::-1])[::-1], axis=1)
+    sizes = sum(np.array([i.bit_count() for i in c.ideals])[digits[:, k]] for k, c in enumerate(space.components))
+    order = np.argsort(sizes, kind="stable")
+    down, up = space._options("down"), space._options("up")
+    leaving: dict[int, list[tuple[int, float]]] = {}
+    """Body state -> (tail state, latency) of the kernels from it into the tail."""
+    for t, into in enumerate(moves):
+        for before, _, _, latency in into:
+            leaving.setdefault(before, []).append((body + t - 1, latency))
+
+    def settle(combinations: np.ndarray) -> None:
+        for c in combinations.tolist():
+            if not exact[c]:
+                cores[c], weight[c] = space.cost(space.mask(c))
+                exact[c] = True
+
+    best_plan: list[Kernel] | None = None
+    best = np.inf
+    rounds = 0
+    while True:
+        rounds += 1
+        # forward: the shortest path
+        f = np.full(last + 1, np.inf)
+        f[0] = 0.0
+        came: dict[int, tuple[int, int]] = {}
+        for j in order[1:].tolist():
+            states, combinations = space._combine(down, digits[j])
+            values = f[states] + weight[combinations]
+            k = int(values.argmin())
+            f[j] = values[k]
+            came[j] = (int(states[k]), int(combinations[k]))
+        tail_came: dict[int, tuple[int, int, int, float]] = {}
+        for t in range(1, len(space.tail_ideals)):
+            for before, group, c, latency in moves[t]:
+                if f[before] + latency < f[body + t - 1]:
+                    f[body + t - 1] = f[before] + latency
+                    tail_came[body + t - 1] = (before, group, c, latency)
+        lower = f[last]
+        path: list[tuple[int, int]] = []  # (combination or -1, tail state)
+        state = last
+        while state != 0:
+            if state >= body:
+                before, *_ = tail_came[state]
+                path.append((-1, state))
+            else:
+                before, combination = came[state]
+                path.append((combination, state))
+            state = before
+        pending = np.array([c for c, _ in path if c >= 0 and not exact[c]], dtype=np.int64)
+        settle(pending)
+        plan = []
+        for combination, state in path:
+            if combination >= 0:
+                plan.append(
+                    Kernel(tuple(bits(space.mask(combination))), int(cores[combination]), float(weight[combination]))
+                )
+            else:
+                _, group, c, latency = tail_came[state]
+                plan.append(Kernel(tuple(bits(group)), c, latency))
+        if plan_latency(plan) < best:
+            best, best_plan = plan_latency(plan), sorted(plan, key=lambda k: k.ops[0])
+        if not len(pending) or lower >= best * (1 - 1e-12):
+            assert best_plan is not None
+            return Optimum(best_plan, len(weight), int(exact.sum()), 0, time.time() - started, min(lower, best), rounds)
+        if time_limit > 0 and time.time() - started > time_limit:
+            raise TimeoutError(
+                f"stopped after {rounds} rounds: best plan {best * 1e6:.3f} us, "
+                f"proven lower bound {lower * 1e6:.3f} us ({(best / lower - 1) * 100:.2f}% above it)"
+            )
+        # backward: every kernel on a path shorter than the best plan
+        b = np.full(last + 1, np.inf)
+        b[last] = 0.0
+        for t in range(len(space.tail_ideals) - 1, 0, -1):
+            for before, _, _, latency in moves[t]:
+                if before >= body:
+                    b[before] = min(b[before], latency + b[body + t - 1])
+        found_c: list[np.ndarray] = []
+        found_v: list[np.ndarray] = []
+        held = 0
+
+        def keep_best() -> None:  # memory: only the `batch` best found so far are costed this round
+            nonlocal found_c, found_v, held
+            combinations, values = np.concatenate(found_c), np.concatenate(found_v)
+            if len(values) > 4 * batch:
+                kept = np.argpartition(values, 4 * batch)[: 4 * batch]
+                combinations, values = combinations[kept], values[kept]
+            found_c, found_v, held = [combinations], [values], len(values)
+
+        for i in order[::-1].tolist():
+            for into, latency in leaving.get(i, ()):
+                b[i] = min(b[i], latency + b[into])
+            states, combinations = space._combine(up, digits[i])
+            rest = weight[combinations] + b[states]
+            if len(rest):
+                b[i] = min(b[i], rest.min())
+            through = f[i] + rest
+            keep = (through < best * (1 - 1e-12)) & ~exact[combinations]
+            if keep.any():
+                found_c.append(combinations[keep])
+                found_v.append(through[keep])
+                held += int(keep.sum())
+                if held > 64 * batch:
+                    keep_best()
+        if found_c:
+            combinations, values = np.concatenate(found_c), np.concatenate(found_v)
+            ranked = combinations[np.argsort(values, kind="stable")]
+            _, first = np.unique(ranked, return_index=True)
+            settle(ranked[np.sort(first)][:batch])

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from random_models import random_model
 from transforms.fusion_testing import graph_ops, model
 from transforms.test_oracle import INCEPTION
+from wide_models import PROVEN, WIDE_MODELS, attention, branches
 from xdsl.dialects.builtin import BoolAttr, ModuleOp
 from xdsl.parser import Parser
 
@@ -17,7 +18,16 @@ from dlfc.compiler.cli import main as dlfc_main
 from dlfc.compiler.context import make_context
 from dlfc.compiler.transforms.autotune import tune
 from dlfc.compiler.transforms.oracle import OPTIMAL_ATTR, Reduction, exact_oracle, oracle
-from dlfc.compiler.utils.optimum import TooLarge, candidate_groups, solve_exact, undominated
+from dlfc.compiler.utils.bitmasks import mask_of
+from dlfc.compiler.utils.optimum import (
+    TooLarge,
+    _Components,
+    candidate_groups,
+    parallel_split,
+    solve_components,
+    solve_exact,
+    undominated,
+)
 from dlfc.compiler.utils.search_space import is_legal_group, plan_latency
 from dlfc.dialects import accel
 from dlfc.hw.cost import group_cost, kernel_cost
@@ -28,53 +38,7 @@ pytest.importorskip("highspy")
 MLU100 = load_target("mlu100")
 
 
-def branches(n: int) -> ModuleOp:
-    """n parallel conv1x1 -> relu -> conv3x3 branches joined by a concat (issue 17's wide model)."""
-    body = "\n".join(f"b{i} = conv2d(relu(conv2d(x, 16, kernel=1)), 16, kernel=3, pad=1)" for i in range(n))
-    return model(
-        body + "\noutput concat(" + ", ".join(f"b{i}" for i in range(n)) + ", axis=1)", "x: f32[1, 32, 28, 28]"
-    )
-
-
-def attention(heads: int) -> ModuleOp:
-    """Multi-head attention with every head's projections and products as separate ops."""
-    lines = []
-    for i in range(heads):
-        lines += [
-            f"q{i} = dense(x, 16)",
-            f"k{i} = dense(x, 16)",
-            f"v{i} = dense(x, 16)",
-            f"a{i} = softmax(matmul(q{i}, transpose(k{i}, [0, 2, 1])) * 0.25)",
-            f"o{i} = matmul(a{i}, v{i})",
-        ]
-    lines.append("output dense(concat(" + ", ".join(f"o{i}" for i in range(heads)) + ", axis=2), 64) + x")
-    return model("\n".join(lines), "x: f32[1, 32, 64]")
-
-
-WIDE_INCEPTION = """
-    a = relu(conv2d(x, 16, kernel=1))
-    b = relu(conv2d(relu(conv2d(x, 8, kernel=1)), 16, kernel=3, pad=1))
-    c = relu(conv2d(relu(conv2d(x, 4, kernel=1)), 8, kernel=5, pad=2))
-    d = relu(conv2d(maxpool(x, 3, stride=1, pad=1), 16, kernel=1))
-    output concat(a, b, c, d, axis=1)
-"""
-UNET = """
-    e1 = relu(conv2d(x, 16, kernel=3, pad=1))
-    e2 = relu(conv2d(maxpool(e1, 2, stride=2), 32, kernel=3, pad=1))
-    m = relu(conv2d(maxpool(e2, 2, stride=2), 64, kernel=3, pad=1))
-    d2 = relu(conv2d(concat(upsample(m, 2), e2, axis=1), 32, kernel=3, pad=1))
-    d1 = relu(conv2d(concat(upsample(d2, 2), e1, axis=1), 16, kernel=3, pad=1))
-    output conv2d(d1, 2, kernel=1)
-"""
-WIDE_MODELS = {
-    "branches4": lambda: branches(4),
-    "inception": lambda: model(WIDE_INCEPTION, "x: f32[1, 32, 28, 28]"),
-    "attention2": lambda: attention(2),
-    "unet": lambda: model(UNET, "x: f32[1, 8, 32, 32]"),
-}
-
-
-def check_plan(ops, plan) -> None:
+def check_plan(ops, plan, target=MLU100) -> None:
     """Every op in exactly one kernel, each legal, costed right, and the kernels can run one after another."""
     assert sorted(i for k in plan for i in k.ops) == list(range(len(ops)))
     owner = {i: n for n, k in enumerate(plan) for i in k.ops}
@@ -92,7 +56,7 @@ def check_plan(ops, plan) -> None:
     for k in plan:
         members = [ops[i] for i in k.ops]
         assert is_legal_group(members)
-        assert k.latency == pytest.approx(group_cost(members, k.cores, MLU100).latency, rel=1e-12)
+        assert k.latency == pytest.approx(group_cost(members, k.cores, target).latency, rel=1e-12)
 
 
 def producers(op):
@@ -196,10 +160,114 @@ def test_eight_branches_come_out_as_two_kernels():
     """Past every budget: the level order makes the stages of the eight branches contiguous (F8: was 3.5x)."""
     ops = graph_ops(branches(8))
     with pytest.raises(TooLarge):
-        candidate_groups(ops, 0, 200_000)  # 1.7 million candidates: beyond the exact solver
+        candidate_groups(ops, 0, 200_000)  # 1.7 million candidates: beyond the integer program
     plan = tune(ops, [], MLU100, window=32, budget=20000)
     check_plan(ops, plan)
     assert len(plan) == 2  # the least possible: conv -> relu -> conv is red
+
+
+@pytest.mark.parametrize(
+    "name, hw",
+    [
+        pytest.param(name, hw, marks=[pytest.mark.slow] if slow or hw == "mlu270" else [])
+        for name, (_, slow) in PROVEN.items()
+        for hw in ("mlu100", "mlu270")
+        if (name, hw) != ("table4", "mlu270")
+    ]
+    + [
+        pytest.param(
+            "table4",
+            "mlu270",
+            marks=[
+                pytest.mark.slow,
+                pytest.mark.xfail(
+                    strict=True,
+                    reason="measured 2.83%: the optimum puts the reductions and their row's ops in a 4-core "
+                    "kernel beside a 16-core elementwise one, which no order of the fallback makes contiguous",
+                ),
+            ],
+        )
+    ],
+)
+def test_autotune_is_within_two_percent_of_the_proven_optimum_on_wide_models(name: str, hw: str):
+    """Measured gaps (docs/tuning.md): 0.00% but the six-branch inception block (1.46% mlu100, 1.62% mlu270) and
+    table-4 on mlu270 (2.83%, over the 2%). The optimum is proven: its latency is a lower bound on every plan's."""
+    target = load_target(hw)
+    ops = graph_ops(PROVEN[name][0]())
+    optimum = solve_exact(ops, [], target)
+    check_plan(ops, optimum.plan, target)
+    assert optimum.lower_bound == pytest.approx(plan_latency(optimum.plan), rel=1e-12)
+    assert (optimum.rounds > 0) == (name != "unet")  # the components' DP: past the integer program's limit
+    plan = tune(ops, [], target, window=32, budget=20000)
+    check_plan(ops, plan, target)
+    assert optimum.lower_bound * (1 - 1e-12) <= plan_latency(plan) <= optimum.lower_bound * 1.02
+
+
+def split_of(ops):
+    index = {op: i for i, op in enumerate(ops)}
+    return parallel_split([mask_of(index[v.owner] for v in op.operands if v.owner in index) for op in ops])
+
+
+STAGES = ["relu({})", "sigmoid({})", "conv2d({}, 8, kernel=1)", "conv2d({}, 8, kernel=3, pad=1)"]
+STAGES += ["maxpool({}, 3, stride=1, pad=1)", "{} * 0.5", "({} + x)", "dense({}, 16)", "softmax({})"]
+
+
+@st.composite
+def parallel_models(draw: st.DrawFn) -> ModuleOp:
+    """Two to four branches of one to three random stages off the input, joined by a concat (and maybe more)."""
+    outputs = []
+    for _ in range(draw(st.integers(2, 4))):
+        value = "x"
+        for _ in range(draw(st.integers(1, 3))):
+            value = draw(st.sampled_from(STAGES)).format(value)
+        outputs.append(value)
+    joined = "concat(" + ", ".join(outputs) + ", axis=1)"
+    return model(f"output {draw(st.sampled_from(['{}', 'relu({})', 'conv2d({}, 8, kernel=1)'])).format(joined)}")
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(parallel_models(), st.sampled_from(["mlu100", "mlu270"]))
+def test_the_components_dp_equals_the_integer_program_on_generated_parallel_graphs(module: ModuleOp, hw: str):
+    """And autotune's exact DP equals both (these graphs are within both solvers' limits)."""
+    target = load_target(hw)
+    ops = graph_ops(module)
+    split = split_of(ops)
+    assert split is not None and len(split.components) >= 2
+    by_components = solve_components(ops, [], target, split)
+    check_plan(ops, by_components.plan, target)
+    by_program = solve_exact(ops, [], target, limit=10**6)
+    assert by_program.rounds == 0  # the integer program, not the DP
+    assert plan_latency(by_components.plan) == pytest.approx(plan_latency(by_program.plan), rel=1e-9)
+    exact = tune(ops, [], target, window=32, budget=10**6)
+    assert plan_latency(exact) == pytest.approx(plan_latency(by_program.plan), rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["branches4", "attention2", "inception"])
+def test_the_lower_bound_of_every_combination_is_below_its_cost(name: str):
+    """Every combination of pieces of the model, costed: the bound the DP prunes with never exceeds the cost."""
+    ops = graph_ops(WIDE_MODELS[name]())
+    space = _Components(ops, MLU100, 0, split_of(ops), 10**6)
+    bounds, _ = space.lower_bounds()
+    finite = 0
+    for combination, bound in enumerate(bounds.tolist()):
+        if bound < float("inf"):
+            finite += 1
+            assert bound <= space.cost(space.mask(combination))[1] * (1 + 1e-12)
+    assert finite > 800
+
+
+def test_the_split_finds_the_parallel_components_and_the_tail():
+    ops = graph_ops(attention(2))
+    split = split_of(ops)
+    assert [len(c) for c in split.components] == [8, 8]
+    assert [ops[i].name for i in split.tail] == ["graph.concat", "graph.dense", "graph.add"]
+    assert split_of(graph_ops(WIDE_MODELS["unet"]())) is None  # the skips connect everything
+
+
+def test_the_components_dp_refuses_incoming_groups_outside_the_legal_ones():
+    ops = graph_ops(branches(2))
+    with pytest.raises(TooLarge, match="incoming group"):
+        solve_components(ops, [0b111], MLU100, split_of(ops))  # conv -> relu -> conv: red
 
 
 def test_oracle_exact_in_the_default_pipeline_proves_the_plan_optimal(tmp_path: Path):
@@ -223,6 +291,7 @@ def test_oracle_exact_in_the_default_pipeline_proves_the_plan_optimal(tmp_path: 
 
 
 def test_oracle_exact_refuses_a_graph_over_its_limit():
-    module = branches(4)
-    with pytest.raises(ValueError, match=r"oracle: mode=exact: more than 100 candidate groups \(limit=100\)"):
-        exact_oracle(module, MLU100, limit=100)
+    """Over the limit and without parallel components (the U-Net's skips connect everything)."""
+    module = WIDE_MODELS["unet"]()
+    with pytest.raises(ValueError, match=r"oracle: mode=exact: more than 20 candidate groups \(limit=20\)"):
+        exact_oracle(module, MLU100, limit=20)  # it has 41
