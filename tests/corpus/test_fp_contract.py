@@ -14,6 +14,7 @@ stay finite in the original". Checked two ways:
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from pathlib import Path
@@ -33,6 +34,7 @@ from dlfc.compiler.context import make_context
 from dlfc.compiler.frontend import parse_dlm
 from dlfc.compiler.pass_manager import run_pipeline
 from dlfc.compiler.transforms.graph_algebraic_simplify import GraphAlgebraicSimplifyPass
+from dlfc.compiler.transforms.graph_fold_batchnorm import GraphFoldBatchNormPass
 from dlfc.dialects import graph
 from dlfc.hw.reference import run_graph
 from dlfc.hw.weights import WeightStore, attach_store
@@ -188,7 +190,7 @@ def test_fast_keeps_finite_graphs_finite(steps: list[tuple[int, int, int]], data
 def test_a_run_counts_non_finite_values_instead_of_printing_numpy_warnings(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """exp(100·x) overflows and √x of a negative x is NaN: one warning line, no RuntimeWarning, exit 0."""
+    """exp(100·x) overflows and √x of a negative x is NaN, in one kernel: one warning line, no RuntimeWarning, exit 0."""
     (tmp_path / "m.dlm").write_text("model m {\n  input x: f32[4, 8]\n  output exp(x * 100.0), sqrt(x), x + 1.0\n}\n")
     capsys.readouterr()
     with warnings.catch_warnings(record=True) as issued:
@@ -197,8 +199,40 @@ def test_a_run_counts_non_finite_values_instead_of_printing_numpy_warnings(
     assert not issued, [str(w.message) for w in issued]
     err = capsys.readouterr().err
     assert err == (
-        "dlfc: warning: 2 kernel operation(s) produced non-finite values (1 invalid operation, 1 overflow); "
-        "output0, output1 hold NaN or inf\n"
+        "dlfc: warning: 1 kernel produced non-finite values (invalid operation in 1, overflow in 1); "
+        "the first is k0_mul+exp+sqrt+... (m.dlm:3); output0, output1 hold NaN or inf\n"
+    )
+
+
+def test_the_non_finite_count_is_of_kernels_and_names_the_first(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Many numpy operations of a kernel count once; the first kernel is named with its source lines."""
+    model = "model m {\n  input x: f32[4, 8]\n  a = exp(x * 100.0)\n  b = softmax(a)\n  output b, sqrt(x)\n}\n"
+    (tmp_path / "m.dlm").write_text(model)
+    capsys.readouterr()
+    assert main(["run", str(tmp_path / "m.dlm"), "--report", str(tmp_path / "r.json")]) == 0
+    err = capsys.readouterr().err
+    assert err == (
+        "dlfc: warning: 2 kernels produced non-finite values (invalid operation in 2, overflow in 1); "
+        "the first is k0_mul+exp+sqrt (m.dlm:3,5); output0, output1 hold NaN or inf\n"
+    )
+    kernels = [k["name"] for k in json.loads((tmp_path / "r.json").read_text())["kernels"]]
+    assert kernels[0] == "k0_mul+exp+sqrt" and len(kernels) == 2
+
+
+def test_finite_runs_and_finite_outputs_are_told_apart(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """No warning without non-finite values; an overflow that the kernel turns finite again (1/(1 + inf) = 0):
+    the warning says every output is finite."""
+    (tmp_path / "a.dlm").write_text("model m {\n  input x: f32[4, 8]\n  output relu(x) + 1.0\n}\n")
+    (tmp_path / "c.dlm").write_text("model m {\n  input x: f32[4, 8]\n  output 1.0 / (1.0 + exp(x * 100.0))\n}\n")
+    capsys.readouterr()
+    assert main(["run", str(tmp_path / "a.dlm")]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["run", str(tmp_path / "c.dlm")]) == 0
+    assert capsys.readouterr().err == (
+        "dlfc: warning: 1 kernel produced non-finite values (overflow in 1); "
+        "the first is k0_mul+exp+add+... (c.dlm:3); every output is finite\n"
     )
 
 
@@ -321,3 +355,47 @@ def test_fast_folds_batchnorm_and_scales_without_overflow(
     np.testing.assert_allclose(fast, expected, rtol=1e-5, err_msg=case)
     aggressive = run_mlir_plan(capsys, tmp_path, shaped, weights, "aggressive")
     assert not np.isfinite(aggressive).all(), (case, aggressive)  # the full fold overflows
+
+
+MAGNITUDE = st.builds(
+    lambda sign, exponent, mantissa: sign * mantissa * 10.0**exponent,
+    st.sampled_from([-1.0, 1.0]),
+    st.sampled_from([-30, -20, -10, 0, 10, 20, 30]),
+    st.floats(1.0, 9.9),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(data=st.data(), bias=st.booleans())
+def test_fast_batchnorm_folding_keeps_finite_models_finite(data: st.DataObject, bias: bool) -> None:
+    """A 1x1 conv of two input channels (its partial sums are a product and the output) and a batch norm, every
+    number of random magnitude 1e-30 … 1e30, kept when every value of the model is finite: folded under fast,
+    the outputs are finite and close; the same draws under aggressive are where the full fold overflowed."""
+    channels = 3
+    draw = lambda n: np.array(data.draw(st.lists(MAGNITUDE, min_size=n, max_size=n)), np.float32)  # noqa: E731
+    weights = {
+        "w": draw(channels * 2).reshape(channels, 2, 1, 1),
+        **({"b": draw(channels)} if bias else {}),
+        "bn_scale": draw(channels),
+        "bn_bias": draw(channels),
+        "bn_mean": draw(channels),
+        "bn_var": np.abs(draw(channels)),
+    }
+    x = draw(2 * 2).reshape(1, 2, 1, 2)
+    text = conv_batchnorm((1, 2, 1, 2), (channels, 2, 1, 1), bias=bias)
+
+    def module() -> ModuleOp:
+        parsed = Parser(make_context(), text).parse_module()
+        attach_store(parsed, WeightStore(weights))
+        return parsed
+
+    with np.errstate(all="ignore"):
+        intermediates = run_graph(all_values(module()), [x])
+        assume(all(np.isfinite(v).all() for v in intermediates))
+        (expected,) = run_graph(module(), [x])
+        folded = module()
+        run_pipeline(make_context(), folded, [GraphFoldBatchNormPass()])
+        (actual,) = run_graph(folded, [x])
+    assert np.isfinite(actual).all(), (weights, x, expected, actual)
+    largest = max(float(np.abs(v).max(initial=0.0)) for v in [*intermediates, *weights.values(), x])
+    np.testing.assert_allclose(actual, expected, rtol=1e-3, atol=1e-5 * largest)
