@@ -150,9 +150,16 @@ def lowest(dtype: np.dtype) -> float | int:
 def window_counts(
     size: int, kernel: int, stride: int, dilation: int, first: int, last: int, pad_begin: int, out: int
 ) -> np.ndarray:
-    """How many taps of each of the `out` windows along one axis fall in cells [first, last) of the input."""
-    positions = np.arange(out)[:, None] * stride - pad_begin + np.arange(kernel)[None, :] * dilation
-    return ((positions >= first) & (positions < last)).sum(axis=1)
+    """How many taps of each of the `out` windows along one axis fall in cells [first, last) of the input.
+
+    Tap j of window p is at p·stride − pad_begin + j·dilation: the taps inside
+    are j from ⌈(first − base)/dilation⌉ to ⌊(last − 1 − base)/dilation⌋, within
+    [0, kernel): O(out), whatever the kernel size.
+    """
+    base = np.arange(out, dtype=np.int64) * stride - pad_begin
+    low = np.maximum(0, -((base - first) // dilation))
+    high = np.minimum(kernel - 1, (last - 1 - base) // dilation)
+    return np.maximum(high - low + 1, 0)
 
 
 # --------------------------------------------------------------------------- layers

@@ -376,6 +376,23 @@ def test_a_huge_pooling_window_costs_the_tensor_sizes_not_kernel_times_output(ke
     np.testing.assert_array_equal(actual, expected)
 
 
+def test_an_average_over_a_window_of_100000_taps_costs_the_tensor_sizes():
+    """avgpool over 200,000 cells with a 100,000-cell window (padding counted or not): each output is the mean of
+    its window (against float64 prefix sums); counting each window's cells no longer builds a taps x output table
+    (10^10 entries), and the sums run in sliding_reduce."""
+    x = random((1, 2, 1, 200_000), 5)
+    block = Block(arg_types=[tensor_type(x)])
+    for include in (False, True):
+        op = graph.AvgPoolOp(block.args[0], (1, 100_000), (1, 1), (0, 50, 0, 50), None, False, include)
+        (actual,) = evaluate(op, [x])
+        padded = np.pad(x.astype(np.float64), [(0, 0), (0, 0), (0, 0), (50, 50)])
+        sums = np.concatenate([np.zeros((1, 2, 1, 1)), np.cumsum(padded, axis=-1)], axis=-1)
+        window = sums[..., 100_000:] - sums[..., :-100_000]
+        cells = np.arange(window.shape[-1])
+        count = 100_000 if include else np.minimum(cells + 100_000 - 50, 200_000) - np.maximum(cells - 50, 0)
+        np.testing.assert_allclose(actual, window / count, rtol=1e-4, atol=1e-6)
+
+
 def test_lrn_with_a_size_far_beyond_the_channels_sums_every_channel():
     """size 10^9 on 6 channels: every window covers all of them; the work is bounded by the tensor."""
     x = random((2, 6, 3, 3), 4)
