@@ -12,12 +12,18 @@ the plan's results are finite too. The rules run in their overflow-safe forms
 regrouped only when one merge replaces all of it, a common factor moves out of
 a sum only where the new sum is bounded, a constant factor moves out of a sum
 or a reduction only if its magnitude is at least 1 (Σ(1e-10·x) stays as
-written, because 1e-10·Σx overflows where the model does not).
+written, because 1e-10·Σx overflows where the model does not). Batch-norm
+folding moves a per-channel scale s into a conv's or dense's weights only where
+|s| ≤ 1, and keeps a larger one as a multiply after it
+(`graph_fold_batchnorm.overflow_safe_split`), so the partial sums are never
+larger than the model's.
 
 aggressive: every rule in every form, DNNFusion's full Table 4; it assumes no
 value overflows, and can overflow where the model does not: x·y·x becomes
 Square(x)·y (x = 1e20, y = 1e-20), a·c + a·b becomes a·(b + c) (b = c = 3e38),
-(1/a)·(1/(a·b)) becomes (1/a)²·(1/b) (a = 1e-25, b = 1e25).
+(1/a)·(1/(a·b)) becomes (1/a)²·(1/b) (a = 1e-25, b = 1e25); batch-norm folding
+moves every scale into the weights (partial sums 1e30 − 1e30 scaled by 1e10
+before they cancel).
 
 strict: only rewrites that give bitwise the same results for every input,
 infinities and NaN included (`AlgebraicRule.exact`: identity elements other

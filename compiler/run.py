@@ -263,29 +263,40 @@ def check_memory(module: ModuleOp, limit: int | None, given: bool, path: str) ->
 
 
 class FloatingPointEvents:
-    """numpy's floating-point errors during a run, counted by kind (a `np.errstate` call handler), never printed."""
+    """numpy's floating-point errors during a run, by kernel and kind (an `execute` handler), never printed."""
 
     KINDS = {"overflow": "overflow", "divide by zero": "division by zero", "invalid value": "invalid operation"}
 
     def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
+        self.kernels: dict[int, set[str]] = {}
 
-    def __call__(self, kind: str, flag: int) -> None:
-        self.counts[kind] = self.counts.get(kind, 0) + 1
+    def __call__(self, kernel: int, kind: str) -> None:
+        self.kernels.setdefault(kernel, set()).add(self.KINDS.get(kind, kind))
 
-    def warning(self, outputs: Sequence[np.ndarray]) -> str | None:
-        """One stderr line when some operation produced NaN or inf: how many, of which kind, and which outputs hold any."""
-        if not self.counts:
+    def warning(self, run: Execution) -> str | None:
+        """One stderr line when some kernel produced NaN or inf: how many, of which kind, the first one and its
+        source, and which outputs hold any."""
+        if not self.kernels:
             return None
-        kinds = ", ".join(f"{n} {self.KINDS.get(kind, kind)}" for kind, n in sorted(self.counts.items()))
-        total = sum(self.counts.values())
+        count = len(self.kernels)
+        kinds = sorted({kind for kinds in self.kernels.values() for kind in kinds})
+        per_kind = ", ".join(f"{kind} in {sum(kind in k for k in self.kernels.values())}" for kind in kinds)
+        first = min(self.kernels)
+        if first < len(run.timeline):
+            kernel = run.timeline[first]
+            sources = describe_sources(kernel.location)
+            named = f"the first is {kernel.name}" + ("" if sources == "-" else f" ({sources})")
+        else:
+            named = "the first outside any kernel"
         holding = [
             f"output{i}"
-            for i, out in enumerate(outputs)
+            for i, out in enumerate(run.outputs)
             if np.asarray(out).dtype.kind == "f" and not np.isfinite(out).all()
         ]
-        where = f"{', '.join(holding)} hold NaN or inf" if holding else "every output is finite"
-        return f"dlfc: warning: {total} kernel operation(s) produced non-finite values ({kinds}); {where}\n"
+        verb = "holds" if len(holding) == 1 else "hold"
+        where = f"{', '.join(holding)} {verb} NaN or inf" if holding else "every output is finite"
+        kernels = "1 kernel" if count == 1 else f"{count} kernels"
+        return f"dlfc: warning: {kernels} produced non-finite values ({per_kind}); {named}; {where}\n"
 
 
 # --------------------------------------------------------------------------- report
@@ -637,8 +648,7 @@ class RunTool(CommandLineTool):
         started = time.perf_counter()
         events = FloatingPointEvents()
         try:
-            with np.errstate(divide="call", over="call", invalid="call", under="ignore", call=events):
-                run = execute(module, inputs, target)
+            run = execute(module, inputs, target, on_fp_error=events)
         except WeightError as e:
             raise UsageError(f"{args.weights or args.input}: {e}") from None
         wall = time.perf_counter() - started
@@ -653,6 +663,6 @@ class RunTool(CommandLineTool):
             files[args.outputs] = npz_bytes(dict(zip(output_names(fn), run.outputs, strict=False)))
         write_outputs(files)
         sys.stdout.write(format_table(rows, summary) + f"wall time:         {wall:.2f} s (interpreting)\n")
-        if (warning := events.warning(run.outputs)) is not None:
+        if (warning := events.warning(run)) is not None:
             sys.stderr.write(warning)
         return 0

@@ -16,7 +16,7 @@ estimate stays beside it in `KernelRun.cost`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -171,14 +171,28 @@ def entry_function(module: ModuleOp) -> func.FuncOp:
     return funcs[0]
 
 
+FloatingPointHandler = Callable[[int, str], None]
+"""Called as handler(kernel, kind) for each floating-point error numpy reports during a run: `kernel`
+is the index in the timeline of the kernel that was running, `kind` numpy's name ("overflow",
+"invalid value", "divide by zero")."""
+
+
 def execute(
-    module: ModuleOp, inputs: Sequence[np.ndarray], target: Accelerator, weights: WeightStore | None = None
+    module: ModuleOp,
+    inputs: Sequence[np.ndarray],
+    target: Accelerator,
+    weights: WeightStore | None = None,
+    on_fp_error: FloatingPointHandler | None = None,
 ) -> Execution:
     """Run the module's function on `inputs` (in argument order, shapes already checked).
 
     Weights come from `weights`, else from the module's attached store (the
     `--weights` file given to the front end), else their deterministic initial
-    values. Works at every level: graph, fusion and accel.
+    values. Works at every level: graph, fusion and accel. With `on_fp_error`,
+    numpy's overflow, invalid-operation and division-by-zero errors are passed
+    to it with the kernel they happened in (a kernel is recorded on the
+    timeline when it ends, so the running one is the next index), instead of
+    numpy's warnings; underflow is ignored.
     """
     if (problem := contract_error(module)) is not None:
         raise ValueError(problem)
@@ -194,7 +208,15 @@ def execute(
     interpreter.register_implementations(FunctionCalls())
     interpreter.register_implementations(GraphFunctions(weights if weights is not None else store_of(module)))
     interpreter.register_implementations(functions)
-    outputs = interpreter.call_op(fn.sym_name.data, args)
+    if on_fp_error is None:
+        outputs = interpreter.call_op(fn.sym_name.data, args)
+    else:
+
+        def handler(kind: str, flag: int) -> None:
+            on_fp_error(len(functions.timeline), kind)
+
+        with np.errstate(divide="call", over="call", invalid="call", under="ignore", call=handler):
+            outputs = interpreter.call_op(fn.sym_name.data, args)
     return Execution(list(outputs), functions.timeline)
 
 

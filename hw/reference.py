@@ -11,7 +11,7 @@ graph-level module with both.
 
 Convolution is im2col on a strided view plus one batched BLAS matmul over all
 groups (depthwise included; a 1x1 stride-1 conv needs no copy); pooling reduces
-the same view tap by tap. No kernel loops over pixels or channels in Python, and
+the same view tap by tap, or axis by axis for large windows (`pool_reduce`). No kernel loops over pixels or channels in Python, and
 no kernel writes into its operands. float16 products accumulate in float32.
 """
 
@@ -150,9 +150,16 @@ def lowest(dtype: np.dtype) -> float | int:
 def window_counts(
     size: int, kernel: int, stride: int, dilation: int, first: int, last: int, pad_begin: int, out: int
 ) -> np.ndarray:
-    """How many taps of each of the `out` windows along one axis fall in cells [first, last) of the input."""
-    positions = np.arange(out)[:, None] * stride - pad_begin + np.arange(kernel)[None, :] * dilation
-    return ((positions >= first) & (positions < last)).sum(axis=1)
+    """How many taps of each of the `out` windows along one axis fall in cells [first, last) of the input.
+
+    Tap j of window p is at p·stride − pad_begin + j·dilation: the taps inside
+    are j from ⌈(first − base)/dilation⌉ to ⌊(last − 1 − base)/dilation⌋, within
+    [0, kernel): O(out), whatever the kernel size.
+    """
+    base = np.arange(out, dtype=np.int64) * stride - pad_begin
+    low = np.maximum(0, -((base - first) // dilation))
+    high = np.minimum(kernel - 1, (last - 1 - base) // dilation)
+    return np.maximum(high - low + 1, 0)
 
 
 # --------------------------------------------------------------------------- layers
@@ -560,6 +567,13 @@ def reduce_prod(op: graph.ReduceProdOp, x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- pooling
 
 
+POOL_DIRECT_TAPS = 64
+"""Windows of at most this many taps are reduced tap by tap over the window view (work: taps · output)."""
+
+POOL_AXIS_DIRECT = 16
+"""Along one axis, windows of at most this many taps are reduced tap by tap; longer ones by `sliding_reduce`."""
+
+
 def pool_taps(view: np.ndarray, rank: int, combine: np.ufunc) -> np.ndarray:
     """`combine` over the kernel taps of a window view [N, C, *kernel, *out], one whole-tensor step per tap."""
     taps = list(np.ndindex(*view.shape[2 : 2 + rank]))
@@ -569,26 +583,82 @@ def pool_taps(view: np.ndarray, rank: int, combine: np.ufunc) -> np.ndarray:
     return acc
 
 
-def pool_windows(op: graph.PoolOp, x: np.ndarray, value: float) -> tuple[np.ndarray, graph.Shape]:
-    """The window view of a pooling's input padded with `value`, and its output lengths."""
-    kernel = ints(op.kernel)
+def sliding_reduce(z: np.ndarray, k: int, combine: np.ufunc, identity: float | int) -> np.ndarray:
+    """`combine` over every k consecutive elements of the last axis: [..., M] -> [..., M - k + 1] (M ≥ k).
+
+    van Herk / Gil-Werman: the axis is cut into blocks of k; a window starting
+    at q is the suffix of q's block combined with the prefix of the next block
+    up to q + k - 1 (just the suffix when q starts a block). Two accumulations
+    and one combine per element, whatever k is.
+    """
+    m = z.shape[-1]
+    blocks = -(-m // k)
+    padded = np.full((*z.shape[:-1], blocks * k), identity, z.dtype)
+    padded[..., :m] = z
+    cut = padded.reshape(*z.shape[:-1], blocks, k)
+    prefix = combine.accumulate(cut, axis=-1, dtype=z.dtype).reshape(padded.shape)
+    suffix = combine.accumulate(cut[..., ::-1], axis=-1, dtype=z.dtype)[..., ::-1].reshape(padded.shape)
+    starts = np.arange(m - k + 1)
+    return np.where(starts % k == 0, suffix[..., starts], combine(suffix[..., starts], prefix[..., starts + k - 1]))
+
+
+def window_reduce(
+    x: np.ndarray, axis: int, k: int, stride: int, dilation: int, out: int, combine: np.ufunc, identity: float | int
+) -> np.ndarray:
+    """`combine` over the 1-D windows along `axis` of (padded) `x`: result[p] = combine_j x[p·stride + j·dilation].
+
+    Up to `POOL_AXIS_DIRECT` taps, tap by tap (k steps over the result);
+    beyond, per residue class of the dilation with `sliding_reduce`: work
+    proportional to the sizes of `x` and the result, not to k.
+    """
+    y = np.moveaxis(x, axis, -1)
+    if k <= POOL_AXIS_DIRECT:
+        span = (out - 1) * stride + 1
+        acc = y[..., 0:span:stride].copy()
+        for j in range(1, k):
+            combine(acc, y[..., j * dilation : j * dilation + span : stride], out=acc)
+        return np.moveaxis(acc, -1, axis)
+    length = y.shape[-1]
+    rows = -(-length // dilation)
+    grid = np.full((*y.shape[:-1], rows * dilation), identity, y.dtype)
+    grid[..., :length] = y
+    classes = np.swapaxes(grid.reshape(*y.shape[:-1], rows, dilation), -1, -2)  # [..., dilation, rows]
+    reduced = sliding_reduce(classes, k, combine, identity)
+    starts = np.arange(out) * stride
+    return np.moveaxis(reduced[..., starts % dilation, starts // dilation], -1, axis)
+
+
+def pool_reduce(
+    op: graph.PoolOp, x: np.ndarray, pad_value: float | int, combine: np.ufunc
+) -> tuple[np.ndarray, graph.Shape]:
+    """`combine` over each window of a pooling's input padded with `pad_value` (also `combine`'s identity), and the output lengths.
+
+    Small windows (at most `POOL_DIRECT_TAPS` taps) are reduced tap by tap in
+    row-major tap order; larger ones axis by axis (`window_reduce`), so the work
+    is bounded by the sizes of the padded input and the output times the rank,
+    never by kernel size · output, which a model's kernel could make huge.
+    """
+    kernel, stride, dilation = ints(op.kernel), ints(op.stride), ints(op.dilation)
     out, begins, ends = window_geometry(op, x.shape, kernel)
-    return windows(pad_spatial(x, begins, ends, value), kernel, ints(op.stride), ints(op.dilation), out), out
+    padded = pad_spatial(x, begins, ends, pad_value)
+    if math.prod(kernel) <= POOL_DIRECT_TAPS:
+        return pool_taps(windows(padded, kernel, stride, dilation, out), len(kernel), combine), out
+    for a in range(len(kernel)):
+        padded = window_reduce(padded, 2 + a, kernel[a], stride[a], dilation[a], out[a], combine, pad_value)
+    return padded, out
 
 
 @kernel(graph.MaxPoolOp)
 def maxpool(op: graph.MaxPoolOp, x: np.ndarray) -> np.ndarray:
     """Maximum over each window; padded cells never win."""
-    view, _ = pool_windows(op, x, lowest(x.dtype))
-    return pool_taps(view, len(ints(op.kernel)), np.maximum)
+    return pool_reduce(op, x, lowest(x.dtype), np.maximum)[0]
 
 
 @kernel(graph.AvgPoolOp)
 def avgpool(op: graph.AvgPoolOp, x: np.ndarray) -> np.ndarray:
     """Mean over each window's cells: the real ones, plus the padding with count_include_pad (never ceil_mode's extra cells)."""
     kernel, stride, dilation, pad = ints(op.kernel), ints(op.stride), ints(op.dilation), ints(op.pad)
-    view, out = pool_windows(op, x, 0)
-    total = pool_taps(view, len(kernel), np.add)
+    total, out = pool_reduce(op, x, 0, np.add)
     r, include = len(kernel), bool(op.count_include_pad.value.data)
     divisor = np.ones((), dtype=np.int64)
     for a in range(r):
@@ -605,10 +675,12 @@ def lrn(op: graph.LRNOp, x: np.ndarray) -> np.ndarray:
     size = int_of(op.size)
     xw = wide(x)
     squares = np.square(xw)
-    before, after = (size - 1) // 2, size - 1 - (size - 1) // 2
-    padded = np.pad(squares, [(0, 0), (before, after)] + [(0, 0)] * (x.ndim - 2))
     channels = x.shape[1]
-    window = sum(padded[:, i : i + channels] for i in range(size))
+    # Padding beyond `channels` on either side adds only zeros to every window: clipped, so the work
+    # is bounded by the tensor, whatever size the model gives.
+    before, after = min((size - 1) // 2, channels), min(size - 1 - (size - 1) // 2, channels)
+    padded = np.pad(squares, [(0, 0), (before, after)] + [(0, 0)] * (x.ndim - 2))
+    window = window_reduce(padded, 1, before + after + 1, 1, 1, channels, np.add, 0)
     scale = float_of(op.bias) + float_of(op.alpha) / size * window
     return xw / np.power(scale, float_of(op.beta))
 

@@ -41,6 +41,11 @@ WEIGHTS_ATTR = "dlfc.weights"
 """Module attribute naming the .npz file (relative to the plan) that holds its `stored` weights."""
 NORMAL_STD = 0.02
 BN_SHIFT_STD = 0.1
+MAX_FOLDED_ELEMENTS = 2**28
+"""The most elements of a value computed at compile time (1 GiB of f32): the ONNX importer's and
+graph-fold-constants' bound, since the sizes are the model's to choose. Large enough for the weights
+of the ONNX model zoo's light models, which store them as ConstantOfShape nodes (VGG-19's fc6:
+102,760,448 elements)."""
 
 
 class WeightError(Exception):

@@ -56,7 +56,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from dlfc.dialects import graph
 from dlfc.dialects.graph import shape_of
-from dlfc.hw.weights import STORED, WeightStore, attach_store, numpy_dtype
+from dlfc.hw.weights import MAX_FOLDED_ELEMENTS, STORED, WeightStore, attach_store, numpy_dtype
 
 if TYPE_CHECKING:
     from onnx import ModelProto, NodeProto, ValueInfoProto
@@ -439,12 +439,13 @@ def live_nodes(model: ModelProto) -> tuple[list[NodeProto], set[str]]:
 
 
 MAX_FOLDED_ITERATIONS = 65536
-MAX_FOLDED_ELEMENTS = 2**28
-"""The most elements a constant computed at import may have (1 GiB of f32): its size is the model's to choose.
-
-Large enough for the weights of the ONNX model zoo's light models, which store
-them as ConstantOfShape nodes (VGG-19's fc6: 102,760,448 elements)."""
 """The most iterations of a constant Loop the importer computes."""
+
+BROADCASTING = frozenset(
+    """Add And BitShift BitwiseAnd BitwiseOr BitwiseXor Div Equal Greater GreaterOrEqual Less LessOrEqual Max
+    Mean Min Mod Mul Or Pow PRelu Sub Sum Where Xor""".split()
+)
+"""The ONNX operators whose inputs broadcast to their output (multidirectional broadcasting)."""
 
 
 class NodeImport:
@@ -497,18 +498,48 @@ class NodeImport:
             raise self.fail(f"cannot compute this constant at import: {one_line(str(e))}") from None
 
     def folded_elements(self) -> int | None:
-        """The elements of the constant this node makes from a size it is given, before making it (None: no such op).
+        """The elements of the constant this node would compute, known before computing it (None: not known).
 
-        ConstantOfShape, Range, Tile and Expand make arrays of any size from a few
-        numbers; other ops' results are bounded by their inputs' (and by this
-        bound where those came from them).
+        ConstantOfShape, Range, Tile, Expand, Pad, Resize and OneHot make arrays
+        of any size from a few numbers; broadcasting ops ([N, 1] + [1, M]),
+        MatMul and Gemm make arrays larger than their inputs. Other ops'
+        results are bounded by their inputs' (and by this bound where those
+        came from them).
         """
         op = self.proto.op_type
 
         def ints(i: int) -> list[int]:
             return [int(v) for v in np.asarray(self.value(i)).reshape(-1)]
 
+        def shape(i: int) -> tuple[int, ...]:
+            return tuple(np.shape(self.value(i)))
+
         try:
+            if op in BROADCASTING:
+                return math.prod(np.broadcast_shapes(*(shape(i) for i in self.present())))
+            if op == "MatMul":
+                a, b = shape(0), shape(1)
+                a, b = (1, *a) if len(a) == 1 else a, (*b, 1) if len(b) == 1 else b
+                return math.prod(np.broadcast_shapes(a[:-2], b[:-2])) * a[-2] * b[-1]
+            if op == "Gemm":
+                return shape(0)[1 if self.attr("transA", 0) else 0] * shape(1)[0 if self.attr("transB", 0) else 1]
+            if op == "Pad":
+                dims = list(shape(0))
+                pads = ints(1) if self.has(1) else [int(p) for p in self.attr("pads", [])]
+                axes = [a % len(dims) for a in ints(3)] if self.has(3) else list(range(len(dims)))
+                for j, a in enumerate(axes):
+                    dims[a] += pads[j] + pads[j + len(axes)]
+                return math.prod(max(d, 0) for d in dims)
+            if op == "Resize" and not self.has(4):
+                dims = shape(0)
+                if self.has(3):
+                    return math.prod(max(d, 0) for d in ints(3))
+                if self.has(2):
+                    scales = np.asarray(self.value(2), np.float64).reshape(-1)
+                    return math.prod(max(math.floor(d * float(f)), 0) for d, f in zip(dims, scales, strict=True))
+                return None
+            if op == "OneHot":
+                return int(np.asarray(self.value(0)).size) * max(ints(1)[0], 0)
             if op == "ConstantOfShape":
                 return math.prod(max(d, 0) for d in ints(0))
             if op == "Range":
@@ -523,7 +554,7 @@ class NodeImport:
                 wanted = [1] * (rank - len(ints(1))) + ints(1)
                 return math.prod(max(d, w) for d, w in zip(dims, wanted, strict=True))
         except (TypeError, ValueError, IndexError, OverflowError, ZeroDivisionError):
-            return None
+            return None  # malformed: the reference evaluator reports it
         return None
 
     # ---- inputs
@@ -1243,9 +1274,15 @@ def resize(n: NodeImport) -> Value:
 def upsample_factor(
     xs: Sequence[int], out: Sequence[int], coordinates: str, rounding: str, scales: Sequence[float]
 ) -> int:
-    """The integer factor by which nearest resizing repeats each pixel of H and W of NCHW input, else 0."""
+    """The integer factor by which nearest resizing repeats each pixel of H and W of NCHW input, else 0.
+
+    Checked by mapping every output coordinate, so only for outputs of at most
+    `MAX_FOLDED_ELEMENTS` cells per axis (a larger one stays a general resize).
+    """
     factor = out[-1] // xs[-1] if len(xs) == 4 and xs[-1] else 0
     if len(xs) != 4 or factor < 1 or list(out) != [xs[0], xs[1], xs[2] * factor, xs[3] * factor]:
+        return 0
+    if max(out[2:]) > MAX_FOLDED_ELEMENTS:
         return 0
     if coordinates not in COORDINATES or rounding not in ROUNDING:
         return 0

@@ -25,6 +25,7 @@ from dlfc.compiler.utils.graph_constants import CompileTimeValues, element_type,
 from dlfc.compiler.utils.locations import located
 from dlfc.dialects import graph
 from dlfc.dialects.graph import float_of, shape_of
+from dlfc.hw.weights import numpy_dtype
 
 Producer = graph.Conv2DOp | graph.DenseOp
 
@@ -113,11 +114,14 @@ class FoldAffineIntoProducer(RewritePattern):
     Matches a conv2d or dense with known weights followed by a chain of
     per-channel affine ops (batchnorm, or mul/div/add/sub by a per-channel
     weight or constant), each the only user of the one before; the composed
-    map y = x·s + t is folded into one new weight and bias.
+    map y = x·s + t is folded into one new weight and bias (`aggressive`), or
+    in its overflow-safe form (`fast`, see `overflow_safe_split`): the channels
+    with |s| > 1 keep their scale as a per-channel mul after the conv.
     """
 
-    def __init__(self, values: CompileTimeValues):
+    def __init__(self, values: CompileTimeValues, fp_model: str):
         self.values = values
+        self.fp_model = fp_model
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: Producer, rewriter: PatternRewriter, /) -> None:
@@ -134,7 +138,7 @@ class FoldAffineIntoProducer(RewritePattern):
             scale, shift = scale * affine.scale, shift * affine.scale + affine.shift
             chain.append(user)
             value = user.results[0]
-        if not chain or (folded := rescaled(op, scale, shift, self.values)) is None:
+        if not chain or (folded := folded_affine(op, scale, shift, self.values, self.fp_model)) is None:
             return
         rewriter.replace(chain[-1], located(folded, [op, *chain]))
         for dead in [*reversed(chain[:-1]), op]:
@@ -161,11 +165,14 @@ class FoldScaleThroughLinearOps(RewritePattern):
     """f(conv(x, W, b))·s = f(conv(x, W·s, b·s)) for a scalar s and f linear (dense likewise).
 
     f is a chain of single-use reshapes, transposes and matmul operands, as in
-    attention's (q @ kᵀ)·(1/√d) with q a reshaped, transposed dense.
+    attention's (q @ kᵀ)·(1/√d) with q a reshaped, transposed dense. Under
+    `fast` only for |s| ≤ 1: then every partial sum of the conv and of the
+    matmul is s times the model's, no larger (a larger s stays where it is).
     """
 
-    def __init__(self, values: CompileTimeValues):
+    def __init__(self, values: CompileTimeValues, fp_model: str):
         self.values = values
+        self.fp_model = fp_model
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: graph.MulOp | graph.DivOp, rewriter: PatternRewriter, /) -> None:
@@ -176,13 +183,88 @@ class FoldScaleThroughLinearOps(RewritePattern):
             if (producer := linear_source(x)) is None:
                 continue
             factor = float(value.reshape(())) if isinstance(op, graph.MulOp) else 1.0 / float(value.reshape(()))
+            if self.fp_model != "aggressive" and not abs(factor) <= 1.0:
+                continue
             channels = shape_of(producer.output.type)[channel_axis(producer)]
             if (folded := rescaled(producer, np.full(channels, factor), None, self.values)) is None:
                 continue
+            # x is the producer's own result when nothing is between them: then the new producer's
+            result = folded[-1].results[0] if x is producer.output else x
             rewriter.replace(producer, located(folded, [producer, op]))
-            rewriter.replace(op, [], [x])
+            rewriter.replace(op, [], [result])
             add_statistic(f"scale-into-{short_name(producer)}")
             return
+
+
+class SafeSplit(NamedTuple):
+    """s = inner·outer and t = (shift into the bias): conv(x, W·inner, b·inner + bias_shift)·outer."""
+
+    inner: np.ndarray
+    outer: np.ndarray
+    bias_shift: np.ndarray
+
+
+def overflow_safe_split(scale: np.ndarray, shift: np.ndarray) -> SafeSplit:
+    """The form of y = conv(x, W, b)·s + t that `fast` folds: inner = s where |s| ≤ 1 (else 1), outer = s/inner.
+
+    The folded op is conv(x, W·inner, b·inner + t/outer), then ·outer where
+    outer ≠ 1. Proof that it computes no value larger in magnitude than one
+    the model computes (up to rounding), so it never overflows where the
+    model does not, per output channel c with P_k the model's partial sums
+    of the conv (Σ over the first k taps of w·x):
+    - |s_c| ≤ 1: the weights W·s_c are no larger than W, every partial sum
+      is s_c·P_k, no larger than P_k; adding the bias b·s_c + t gives
+      s_c·(P + b) + t = y, the model's output.
+    - |s_c| > 1: the weights and partial sums are the model's; adding the
+      bias b + t/s_c gives (P + b)·s_c + t, divided by s_c: y/s_c, smaller
+      than y; the mul by s_c then gives y.
+    The new weights and bias are constants, checked finite when computed
+    (`folded_affine`). Folding s into W whatever its size (`aggressive`)
+    multiplies every partial sum by s: with P_k = 1e30 − 1e30 and s = 1e10,
+    the model's 0·1e10 becomes 1e40 − 1e40 = inf − inf.
+    """
+    inner = np.where(np.abs(scale) <= 1.0, scale, 1.0)
+    outer = np.where(np.abs(scale) <= 1.0, 1.0, scale)
+    return SafeSplit(inner, outer, shift / outer)
+
+
+def folded_affine(
+    op: Producer, scale: np.ndarray, shift: np.ndarray, values: CompileTimeValues, fp_model: str
+) -> list[Operation] | None:
+    """Ops computing op(x)·scale + shift (per output channel): the full fold (aggressive) or the safe split (fast).
+
+    None if op's weights are not known, or under fast if the scale or shift is
+    not finite, a folded constant is not finite in the element type, or there
+    is nothing to fold (a conv followed by a mul by scales all > 1 in magnitude,
+    the form this returns, stays as it is).
+    """
+    if fp_model == "aggressive":
+        return rescaled(op, scale, shift, values)
+    if not (np.isfinite(scale).all() and np.isfinite(shift).all()):
+        return None
+    split = overflow_safe_split(scale, shift)
+    keep_mul = bool((split.outer != 1.0).any())
+    if keep_mul and (split.inner == 1.0).all() and not split.bias_shift.any():
+        return None
+    weight = values.value(op.weight)
+    bias = values.value(op.bias) if op.bias is not None else None
+    if weight is None or (op.bias is not None and bias is None):
+        return None
+    dtype = numpy_dtype(element_type(op.output))
+    with np.errstate(all="ignore"):
+        constants = [weight.astype(np.float64) * split.inner.reshape((-1,) + (1,) * (weight.ndim - 1)), split.outer]
+        constants.append((0.0 if bias is None else bias.astype(np.float64)) * split.inner + split.bias_shift)
+        if not all(np.isfinite(c.astype(dtype)).all() for c in constants):
+            return None
+    folded = rescaled(op, split.inner, split.bias_shift, values)
+    if folded is None or not keep_mul:
+        return folded
+    base = (weight_name(op.weight) or "weight").removesuffix(".weight")
+    rank = len(shape_of(op.output.type))
+    shape = (-1,) + (1,) * (rank - 1 - channel_axis(op))
+    outer = values.materialize(f"{base}.scale.folded", split.outer.reshape(shape), element_type(op.output))
+    folded[-1].results[0].name_hint = op.output.name_hint
+    return [*folded, outer, graph.MulOp(folded[-1].results[0], outer.results[0])]
 
 
 def rescaled(
@@ -247,9 +329,14 @@ class GraphFoldBatchNormPass(ModulePass):
     also folds back through reshapes, transposes and matmuls. A batch norm with
     no single-use conv2d/dense before it becomes a per-channel mul and add.
 
-    Folding rounds differently, and where the mean cancels most of the conv's
-    output (x·w ≈ mean) the folded bias cancels it instead, with the error of
-    the large terms: so `fp-model="strict"` folds nothing (`dlfc.compiler.fp_model`).
+    Under `fp-model="fast"` (the default) a scale folds into the weights only
+    where its magnitude is at most 1, so no partial sum grows; a larger one
+    stays as a per-channel mul after the conv/dense, with the shift folded into
+    the bias as t/s (`overflow_safe_split` has the proof that nothing overflows
+    where the model does not). `"aggressive"` folds every scale into the
+    weights. Folding rounds differently, and where the mean cancels most of the
+    conv's output (x·w ≈ mean) the folded bias cancels it instead, with the
+    error of the large terms: so `"strict"` folds nothing (`dlfc.compiler.fp_model`).
     """
 
     name = "graph-fold-batchnorm"
@@ -262,8 +349,8 @@ class GraphFoldBatchNormPass(ModulePass):
             return
         values = CompileTimeValues(op)
         patterns: list[RewritePattern] = [
-            FoldAffineIntoProducer(values),
-            FoldScaleThroughLinearOps(values),
+            FoldAffineIntoProducer(values, self.fp_model),
+            FoldScaleThroughLinearOps(values, self.fp_model),
             DecomposeBatchNorm(values),
         ]
         PatternRewriteWalker(GreedyRewritePatternApplier(patterns)).rewrite_module(op)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker, RewritePattern
@@ -16,6 +17,12 @@ from dlfc.compiler.utils.graph_constants import CompileTimeValues, element_type,
 from dlfc.compiler.utils.locations import located
 from dlfc.dialects import graph
 from dlfc.hw.reference import evaluate
+from dlfc.hw.weights import MAX_FOLDED_ELEMENTS
+
+
+def elements(value: SSAValue) -> int:
+    """The number of elements of a tensor value (1 for a scalar)."""
+    return math.prod(graph.shape_of(value.type)) if isinstance(value.type, TensorType) else 1
 
 
 class FoldConstantSubgraph(RewritePattern):
@@ -27,6 +34,10 @@ class FoldConstantSubgraph(RewritePattern):
     (`<first weight>.<op>.<op>…`, `.i` for result i of a multi-result op), a
     scalar as a `graph.constant`; the ops inside it die with them. A folded
     value has the fused location of the computed ops of its sub-graph.
+
+    No value of more than `MAX_FOLDED_ELEMENTS` elements is computed or read
+    (a broadcast of [2^15, 1] and [1, 2^15] weights stays an op): the sizes are
+    the model's to choose, the compile time and memory are not.
     """
 
     def __init__(self, values: CompileTimeValues):
@@ -35,13 +46,16 @@ class FoldConstantSubgraph(RewritePattern):
         self.folded: dict[SSAValue, tuple[np.ndarray, str]] = {}
 
     def is_foldable(self, value: SSAValue) -> bool:
-        """True if only weights and constants determine `value`."""
+        """True if only weights and constants determine `value`, none of more than `MAX_FOLDED_ELEMENTS` elements."""
         if value not in self.foldable:
             op = value.owner
-            if isinstance(op, graph.WeightOp | graph.ConstantOp):
+            if elements(value) > MAX_FOLDED_ELEMENTS:
+                self.foldable[value] = False
+            elif isinstance(op, graph.WeightOp | graph.ConstantOp):
                 self.foldable[value] = True
             else:
                 computed = isinstance(op, graph.GraphOp) and bool(op.operands)
+                computed = computed and all(elements(r) <= MAX_FOLDED_ELEMENTS for r in op.results)
                 self.foldable[value] = computed and all(self.is_foldable(v) for v in op.operands)  # type: ignore[union-attr]
         return self.foldable[value]
 

@@ -225,7 +225,7 @@ def test_tree_dir_resumes_from_every_dump(dlfc: Dlfc, tmp_path: Path) -> None:
     passes = pipeline_of(dlfc, model)
     result = dlfc(model, "--mlir-print-ir-tree-dir", dumps)
     assert result.code == 0
-    assert result.err.startswith("dlfc: warning: the plan goes to stdout, so its 40 computed weight(s) ")
+    assert result.err.startswith("dlfc: warning: the plan goes to stdout, so its 60 computed weight(s) ")
     names = [re.sub(r"\{.*", "", p) for p in passes]
     files = [f"{i:02d}-{name}.mlir" for i, name in enumerate(["input", *names])]
     assert sorted(p.name for p in dumps.iterdir()) == sorted([*files, "weights.npz"])  # batch norms were folded

@@ -192,7 +192,7 @@ def test_an_allocation_that_fails_anyway_is_one_line(
 ) -> None:
     """The estimate is an upper bound, but memory can vanish during the run: numpy's MemoryError is one line."""
 
-    def exhausted(*args: object) -> None:
+    def exhausted(*args: object, **kwargs: object) -> None:
         raise MemoryError(
             "Unable to allocate 32.0 GiB for an array with shape (64, 256, 512, 512) and data type float64"
         )

@@ -108,11 +108,11 @@ def test_report_table_and_trace_name_each_kernels_source(dlfc: Dlfc, model: Path
     def at(line: int, *columns: int) -> list[dict[str, object]]:
         return [{"file": file, "line": line, "column": c} for c in columns]
 
-    # line 4: relu(conv2d(...) + bias); 5: relu(batchnorm(conv2d(...))), the batch norm folded into the conv;
-    # 6: dense(flatten(global_avgpool(y)))
+    # line 4: relu(conv2d(...) + bias); 5: relu(batchnorm(conv2d(...))), the batch norm folded into the conv
+    # (and, under the default fp-model fast, a mul by its factors above 1); 6: dense(flatten(global_avgpool(y)))
     expected = {
         "k0_conv2d+add+relu": ("two_heads.dlm:4", at(4, 12, 46, 7)),
-        "k1_conv2d+relu": ("two_heads.dlm:5", at(5, 22, 12, 7)),
+        "k1_conv2d+mul+relu": ("two_heads.dlm:5", at(5, 22, 12, 7)),
         "k2_global_avgpool+flatten": ("two_heads.dlm:6", at(6, 27, 19)),
         "k3_dense": ("two_heads.dlm:6", at(6, 13)),
     }

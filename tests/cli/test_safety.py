@@ -343,8 +343,8 @@ def test_computed_weights_that_cannot_be_kept_are_announced(
     code, out, err = run("folded.dlm", "-o", output)
     assert code == 0 and (out.startswith("builtin.module") if output == "-" else out == "")
     assert err == (
-        f"dlfc: warning: the plan goes to {'stdout' if output == '-' else output}, so its 2 computed weight(s) "
-        "(x.conv2d.bias.folded, x.conv2d.weight.folded) are not saved and running it will fail; "
+        f"dlfc: warning: the plan goes to {'stdout' if output == '-' else output}, so its 3 computed weight(s) "
+        "(x.conv2d.bias.folded, x.conv2d.scale.folded, x.conv2d.weight.folded) are not saved and running it will fail; "
         "write it with -o PLAN.mlir (dlfc) to keep them in PLAN.npz\n"
     )
     assert snapshot(folder) == before
@@ -424,8 +424,8 @@ def test_dlfc_opt_announces_the_weights_it_cannot_write(folder: Path, run: Comma
     assert code == 0
     assert ("x.conv2d.weight.folded" in out) == (output is None)
     assert err == (
-        f"dlfc-opt: warning: the plan goes to {output or 'stdout'}, so its 2 computed weight(s) "
-        "(x.conv2d.bias.folded, x.conv2d.weight.folded) are not saved and running it will fail; "
+        f"dlfc-opt: warning: the plan goes to {output or 'stdout'}, so its 3 computed weight(s) "
+        "(x.conv2d.bias.folded, x.conv2d.scale.folded, x.conv2d.weight.folded) are not saved and running it will fail; "
         "write it with -o PLAN.mlir (dlfc) to keep them in PLAN.npz\n"
     )
     assert sorted(p.name for p in folder.iterdir() if p.suffix == ".npz") == ["user.npz"]

@@ -308,3 +308,59 @@ def test_input_shapes_beyond_int64_are_refused(tmp_path, size: int) -> None:
     m = model([helper.make_node("Relu", ["x"], ["y"])], {"x": Input(("n", 4))}, ["y"])
     message = fails(m, tmp_path, {"x": [size, 4]})
     assert message.endswith(f"graph.relu: tensor<{size}x4xf32> holds more than 2^63 bytes")
+
+
+def _floats(name: str, shape: list[int]) -> onnx.TensorProto:
+    return helper.make_tensor(name, onnx.TensorProto.FLOAT, shape, np.ones(int(np.prod(shape)), np.float32))
+
+
+def _ints(name: str, values: list[int]) -> onnx.TensorProto:
+    return helper.make_tensor(name, onnx.TensorProto.INT64, [len(values)], values)
+
+
+# (case, node over constants, its constants, the elements of the constant it would compute): each is refused
+# before it is computed, by its size (the importer's MAX_FOLDED_ELEMENTS, 2^28).
+HUGE_CONSTANTS = [
+    ("broadcast-add", "Add", ["a", "b"], [_floats("a", [2**15, 1]), _floats("b", [1, 2**14])], {}, 2**29),
+    ("broadcast-where", "Mul", ["a", "b"], [_floats("a", [2**10, 1, 1]), _floats("b", [1, 2**10, 2**9])], {}, 2**29),
+    ("outer-matmul", "MatMul", ["a", "b"], [_floats("a", [2**15, 1]), _floats("b", [1, 2**14])], {}, 2**29),
+    ("outer-gemm", "Gemm", ["a", "b"], [_floats("a", [1, 2**15]), _floats("b", [1, 2**14])], {"transA": 1}, 2**29),
+    ("pad", "Pad", ["a", "p"], [_floats("a", [2, 2]), _ints("p", [0, 0, 2**30, 0])], {}, (2**30 + 2) * 2),
+    ("one-hot", "OneHot", ["i", "d", "v"], [_ints("i", [0, 1]), _ints("d", [2**28]), _floats("v", [2])], {}, 2**29),
+    (
+        "resize-sizes",
+        "Resize",
+        ["a", "", "", "s"],
+        [_floats("a", [1, 1, 2, 2]), _ints("s", [1, 1, 2**15, 2**15])],
+        {},
+        2**30,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "op_type", "inputs", "constants", "attrs", "elements"), HUGE_CONSTANTS, ids=[c[0] for c in HUGE_CONSTANTS]
+)
+def test_a_huge_constant_is_refused_before_it_is_computed(
+    tmp_path, case: str, op_type: str, inputs: list[str], constants: list, attrs: dict, elements: int
+) -> None:
+    """A node over constants whose result would have more than 2^28 elements: one line, nothing allocated."""
+    node = helper.make_node(op_type, inputs, ["c"], name="big", **attrs)
+    shape = helper.make_node("Shape", ["c"], ["c_shape"], name="shape")
+    cast = helper.make_node("Cast", ["c_shape"], ["f"], name="cast", to=onnx.TensorProto.FLOAT)
+    add = helper.make_node("ReduceSum", ["f"], ["r"], name="sum", keepdims=1)
+    use = helper.make_node("Add", ["x", "r"], ["y"], name="use")
+    message = fails(_raw_model([node, shape, cast, add, use], {"x": Input((1,))}, ["y"], constants), tmp_path)
+    assert message.endswith(
+        f"{op_type} node 'big': a constant of {elements} elements cannot be computed at import (at most 268435456)"
+    ), message
+
+
+def test_a_huge_nearest_upsample_is_not_checked_cell_by_cell(tmp_path) -> None:
+    """Resize to 2^29 x 2^29 (nearest, an integer factor): the importer does not map 2^29 coordinates to see
+    whether it is an upsample (that allocated 4 GiB per axis); it stays a general resize."""
+    sizes = _ints("s", [1, 1, 2**29, 2**29])
+    node = helper.make_node("Resize", ["x", "", "", "s"], ["y"], name="resize", mode="nearest")
+    module = load_onnx(save(_raw_model([node], {"x": Input((1, 1, 2, 2))}, ["y"], [sizes]), tmp_path / "m.onnx"))
+    names = [op.name for op in module.walk() if op.name.startswith("graph.")]
+    assert names == ["graph.resize"]

@@ -20,7 +20,7 @@ from xdsl.dialects.builtin import ModuleOp, TensorType, f16, f32, i32, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from dlfc.dialects import graph
-from dlfc.hw.reference import ExecutionError, GraphFunctions, erf_values, evaluate, run_graph
+from dlfc.hw.reference import ExecutionError, GraphFunctions, erf_values, evaluate, pool_reduce, run_graph
 from dlfc.hw.weights import WeightError, WeightStore, attach_store, initial_value
 
 RTOL, ATOL = 1e-4, 1e-5
@@ -311,6 +311,94 @@ def test_pool(case):
     if onnx_type == "AveragePool":
         attrs["count_include_pad"] = 0
     assert_close(dlfc(lambda v: op_type(v, kernel, stride, pad), x), onnx_op(onnx_type, x, **attrs))
+
+
+LARGE_POOLS = {
+    # name: (op type, ONNX op, kernel, stride, pad, dilation, ceil_mode, count_include_pad): more than
+    # POOL_DIRECT_TAPS taps, reduced axis by axis; axes above POOL_AXIS_DIRECT taps by sliding_reduce
+    "maxpool_9x9_s1_pad4": (graph.MaxPoolOp, "MaxPool", (9, 9), (1, 1), (4, 4, 4, 4), (1, 1), False, 0),
+    "maxpool_20x3_dil2_s3": (graph.MaxPoolOp, "MaxPool", (20, 3), (3, 1), (1, 0, 2, 1), (1, 2), True, 0),
+    "maxpool_3d_5x5x5": (graph.MaxPoolOp, "MaxPool", (5, 5, 5), (2, 1, 2), (1, 2, 0, 0, 2, 1), (1, 1, 2), False, 0),
+    "maxpool_17x17_dil3": (graph.MaxPoolOp, "MaxPool", (17, 17), (2, 1), (0, 0, 0, 0), (2, 3), False, 0),
+    "avgpool_19x19_s2_pad3": (graph.AvgPoolOp, "AveragePool", (19, 19), (2, 2), (3, 3, 3, 3), (1, 1), False, 0),
+    "avgpool_18x5_include_pad": (graph.AvgPoolOp, "AveragePool", (18, 5), (1, 3), (2, 1, 3, 2), (1, 1), True, 1),
+}
+
+
+@pytest.mark.parametrize("case", LARGE_POOLS.values(), ids=LARGE_POOLS.keys())
+def test_large_pool(case):
+    """Windows of more than 64 taps (`pool_reduce` reduces them axis by axis): ONNX's results."""
+    op_type, onnx_type, kernel, stride, pad, dilation, ceil_mode, include = case
+    x = random((2, 3, *[(k - 1) * d + 12 for k, d in zip(kernel, dilation, strict=True)]), 9) - np.float32(3.0)
+    attrs = dict(kernel_shape=list(kernel), strides=list(stride), pads=list(pad), ceil_mode=int(ceil_mode))
+    if onnx_type == "AveragePool":
+        attrs["count_include_pad"] = include
+    else:
+        attrs["dilations"] = list(dilation)
+    extra = {"count_include_pad": bool(include)} if op_type is graph.AvgPoolOp else {}
+    actual = dlfc(lambda v: op_type(v, kernel, stride, pad, dilation, ceil_mode, **extra), x)
+    assert_close(actual, onnx_op(onnx_type, x, **attrs))
+
+
+class CountingUfunc:
+    """A ufunc that counts the elements of every result it computes (the work of a kernel built on it)."""
+
+    def __init__(self, ufunc: np.ufunc) -> None:
+        self.ufunc = ufunc
+        self.elements = 0
+
+    def __call__(self, *args, **kwargs):
+        result = self.ufunc(*args, **kwargs)
+        self.elements += np.size(result)
+        return result
+
+    def accumulate(self, *args, **kwargs):
+        result = self.ufunc.accumulate(*args, **kwargs)
+        self.elements += np.size(result)
+        return result
+
+
+@pytest.mark.parametrize(("kernel", "stride", "dilation"), [((300, 300), (1, 1), (1, 1)), ((150, 7), (1, 2), (2, 40))])
+def test_a_huge_pooling_window_costs_the_tensor_sizes_not_kernel_times_output(kernel, stride, dilation):
+    """A 300x300 max over a 400x400 image: kernel · output would be 9·10^8 steps; axis by axis it is a few
+    times the image (counted elements, not time), and the result is each window's maximum."""
+    x = random((1, 2, 400, 400), 3)
+    block = Block(arg_types=[tensor_type(x)])
+    op = graph.MaxPoolOp(block.args[0], kernel, stride, [0, 0, 0, 0], dilation)
+    combine = CountingUfunc(np.maximum)
+    actual, out = pool_reduce(op, x, -np.inf, combine)  # type: ignore[arg-type]
+    assert combine.elements <= 8 * x.size, combine.elements
+    assert 2 * math.prod(kernel) * math.prod(out) > 5 * 8 * x.size  # what one step per tap would cost
+    rows = np.lib.stride_tricks.sliding_window_view(x, (kernel[0] - 1) * dilation[0] + 1, axis=2)
+    rows = rows[:, :, :: stride[0], :, :: dilation[0]].max(axis=-1)
+    cols = np.lib.stride_tricks.sliding_window_view(rows, (kernel[1] - 1) * dilation[1] + 1, axis=3)
+    expected = cols[:, :, :, :: stride[1], :: dilation[1]].max(axis=-1)
+    np.testing.assert_array_equal(actual, expected)
+
+
+def test_an_average_over_a_window_of_100000_taps_costs_the_tensor_sizes():
+    """avgpool over 200,000 cells with a 100,000-cell window (padding counted or not): each output is the mean of
+    its window (against float64 prefix sums); counting each window's cells no longer builds a taps x output table
+    (10^10 entries), and the sums run in sliding_reduce."""
+    x = random((1, 2, 1, 200_000), 5)
+    block = Block(arg_types=[tensor_type(x)])
+    for include in (False, True):
+        op = graph.AvgPoolOp(block.args[0], (1, 100_000), (1, 1), (0, 50, 0, 50), None, False, include)
+        (actual,) = evaluate(op, [x])
+        padded = np.pad(x.astype(np.float64), [(0, 0), (0, 0), (0, 0), (50, 50)])
+        sums = np.concatenate([np.zeros((1, 2, 1, 1)), np.cumsum(padded, axis=-1)], axis=-1)
+        window = sums[..., 100_000:] - sums[..., :-100_000]
+        cells = np.arange(window.shape[-1])
+        count = 100_000 if include else np.minimum(cells + 100_000 - 50, 200_000) - np.maximum(cells - 50, 0)
+        np.testing.assert_allclose(actual, window / count, rtol=1e-4, atol=1e-6)
+
+
+def test_lrn_with_a_size_far_beyond_the_channels_sums_every_channel():
+    """size 10^9 on 6 channels: every window covers all of them; the work is bounded by the tensor."""
+    x = random((2, 6, 3, 3), 4)
+    (actual,) = dlfc(lambda v: graph.LRNOp(v, 10**9, 1e-4, 0.75, 1.0), x)
+    scale = 1.0 + 1e-4 / 10**9 * np.square(x).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(actual, x / scale**0.75, rtol=1e-6)
 
 
 def test_global_avgpool():

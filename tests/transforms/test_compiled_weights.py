@@ -42,8 +42,10 @@ def test_save_writes_the_stored_weights_beside_the_plan(tmp_path: Path) -> None:
     arrays = load_npz(path)
     assert sorted(arrays) == [
         "x.conv2d.bias.folded",
+        "x.conv2d.scale.folded",
         "x.conv2d.weight.folded",
         "y.conv2d.bias.folded",
+        "y.conv2d.scale.folded",
         "y.conv2d.weight.folded",
     ]
     for name, array in arrays.items():

@@ -9,9 +9,11 @@ from xdsl.dialects.builtin import TensorType, f32
 from dlfc.compiler.transforms.graph_fold_batchnorm import GraphFoldBatchNormPass
 from dlfc.hw.weights import initial_value, store_of
 
+AGGRESSIVE = GraphFoldBatchNormPass(fp_model="aggressive")
+
 
 def test_batchnorm_folds_into_conv2d_without_bias() -> None:
-    """bn(conv(x, W)) = conv(x, W·f, bias − mean·f) with f = scale/√(var + eps)."""
+    """bn(conv(x, W)) = conv(x, W·f, bias − mean·f) with f = scale/√(var + eps) (aggressive: every f)."""
     source = dlm("""
         model m {
           input x: f32[1, 3, 8, 8]
@@ -30,7 +32,115 @@ builtin.module {
   }
 }
 """
+    assert check_rewrite(AGGRESSIVE, source, expected) == {"batchnorm-into-conv2d": 1}
+
+
+def test_fast_keeps_the_factors_above_one_in_a_mul_after_the_conv() -> None:
+    """Under fast, f = inner·outer with inner = f where |f| ≤ 1: conv(x, W·inner, shift/outer)·outer."""
+    source = dlm("""
+        model m {
+          input x: f32[1, 3, 8, 8]
+          cv = conv2d(x, 4, kernel=3, pad=1, bias=false)
+          y = batchnorm(cv)
+          output y
+        }
+    """)
+    expected = """
+builtin.module {
+  func.func @m(%x: tensor<1x3x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %cv.weight.folded = graph.weight "cv.weight.folded" {init = "stored"} : tensor<4x3x3x3xf32>
+    %cv.bias.folded = graph.weight "cv.bias.folded" {init = "stored"} : tensor<4xf32>
+    %cv = graph.conv2d %x, %cv.weight.folded, %cv.bias.folded {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+    %cv.scale.folded = graph.weight "cv.scale.folded" {init = "stored"} : tensor<4x1x1xf32>
+    %y = graph.mul %cv, %cv.scale.folded : (tensor<1x4x8x8xf32>, tensor<4x1x1xf32>) -> tensor<1x4x8x8xf32>
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+"""
     assert check_rewrite(GraphFoldBatchNormPass(), source, expected) == {"batchnorm-into-conv2d": 1}
+    module = parse(source)
+    run_passes(module, GraphFoldBatchNormPass())
+    stats = {
+        p: initial_value(f"y.{p}", TensorType(f32, [4]), init).astype(np.float64)
+        for p, init in (("scale", "bn_scale"), ("bias", "bn_shift"), ("mean", "bn_shift"), ("var", "bn_var"))
+    }
+    factor = stats["scale"] / np.sqrt(stats["var"] + 1e-5)
+    assert (np.abs(factor) > 1).any() and (np.abs(factor) <= 1).any()  # both kinds of channel
+    inner, outer = np.where(np.abs(factor) <= 1, factor, 1.0), np.where(np.abs(factor) <= 1, 1.0, factor)
+    weight = initial_value("cv.weight", TensorType(f32, [4, 3, 3, 3]), "he_normal")
+    arrays = store_of(module).arrays
+    np.testing.assert_allclose(arrays["cv.scale.folded"].ravel(), outer, rtol=1e-6)
+    np.testing.assert_allclose(arrays["cv.weight.folded"], weight * inner[:, None, None, None], rtol=1e-6)
+    shift = stats["bias"] - stats["mean"] * factor
+    np.testing.assert_allclose(arrays["cv.bias.folded"], shift / outer, rtol=1e-6)
+
+
+def test_fast_folds_everything_when_every_factor_is_at_most_one() -> None:
+    """With eps = 2, f = U(0.5, 1.5)/√(U(0.5, 1.5) + 2) < 1 on every channel: the whole batch norm folds."""
+    source = dlm("""
+        model m {
+          input x: f32[1, 3, 8, 8]
+          conv = conv2d(x, 4, kernel=3, pad=1, bias=false)
+          y = batchnorm(conv, eps=2.0)
+          output y
+        }
+    """)
+    expected = """
+builtin.module {
+  func.func @m(%x: tensor<1x3x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %conv.weight.folded = graph.weight "conv.weight.folded" {init = "stored"} : tensor<4x3x3x3xf32>
+    %conv.bias.folded = graph.weight "conv.bias.folded" {init = "stored"} : tensor<4xf32>
+    %y = graph.conv2d %x, %conv.weight.folded, %conv.bias.folded {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+"""
+    assert check_rewrite(GraphFoldBatchNormPass(), source, expected) == {"batchnorm-into-conv2d": 1}
+
+
+def test_fast_folds_only_the_shift_when_every_factor_exceeds_one() -> None:
+    """conv(x, W, b)·s + t with every |s| > 1 = conv(x, W, b + t/s)·s: the weights stay, a mul remains."""
+    source = dlm("""
+        model m {
+          input x: f32[1, 3, 8, 8]
+          cv = conv2d(x, 4, kernel=3, pad=1)
+          y = cv * 4.0 - 1.0
+          output y
+        }
+    """)
+    expected = """
+builtin.module {
+  func.func @m(%x: tensor<1x3x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %cv.weight.folded = graph.weight "cv.weight.folded" {init = "stored"} : tensor<4x3x3x3xf32>
+    %cv.bias.folded = graph.weight "cv.bias.folded" {init = "stored"} : tensor<4xf32>
+    %cv = graph.conv2d %x, %cv.weight.folded, %cv.bias.folded {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+    %cv.scale.folded = graph.weight "cv.scale.folded" {init = "stored"} : tensor<4x1x1xf32>
+    %y = graph.mul %cv, %cv.scale.folded : (tensor<1x4x8x8xf32>, tensor<4x1x1xf32>) -> tensor<1x4x8x8xf32>
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+"""
+    assert check_rewrite(GraphFoldBatchNormPass(), source, expected) == {"mul-into-conv2d": 1, "sub-into-conv2d": 1}
+    module = parse(source)
+    run_passes(module, GraphFoldBatchNormPass())
+    arrays = store_of(module).arrays
+    weight = initial_value("cv.weight", TensorType(f32, [4, 3, 3, 3]), "he_normal")
+    np.testing.assert_array_equal(arrays["cv.weight.folded"], weight)
+    np.testing.assert_array_equal(arrays["cv.bias.folded"], np.full(4, -0.25, np.float32))  # zeros + (−1)/4
+    np.testing.assert_array_equal(arrays["cv.scale.folded"].ravel(), np.full(4, 4.0, np.float32))
+
+
+def test_a_conv_followed_by_scales_above_one_only_stays_as_it_is() -> None:
+    """Nothing left to fold under fast (the form the fold produces): the pass reaches a fixed point."""
+    check_unchanged(
+        GraphFoldBatchNormPass(),
+        dlm("""
+        model m {
+          input x: f32[1, 3, 8, 8]
+          output conv2d(x, 4, kernel=3, pad=1) * 4.0
+        }
+    """),
+    )
 
 
 def test_folded_weights_are_in_the_store() -> None:
@@ -43,7 +153,7 @@ def test_folded_weights_are_in_the_store() -> None:
         }
     """)
     )
-    run_passes(module, GraphFoldBatchNormPass())
+    run_passes(module, AGGRESSIVE)
     stats = {
         p: initial_value(f"y.batchnorm.{p}", TensorType(f32, [4]), init).astype(np.float64)
         for p, init in (("scale", "bn_scale"), ("bias", "bn_shift"), ("mean", "bn_shift"), ("var", "bn_var"))
@@ -80,7 +190,7 @@ builtin.module {
   }
 }
 """
-    statistics = check_rewrite(GraphFoldBatchNormPass(), source, expected)
+    statistics = check_rewrite(AGGRESSIVE, source, expected)
     assert statistics == {
         "batchnorm-into-conv2d": 1,
         "mul-into-conv2d": 1,
@@ -110,7 +220,7 @@ builtin.module {
   }
 }
 """
-    assert check_rewrite(GraphFoldBatchNormPass(), source, expected) == {"batchnorm-into-dense": 1}
+    assert check_rewrite(AGGRESSIVE, source, expected) == {"batchnorm-into-dense": 1}
 
 
 def test_a_conv_used_twice_keeps_its_weights_and_the_batchnorm_becomes_mul_add() -> None:
@@ -215,7 +325,7 @@ builtin.module {
   }
 }
 """
-    assert check_rewrite(GraphFoldBatchNormPass(), SHARED_WEIGHT, expected) == {"batchnorm-into-conv2d": 2}
+    assert check_rewrite(AGGRESSIVE, SHARED_WEIGHT, expected) == {"batchnorm-into-conv2d": 2}
 
 
 def test_a_scalar_scale_folds_back_through_reshapes_transposes_and_matmul() -> None:
@@ -266,3 +376,16 @@ def test_a_scale_stays_where_it_cannot_move_into_weights() -> None:
         }
     """),
     )
+
+
+def test_a_scalar_scale_above_one_moves_into_weights_only_under_aggressive() -> None:
+    """(q @ kᵀ)·2: folded into q's dense, every partial sum of the dense and the matmul doubles."""
+    source = dlm("""
+        model m {
+          input x: f32[1, 4, 8]
+          output (dense(x, 8) @ transpose(x, [0, 2, 1])) * 2.0
+        }
+    """)
+    check_unchanged(GraphFoldBatchNormPass(), source)
+    module = parse(source)
+    assert run_passes(module, AGGRESSIVE) == {"scale-into-dense": 1}

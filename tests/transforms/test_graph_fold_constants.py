@@ -79,3 +79,22 @@ def test_what_depends_on_an_input_stays() -> None:
         }
     """),
     )
+
+
+def test_a_result_of_more_than_the_bound_is_not_computed() -> None:
+    """[2^15, 1] + [1, 2^14] would be 2^29 elements (2 GiB): the add and the reduction over it stay ops (they run
+    under dlfc run's memory guard), while a small result of the same weights folds; nothing is generated but
+    the two small weights."""
+    source = dlm("""
+        model m {
+          param a: f32[32768, 1]
+          param b: f32[1, 16384]
+          input x: f32[1]
+          output x + reduce_sum(reshape(a + b, [536870912]), 0), x + reduce_sum(reshape(a, [32768]), 0)
+        }
+    """)
+    module = parse(source)
+    assert run_passes(module, GraphFoldConstantsPass()) == {"folded-subgraphs": 1}
+    ops = [op.name for op in module.walk() if op.name.startswith("graph.")]
+    assert ops.count("graph.add") == 3 and ops.count("graph.reduce_sum") == 1
+    assert sorted(store_of(module).arrays) == ["a.reshape.reduce_sum"]
