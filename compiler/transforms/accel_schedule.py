@@ -45,7 +45,7 @@ kernel's).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from xdsl.context import Context
@@ -537,32 +537,31 @@ def plan_phases(
 
 
 def emit_program(
-    phases: Sequence[RowPhase | graph.GraphOp], target: Accelerator, cores: int | None = None
+    phases: Sequence[RowPhase | graph.GraphOp],
+    target: Accelerator,
+    axes: Mapping[Operation, str] | None = None,
 ) -> schedule.ProgramOp:
     """The `schedule.program` of a kernel's phases.
 
     A barrier precedes a phase that reads a tensor an earlier phase wrote to
     DRAM since the last barrier (every core's rows must be there); a view run
     whole renames a tensor in DRAM, so it needs none, and its result is as
-    recent as its operand. With `cores` given, an op run whole that reads only
-    results of ops run whole split along its own axis (the cost model's split
-    on `cores` cores) needs no barrier either, as the cost model charges none
-    where a consumer keeps its producer's partition: each core's part waits
-    only for the parts it reads (the simulator's DRAM dependencies).
+    recent as its operand. With `axes` (each op's partition axis in the cost
+    model's layout, `KernelCost.axes`), an op run whole that reads only
+    results of ops run whole on its own axis needs no barrier either, as the
+    cost model charges none where a consumer keeps its producer's partition:
+    each core's part waits only for the parts it reads (the simulator's DRAM
+    dependencies).
     """
     ops: list[Operation] = []
     recent: set[SSAValue] = set()  # written to DRAM since the last barrier
     axis_of: dict[SSAValue, str] = {}  # the split axis of each result of an op run whole
-    model = cost_model(target) if cores is not None and cores > 1 else None
     for phase in phases:
         members = phase.rows.ops if isinstance(phase, RowPhase) else [phase]
         results = {r for op in members for r in op.results}
         reads = {v for op in members for v in op.operands if v not in results}
         view = not isinstance(phase, RowPhase) and phase.has_trait(graph.ReshapeLike)
-        axis = None
-        if model is not None and not isinstance(phase, RowPhase) and not view:
-            assert cores is not None
-            axis = model.split(model.facts(phase), cores)[0]
+        axis = axes.get(phase) if axes is not None and not isinstance(phase, RowPhase) and not view else None
         aligned = axis is not None and all(axis_of.get(v) == axis for v in reads & recent)
         if reads & recent and not view and not aligned:
             ops.append(schedule.BarrierOp())
@@ -597,7 +596,11 @@ def schedule_kernel(kernel: accel.KernelOp, target: Accelerator) -> None:
     ops = [op for op in block.ops if isinstance(op, graph.GraphOp) and not graph.is_source(op)]
     cost = kernel_cost(kernel, target)
     phases = plan_phases(ops, kernel.core_count, cost, target, channel_split(kernel, cost, target))
-    program = emit_program(phases, target, kernel.core_count)
+    axes = None
+    if kernel.core_count > 1 and cost.axes:
+        boundary = cost_model(target).boundary(block.ops)
+        axes = dict(zip(boundary.ops, cost.axes, strict=True))
+    program = emit_program(phases, target, axes)
     located([program, *(o for o in program.walk() if isinstance(o, schedule.BarrierOp))], [kernel])
     last = block.last_op
     assert last is not None
