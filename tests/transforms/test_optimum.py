@@ -92,18 +92,12 @@ def test_the_optimum_equals_the_oracle_over_one_window():
     assert plan_latency(optimum.plan) == pytest.approx(brute.latency, rel=1e-12)
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
-@given(st.integers(0, 10**6), st.integers(6, 16))
-def test_autotune_equals_the_optimum_on_random_graphs(seed: int, size: int):
-    """Within the solver's limit (graphs with more candidate groups are skipped)."""
+def check_autotune_against_the_optimum(seed: int, size: int, limit: int) -> None:
+    """autotune's exact DP equals the exact solver on a random graph, and its fallback is no better than optimal
+    (graphs with more than `limit` candidate groups are skipped)."""
     ops = graph_ops(random_model(seed, size).module)
     try:
-        optimum = solve_exact(ops, [], MLU100, cap=32, limit=20_000)
+        optimum = solve_exact(ops, [], MLU100, cap=32, limit=limit)
     except TooLarge:
         assume(False)
     check_plan(ops, optimum.plan)
@@ -113,6 +107,32 @@ def test_autotune_equals_the_optimum_on_random_graphs(seed: int, size: int):
     fallback = tune(ops, [], MLU100, window=32, budget=1)  # the DP over several orders: no better than optimal
     check_plan(ops, fallback)
     assert plan_latency(fallback) >= plan_latency(optimum.plan) * (1 - 1e-9)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(st.integers(0, 10**6), st.integers(6, 11))
+def test_autotune_equals_the_optimum_on_random_graphs(seed: int, size: int):
+    """Graphs of 6-11 ops and up to 2,000 candidate groups (the default suite's share; the slow test takes
+    graphs of up to 16 ops and 20,000 groups)."""
+    check_autotune_against_the_optimum(seed, size, limit=2_000)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(st.integers(0, 10**6), st.integers(6, 16))
+def test_autotune_equals_the_optimum_on_larger_random_graphs(seed: int, size: int):
+    """Graphs of up to 20,000 candidate groups (about 3 CPU minutes)."""
+    check_autotune_against_the_optimum(seed, size, limit=20_000)
 
 
 @settings(
