@@ -365,7 +365,12 @@ MAGNITUDE = st.builds(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
 @given(data=st.data(), bias=st.booleans())
 def test_fast_batchnorm_folding_keeps_finite_models_finite(data: st.DataObject, bias: bool) -> None:
     """A 1x1 conv of two input channels (its partial sums are a product and the output) and a batch norm, every
