@@ -59,16 +59,15 @@ def test_on_a_chain_in_one_window_the_oracle_equals_the_dp():
 
 
 @pytest.mark.parametrize("body", [INCEPTION, SMALL_MODELS["residual"][0]], ids=["inception", "residual"])
-def test_autotune_equals_the_oracle_over_one_window_and_is_faster(body: str):
-    """With every op in one window the oracle enumerates autotune's whole space: the DP must find its optimum."""
+def test_autotune_equals_the_oracle_over_one_window(body: str):
+    """With every op in one window the oracle enumerates autotune's whole space: the DP must find its optimum.
+    (How much faster the DP searches is measured by benchmarks/paper_table.py's ratio column, not here.)"""
     module = model(body)
-    tuned, seconds = autotuned(module)
+    tuned, _ = autotuned(module)
     result = oracle(module, MLU100, Reduction(window=len(graph_ops(module)), joint=False), progress=False)
     assert result.all_windows_complete and result.latency == pytest.approx(tuned, rel=1e-12)
-    start = time.process_time()
     joint = oracle(model(body), MLU100, Reduction(window=7), progress=False)
     assert tuned <= joint.latency * 1.02
-    assert time.process_time() - start > 10 * seconds
 
 
 def test_joint_and_separable_core_search_agree():
