@@ -519,6 +519,10 @@ class ComputeOp(SliceOp):
     `append`, a core whose `outs` buffer holds rows [x, lo) of the same tensor
     keeps them: the buffer then holds [x, hi) (an op computing its rows chunk by
     chunk into one buffer); without it, the buffer holds [lo, hi) afterwards.
+    With `append from [f0, f1, ...]` (one row per core) core k keeps only the
+    rows from f_k on, [max(x, f_k), lo), and the buffer holds [max(x, f_k), hi):
+    a line buffer, which keeps the rows the next tile's windows read again (the
+    cost model's cached halo) and drops the older ones.
     """
 
     name = "schedule.compute"
@@ -526,27 +530,53 @@ class ComputeOp(SliceOp):
     ins = var_operand_def(BufferType)
     out = operand_def(BufferType)
     append = opt_prop_def(UnitAttr)
+    keep_from = opt_prop_def(DenseArrayBase.constr(I64))
     irdl_options = ()
     assembly_format = (
         "$value `rows` `=` $rows (`channels` `=` $channels^)? `ins` `(` $ins `)` `outs` `(` $out `)` "
-        "(`append` $append^)? attr-dict `:` type($value)"
+        "(`append` $append^)? (`from` $keep_from^)? attr-dict `:` type($value)"
     )
 
     def __init__(
-        self, value: SSAValue, rows: Sequence[Rows], ins: Sequence[SSAValue], out: SSAValue, append: bool = False
+        self,
+        value: SSAValue,
+        rows: Sequence[Rows],
+        ins: Sequence[SSAValue],
+        out: SSAValue,
+        append: bool = False,
+        keep_from: Sequence[int] | None = None,
     ):
         properties: dict[str, Attribute] = {"rows": rows_attr(rows)}
         if append:
             properties["append"] = UnitAttr()
+        if keep_from is not None:
+            properties["keep_from"] = i64_array(keep_from)
         super().__init__(operands=[value, ins, out], properties=properties)
 
     @classmethod
     def of(
-        cls, value: SSAValue, rects: Sequence[Rect], ins: Sequence[SSAValue], out: SSAValue, append: bool = False
+        cls,
+        value: SSAValue,
+        rects: Sequence[Rect],
+        ins: Sequence[SSAValue],
+        out: SSAValue,
+        append: bool = False,
+        keep_from: Sequence[int] | None = None,
     ) -> ComputeOp:
-        op = cls(value, [], ins, out, append)
+        op = cls(value, [], ins, out, append, keep_from)
         op.properties.update(slice_properties(rects, value.type))
         return op
+
+    def kept(self, core: int, content: tuple[SSAValue, Rect] | None, r: Rect) -> Rect:
+        """What core `core` keeps of its `outs` buffer's `content` (tensor, rect) when it computes rect `r`:
+        with `append`, the rows of this op's result that `r` continues, from the core's `from` row on; else
+        nothing (the buffer then holds `r` alone)."""
+        if self.append is None or content is None or content[0] is not self.value or not appends(content[1], r):
+            return NOTHING
+        held = content[1]
+        if self.keep_from is not None:
+            held = (max(held[0], ints(self.keep_from)[core]), *held[1:])
+        return NOTHING if is_empty(held) else held
 
     @property
     def graph_op(self) -> graph.GraphOp:
@@ -564,6 +594,11 @@ class ComputeOp(SliceOp):
             )
         if self.channels is not None and not channel_sliceable(owner):
             raise VerifyException(f"{self.name}: {owner.name} cannot be sliced by channels")
+        if self.keep_from is not None:
+            if self.append is None:
+                raise VerifyException(f"{self.name}: `from` needs `append` (the rows a core keeps of its buffer)")
+            if len(ints(self.keep_from)) != len(ints(self.rows)) // 2:
+                raise VerifyException(f"{self.name}: expected one `from` row per core ({len(ints(self.rows)) // 2})")
 
 
 @irdl_op_definition
@@ -771,11 +806,7 @@ class _Checker:
                     continue
                 for i, (operand, buffer) in enumerate(zip(graph_op.operands, op.ins, strict=True)):
                     self.holds(op, buffer, core, operand, operand_rect(graph_op, i, r), f"operand {i}")
-                first = r
-                if op.append is not None:
-                    content = self.held.get((op.out, core))
-                    if content is not None and content[0] is op.value and appends(content[1], r):
-                        first = hull(content[1], r)
+                first = hull(op.kept(core, self.held.get((op.out, core)), r), r)
                 self.check_fits(op, op.out, op.value, first)
                 self.held[(op.out, core)] = (op.value, first)
         elif isinstance(op, ExchangeOp):

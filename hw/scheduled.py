@@ -29,7 +29,6 @@ from dlfc.dialects.graph import i64_array, ints
 from dlfc.dialects.schedule import (
     Rect,
     aligned_channels,
-    appends,
     channel_axis,
     channel_count,
     hull,
@@ -271,10 +270,12 @@ class ProgramRun:
                     values = _block(shared[-1][2], op.value, (0, r[1] - r[0], r[2] - span[2], r[3] - span[2]))
             if values is None:
                 values = compute_rect(graph_op, r, args)
-            kept = held.get(op.out) if op.append is not None else None
-            if kept is not None and kept[0] is op.value and appends(kept[1], r):
+            content = held.get(op.out)
+            kept = op.kept(core, content[:2] if content is not None else None, r)
+            if content is not None and not is_empty(kept):
                 axis = row_axis(op.value.type)
-                self.write(core, op.out, (op.value, hull(kept[1], r), np.concatenate([kept[2], values], axis=axis)))
+                old = _block(content[2], op.value, _shifted(kept, content[1]))
+                self.write(core, op.out, (op.value, hull(kept, r), np.concatenate([old, values], axis=axis)))
             else:
                 self.write(core, op.out, (op.value, r, values))
 

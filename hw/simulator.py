@@ -36,7 +36,10 @@ A task starts when it is at the head of its queue, the queue is idle and its
 dependences are done: the writer of every buffer it reads (read after write);
 the readers and writer of every buffer overlapping the one it writes (write
 after read and write, so a double-buffered load of chunk s + 1 waits only for
-the compute of chunk s - 1); an exchange also waits for the writers of the
+the compute of chunk s - 1; a compute that appends to the rows a buffer
+holds leaves them alone and waits only for its last writer, unless it drops
+some of them, `append from`, whose slots the new rows of a line buffer then
+reuse); an exchange also waits for the writers of the
 rows it fetches on the other cores; for a load or a whole op, every store or
 whole op that wrote its tensor to DRAM; and the last barrier. The kernel's
 latency is launch + sync(cores), as in the cost model, plus the makespan of
@@ -55,7 +58,6 @@ from xdsl.ir import Operation, SSAValue
 from dlfc.dialects import accel, graph, schedule
 from dlfc.dialects.schedule import (
     Rect,
-    appends,
     area,
     channel_count,
     hull,
@@ -258,15 +260,16 @@ class _Builder:
                     self.charged.add(key)
                     seconds += self.tile_cost
                 deps = [d for b in op.ins for d in self.read(b, core)]
-                kept = self.held.get((op.out, core)) if op.append is not None else None
-                appended = kept is not None and kept[0] is op.value and appends(kept[1], r)
-                if appended:
-                    assert kept is not None
-                    r = hull(kept[1], r)
+                content = self.held.get((op.out, core))
+                kept = op.kept(core, content, r)
+                # rows kept in place leave the buffer's readers alone; rows dropped from a line buffer free
+                # slots the new rows overwrite, so the compute waits for their readers
+                keep = not is_empty(kept) and content is not None and kept == content[1]
+                r = hull(kept, r)
                 t = self.task(graph_op.name.removeprefix("graph."), core, 0, seconds, deps)
                 for b in op.ins:
                     self.touch(b, core, t)
-                self.write(op.out, core, t, keep=appended)
+                self.write(op.out, core, t, keep=keep)
                 self.held[(op.out, core)] = (op.value, r)
 
     def exchange(self, op: schedule.ExchangeOp) -> None:

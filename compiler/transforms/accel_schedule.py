@@ -14,7 +14,9 @@ nothing the cost model decides:
   the intermediates fit whole), each op computing per tile the rows its
   consumers in the phase need (halos recomputed between tiles, as the cost
   model's "recompute" mode) plus the rows it owns of a result that leaves the
-  phase. Within a tile every op splits its rows evenly across the kernel's
+  phase. Where the cost model caches the halos, each core walks its own band
+  of rows instead, keeping in line buffers the rows the next tile reads again
+  (`line_rows`). Within a tile every op splits its rows evenly across the kernel's
   cores, or its channels (in whole vectors) where the cost model splits it by
   channels (`KernelCost.axes`, `channel_split`); a core that needs part of an
   intermediate other cores computed (a convolution's halo, or every channel
@@ -206,6 +208,72 @@ def tile_rows(ops: Sequence[graph.GraphOp], tiles: int) -> TileRows | None:
     return phase
 
 
+@dataclass
+class LineRows:
+    """The rows of a row phase whose halos are cached: each core walks its own band of rows tile by tile.
+
+    Per result and per tile t and core c: `new[r][t][c]`, the rows the core
+    computes (each row once: what its line buffer does not hold yet),
+    `keep_from[r][t][c]`, the first row it keeps of what its buffer held before
+    (None: it keeps nothing) and `held[r][t][c]`, the rows its buffer holds
+    after the tile. `bands[r][c]`: the rows of a result leaving the phase that
+    core c stores.
+    """
+
+    new: dict[SSAValue, list[list[Rows]]] = field(default_factory=dict)
+    keep_from: dict[SSAValue, list[list[int | None]]] = field(default_factory=dict)
+    held: dict[SSAValue, list[list[Rows]]] = field(default_factory=dict)
+    bands: dict[SSAValue, list[Rows]] = field(default_factory=dict)
+
+
+def line_rows(ops: Sequence[graph.GraphOp], tiles: int, cores: int) -> LineRows:
+    """The rows of a row phase of `ops` in core-major tiles with cached halos (the cost model's "cache" mode).
+
+    Every result leaving the phase is split into one contiguous band per core
+    (`split`), and each band into `tiles` tiles. In tile t, core c computes
+    what its consumers in the phase need for their rows of the tile (back from
+    the bands, as `tile_rows`), less the rows its buffer already holds from
+    tile t - 1: the halo rows a window reads again stay in the core's buffer
+    (a line buffer), so every row is computed once per core; only at the
+    start of its band does a core compute its neighbour's halo rows itself.
+    """
+    members = set(ops)
+    lines = LineRows()
+    for op in ops:
+        (result,) = op.results
+        lines.new[result] = [[EMPTY] * cores for _ in range(tiles)]
+        lines.keep_from[result] = [[None] * cores for _ in range(tiles)]
+        lines.held[result] = [[EMPTY] * cores for _ in range(tiles)]
+        if _escapes(result, members):
+            lines.bands[result] = split((0, row_count(result.type)), cores)
+    for c in range(cores):
+        owned = {r: split(bands[c], tiles) for r, bands in lines.bands.items()}
+        content: dict[SSAValue, Rows] = {}
+        for t in range(tiles):
+            needs: dict[SSAValue, Rows] = {}
+            for op in reversed(ops):
+                (result,) = op.results
+                need = needs.get(result, EMPTY)
+                if result in owned:
+                    need = _hull(need, owned[result][t])
+                before = content.get(result, EMPTY)
+                new, keep = need, None
+                if need[0] < need[1] and before[0] <= need[0] < before[1]:  # continues what the buffer holds
+                    new, keep = (before[1], max(before[1], need[1])), need[0]
+                if new[0] < new[1]:
+                    content[result] = (keep, new[1]) if keep is not None else new
+                lines.new[result][t][c] = new if new[0] < new[1] else EMPTY
+                lines.keep_from[result][t][c] = keep if new[0] < new[1] else None
+                lines.held[result][t][c] = content.get(result, EMPTY)
+                if new[0] >= new[1]:
+                    continue
+                for i, operand in enumerate(op.operands):
+                    rows = operand_rows(op, i, *new)
+                    if rows is not None and isinstance(operand.owner, Operation) and operand.owner in members:
+                        needs[operand] = _hull(needs.get(operand), rows)
+    return lines
+
+
 def _order_key(value: SSAValue, ops: Sequence[graph.GraphOp]) -> tuple[int, int]:
     """First use of `value` among `ops`, then its operand index: a deterministic order for resident tensors."""
     for k, op in enumerate(ops):
@@ -237,7 +305,10 @@ class RowPhase:
     """The program of one row phase (see the module docstring); `footprint` is its bytes of on-chip memory.
 
     `by_channels`: the results of the ops whose cores split their channels
-    (`channel_shares`) rather than their rows.
+    (`channel_shares`) rather than their rows. `cached`: the cost model caches
+    the halos; the phase then walks each core's band of rows with line buffers
+    (`line_rows`), unless some op of it splits its channels (those need every
+    core's rows of a tile at once), when it recomputes them.
     """
 
     def __init__(
@@ -248,6 +319,7 @@ class RowPhase:
         element_bytes: int,
         by_channels: frozenset[SSAValue] = frozenset(),
         vector_width: int = 1,
+        cached: bool = False,
     ):
         self.rows = rows
         self.cores = cores
@@ -262,8 +334,14 @@ class RowPhase:
         self.readers = readers
         # every op's rect per tile and core
         self.shares: dict[SSAValue, list[list[Rect]]] = {}
+        self.lines: LineRows | None = None
+        if cached and cores * rows.tiles > 1 and not any(r in by_channels for r in rows.computed):
+            self.lines = line_rows(ops, rows.tiles, cores)
         for r in rows.computed:
-            if r in by_channels:
+            if self.lines is not None:
+                full = (0, channel_count(r.type))
+                self.shares[r] = [[rect(p, full) for p in self.lines.new[r][t]] for t in range(rows.tiles)]
+            elif r in by_channels:
                 channels = channel_shares(channel_count(r.type), cores, vector_width)
                 self.shares[r] = [[rect(rows.computed[r][t], c) for c in channels] for t in range(rows.tiles)]
             else:
@@ -285,16 +363,33 @@ class RowPhase:
                 op = ops[k]
                 size = max(self._bytes(value, self._need(op, value, chunk)) for chunk in self._chunks(op.results[0]))
                 self.buffers[value] = _Buffer(size, 2, k - 1, k)
-        self.contents = self._plan_exchanges()
+        if self.lines is None:
+            self.contents = self._plan_exchanges()
+        else:  # each core computes what its own consumers read: nothing to exchange
+            self.exchanges = {}
+            self.contents = {
+                r: [rect(h, (0, channel_count(r.type))) for per_core in held for h in per_core]
+                for r, held in self.lines.held.items()
+                if r in readers
+            }
         for k, op in enumerate(ops):
             (result,) = op.results
             if result in readers:  # consumed in the phase: one buffer its chunks append to
                 size = max(self._bytes(result, r) for r in self.contents[result])
-                self.buffers[result] = _Buffer(size, 1, k, max(readers[result]))
+                first, last = k, max(readers[result])
+                if self.lines is not None and any(k is not None for t in self.lines.keep_from[result] for k in t):
+                    first, last = -1, n  # a line buffer: its rows stay from one tile to the next
+                self.buffers[result] = _Buffer(size, 1, first, last)
             else:
                 size = max(self._bytes(result, c) for c in self._chunks(result))
                 self.buffers[result] = _Buffer(size, 2, k, k)
         self.footprint = self._allocate()
+
+    def _owned(self, result: SSAValue, t: int, core: int) -> Rows:
+        """The rows of a result leaving the phase that `core` stores in tile `t` (of those it computes there)."""
+        if self.lines is not None:
+            return self.lines.bands[result][core]  # each row of its band computed once, in some tile
+        return self.rows.stored[result][t]
 
     def _bytes(self, value: SSAValue, r: Rect) -> int:
         return rect_bytes(value.type, r, self.element_bytes)
@@ -444,10 +539,19 @@ class RowPhase:
                 else:
                     ins[value] = buffer.ops[0].buffer
             target = out.ops[0].buffer if appends else out.next()
-            compute = schedule.ComputeOp.of(result, rects, [ins[v] for v in op.operands], target, appends and s > 0)
+            append, keep_from = appends and s > 0, None
+            if appends and s == 0 and self.lines is not None:
+                kept = self.lines.keep_from[result][t]
+                if any(k is not None for k in kept):  # a line buffer: each core keeps its rows from its `from` on
+                    append = True
+                    keep_from = [k if k is not None else r[0] for k, r in zip(kept, rects, strict=True)]
+            compute = schedule.ComputeOp.of(result, rects, [ins[v] for v in op.operands], target, append, keep_from)
             body.append(_at(compute, op))
             if stored is not None:
-                owned = [meet(chunk, rect(stored[t], chunk[2:])) if not is_empty(chunk) else NOTHING for chunk in rects]
+                owned = [
+                    meet(chunk, rect(self._owned(result, t, c), chunk[2:])) if not is_empty(chunk) else NOTHING
+                    for c, chunk in enumerate(rects)
+                ]
                 if not all(is_empty(r) for r in owned):
                     body.append(_at(schedule.StoreOp.of(result, owned, target), result))
         return body
@@ -470,8 +574,10 @@ def row_phases(
     streamed: bool,
     target: Accelerator,
     by_channels: frozenset[SSAValue] = frozenset(),
+    cached: bool = False,
 ) -> list[RowPhase | graph.GraphOp]:
-    """Row phases of a run of sliceable ops in the cost model's tiling (more tiles, or split, where it does not fit)."""
+    """Row phases of a run of sliceable ops in the cost model's tiling (more tiles, or split, where it does not fit),
+    with line buffers where `cached` (the cost model caches the halos)."""
     capacity = target.onchip_bytes + target.weight_buffer_bytes
     phases: list[RowPhase | graph.GraphOp] = []
     group: list[graph.GraphOp] = []
@@ -492,7 +598,9 @@ def row_phases(
         while phase is None:
             layout = tile_rows(group, count)
             assert layout is not None
-            candidate = RowPhase(layout, cores, streamed, target.element_bytes, by_channels, target.vector_width)
+            candidate = RowPhase(
+                layout, cores, streamed, target.element_bytes, by_channels, target.vector_width, cached
+            )
             if candidate.footprint <= capacity:
                 phase = candidate
             elif count >= most:
@@ -522,6 +630,7 @@ def plan_phases(
         return list(ops)
     tiles = cost.tiles if cost.intermediates == "tiled" else 1
     streamed = cost.weights == "streamed"
+    cached = cost.halo == "cache"
     phases: list[RowPhase | graph.GraphOp] = []
     run: list[graph.GraphOp] = []
     for op in [*ops, None]:
@@ -529,7 +638,7 @@ def plan_phases(
             run.append(op)
             continue
         if run:
-            phases += row_phases(run, cores, tiles, streamed, target, by_channels)
+            phases += row_phases(run, cores, tiles, streamed, target, by_channels, cached)
             run = []
         if op is not None:
             phases.append(op)

@@ -415,3 +415,72 @@ builtin.module {
 }
 
 // CHECK: schedule.compute: graph.softmax cannot be sliced by channels
+
+// -----
+
+// A line buffer that drops a row the next window reads: tile 1 keeps relu rows
+// from 4 on, but its pooling rows [4, 8) read rows [3, 8).
+builtin.module {
+  func.func @short_line_buffer(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 1 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %r = graph.relu %a : tensor<1x4x8x8xf32>
+      %p = graph.avgpool %r {kernel = array<i64: 3, 3>, stride = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bx = schedule.buffer offset = 0 size = 320
+        %br = schedule.buffer offset = 320 size = 320
+        %bp = schedule.buffer offset = 640 size = 256
+        schedule.tile index = 0 stage = 0 {
+          schedule.load %a rows = [0, 5] into %bx : tensor<1x4x8x8xf32>
+          schedule.compute %r rows = [0, 5] ins(%bx) outs(%br) : tensor<1x4x8x8xf32>
+          schedule.compute %p rows = [0, 4] ins(%br) outs(%bp) : tensor<1x4x8x8xf32>
+          schedule.store %p rows = [0, 4] from %bp : tensor<1x4x8x8xf32>
+        }
+        schedule.tile index = 1 stage = 1 {
+          schedule.load %a rows = [5, 8] into %bx : tensor<1x4x8x8xf32>
+          schedule.compute %r rows = [5, 8] ins(%bx) outs(%br) append from [4] : tensor<1x4x8x8xf32>
+          schedule.compute %p rows = [4, 8] ins(%br) outs(%bp) : tensor<1x4x8x8xf32>
+          schedule.store %p rows = [4, 8] from %bp : tensor<1x4x8x8xf32>
+        }
+      }
+      accel.yield %p : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.compute: operand 0 needs rows [3, 8) on core 0, but its buffer holds rows [4, 8)
+
+// -----
+
+// `from` (the rows a core keeps) without `append` (which keeps them).
+builtin.module {
+  func.func @from_without_append(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 1 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %r = graph.relu %a : tensor<1x4x8x8xf32>
+      %p = graph.avgpool %r {kernel = array<i64: 3, 3>, stride = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bx = schedule.buffer offset = 0 size = 320
+        %br = schedule.buffer offset = 320 size = 320
+        %bp = schedule.buffer offset = 640 size = 256
+        schedule.tile index = 0 stage = 0 {
+          schedule.load %a rows = [0, 5] into %bx : tensor<1x4x8x8xf32>
+          schedule.compute %r rows = [0, 5] ins(%bx) outs(%br) : tensor<1x4x8x8xf32>
+          schedule.compute %p rows = [0, 4] ins(%br) outs(%bp) : tensor<1x4x8x8xf32>
+          schedule.store %p rows = [0, 4] from %bp : tensor<1x4x8x8xf32>
+        }
+        schedule.tile index = 1 stage = 1 {
+          schedule.load %a rows = [5, 8] into %bx : tensor<1x4x8x8xf32>
+          schedule.compute %r rows = [5, 8] ins(%bx) outs(%br) from [3] : tensor<1x4x8x8xf32>
+          schedule.compute %p rows = [4, 8] ins(%br) outs(%bp) : tensor<1x4x8x8xf32>
+          schedule.store %p rows = [4, 8] from %bp : tensor<1x4x8x8xf32>
+        }
+      }
+      accel.yield %p : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.compute: `from` needs `append` (the rows a core keeps of its buffer)

@@ -187,3 +187,46 @@ builtin.module {
 // CHECK-NEXT:         schedule.compute %r rows = [2, 4, 6, 8] ins(%bx) outs(%br) append : tensor<1x4x8x8xf32>
 // CHECK-NEXT:         schedule.exchange %r rows = [0, 5, 3, 8] in %br : tensor<1x4x8x8xf32>
 // CHECK-NEXT:         schedule.compute %p rows = [0, 4, 4, 8] ins(%br) outs(%bp) : tensor<1x4x8x8xf32>
+
+// -----
+
+// A line buffer (the cost model's cached halo): relu -> avgpool 3x3 on one core in
+// two tiles of four rows; tile 1 computes only relu rows [5, 8) and keeps rows
+// [3, 5) of tile 0's (`append from [3]`), the rows its pooling window reads again.
+builtin.module {
+  func.func @line_buffer(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 1 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %r = graph.relu %a : tensor<1x4x8x8xf32>
+      %p = graph.avgpool %r {kernel = array<i64: 3, 3>, stride = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bx = schedule.buffer offset = 0 size = 320
+        %br = schedule.buffer offset = 320 size = 320
+        %bp = schedule.buffer offset = 640 size = 256
+        schedule.tile index = 0 stage = 0 {
+          schedule.load %a rows = [0, 5] into %bx : tensor<1x4x8x8xf32>
+          schedule.compute %r rows = [0, 5] ins(%bx) outs(%br) : tensor<1x4x8x8xf32>
+          schedule.compute %p rows = [0, 4] ins(%br) outs(%bp) : tensor<1x4x8x8xf32>
+          schedule.store %p rows = [0, 4] from %bp : tensor<1x4x8x8xf32>
+        }
+        schedule.tile index = 1 stage = 1 {
+          schedule.load %a rows = [5, 8] into %bx : tensor<1x4x8x8xf32>
+          schedule.compute %r rows = [5, 8] ins(%bx) outs(%br) append from [3] : tensor<1x4x8x8xf32>
+          schedule.compute %p rows = [4, 8] ins(%br) outs(%bp) : tensor<1x4x8x8xf32>
+          schedule.store %p rows = [4, 8] from %bp : tensor<1x4x8x8xf32>
+        }
+      }
+      accel.yield %p : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// GENERIC-LABEL: "func.func"() <{sym_name = "line_buffer"
+// GENERIC:       "schedule.compute"(%r, %bx, %br) <{rows = array<i64: 5, 8>, append, keep_from = array<i64: 3>}>
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @line_buffer(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+// CHECK:                schedule.compute %r rows = [0, 5] ins(%bx) outs(%br) : tensor<1x4x8x8xf32>
+// CHECK:                schedule.compute %r rows = [5, 8] ins(%bx) outs(%br) append from [3] : tensor<1x4x8x8xf32>
+// CHECK-NEXT:           schedule.compute %p rows = [4, 8] ins(%br) outs(%bp) : tensor<1x4x8x8xf32>
