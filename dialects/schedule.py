@@ -41,6 +41,9 @@ tensor's `channel_axis`: 1 of NCHW and NCDHW, the last axis of other ranks) a
 slice is those rows of those channels only: a core computing some channels
 of every row (`channel_sliceable` ops; `operand_channels` says which channels
 of each operand they read). A buffer then holds a rect, rows by channels.
+The weight of a convolution or dense layer split by channels is loaded in
+slices along its axis 0, its output channels (`schedule.load ... filters`;
+`operand_filters` says which ones a slice reads).
 
 Memory. `schedule.buffer` reserves `size` bytes at `offset` of each core's
 on-chip memory (`capacity` bytes; sizes count `element_bytes` per element, the
@@ -335,9 +338,25 @@ def area(r: Rect) -> int:
     return 0 if is_empty(r) else (r[1] - r[0]) * (r[3] - r[2])
 
 
-def rect_bytes(t: Attribute, r: Rect, element_bytes: int) -> int:
-    """Bytes of rect `r` of a tensor of type `t` at `element_bytes` per element."""
-    return area(r) * row_bytes(t, element_bytes) // channel_count(t)
+def rect_bytes(t: Attribute, r: Rect, element_bytes: int, filters: Rows | None = None) -> int:
+    """Bytes of rect `r` of a tensor of type `t` at `element_bytes` per element (of its axis-0 range `filters`
+    only, if given: a weight's output channels)."""
+    size = area(r) * row_bytes(t, element_bytes) // channel_count(t)
+    if filters is None:
+        return size
+    return size // shape_of(t)[0] * max(filters[1] - filters[0], 0)
+
+
+def operand_filters(op: graph.GraphOp, index: int, r: Rect) -> Rows | None:
+    """The output channels of a weight (its axis 0) that rect `r` of a convolution or dense layer split by
+    channels reads: channels [c0, c1) of the result read filters [c0, c1) of operand 1, the weight
+    ([out, in/groups, kh, kw] or [out, in]). None: all of them (another operand, or all the result's channels).
+    """
+    if index != 1 or not isinstance(op, graph.Conv2DOp | graph.DenseOp):
+        return None
+    if (r[2], r[3]) == (0, channel_count(op.results[0].type)):
+        return None
+    return r[2], r[3]
 
 
 def uncovered(pieces: Sequence[Rect], target: Rect, grid: Sequence[Rect] = ()) -> list[Rect]:
@@ -442,22 +461,41 @@ class LoadOp(SliceOp):
     """DMA of rows of a tensor in DRAM into a buffer, on every core.
 
     `schedule.load %x rows = array<i64: 0, 9, 7, 17> into %b : tensor<1x16x32x32xf32>`
+
+    With `filters` (one [lo, hi) per core along axis 0 of a weight: its output
+    channels) each core loads only those of its slice:
+    `schedule.load %w rows = [0, 3, 0, 3] filters = [0, 8, 8, 16] into %b : tensor<16x4x3x3xf32>`,
+    the weight of a convolution whose cores compute channels [0, 8) and [8, 16).
     """
 
     name = "schedule.load"
     source = operand_def(TensorType)
     dest = operand_def(BufferType)
-    assembly_format = "$source `rows` `=` $rows (`channels` `=` $channels^)? `into` $dest attr-dict `:` type($source)"
+    filters = opt_prop_def(DenseArrayBase.constr(I64))
+    assembly_format = (
+        "$source `rows` `=` $rows (`channels` `=` $channels^)? (`filters` `=` $filters^)? `into` $dest attr-dict "
+        "`:` type($source)"
+    )
 
     def __init__(self, source: SSAValue, rows: Sequence[Rows], dest: SSAValue):
         super().__init__(operands=[source, dest], properties={"rows": rows_attr(rows)})
 
     @classmethod
-    def of(cls, source: SSAValue, rects: Sequence[Rect], dest: SSAValue) -> LoadOp:
-        """A load of each core's rect of `source`."""
+    def of(
+        cls, source: SSAValue, rects: Sequence[Rect], dest: SSAValue, filters: Sequence[Rows] | None = None
+    ) -> LoadOp:
+        """A load of each core's rect of `source` (of its axis-0 range in `filters`, if given)."""
         op = cls(source, [], dest)
         op.properties.update(slice_properties(rects, source.type))
+        if filters is not None:
+            op.properties["filters"] = rows_attr(filters)
         return op
+
+    def core_filters(self) -> list[Rows | None]:
+        """Each core's range along axis 0 of the tensor (None: all of it)."""
+        if self.filters is None:
+            return [None] * (len(ints(self.rows)) // 2)
+        return list(pairs(self.filters))
 
 
 @irdl_op_definition
@@ -699,6 +737,7 @@ class _Checker:
         self.cores = kernel.core_count
         self.element_bytes = program.element_bytes.value.data
         self.held: dict[tuple[SSAValue, int], tuple[SSAValue, Rect]] = {}  # (buffer, core) -> (tensor, rect)
+        self.filters: dict[tuple[SSAValue, int], Rows] = {}  # (buffer, core) -> a weight's output channels held
         self.dram: dict[SSAValue, list[Rect]] = {}  # tensor -> rects written to DRAM so far
         self.complete: set[SSAValue] = set(kernel.body.block.args)
         self.complete.update(
@@ -767,14 +806,16 @@ class _Checker:
                 )
         return op.core_rects()
 
-    def check_fits(self, op: Operation, buffer: SSAValue, value: SSAValue, r: Rect) -> None:
+    def check_fits(
+        self, op: Operation, buffer: SSAValue, value: SSAValue, r: Rect, filters: Rows | None = None
+    ) -> None:
         owner = buffer.owner
         assert isinstance(owner, BufferOp)
-        needed = rect_bytes(value.type, r, self.element_bytes)
+        needed = rect_bytes(value.type, r, self.element_bytes, filters)
         if needed > owner.size.value.data:
+            what = _count(value, r) if filters is None else f"filters [{filters[0]}, {filters[1]})"
             raise VerifyException(
-                f"{op.name}: {_count(value, r)} ({needed} bytes) do not fit in a buffer of "
-                f"{owner.size.value.data} bytes"
+                f"{op.name}: {what} ({needed} bytes) do not fit in a buffer of {owner.size.value.data} bytes"
             )
 
     def holds(self, op: Operation, buffer: SSAValue, core: int, value: SSAValue, r: Rect, what: str) -> None:
@@ -789,16 +830,57 @@ class _Checker:
                 f"{op.name}: {what} needs {_describe(value, r)} on core {core}, but its buffer holds {has}"
             )
 
+    def check_filters(self, op: LoadOp) -> list[Rows | None]:
+        """Each core's filters of a load (None: all of them), checked against the tensor and the load's rects."""
+        filters = op.core_filters()
+        if op.filters is None:
+            return filters
+        shape = shape_of(op.source.type)
+        if len(filters) != self.cores:
+            raise VerifyException(f"{op.name}: expected one filter range per core ({self.cores})")
+        if len(shape) < 2:
+            raise VerifyException(f"{op.name}: filters slice axis 0 of a tensor of rank 2 or more")
+        for core, (f, r) in enumerate(zip(filters, op.core_rects(), strict=True)):
+            assert f is not None
+            if not 0 <= f[0] <= f[1] <= shape[0]:
+                raise VerifyException(
+                    f"{op.name}: filters [{f[0]}, {f[1]}) of core {core} are outside the tensor's {shape[0]} along axis 0"
+                )
+            if not is_empty(r) and r != whole(op.source.type):
+                raise VerifyException(f"{op.name}: a load with filters takes all rows and channels of each one")
+        return filters
+
+    def hold_filters(self, buffer: SSAValue, core: int, filters: Rows | None) -> None:
+        if filters is None:
+            self.filters.pop((buffer, core), None)
+        else:
+            self.filters[(buffer, core)] = filters
+
+    def check_weight(self, op: ComputeOp, index: int, buffer: SSAValue, core: int, r: Rect) -> None:
+        """A buffer holding some output channels of a weight serves only a slice that reads no others."""
+        have = self.filters.get((buffer, core))
+        if have is None:
+            return
+        need = operand_filters(op.graph_op, index, r) or (0, shape_of(op.graph_op.operands[index].type)[0])
+        if not (have[0] <= need[0] and need[1] <= have[1]):
+            wanted = f"output channels [{need[0]}, {need[1]})"
+            raise VerifyException(
+                f"{op.name}: operand {index} needs {wanted} on core {core}, but its buffer holds output channels "
+                f"[{have[0]}, {have[1]})"
+            )
+
     def step(self, op: Operation) -> None:
         if isinstance(op, LoadOp):
+            filters = self.check_filters(op)
             for core, r in enumerate(self.check_rects(op, op.source)):
                 if not is_empty(r):
                     if not self.in_dram(op.source, r):
                         raise VerifyException(
                             f"schedule.load: {_describe(op.source, r)} are not in DRAM yet (load before store)"
                         )
-                    self.check_fits(op, op.dest, op.source, r)
+                    self.check_fits(op, op.dest, op.source, r, filters[core])
                     self.held[(op.dest, core)] = (op.source, r)
+                    self.hold_filters(op.dest, core, filters[core])
         elif isinstance(op, ComputeOp):
             graph_op = op.graph_op
             for core, r in enumerate(self.check_rects(op, op.value)):
@@ -806,9 +888,11 @@ class _Checker:
                     continue
                 for i, (operand, buffer) in enumerate(zip(graph_op.operands, op.ins, strict=True)):
                     self.holds(op, buffer, core, operand, operand_rect(graph_op, i, r), f"operand {i}")
+                    self.check_weight(op, i, buffer, core, r)
                 first = hull(op.kept(core, self.held.get((op.out, core)), r), r)
                 self.check_fits(op, op.out, op.value, first)
                 self.held[(op.out, core)] = (op.value, first)
+                self.hold_filters(op.out, core, None)
         elif isinstance(op, ExchangeOp):
             before = {core: self.held.get((op.buffer, core)) for core in range(self.cores)}
             sources = [c[1] for c in before.values() if c is not None and c[0] is op.value]
@@ -822,6 +906,7 @@ class _Checker:
                     )
                 self.check_fits(op, op.buffer, op.value, r)
                 self.held[(op.buffer, core)] = (op.value, r)
+                self.hold_filters(op.buffer, core, None)
         elif isinstance(op, StoreOp):
             for core, r in enumerate(self.check_rects(op, op.value)):
                 if not is_empty(r):

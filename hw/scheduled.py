@@ -36,6 +36,7 @@ from dlfc.dialects.schedule import (
     is_empty,
     meet,
     operand_channels,
+    operand_filters,
     operand_rect,
     operand_rows,
     pad_top,
@@ -198,6 +199,8 @@ class ProgramRun:
             for b in buffers
         }
         self.held: list[dict[SSAValue, Content]] = [{} for _ in range(cores)]
+        self.filters: list[dict[SSAValue, tuple[int, int]]] = [{} for _ in range(cores)]
+        """Per core, the buffers holding some output channels (axis 0) of a weight only: which."""
 
     def dtype(self, value: SSAValue) -> np.dtype:
         found = self.dtypes.get(value)
@@ -210,11 +213,16 @@ class ProgramRun:
             self.dtypes[value] = found
         return found
 
-    def write(self, core: int, buffer: SSAValue, content: Content) -> None:
+    def write(self, core: int, buffer: SSAValue, content: Content, filters: tuple[int, int] | None = None) -> None:
         held = self.held[core]
         for other in self.clobbers[buffer]:
             held.pop(other, None)
+            self.filters[core].pop(other, None)
         held[buffer] = content
+        if filters is None:
+            self.filters[core].pop(buffer, None)
+        else:
+            self.filters[core][buffer] = filters
 
     def run(self) -> None:
         for op in self.program.steps():
@@ -222,9 +230,10 @@ class ProgramRun:
                 source = self.dram.get(op.source)
                 if source is None:
                     raise ExecutionError("schedule.load: the tensor is not in DRAM")
-                for core, r in enumerate(op.core_rects()):
+                for core, (r, f) in enumerate(zip(op.core_rects(), op.core_filters(), strict=True)):
                     if not is_empty(r):
-                        self.write(core, op.dest, (op.source, r, _block(source, op.source, r)))
+                        values = _block(source, op.source, r)
+                        self.write(core, op.dest, (op.source, r, values if f is None else values[f[0] : f[1]]), f)
             elif isinstance(op, schedule.ComputeOp):
                 self.compute(op)
             elif isinstance(op, schedule.StoreOp):
@@ -252,13 +261,17 @@ class ProgramRun:
             if is_empty(r):
                 continue
             held = self.held[core]
-            args = [
-                take(held.get(buffer), operand, operand_rect(graph_op, i, r), self.dtype(operand))
-                for i, (operand, buffer) in enumerate(zip(graph_op.operands, op.ins, strict=True))
-            ]
+            args, exact = [], True
+            for i, (operand, buffer) in enumerate(zip(graph_op.operands, op.ins, strict=True)):
+                weight = self.weight(core, buffer, operand, operand_filters(graph_op, i, r))
+                if weight is None:
+                    weight = take(held.get(buffer), operand, operand_rect(graph_op, i, r), self.dtype(operand))
+                elif weight is not self.dram.get(operand):
+                    exact = False
+                args.append(weight)
             values = None
             gathers = isinstance(graph_op, graph.Conv2DOp | graph.DenseOp | graph.MatMulOp)
-            if op.channels is not None and gathers and operand_channels(graph_op, 0, r[2], r[3]) is None:
+            if exact and op.channels is not None and gathers and operand_channels(graph_op, 0, r[2], r[3]) is None:
                 for done, done_args, done_values in shared:
                     if done[:2] == r[:2] and done[2] <= r[2] and r[3] <= done[3] and _same(args[0], done_args[0]):
                         values = _block(done_values, op.value, (0, r[1] - r[0], r[2] - done[2], r[3] - done[2]))
@@ -278,6 +291,24 @@ class ProgramRun:
                 self.write(core, op.out, (op.value, hull(kept, r), np.concatenate([old, values], axis=axis)))
             else:
                 self.write(core, op.out, (op.value, r, values))
+
+    def weight(self, core: int, buffer: SSAValue, operand: SSAValue, need: tuple[int, int] | None) -> np.ndarray | None:
+        """A weight operand whose buffer holds some of its output channels only (None: any other operand).
+
+        The whole weight in DRAM when the core holds the filters `need` (those are the values its buffer holds,
+        loaded from there), else the whole weight's shape with the filters it lacks NaN (0 for integers).
+        """
+        have = self.filters[core].get(buffer)
+        content = self.held[core].get(buffer)
+        if have is None or content is None or content[0] is not operand:
+            return None
+        full = self.dram[operand]
+        need = need or (0, full.shape[0])
+        if have[0] <= need[0] and need[1] <= have[1]:
+            return full
+        partial = np.full(full.shape, _poison(full.dtype), dtype=full.dtype)
+        partial[have[0] : have[1]] = content[2]
+        return partial
 
     def exchange(self, op: schedule.ExchangeOp) -> None:
         """Each core's buffer gets its rect, its own rows first, the rest from the other cores' same buffer."""

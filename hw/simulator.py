@@ -208,11 +208,13 @@ class _Builder:
 
     def load(self, op: schedule.LoadOp) -> None:
         name = f"load {op.source.name_hint or 'tensor'}"
+        filters = op.core_filters()
         taking = [(core, r) for core, r in enumerate(op.core_rects()) if not is_empty(r)]
         deps = list(self.dram_writers.get(op.source, ()))
-        if len(taking) > 1 and all(r == taking[0][1] for _, r in taking):  # the same rect everywhere: multicast
+        same = all(r == taking[0][1] and filters[c] == filters[taking[0][0]] for c, r in taking)
+        if len(taking) > 1 and same:  # the same slice everywhere: multicast
             r = taking[0][1]
-            size = self.bytes(op.source, r)
+            size = self.bytes(op.source, r, filters[taking[0][0]])
             share = size / len(taking)
             parts = []
             for core, _ in taking:
@@ -227,14 +229,14 @@ class _Builder:
             self.dram_bytes += size
             return
         for core, r in taking:
-            size = self.bytes(op.source, r)
+            size = self.bytes(op.source, r, filters[core])
             t = self.task(name, core, 1, size, list(deps))
             self.write(op.dest, core, t)
             self.held[(op.dest, core)] = (op.source, r)
             self.dram_bytes += size
 
-    def bytes(self, value: SSAValue, r: Rect) -> int:
-        return rect_bytes(value.type, r, self.element_bytes)
+    def bytes(self, value: SSAValue, r: Rect, filters: tuple[int, int] | None = None) -> int:
+        return rect_bytes(value.type, r, self.element_bytes, filters)
 
     def store(self, op: schedule.StoreOp) -> None:
         name = f"store {op.value.name_hint or 'tensor'}"

@@ -31,7 +31,9 @@ nothing the cost model decides:
   op's DRAM traffic with its compute.
 - Tensors an op reads whole (weights, broadcast operands) are loaded once
   before the tile loop, or before the op in every tile when the cost model
-  says the weights are streamed (`KernelCost.weights`).
+  says the weights are streamed (`KernelCost.weights`); each core loads only
+  the filters of a weight its slices of a channel-split convolution or dense
+  layer read (`filters`, 1/c of the weight as the cost model counts it).
 - Buffers are laid out per phase from offset 0, aligned to `ALIGN` bytes, in
   the core's activation memory and weight buffer taken as one
   (`onchip_kib + weight_buffer_kib`); buffers whose lives (in ops of a tile)
@@ -69,6 +71,7 @@ from dlfc.dialects.schedule import (
     inside,
     is_empty,
     meet,
+    operand_filters,
     operand_rect,
     operand_rows,
     rect,
@@ -349,9 +352,14 @@ class RowPhase:
                 self.shares[r] = [[rect(p, full) for p in split(rows.computed[r][t], cores)] for t in range(rows.tiles)]
         self.buffers: dict[SSAValue, _Buffer] = {}
         n = len(ops)
+        self.filters = {value: self._weight_filters(value) for value in rows.resident}
         for value in rows.resident:
             first, last = (min(readers[value]), max(readers[value])) if streamed else (-1, n)
-            self.buffers[value] = _Buffer(self._bytes(value, whole(value.type)), 1, first, last)
+            filters = self.filters[value]
+            size = max(
+                rect_bytes(value.type, whole(value.type), element_bytes, f) for f in filters or [None]
+            )  # fmt: skip
+            self.buffers[value] = _Buffer(size, 1, first, last)
         self.tile_inputs = {v for v in rows.loaded if len(readers[v]) > 1}
         for value in rows.loaded:
             k = readers[value][0]
@@ -496,12 +504,34 @@ class RowPhase:
                 ops.append(located([schedule.TileOp(t, t % 2, body)], rows.ops)[0])
         return ops
 
+    def _weight_filters(self, value: SSAValue) -> list[Rows] | None:
+        """Per core, the output channels of a weight read whole that its readers' slices read
+        (`operand_filters`: the cores of a convolution or dense layer split by channels need only theirs);
+        None when some slice reads all of them."""
+        per_core = [EMPTY] * self.cores
+        for k in self.readers[value]:
+            op = self.rows.ops[k]
+            for i, operand in enumerate(op.operands):
+                if operand is not value:
+                    continue
+                for per_tile in self.shares[op.results[0]]:
+                    for c, share in enumerate(per_tile):
+                        if not is_empty(share):
+                            filters = operand_filters(op, i, share)
+                            if filters is None:
+                                return None
+                            per_core[c] = _hull(per_core[c], filters)
+        return per_core
+
     def _load_whole(self, value: SSAValue) -> schedule.LoadOp:
         readers = [self.rows.ops[k].results[0] for k in self.readers[value]]
         busy = [any(not is_empty(self.shares[r][t][c]) for r in readers for t in range(self.rows.tiles))
                 for c in range(self.cores)]  # fmt: skip
         full = whole(value.type)
-        load = schedule.LoadOp.of(value, [full if b else NOTHING for b in busy], self.buffers[value].ops[0].buffer)
+        filters = self.filters[value]
+        rects = [full if b and (filters is None or filters[c][0] < filters[c][1]) else NOTHING
+                 for c, b in enumerate(busy)]  # fmt: skip
+        load = schedule.LoadOp.of(value, rects, self.buffers[value].ops[0].buffer, filters)
         return _at(load, value)  # type: ignore[return-value]
 
     def _emit_op(self, t: int, k: int, op: graph.GraphOp) -> list[Operation]:

@@ -484,3 +484,55 @@ builtin.module {
 }
 
 // CHECK: schedule.compute: `from` needs `append` (the rows a core keeps of its buffer)
+
+// -----
+
+// A wrong weight slice: core 1 computes output channels [2, 4) but loaded filters [1, 3).
+builtin.module {
+  func.func @wrong_weight_slice(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 192
+        %bx = schedule.buffer offset = 192 size = 512
+        %bc = schedule.buffer offset = 704 size = 256
+        schedule.load %w rows = [0, 3, 0, 3] filters = [0, 2, 1, 3] into %bw : tensor<4x4x3x3xf32>
+        schedule.load %a rows = [0, 8, 0, 8] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %c rows = [0, 8, 0, 8] channels = [0, 2, 2, 4] ins(%bx, %bw) outs(%bc) : tensor<1x4x8x8xf32>
+        schedule.store %c rows = [0, 8, 0, 8] channels = [0, 2, 2, 4] from %bc : tensor<1x4x8x8xf32>
+      }
+      accel.yield %c : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.compute: operand 1 needs output channels [2, 4) on core 1, but its buffer holds output channels [1, 3)
+
+// -----
+
+// Filters past the weight's output channels.
+builtin.module {
+  func.func @filters_out_of_range(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 192
+        %bx = schedule.buffer offset = 192 size = 512
+        %bc = schedule.buffer offset = 704 size = 256
+        schedule.load %w rows = [0, 3, 0, 3] filters = [0, 2, 2, 5] into %bw : tensor<4x4x3x3xf32>
+        schedule.load %a rows = [0, 8, 0, 8] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %c rows = [0, 8, 0, 8] channels = [0, 2, 2, 4] ins(%bx, %bw) outs(%bc) : tensor<1x4x8x8xf32>
+        schedule.store %c rows = [0, 8, 0, 8] channels = [0, 2, 2, 4] from %bc : tensor<1x4x8x8xf32>
+      }
+      accel.yield %c : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// CHECK: schedule.load: filters [2, 5) of core 1 are outside the tensor's 4 along axis 0

@@ -230,3 +230,35 @@ builtin.module {
 // CHECK:                schedule.compute %r rows = [0, 5] ins(%bx) outs(%br) : tensor<1x4x8x8xf32>
 // CHECK:                schedule.compute %r rows = [5, 8] ins(%bx) outs(%br) append from [3] : tensor<1x4x8x8xf32>
 // CHECK-NEXT:           schedule.compute %p rows = [4, 8] ins(%br) outs(%bp) : tensor<1x4x8x8xf32>
+
+// -----
+
+// A weight slice: a conv split by channels on 2 cores, each loading only the
+// filters (output channels, axis 0 of the weight) it computes.
+builtin.module {
+  func.func @weight_filters(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x3x3xf32>
+      %c = graph.conv2d %a, %w {pad = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+      schedule.program capacity = 4096 element_bytes = 2 {
+        %bw = schedule.buffer offset = 0 size = 192
+        %bx = schedule.buffer offset = 192 size = 512
+        %bc = schedule.buffer offset = 704 size = 256
+        schedule.load %w rows = [0, 3, 0, 3] filters = [0, 2, 2, 4] into %bw : tensor<4x4x3x3xf32>
+        schedule.load %a rows = [0, 8, 0, 8] into %bx : tensor<1x4x8x8xf32>
+        schedule.compute %c rows = [0, 8, 0, 8] channels = [0, 2, 2, 4] ins(%bx, %bw) outs(%bc) : tensor<1x4x8x8xf32>
+        schedule.store %c rows = [0, 8, 0, 8] channels = [0, 2, 2, 4] from %bc : tensor<1x4x8x8xf32>
+      }
+      accel.yield %c : tensor<1x4x8x8xf32>
+    }
+    func.return %y : tensor<1x4x8x8xf32>
+  }
+}
+
+// GENERIC-LABEL: "func.func"() <{sym_name = "weight_filters"
+// GENERIC:       "schedule.load"(%w, %bw) <{rows = array<i64: 0, 3, 0, 3>, filters = array<i64: 0, 2, 2, 4>}>
+
+// CHECK:      builtin.module {
+// CHECK-NEXT:   func.func @weight_filters(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+// CHECK:              schedule.load %w rows = [0, 3, 0, 3] filters = [0, 2, 2, 4] into %bw : tensor<4x4x3x3xf32>

@@ -1,0 +1,130 @@
+"""Weight slices: the cores of a convolution or dense layer split by channels load only their filters.
+
+A `schedule.load ... filters = [lo, hi, ...]` gives each core output
+channels [lo, hi) (axis 0) of a weight; the verifier accepts a slice only
+where the compute's channels read no other filters, the interpreter reads the
+filters a core lacks as NaN, and the simulator moves each core's share alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from test_scheduled import ATOL, CONV_CONV, MLU100, RTOL, inputs_of, kernel_of, parse, unscheduled
+from test_scheduled_channels import expected, split_by
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.utils.exceptions import VerifyException
+
+from dlfc.compiler.instruments import print_module
+from dlfc.compiler.transforms import accel_schedule
+from dlfc.dialects import graph
+from dlfc.hw.cost import KernelCost, cost_model
+from dlfc.hw.interpreter import execute
+from dlfc.hw.simulator import simulate
+from dlfc.hw.target import Accelerator
+
+
+def test_channel_split_convolutions_load_their_filters_only() -> None:
+    """conv -> relu -> conv on 2 cores split by channels: core 0 loads filters [0, 2) of each weight, core 1
+    [2, 4), into buffers of half a weight (144 bytes, aligned to 192); the output equals the whole ops'."""
+    text = print_module(split_by(parse(CONV_CONV), {"c", "r", "d"}))
+    assert "schedule.load %w rows = [0, 3, 0, 3] filters = [0, 2, 2, 4] into" in text
+    assert "schedule.load %v rows = [0, 3, 0, 3] filters = [0, 2, 2, 4] into" in text
+    assert text.count("size = 192") == 2
+    np.testing.assert_allclose(execute(parse(text), inputs_of(), MLU100).outputs[0], expected(), rtol=RTOL, atol=ATOL)
+
+
+def test_a_row_split_convolution_loads_every_filter() -> None:
+    """The same kernel split by rows: every core computes all channels, so it loads the whole weight."""
+    text = print_module(split_by(parse(CONV_CONV), set()))
+    assert "filters" not in text
+
+
+def test_a_wrong_weight_slice_fails_verification_and_numerics() -> None:
+    """Core 1 loading filters [0, 2) of the second conv's weight instead of [2, 4): the verifier names them, and
+    exactly core 1's output channels are wrong."""
+    text = print_module(split_by(parse(CONV_CONV), {"c", "r", "d"}))
+    wrong = text.replace(
+        "schedule.load %v rows = [0, 3, 0, 3] filters = [0, 2, 2, 4]",
+        "schedule.load %v rows = [0, 3, 0, 3] filters = [0, 2, 0, 2]",
+    )
+    assert wrong != text
+    with pytest.raises(
+        VerifyException,
+        match=re.escape(
+            "operand 1 needs output channels [2, 4) on core 1, but its buffer holds output channels [0, 2)"
+        ),
+    ):
+        parse(wrong)
+    got = execute(parse(wrong, verify=False), inputs_of(), MLU100).outputs[0]
+    assert np.isnan(got[:, 2:]).all()
+    np.testing.assert_allclose(got[:, :2], expected()[:, :2], rtol=RTOL, atol=ATOL)
+
+
+def test_a_slice_cannot_serve_a_compute_of_all_channels() -> None:
+    """A row-split conv reads every filter: a buffer holding some of them fails verification."""
+    text = print_module(split_by(parse(CONV_CONV), set()))
+    wrong = text.replace(
+        "schedule.load %w rows = [0, 3, 0, 3] into", "schedule.load %w rows = [0, 3, 0, 3] filters = [0, 4, 0, 3] into"
+    )
+    assert wrong != text
+    with pytest.raises(
+        VerifyException,
+        match=re.escape(
+            "operand 1 needs output channels [0, 4) on core 1, but its buffer holds output channels [0, 3)"
+        ),
+    ):
+        parse(wrong)
+
+
+WIDE = CONV_CONV.replace("1x4x8x8", "1x64x8x8").replace("4x4x3x3", "64x64x3x3").replace("cores = 2", "cores = 4")
+SMALL: Accelerator = replace(MLU100, vector_width=16, onchip_bytes=48 * 1024, weight_buffer_bytes=0)
+"""48 KiB per core: one 64x64x3x3 weight is 72 KiB at 2 bytes per element, a quarter of it 18 KiB."""
+
+
+def wide_by_channels() -> ModuleOp:
+    module = parse(WIDE)
+    kernel = kernel_of(module)
+    ops = [op for op in kernel.body.block.ops if isinstance(op, graph.GraphOp) and not graph.is_source(op)]
+    cost = KernelCost(4, 0.0, 0.0, 0.0, 0.0, "compute", 0, 0, 0, "on-chip")
+    by_channels = frozenset(op.results[0] for op in ops)
+    program = accel_schedule.emit_program(accel_schedule.plan_phases(ops, 4, cost, SMALL, by_channels), SMALL)
+    last = kernel.body.block.last_op
+    assert last is not None
+    kernel.body.block.insert_op_before(program, last)
+    module.verify()
+    return module
+
+
+def test_a_convolution_whose_weights_do_not_fit_one_core_runs_split_by_channels() -> None:
+    """conv(64 -> 64) -> relu -> conv(64 -> 64) on 4 cores with 48 KiB each: whole, one weight would not fit, so
+    the convolutions ran whole; with a quarter of each weight per core (18 KiB) the kernel is one row phase."""
+    module = wide_by_channels()
+    text = print_module(module)
+    assert "schedule.compute_whole" not in text
+    filters = "rows = [0, 3, 0, 3, 0, 3, 0, 3] filters = [0, 16, 16, 32, 32, 48, 48, 64]"
+    assert f"schedule.load %w {filters} into" in text and f"schedule.load %v {filters} into" in text
+    x = [np.random.default_rng(0).standard_normal((1, 64, 8, 8)).astype(np.float32)]
+    want = execute(unscheduled(module), x, MLU100).outputs[0]
+    np.testing.assert_allclose(execute(module, x, MLU100).outputs[0], want, rtol=RTOL, atol=ATOL)
+
+
+def test_each_core_reads_its_filters_from_dram_alone() -> None:
+    """No multicast of a sliced weight: each core's load moves its 18 KiB, all four at once at 25.6 GB/s each
+    (a quarter of the 102.4 GB/s of DRAM): 18432 B / 25.6 GB/s = 0.72 µs."""
+    sim = simulate(kernel_of(wide_by_channels()), cost_model(SMALL))
+    loads = [e for e in sim.events if e.name.startswith("load w")]
+    assert sorted(e.core for e in loads) == [0, 1, 2, 3]
+    assert all("multicast" not in e.name for e in loads)
+    for e in loads:
+        assert e.end - e.start == pytest.approx(18432 / 25.6e9, rel=1e-9)
+
+
+def test_a_load_with_filters_takes_whole_rows_and_channels() -> None:
+    text = print_module(split_by(parse(CONV_CONV), {"c", "r", "d"}))
+    wrong = text.replace("schedule.load %w rows = [0, 3, 0, 3] filters", "schedule.load %w rows = [0, 2, 0, 3] filters")
+    with pytest.raises(VerifyException, match="a load with filters takes all rows and channels of each one"):
+        parse(wrong)
