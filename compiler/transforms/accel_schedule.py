@@ -628,14 +628,18 @@ def row_phases(
         while phase is None:
             layout = tile_rows(group, count)
             assert layout is not None
-            candidate = RowPhase(
-                layout, cores, streamed, target.element_bytes, by_channels, target.vector_width, cached
-            )
-            if candidate.footprint <= capacity:
-                phase = candidate
-            elif count >= most:
+            # past the cost model's tile count, weights it streams stay resident if they fit so: every
+            # further tile would read them again
+            for stream in (False, True) if streamed and count > tiles else (streamed,):
+                candidate = RowPhase(
+                    layout, cores, stream, target.element_bytes, by_channels, target.vector_width, cached
+                )
+                if candidate.footprint <= capacity:
+                    phase = candidate
+                    break
+            if phase is None and count >= most:
                 break
-            else:
+            if phase is None:
                 count = min(most, count * 2)
         if phase is not None:
             phases.append(phase)

@@ -20,7 +20,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from dlfc.compiler.instruments import print_module
 from dlfc.compiler.transforms import accel_schedule
-from dlfc.dialects import graph
+from dlfc.dialects import graph, schedule
 from dlfc.hw.cost import KernelCost, cost_model
 from dlfc.hw.interpreter import execute
 from dlfc.hw.simulator import simulate
@@ -128,3 +128,26 @@ def test_a_load_with_filters_takes_whole_rows_and_channels() -> None:
     wrong = text.replace("schedule.load %w rows = [0, 3, 0, 3] filters", "schedule.load %w rows = [0, 2, 0, 3] filters")
     with pytest.raises(VerifyException, match="a load with filters takes all rows and channels of each one"):
         parse(wrong)
+
+
+def test_weights_streamed_in_more_tiles_than_asked_stay_resident_where_they_fit() -> None:
+    """The cost model streams the weights in 2 tiles (each tile reads them again), but 2 tiles of a 32x32 map do
+    not fit 48 KiB: in the more tiles the phase takes, both weight slices (2 x 18 KiB) fit for the whole loop, so
+    each is loaded once, before it, instead of once per tile; the output equals the whole ops'."""
+    module = parse(WIDE.replace("1x64x8x8", "1x64x32x32"))
+    kernel = kernel_of(module)
+    target = replace(SMALL, onchip_bytes=48 * 1024)
+    ops = [op for op in kernel.body.block.ops if isinstance(op, graph.GraphOp) and not graph.is_source(op)]
+    cost = KernelCost(4, 0.0, 0.0, 0.0, 0.0, "compute", 0, 0, 0, "tiled", tiles=2, weights="streamed")
+    by_channels = frozenset(op.results[0] for op in ops)
+    program = accel_schedule.emit_program(accel_schedule.plan_phases(ops, 4, cost, target, by_channels), target)
+    last = kernel.body.block.last_op
+    assert last is not None
+    kernel.body.block.insert_op_before(program, last)
+    module.verify()
+    weight_loads = [op for op in program.walk() if isinstance(op, schedule.LoadOp) and op.filters is not None]
+    assert [op.parent_op() is program for op in weight_loads] == [True, True]
+    assert sum(1 for op in program.walk() if isinstance(op, schedule.TileOp)) > 2
+    x = [np.random.default_rng(0).standard_normal((1, 64, 32, 32)).astype(np.float32)]
+    want = execute(unscheduled(module), x, MLU100).outputs[0]
+    np.testing.assert_allclose(execute(module, x, MLU100).outputs[0], want, rtol=RTOL, atol=ATOL)
