@@ -71,6 +71,7 @@ from dlfc.dialects.schedule import (
     inside,
     is_empty,
     meet,
+    operand_channels,
     operand_filters,
     operand_rect,
     operand_rows,
@@ -326,6 +327,7 @@ class RowPhase:
     ):
         self.rows = rows
         self.cores = cores
+        self.by_channels = by_channels
         self.streamed = streamed
         self.element_bytes = element_bytes
         ops = rows.ops
@@ -425,12 +427,30 @@ class RowPhase:
         return need
 
     def _input_rect(self, value: SSAValue, t: int, core: int) -> Rect:
-        """The rect of an input read by several ops that core `core` loads in tile `t`: the hull of their needs."""
+        """The rect of an input read by several ops that core `core` loads in tile `t`: the hull of their needs.
+
+        Where one of them gathers it (a convolution or dense layer split by channels reads every channel of
+        the tile's rows on every core), the hull over all the cores that take part: the same rect on each,
+        one DRAM read multicast to all of them, as the cost model multicasts a gathered operand.
+        """
         need = NOTHING
-        for k in self.readers[value]:
-            op = self.rows.ops[k]
-            need = hull(need, self._need(op, value, self.shares[op.results[0]][t][core]))
+        shares = [self.shares[self.rows.ops[k].results[0]][t] for k in self.readers[value]]
+        if not any(not is_empty(per_core[core]) for per_core in shares):
+            return NOTHING
+        gathered = any(self._gathers(self.rows.ops[k], value) for k in self.readers[value])
+        for k, per_core in zip(self.readers[value], shares, strict=True):
+            for share in per_core if gathered else [per_core[core]]:
+                need = hull(need, self._need(self.rows.ops[k], value, share))
         return need
+
+    def _gathers(self, op: graph.GraphOp, value: SSAValue) -> bool:
+        """Does `op`, split by channels, read every channel of `value` on every core?"""
+        if op.results[0] not in self.by_channels:
+            return False
+        return any(
+            operand is value and operand_rows(op, i, 0, 1) is not None and operand_channels(op, i, 0, 1) is None
+            for i, operand in enumerate(op.operands)
+        )
 
     def _plan_exchanges(self) -> dict[SSAValue, list[Rect]]:
         """Every content of every intermediate's buffer (per tile and core, after each exchange), and the exchanges.

@@ -151,3 +151,34 @@ def test_weights_streamed_in_more_tiles_than_asked_stay_resident_where_they_fit(
     x = [np.random.default_rng(0).standard_normal((1, 64, 32, 32)).astype(np.float32)]
     want = execute(unscheduled(module), x, MLU100).outputs[0]
     np.testing.assert_allclose(execute(module, x, MLU100).outputs[0], want, rtol=RTOL, atol=ATOL)
+
+
+GATHER = """
+builtin.module attributes {accel.target = #accel.target<"mlu100", cores = [1, 2, 4, 8, 16, 32]>} {
+  func.func @gather(%x: tensor<1x4x8x8xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x4x8x8xf32>) {
+    %y, %z = accel.kernel "k0"(%x) cores = 2 : (tensor<1x4x8x8xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x4x8x8xf32>) {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %w = graph.weight "w" {init = "he_normal"} : tensor<4x4x1x1xf32>
+      %c = graph.conv2d %a, %w {stride = array<i64: 2, 2>} : (tensor<1x4x8x8xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x4x4xf32>
+      %s = graph.relu %a : tensor<1x4x8x8xf32>
+      accel.yield %c, %s : tensor<1x4x4x4xf32>, tensor<1x4x8x8xf32>
+    }
+    func.return %y, %z : tensor<1x4x4x4xf32>, tensor<1x4x8x8xf32>
+  }
+}
+"""
+
+
+def test_an_input_a_channel_split_op_gathers_is_loaded_alike_on_every_core() -> None:
+    """%a read by a 1x1 stride-2 convolution split by channels (input rows [0, 7) on both cores) and by a relu
+    split by rows ([0, 4) and [4, 8)): both cores load rows [0, 8), one DRAM read multicast to both, instead of
+    [0, 7) and [0, 8) read apart (the cost model multicasts a gathered operand)."""
+    module = split_by(parse(GATHER), {"c"})
+    text = print_module(module)
+    assert "schedule.load %a rows = [0, 8, 0, 8] into" in text
+    sim = simulate(kernel_of(module), cost_model(MLU100))
+    assert [e.name for e in sim.events if e.name.startswith("load a")] == ["load a (1/2, multicast)"] * 2
+    x = inputs_of()
+    want = execute(unscheduled(parse(GATHER)), x, MLU100).outputs
+    for got, expect in zip(execute(module, x, MLU100).outputs, want, strict=True):
+        np.testing.assert_allclose(got, expect, rtol=RTOL, atol=ATOL)
