@@ -13,9 +13,19 @@ A group is legal when it is
 - convex: no path leaves the group and comes back (it could not run as one launch);
 - legal under DNNFusion's fusion table: no path inside the group meets a red
   cell (with the paper's table: no path leads from a One-to-Many or
-  Many-to-Many op into a Many-to-Many op, e.g. conv -> relu -> conv);
+  Many-to-Many op into a Many-to-Many op, e.g. conv -> relu -> conv); with
+  `fusion-table=none` this rule is dropped and every convex group is legal:
+  the cost model alone decides;
 - or exactly a group of the incoming plan, whatever rules its planner used,
-  so the result is never worse than the incoming plan.
+  so the result is never worse than the incoming plan;
+- or the whole function, when it is legal but has more than `window` ops,
+  so the result is never worse than one kernel wherever one kernel is legal;
+- with `fusion-table=none`, where long legal groups are the rule, also every
+  span longer than `window`: a segment of the search order between two
+  narrow cuts (at most one op before the cut feeds one after it: the
+  boundaries of a network's stages, residual blocks, encoder layers; at most
+  `MAX_CUTS` of them, evenly chosen), so that a plan can be a few long
+  kernels, each on its own core count.
 
 Algorithm: a DP over the ideals of the dataflow graph (sets of ops closed
 under producers). A plan's kernels, in execution order, grow a chain of ideals
@@ -86,8 +96,14 @@ class OverBudget(Exception):
     """The exact DP would examine more candidate groups than its budget allows."""
 
 
-Move = tuple[object, tuple[int, ...], int, float]
-"""One way into a DP state: (the state before, the kernel's ops, its core count, its latency)."""
+Move = tuple[object, tuple[int, ...], "Signature | None"]
+"""One way into a DP state: (the state before, the kernel's ops, their signature if already known)."""
+
+MAX_CUTS = 64
+"""The most narrow cuts spans start and end at (at most MAX_CUTS**2 / 2 spans however long the model)."""
+BOUND_MARGIN = 1e-9
+"""A kernel is left uncosted only when its lower bound exceeds what it would have to beat by this fraction
+(rounding: the bound and the latency are sums in different orders)."""
 
 
 class Tuner:
@@ -106,8 +122,11 @@ class Tuner:
         window: int,
         budget: int,
         cache: TuningCache | None = None,
+        table: str = search_space.DNNFUSION,
     ):
         self.ops, self.target, self.window, self.budget, self.cache = ops, target, window, budget, cache
+        self.table = table
+        """The legality rules (`search_space.FUSION_TABLES`)."""
         self.keys = KernelKeys(ops)
         self._costs: dict[Signature, tuple[int, float]] = {}
         """Best core count and latency by kernel signature: equal kernels elsewhere in the model are costed once."""
@@ -122,6 +141,8 @@ class Tuner:
         self.model = cost_model(target)
         self._legal: dict[int, bool] = {}
         self._kernels: dict[int, Kernel] = {}
+        self._signatures: dict[int, Signature] = {}
+        self._bounds: dict[Signature, float] = {}
         self._maximal: dict[int, int] = {}
         """Ideal -> its maximal ops, for the ideals `ideals` found."""
 
@@ -142,9 +163,11 @@ class Tuner:
 
     def legal_members(self, members: Sequence[int]) -> bool:
         """`is_legal_group` of the ops at `members` (ascending indices), from the tuner's index of types and producers."""
+        if self.table == search_space.NO_TABLE:
+            return True
         reaching: dict[int, graph.MappingType] = {}
         for i in members:
-            fused = fused_type([reaching[p] for p in self.producers[i] if p in reaching], self.types[i])
+            fused = fused_type([reaching[p] for p in self.producers[i] if p in reaching], self.types[i], self.table)
             if fused is None:
                 return False
             reaching[i] = fused
@@ -180,12 +203,50 @@ class Tuner:
             self._costs[key] = best
         return best
 
+    def bound(self, members: tuple[int, ...], key: Signature) -> float:
+        """A lower bound on the latency of the ops at `members` as one kernel on any core count.
+
+        min over legal c of launch + sync(c) + max(untiled compute on c cores, DRAM bytes of the
+        kernel's inputs, weights and outputs / bandwidth(c)): every schedule of the cost model takes
+        at least that (its per-op phases add up to at least the compute and to at least the memory
+        time; tiles, spills, barriers and traffic between cores only add). `optimum.py` bounds its
+        kernels the same way, and its tests check the bound on every combination of three models.
+        """
+        found = self._bounds.get(key)
+        if found is None:
+            b = self.dataflow.boundary(members)
+            t = self.target
+            found = self._bounds[key] = min(
+                t.launch_overhead
+                + t.sync_overhead(c)
+                + max(compute, (b.io_bytes + b.weight_bytes) / min(t.dram_bandwidth, c * t.core_dma_bandwidth))
+                for c, compute in zip(t.legal_cores, b.compute, strict=True)
+            )
+        return found
+
+    def price(self, members: tuple[int, ...], key: Signature | None, limit: float) -> tuple[int, float] | None:
+        """`cost(members)`, or None without costing when the kernel's lower bound shows that its latency
+        is not below `limit` (a kernel already costed is never bounded)."""
+        if key is None:
+            key = self.keys.key(members)
+        if limit < float("inf") and key not in self._costs and self.bound(members, key) * (1 - BOUND_MARGIN) >= limit:
+            add_statistic("kernels bounded out")
+            return None
+        return self.cost(members, key)
+
+    def signature(self, group: int) -> Signature:
+        """A mask's signature (memoised by mask, for the exact DP)."""
+        found = self._signatures.get(group)
+        if found is None:
+            found = self._signatures[group] = self.keys.key(tuple(bits(group)))
+        return found
+
     def kernel(self, group: int) -> Kernel:
-        """A mask's ops as one kernel on its best core count (memoised by mask, for the exact DP)."""
+        """A mask's ops as one kernel on its best core count (memoised by mask)."""
         found = self._kernels.get(group)
         if found is None:
             members = tuple(bits(group))
-            found = self._kernels[group] = Kernel(members, *self.cost(members))
+            found = self._kernels[group] = Kernel(members, *self.cost(members, self.signature(group)))
         return found
 
     # ------------------------------------------------------------------ the states
@@ -264,6 +325,38 @@ class Tuner:
                 found.append(order)
         return found
 
+    def spans(self) -> list[tuple[int, ...]]:
+        """The legal segments of the search order of more than `window` ops between two narrow cuts.
+
+        Cut k (between op k - 1 and op k; 0 and n included) is narrow when at most one op before it
+        has a consumer after it; of more than `MAX_CUTS` such cuts, `MAX_CUTS` evenly spread ones
+        (0 and n among them) are kept. A segment between two cuts is the difference of two prefixes
+        of a topological order, two nested ideals, so it is convex. Legality is monotone, so a
+        segment's extensions are dropped with it.
+        """
+        n = len(self.ops)
+        crossing = [0] * (n + 2)
+        """crossing[k]: the ops before cut k with a consumer after it (a difference array first)."""
+        for i, consumers in enumerate(self.consumers):
+            last = max(consumers, default=i)
+            crossing[i + 1] += 1
+            crossing[last + 1] -= 1
+        for k in range(1, n + 1):
+            crossing[k] += crossing[k - 1]
+        cuts = [k for k in range(n + 1) if k in (0, n) or crossing[k] <= 1]
+        if len(cuts) > MAX_CUTS:
+            cuts = [cuts[round(j * (len(cuts) - 1) / (MAX_CUTS - 1))] for j in range(MAX_CUTS)]
+        found: list[tuple[int, ...]] = []
+        for a, start in enumerate(cuts):
+            for stop in cuts[a + 1 :]:
+                if stop - start <= self.window:
+                    continue
+                members = tuple(range(start, stop))
+                if not self.legal_members(members):
+                    break
+                found.append(members)
+        return found
+
     # ------------------------------------------------------------------ the exact DP: kernels that end an ideal
 
     def upsets(self, ideal: int) -> Iterator[int]:
@@ -295,13 +388,11 @@ class Tuner:
 
         def moves(ideal: int) -> Iterator[Move]:
             for group in groups[ideal]:
-                kernel = self.kernel(group)
-                yield ideal & ~group, kernel.ops, kernel.cores, kernel.latency
+                yield ideal & ~group, tuple(bits(group)), self.signature(group)
             for group in exceptions:
                 rest = ideal & ~group
                 if not group & ~ideal and not any(self.succs[i] & rest for i in bits(group)):
-                    kernel = self.kernel(group)
-                    yield rest, kernel.ops, kernel.cores, kernel.latency
+                    yield rest, tuple(bits(group)), self.signature(group)
 
         return moves
 
@@ -385,13 +476,13 @@ class Tuner:
                         if builder is not None:
                             builder.prepend(m)
                             members = tuple(range(m, k))
-                            yield ((name[o][m], m), members, *self.cost(members, builder.key()))
+                            yield ((name[o][m], m), members, builder.key())
                         else:
                             members = tuple(sorted(order[m:k]))
-                            yield ((name[o][m], m), members, *self.cost(members))
+                            yield ((name[o][m], m), members, None)
                     for seed in ends.get((o, k), ()):
                         m = k - len(seed)
-                        yield ((name[o][m], m), seed, *self.cost(seed))
+                        yield ((name[o][m], m), seed, None)
                     continue
                 rest = rests.get((a, k, o))
                 if rest is None:
@@ -400,35 +491,39 @@ class Tuner:
                     members = tuple(sorted(rest + tuple(order[m:covered])))
                     if not self.legal_members(members):
                         break
-                    yield ((name[o][m], m), members, *self.cost(members))
+                    yield ((name[o][m], m), members, None)
 
         return states, moves
 
     # ------------------------------------------------------------------ the DP
 
-    @staticmethod
-    def solve(states: Sequence[object], moves: Callable[[object], Iterable[Move]]) -> list[Kernel]:
+    def solve(self, states: Sequence[object], moves: Callable[[object], Iterable[Move]]) -> list[Kernel]:
         """The cheapest chain of `states` (by increasing size) from the first to the last.
 
-        `moves(J)` gives the kernels that end state J, each with the state before it.
+        `moves(J)` gives the kernels that end state J, each with the state before it. A kernel
+        is costed only when its lower bound (`bound`) does not show that it cannot beat the best
+        way into J found so far: the result is the same as with every kernel costed.
         """
         best: dict[object, float] = {states[0]: 0.0}
-        choice: dict[object, Move] = {}
+        choice: dict[object, tuple[object, Kernel]] = {}
         for state in states[1:]:
             found, chosen = float("inf"), None
-            for move in moves(state):
-                total = best[move[0]] + move[3]
+            for before, members, key in moves(state):
+                base = best[before]
+                priced = self.price(members, key, found - base)
+                if priced is None:
+                    continue
+                total = base + priced[1]
                 if total < found:
-                    found, chosen = total, move
+                    found, chosen = total, (before, Kernel(members, *priced))
             best[state] = found
             if chosen is not None:
                 choice[state] = chosen
         plan: list[Kernel] = []
         state = states[-1]
         while state != states[0]:
-            before, members, cores, latency = choice[state]
-            plan.append(Kernel(members, cores, latency))
-            state = before
+            state, kernel = choice[state]
+            plan.append(kernel)
         return plan[::-1]
 
 
@@ -439,20 +534,21 @@ def tune(
     window: int,
     budget: int,
     cache: TuningCache | None = None,
+    table: str = search_space.DNNFUSION,
 ) -> list[Kernel]:
     """The best plan for `ops` (a topological order in which every seed group, a mask, is contiguous).
 
     The exact DP over every ideal when its ideals and candidate groups fit in
-    `budget` (both are enumerated, and the groups checked for legality, before
-    any is costed), else the DP over the prefixes of several topological
-    orders. With a `cache`, the whole result and every kernel's cost are
-    looked up there first and stored there after.
+    `budget` (both are enumerated, and the groups checked for legality under
+    `table`, before any is costed), else the DP over the prefixes of several
+    topological orders. With a `cache`, the whole result and every kernel's
+    cost are looked up there first and stored there after.
     """
-    tuner = Tuner(ops, target, window, budget, cache)
+    tuner = Tuner(ops, target, window, budget, cache, table)
     text = ""
     if cache is not None:
         whole = tuner.keys.key(range(len(ops)))
-        text = f"{window}|{budget}|{sorted(list(bits(g)) for g in seeds)}|{tuner.keys.text(whole)}"
+        text = f"{table}|{window}|{budget}|{sorted(list(bits(g)) for g in seeds)}|{tuner.keys.text(whole)}"
         stored = cache.get("plan", text)
         if stored is not None:
             return [Kernel(tuple(members), int(cores), float(latency)) for members, cores, latency in stored]  # type: ignore[attr-defined]
@@ -465,6 +561,11 @@ def tune(
 def _search(tuner: Tuner, seeds: Sequence[int]) -> list[Kernel]:
     members = [tuple(bits(g)) for g in seeds]
     exceptions = [m for m in members if len(m) > tuner.window or not tuner.legal_members(m)]
+    if tuner.table == search_space.NO_TABLE:
+        exceptions += [span for span in tuner.spans() if span not in exceptions]
+    everything = tuple(range(len(tuner.ops)))
+    if len(everything) > tuner.window and everything not in exceptions and tuner.legal_members(everything):
+        exceptions.append(everything)  # one kernel: a legal plan that the window alone leaves out
     ideals = tuner.ideals()
     if ideals is not None:
         try:
@@ -497,19 +598,26 @@ class AutotunePass(ModulePass):
     """The most ideals, and distinct candidate groups, the exact DP examines; beyond, several topological orders are searched."""
     tuning_cache: bool = True
     """Look results up in, and add them to, the tuning cache (`tuning_cache.py`; `dlfc --no-tuning-cache`)."""
+    fusion_table: str = search_space.DNNFUSION
+    """Which convex groups are legal: `dnnfusion` (no path through a red cell of DNNFusion's table) or `none`
+    (every one: the cost model alone decides)."""
+
+    def __post_init__(self) -> None:
+        search_space.check_fusion_table(self.fusion_table, "autotune")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.window < 1 or self.max_states < 1:
             raise ValueError(
                 f"autotune: window and max-states must be positive, got {self.window} and {self.max_states}"
             )
+        table = self.fusion_table
         target = load_target(self.target)
         spaces = dissolve_groups(op)
         cache = TuningCache(default_path() if self.tuning_cache else None, target, PLANNER)
-        plans = [tune(s.ops, s.seeds, target, self.window, self.max_states, cache) for s in spaces]
+        plans = [tune(s.ops, s.seeds, target, self.window, self.max_states, cache, table) for s in spaces]
         cache.save()
         add_statistic("tuning cache hits", cache.hits)
         if remarks_enabled():
             for s, plan in zip(spaces, plans, strict=True):
-                explain_plan(Tuner(s.ops, target, self.window, self.max_states, cache), plan)
+                explain_plan(Tuner(s.ops, target, self.window, self.max_states, cache, table), plan)
         outline_plans(op, plans, spaces)

@@ -10,8 +10,8 @@ The module gets `oracle.optimal = true`. The rest of this docstring is about
 the default, `mode=windows`.
 
 The space is `autotune`'s (legal convex groups of graph ops, each on any legal
-core count, run one after another; see `autotune.py`), reduced so that
-enumerating it finishes:
+core count, run one after another; see `autotune.py`; `fusion-table` chooses
+the legality rules as there), reduced so that enumerating it finishes:
 
 - the search order (the block order with the incoming groups dissolved) is cut
   into windows of `window` consecutive ops; no group crosses a window boundary;
@@ -69,8 +69,10 @@ from dlfc.compiler.statistics import add_statistic
 from dlfc.compiler.utils.bitmasks import bits, mask_of, union
 from dlfc.compiler.utils.optimum import Optimum, TooLarge, solve_exact
 from dlfc.compiler.utils.search_space import (
+    DNNFUSION,
     Kernel,
     SearchSpace,
+    check_fusion_table,
     dissolve_groups,
     fused_type,
     outline_plans,
@@ -124,8 +126,9 @@ class _Window:
             self.desc[i] = union(1 << j | self.desc[j] for j in range(i + 1, n) if self.preds[j] >> i & 1)
         self.anc = [mask_of(i for i in range(n) if self.desc[i] >> j & 1) for j in range(n)]
 
-    def groups(self, cap: int) -> list[int]:
-        """Every legal convex set of at most `cap` ops, as a mask (grown in index order, pruned when it breaks)."""
+    def groups(self, cap: int, table: str = DNNFUSION) -> list[int]:
+        """Every legal convex set (under `table`) of at most `cap` ops, as a mask (grown in index order, pruned
+        when it breaks)."""
         found: list[int] = []
         types = [op.mapping_type() for op in self.ops]
         reaching: list[graph.MappingType] = list(types)
@@ -134,7 +137,7 @@ class _Window:
             for k in range(last + 1, len(self.ops)):
                 if self.anc[k] & below & ~mask:
                     continue  # a path leaves the set and comes back into k: never convex again
-                fused = fused_type((reaching[p] for p in bits(self.preds[k] & mask)), types[k])
+                fused = fused_type((reaching[p] for p in bits(self.preds[k] & mask)), types[k], table)
                 if fused is None:
                     continue
                 reaching[k] = fused
@@ -168,8 +171,11 @@ class Reduction:
     """The largest group, in ops (0: the window size)."""
     joint: bool = True
     """Enumerate a core count for every group of every partition (else take each group's best)."""
+    table: str = DNNFUSION
+    """Which convex groups are legal (`search_space.FUSION_TABLES`): not a reduction, but what is searched."""
 
     def __post_init__(self) -> None:
+        check_fusion_table(self.table, "oracle")
         if self.window < 1 or self.cap < 0:
             raise ValueError(
                 f"oracle: window must be positive and cap non-negative, got window={self.window} cap={self.cap}"
@@ -194,7 +200,7 @@ def search_window(
     window = _Window(ops)
     model = cost_model(target)
     options: dict[int, list[Kernel]] = {}
-    for mask in window.groups(reduction.group_limit):
+    for mask in window.groups(reduction.group_limit, reduction.table):
         members = tuple(offset + i for i in bits(mask))
         boundary = model.boundary([ops[i] for i in bits(mask)])
         kernels = [Kernel(members, c, model.cost(boundary, c).latency) for c in target.legal_cores]
@@ -386,12 +392,18 @@ def oracle(
 
 
 def exact_oracle(
-    module: ModuleOp, target: Accelerator, cap: int = 0, limit: int = 50_000, time_limit: float = 0.0
+    module: ModuleOp,
+    target: Accelerator,
+    cap: int = 0,
+    limit: int = 50_000,
+    time_limit: float = 0.0,
+    table: str = DNNFUSION,
 ) -> list[Optimum]:
-    """Replace the module's plan by the proven optimum (groups of at most `cap` ops, 0: any; the incoming groups too)."""
+    """Replace the module's plan by the proven optimum (legal groups under `table` of at most `cap` ops, 0: any;
+    the incoming groups too)."""
     spaces = dissolve_groups(module)
     try:
-        optima = [solve_exact(s.ops, s.seeds, target, cap, limit, time_limit) for s in spaces]
+        optima = [solve_exact(s.ops, s.seeds, target, cap, limit, time_limit, table) for s in spaces]
     except ImportError:
         raise ValueError("oracle: mode=exact needs the 'highspy' package (pip install highspy)") from None
     except TooLarge as e:
@@ -431,15 +443,21 @@ class OraclePass(ModulePass):
     limit: int = 50_000
     """`mode=exact`: the most candidate groups (legal convex groups of at most `cap` ops) the integer program
     accepts; a graph with more is solved by the components' DP, if it has parallel components."""
+    fusion_table: str = DNNFUSION
+    """Which convex groups are legal: `dnnfusion` (no path through a red cell) or `none` (every one)."""
+
+    def __post_init__(self) -> None:
+        check_fusion_table(self.fusion_table, "oracle")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        table = self.fusion_table
         target = load_target(self.target)
         if self.mode == "exact":
-            exact_oracle(op, target, self.cap, self.limit, self.time_limit)
+            exact_oracle(op, target, self.cap, self.limit, self.time_limit, table)
             return
         if self.mode != "windows":
             raise ValueError(f"oracle: mode must be 'windows' or 'exact', got '{self.mode}'")
-        reduction = Reduction(self.window, self.cap, self.joint)
+        reduction = Reduction(self.window, self.cap, self.joint, table)
         with open_executor(self.jobs, self.scheduler) as executor:
             result = oracle(op, target, reduction, executor, self.time_limit, self.progress)
         add_statistic("configurations evaluated", result.configurations)

@@ -5,8 +5,9 @@ the space (legality from the fusion table, `fused_type`; costs from the cost
 model) and searches it a different way, so a test that finds both equal on a
 graph checks autotune's DP, its fallback and its bookkeeping.
 
-1. Candidates: every legal convex group of at most `cap` ops, grown in index
-   order (a topological order) with incremental checks. Adding op k to a set
+1. Candidates: every legal convex group of at most `cap` ops (legal under
+   `table`, `search_space.FUSION_TABLES`: DNNFusion's red cells, or none),
+   grown in index order (a topological order) with incremental checks. Adding op k to a set
    is refused for good when an op outside the set lies on a path from the set
    to k (that op comes before k and will never be added: no superset grown
    this way is convex), and for now when a path inside the set meets a red
@@ -50,7 +51,7 @@ from itertools import product
 import numpy as np
 
 from dlfc.compiler.utils.bitmasks import bits, mask_of, union
-from dlfc.compiler.utils.search_space import Kernel, fused_type, plan_latency
+from dlfc.compiler.utils.search_space import DNNFUSION, Kernel, fused_type, plan_latency
 from dlfc.compiler.utils.tuning_cache import KernelKeys
 from dlfc.dialects import graph
 from dlfc.hw.cost import cost_model
@@ -81,8 +82,9 @@ class Optimum:
     """Shortest paths computed (`solve_components`; 0 for the integer program)."""
 
 
-def candidate_groups(ops: Sequence[graph.GraphOp], cap: int, limit: int) -> list[int]:
-    """Every legal convex group of at most `cap` ops (0: any size), as masks over `ops`; TooLarge past `limit`."""
+def candidate_groups(ops: Sequence[graph.GraphOp], cap: int, limit: int, table: str = DNNFUSION) -> list[int]:
+    """Every legal convex group (under `table`) of at most `cap` ops (0: any size), as masks over `ops`;
+    TooLarge past `limit`."""
     n = len(ops)
     cap = cap or n
     index = {op: i for i, op in enumerate(ops)}
@@ -101,7 +103,7 @@ def candidate_groups(ops: Sequence[graph.GraphOp], cap: int, limit: int) -> list
         for k in range(last + 1, n):
             if ancestors[k] & below & ~group:
                 continue  # a path leaves the group and comes back into k
-            fused = fused_type([reaching[p] for p in bits(preds[k] & group)], types[k])
+            fused = fused_type([reaching[p] for p in bits(preds[k] & group)], types[k], table)
             if fused is None:
                 continue
             reaching[k] = fused
@@ -196,8 +198,9 @@ def solve_exact(
     cap: int = 0,
     limit: int = 50_000,
     time_limit: float = 0.0,
+    table: str = DNNFUSION,
 ) -> Optimum:
-    """The optimal plan of `ops` (a topological order) over legal convex groups and the `seeds` groups.
+    """The optimal plan of `ops` (a topological order) over legal convex groups (under `table`) and the `seeds` groups.
 
     The integer program up to `limit` candidates, else `solve_components` when the graph splits
     into parallel components (with its own limits: a million states). Raises TooLarge past
@@ -211,12 +214,12 @@ def solve_exact(
     index = {op: i for i, op in enumerate(ops)}
     preds = [mask_of(index[v.owner] for v in op.operands if v.owner in index) for op in ops]
     try:
-        found = candidate_groups(ops, cap, limit)
+        found = candidate_groups(ops, cap, limit, table)
     except TooLarge:
         split = parallel_split(preds)
         if split is None:
             raise
-        return solve_components(ops, seeds, target, split, cap, time_limit=time_limit)
+        return solve_components(ops, seeds, target, split, cap, time_limit=time_limit, table=table)
     groups = list(dict.fromkeys([*found, *seeds]))
     model = cost_model(target)
     dataflow = model.dataflow(ops)
@@ -360,8 +363,16 @@ def _ideals(members: Sequence[int], preds: Sequence[int], limit: int) -> list[in
 class _Components:
     """The DP over the ideals of a graph split into parallel components and a tail (see `solve_components`)."""
 
-    def __init__(self, ops: Sequence[graph.GraphOp], target: Accelerator, cap: int, split: Split, limit: int):
-        self.ops, self.target, self.split = ops, target, split
+    def __init__(
+        self,
+        ops: Sequence[graph.GraphOp],
+        target: Accelerator,
+        cap: int,
+        split: Split,
+        limit: int,
+        table: str = DNNFUSION,
+    ):
+        self.ops, self.target, self.split, self.table = ops, target, split, table
         n = len(ops)
         self.cap = cap or n
         index = {op: i for i, op in enumerate(ops)}
@@ -400,7 +411,7 @@ class _Components:
     def legal(self, group: int) -> bool:
         reaching: dict[int, graph.MappingType] = {}
         for i in bits(group):
-            fused = fused_type([reaching[p] for p in bits(self.preds[i] & group)], self.types[i])
+            fused = fused_type([reaching[p] for p in bits(self.preds[i] & group)], self.types[i], self.table)
             if fused is None:
                 return False
             reaching[i] = fused
@@ -568,6 +579,7 @@ def solve_components(
     limit: int = 1_000_000,
     time_limit: float = 0.0,
     batch: int = 20_000,
+    table: str = DNNFUSION,
 ) -> Optimum:
     """The optimal plan of `ops` split into parallel components and a tail, by a DP over ideals with lazy costs.
 
@@ -585,7 +597,7 @@ def solve_components(
     bound on every plan's: optimal. Kernels in the tail are all costed.
     """
     started = time.time()
-    space = _Components(ops, target, cap, split, limit)
+    space = _Components(ops, target, cap, split, limit, table)
     if any(seed.bit_count() > space.cap or not space.legal(seed) for seed in seeds):
         raise TooLarge("an incoming group outside the legal groups (the components' DP has only legal ones)")
     weight, _ = space.lower_bounds()

@@ -2,8 +2,11 @@
 
 `autotune`, `oracle` and the exact solver (`optimum.py`) search the same space:
 legal convex groups of graph ops, each on a core count, run one after
-another. A group is legal when no path inside it meets a red cell of
-DNNFusion's fusion table (`fused_type`, `is_legal_group`). A plan is a list of
+another. Which convex groups are legal is the `fusion-table` option of each
+(`FUSION_TABLES`): under `dnnfusion` (the default) a group is legal when no
+path inside it meets a red cell of DNNFusion's fusion table (`fused_type`,
+`is_legal_group`); under `none` every convex group is, and the cost model
+alone decides what is fused (DLFusion's tuner is bound by no such table). A plan is a list of
 `Kernel`s over the indices of a function's ops in the search order; the
 module's groups are dissolved into that order (`dissolve_groups`) and the
 plan is outlined back into `fusion.group`s (`outline_plans`).
@@ -27,15 +30,33 @@ from dlfc.dialects.fusion import CORES_ATTR
 
 # --------------------------------------------------------------------------- legality
 
+DNNFUSION, NO_TABLE = "dnnfusion", "none"
+FUSION_TABLES = (DNNFUSION, NO_TABLE)
+"""The legality rules of the searches' `fusion-table` option: DNNFusion's table, or none (every convex group)."""
 
-def fused_type(producers: Iterable[graph.MappingType], op: graph.MappingType) -> graph.MappingType | None:
+
+def check_fusion_table(table: str, owner: str) -> str:
+    """`table` if it names one of `FUSION_TABLES`; else a ValueError naming the pass `owner`."""
+    if table not in FUSION_TABLES:
+        raise ValueError(f"{owner}: fusion-table must be 'dnnfusion' or 'none', got '{table}'")
+    return table
+
+
+def fused_type(
+    producers: Iterable[graph.MappingType], op: graph.MappingType, table: str = DNNFUSION
+) -> graph.MappingType | None:
     """The mapping type reaching an op fused with its in-group producers (None: a red cell).
 
-    Each producer type `p` meets `op` through the table cell (p, op); the
-    result is the most complex of the cells' fused types and the op's own.
+    Under `dnnfusion`, each producer type `p` meets `op` through the table
+    cell (p, op); the result is the most complex of the cells' fused types and
+    the op's own. Under `none` no pair is red: the result is the most complex
+    of the producers' types and the op's own.
     """
     result = op
     for producer in producers:
+        if table == NO_TABLE:
+            result = max(result, producer)
+            continue
         cell = fusion_cell(producer, op)
         if cell.colour is Colour.RED or cell.fused is None:
             return None
@@ -43,12 +64,13 @@ def fused_type(producers: Iterable[graph.MappingType], op: graph.MappingType) ->
     return result
 
 
-def is_legal_group(ops: Sequence[graph.GraphOp]) -> bool:
-    """True when no path inside the group (ops in topological order) meets a red cell of the fusion table."""
+def is_legal_group(ops: Sequence[graph.GraphOp], table: str = DNNFUSION) -> bool:
+    """True when no path inside the group (ops in topological order) meets a red cell of the fusion table
+    (always under `table="none"`; convexity is the caller's to check)."""
     reaching: dict[Operation, graph.MappingType] = {}
     for op in ops:
         producers = (reaching[v.owner] for v in op.operands if v.owner in reaching)
-        fused = fused_type(producers, op.mapping_type())
+        fused = fused_type(producers, op.mapping_type(), table)
         if fused is None:
             return False
         reaching[op] = fused

@@ -74,7 +74,9 @@ VARIANTS = [
     "fuse-dnnfusion{cores=4 target=mlu270}",
     "fuse-patterns{max-depth=2}",
     "autotune{window=4 max-states=3000 target=mlu270}",
+    "autotune{fusion-table=none}",
     "oracle{window=3 joint=false}",
+    "oracle{window=4 fusion-table=none}",
     "assign-cores{cores-by=features}",
     "schedule-parallel{recore=false split=false}",
 ]
