@@ -337,12 +337,14 @@ def kernel_rows(run: Execution) -> list[dict[str, Any]]:
 
 
 def cost_breakdown(cost: KernelCost) -> dict[str, Any]:
-    """Why a kernel costs what it does: lost overlap, barriers, traffic between cores, tiles, and each op's phase."""
+    """Why a kernel costs what it does: lost overlap, barriers, traffic between cores, multicast, tiles, and each
+    op's phase (`max(compute, memory - prefetched, multicast)`, `OpPhase`)."""
     return {
         "overlap_lost_us": cost.overlap_lost * 1e6,
         "barriers_us": cost.barriers * 1e6,
         "redistribution_us": cost.redistribution * 1e6,
         "redistributed_bytes": cost.redistributed_bytes,
+        "multicast_us": sum(p.multicast for p in cost.phases) * 1e6,
         "tile_overhead_us": cost.tile_overhead * 1e6,
         "tile_rows": cost.tile_rows,
         "halo": cost.halo,
@@ -354,6 +356,7 @@ def cost_breakdown(cost: KernelCost) -> dict[str, Any]:
                 "compute_us": p.compute * 1e6,
                 "memory_us": p.memory * 1e6,
                 "prefetched_us": p.prefetched * 1e6,
+                "multicast_us": p.multicast * 1e6,
                 "time_us": p.time * 1e6,
                 "rows": p.rows,
             }
@@ -391,7 +394,7 @@ def totals(run: Execution, baseline: float, baseline_of: str, target: Accelerato
 def format_table(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str:
     """The per-kernel table and the totals; a scheduled plan gets a `sim µs` column (its simulated time)."""
     width = max([len("kernel"), *(len(r["name"]) for r in rows)])
-    parts = ("compute", "memory", "lost", "barriers", "redist")
+    parts = ("compute", "memory", "multicast", "lost", "barriers", "redist")
     simulated = any(r["simulated_us"] is not None for r in rows)
     handling_width = max([len("intermediates"), *(len(handling(r)) for r in rows)])
 
@@ -411,7 +414,14 @@ def format_table(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str
         f"{r['percent']:>6.1f}%  "
         + "  ".join(
             f"{r[key]:>9.3f}"
-            for key in ("compute_us", "memory_us", "overlap_lost_us", "barriers_us", "redistribution_us")
+            for key in (
+                "compute_us",
+                "memory_us",
+                "multicast_us",
+                "overlap_lost_us",
+                "barriers_us",
+                "redistribution_us",
+            )
         )
         + f"  {handling(r):<{handling_width}}  {r['source']}"
         for r in rows

@@ -55,7 +55,7 @@ def table_rows(out: str) -> list[list[str]]:
     lines = out.splitlines()
     assert lines[0].split() == [
         *("kernel", "ops", "cores", "µs", "bound", "%", "time"),
-        *("compute", "memory", "lost", "barriers", "redist", "intermediates", "source"),
+        *("compute", "memory", "multicast", "lost", "barriers", "redist", "intermediates", "source"),
     ]
     return [line.split() for line in lines[1 : lines.index("")]]
 
@@ -119,6 +119,25 @@ def test_report_table_and_trace_name_each_kernels_source(dlfc: Dlfc, model: Path
     assert {k["name"]: (k["source"], k["locations"]) for k in kernels} == expected
     assert table == {name: source for name, (source, _) in expected.items()}
     assert {name: (args["source"], args["locations"]) for name, args in events.items()} == expected
+
+
+def test_the_table_shows_the_multicast_of_operands_every_core_needs(dlfc: Dlfc, tmp_path: Path) -> None:
+    """A dense layer split by output channels needs its whole input on each of its c cores: read once from
+    DRAM and multicast, each core's link receives the (1 - 1/c) of it that it did not fetch."""
+    source = tmp_path / "dense.dlm"
+    source.write_text("model d {\n  input x: f32[1, 1024]\n  output dense(x, 512)\n}\n")
+    report = tmp_path / "report.json"
+    result = dlfc("run", source, "--report", report)
+    assert result.code == 0, result.err
+    ((name, ops, cores, *rest),) = table_rows(result.out)
+    assert (name, ops) == ("k0_dense", "1")
+    c, target = int(cores), load_target("mlu100")
+    assert c > 1
+    expected = 1024 * target.element_bytes * (1 - 1 / c) / target.link_bandwidth * 1e6  # µs
+    assert rest[5] == f"{expected:.3f}" != "0.000"  # after µs, bound, % time, compute, memory
+    (kernel,) = json.loads(report.read_text())["kernels"]
+    assert kernel["multicast_us"] == pytest.approx(expected)
+    assert [p["multicast_us"] for p in kernel["phases"]] == [pytest.approx(expected)]
 
 
 def test_trace_is_valid_chrome_trace_json(dlfc: Dlfc, model: Path, tmp_path: Path) -> None:
