@@ -18,14 +18,14 @@ A group is legal when it is
   the cost model alone decides;
 - or exactly a group of the incoming plan, whatever rules its planner used,
   so the result is never worse than the incoming plan;
-- or the whole function, when it is legal but has more than `window` ops,
-  so the result is never worse than one kernel wherever one kernel is legal;
-- with `fusion-table=none`, where long legal groups are the rule, also every
-  span longer than `window`: a segment of the search order between two
-  narrow cuts (at most one op before the cut feeds one after it: the
-  boundaries of a network's stages, residual blocks, encoder layers; at most
-  `MAX_CUTS` of them, evenly chosen), so that a plan can be a few long
-  kernels, each on its own core count.
+- with `fusion-table=none`, where long legal groups are the rule, also
+  groups longer than `window`: the whole function (so the result is never
+  worse than one kernel) and every span, a segment of the search order
+  between two narrow cuts (at most one op before the cut feeds one after it:
+  the boundaries of a network's stages, residual blocks, encoder layers; at
+  most `MAX_CUTS` of them, evenly chosen), so that a plan can be a few long
+  kernels, each on its own core count. (Under `dnnfusion` a group longer than
+  `window` is only ever an incoming one: `window` bounds every other group.)
 
 Algorithm: a DP over the ideals of the dataflow graph (sets of ops closed
 under producers). A plan's kernels, in execution order, grow a chain of ideals
@@ -561,11 +561,8 @@ def tune(
 def _search(tuner: Tuner, seeds: Sequence[int]) -> list[Kernel]:
     members = [tuple(bits(g)) for g in seeds]
     exceptions = [m for m in members if len(m) > tuner.window or not tuner.legal_members(m)]
-    if tuner.table == search_space.NO_TABLE:
+    if tuner.table == search_space.NO_TABLE:  # spans: the whole function (one kernel) among them
         exceptions += [span for span in tuner.spans() if span not in exceptions]
-    everything = tuple(range(len(tuner.ops)))
-    if len(everything) > tuner.window and everything not in exceptions and tuner.legal_members(everything):
-        exceptions.append(everything)  # one kernel: a legal plan that the window alone leaves out
     ideals = tuner.ideals()
     if ideals is not None:
         try:
