@@ -36,6 +36,20 @@ preset's own on-chip size (fusion_tradeoffs_crossover.json):
     python benchmarks/fusion_tradeoffs.py --crossover
     python benchmarks/fusion_tradeoffs.py --crossover resnet18 --hw mlu100 --onchip 32,64,128 --batch 2,8
 
+With --hardware-only, DLFusion's question is asked of the model: is fusing
+everything optimal when legality comes from the hardware alone? Per model and
+preset, the default plan, the whole model as one kernel, and the plan of the
+default pipeline with `autotune{fusion-table=none}` (every convex group legal,
+the cost model alone decides; one kernel is among its candidates), its
+autotune CPU seconds, and where it beats one kernel by more than 1%, how: its
+kernels (ops and core counts) and the saving split into the kernels' own core
+counts (each kernel on its best count against the one kernel's count) and
+the split itself at the one kernel's count, with the cost component that
+changes most (fusion_tradeoffs_hardware_only.json):
+
+    python benchmarks/fusion_tradeoffs.py --hardware-only
+    python benchmarks/fusion_tradeoffs.py --hardware-only resnet50 bert_base --hw mlu100
+
 Writes fusion_tradeoffs.json into --out (default benchmarks/results/).
 """
 
@@ -45,6 +59,7 @@ import argparse
 import json
 import sys
 import tempfile
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -366,6 +381,135 @@ def crossover_table(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+COMPONENTS = ("overhead", "phases", "barriers", "redistribution", "tile_overhead")
+"""A kernel's latency = overhead (launch, sync) + Σ its ops' phases + barriers + redistribution + per-tile costs."""
+WHY = {
+    "overhead": "launch and sync",
+    "phases": "the ops' phases (compute and DRAM time)",
+    "barriers": "barriers between the ops",
+    "redistribution": "re-partitioning and halo exchange between cores",
+    "tile_overhead": "per-tile costs",
+}
+
+
+def components(cost: KernelCost) -> dict[str, float]:
+    """The terms that add up to a kernel's latency (seconds)."""
+    return {
+        "overhead": cost.overhead,
+        "phases": sum(p.time for p in cost.phases),
+        "barriers": cost.barriers,
+        "redistribution": cost.redistribution,
+        "tile_overhead": cost.tile_overhead,
+    }
+
+
+def split_mechanism(one: KernelCost, one_cores: int, kernels: list[dict], at_one: list[KernelCost]) -> str:
+    """Why the hardware-only plan beats one kernel: own core counts against the split at the one kernel's count,
+    and, for the split, the one kernel's handling of its intermediates and the component that shrinks most."""
+    own = sum(k["latency_us"] for k in kernels)
+    same = sum(c.latency for c in at_one) * 1e6
+    cores = sorted({k["cores"] for k in kernels})
+    saved = {key: (value - sum(components(c)[key] for c in at_one)) * 1e6 for key, value in components(one).items()}
+    top = max(saved, key=lambda k: saved[k])
+    handling = mechanism(one) if one.intermediates != "on-chip" else "on-chip"
+    parts = [
+        f"own core counts ({', '.join(map(str, cores))} against {one_cores}) save {same - own:.1f} us",
+        f"splitting at {one_cores} cores saves {one.latency * 1e6 - same:.1f} us "
+        f"(one kernel {handling}; most from {WHY[top]}: {saved[top]:.1f} us; "
+        f"{len(kernels) - 1} more launch{'es' if len(kernels) > 2 else ''} cost {-saved['overhead']:.1f} us)",
+    ]
+    return "; ".join(parts)
+
+
+def describe_kernels(kernels: list[dict]) -> str:
+    """The plan's kernels by core count, in order of first use: `90 ops in 1 kernel on 32 cores, ...`."""
+    by_cores: dict[int, list[dict]] = {}
+    for k in kernels:
+        by_cores.setdefault(k["cores"], []).append(k)
+    return ", ".join(
+        f"{sum(k['ops'] for k in ks)} ops in {len(ks)} kernel{'s' if len(ks) > 1 else ''} on {c} cores"
+        for c, ks in by_cores.items()
+    )
+
+
+def hardware_only(path: Path, hw: str) -> dict:
+    """One model on one preset: the default plan, one kernel, and autotune{fusion-table=none}'s plan."""
+    target = load_target(hw)
+    model = cost_model(target)
+    module, ops, cores, one, groups, default = one_and_default(path, hw, target)
+    planned = module.clone()
+    run(planned, "fuse-dnnfusion", hw)
+    start = time.process_time()
+    run(planned, "autotune{fusion-table=none tuning-cache=false}", hw)
+    seconds = time.process_time() - start
+    found = [g for g in planned.walk() if isinstance(g, fusion.GroupOp)]
+    costs = [kernel_cost(g, target) for g in found]
+    members = [[op for op in g.body.block.ops if isinstance(op, graph.GraphOp)] for g in found]
+    kernels = [
+        {"ops": len(m), "cores": c.cores, "latency_us": c.latency * 1e6, "first": m[0].name, "last": m[-1].name}
+        for m, c in zip(members, costs, strict=True)
+    ]
+    latency = sum(c.latency for c in costs)
+    ratio = one.latency / latency
+    if len(found) == 1:
+        why = "the search's best is one kernel"
+    elif ratio <= 1.01:
+        why = f"within 1% of one kernel ({describe_kernels(kernels)})"
+    else:
+        at_one = [model.group_cost(m, cores) for m in members]
+        why = f"{describe_kernels(kernels)}: {split_mechanism(one, cores, kernels, at_one)}"
+    return {
+        "model": path.stem,
+        "target": hw,
+        "default_us": default * 1e6,
+        "default_kernels": len(groups),
+        "one_kernel_us": one.latency * 1e6,
+        "one_kernel_cores": cores,
+        "one_kernel_handling": mechanism(one) if one.intermediates != "on-chip" else "on-chip",
+        "hardware_only_us": latency * 1e6,
+        "hardware_only_kernels": len(found),
+        "hardware_only_cores": sorted({k["cores"] for k in kernels}),
+        "autotune_cpu_s": seconds,
+        "one_over_hardware_only": ratio,
+        "one_over_default": one.latency / default,
+        "kernels": kernels,
+        "why": why,
+    }
+
+
+def hardware_only_table(rows: list[dict]) -> str:
+    """The --hardware-only table (from the rows `hardware_only` returns)."""
+    lines = [
+        "| model | target | default plan (µs, kernels) | one kernel (µs, cores) | hardware-only plan (µs, kernels) "
+        "| one / default | one / hardware-only | autotune CPU s | where the hardware-only plan differs from one kernel |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['model']} | {r['target']} | {r['default_us']:.1f} ({r['default_kernels']}) "
+            f"| {r['one_kernel_us']:.1f} ({r['one_kernel_cores']}) "
+            f"| {r['hardware_only_us']:.1f} ({r['hardware_only_kernels']}) | {r['one_over_default']:.2f} "
+            f"| {r['one_over_hardware_only']:.3f} | {r['autotune_cpu_s']:.1f} | {r['why']} |"
+        )
+    worse = [r for r in rows if r["hardware_only_us"] > r["one_kernel_us"] * (1 + 1e-9)]
+    lines += ["", f"Hardware-only plans worse than one kernel: {len(worse)} (must be 0: one kernel is a candidate)"]
+    return "\n".join(lines) + "\n"
+
+
+def run_hardware_only(paths: list[Path], presets: list[str], out: Path) -> int:
+    rows = []
+    for hw in presets:
+        for path in paths:
+            forget_cost_models()
+            rows.append(hardware_only(path, hw))
+            r = rows[-1]
+            sys.stderr.write(f"{r['model']} {hw}: {r['hardware_only_us']:.1f} us, {r['autotune_cpu_s']:.1f} s\n")
+    sys.stdout.write(hardware_only_table(rows))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "fusion_tradeoffs_hardware_only.json").write_text(json.dumps(rows, indent=1) + "\n")
+    return 0 if all(r["hardware_only_us"] <= r["one_kernel_us"] * (1 + 1e-9) for r in rows) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="*", help="example names (default: every examples/*.dlm)")
@@ -374,6 +518,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", nargs="+", metavar="KEY=V1,V2", help="vary assumed parameters one at a time")
     parser.add_argument(
         "--crossover", action="store_true", help="where one kernel stops being slower (on-chip size, batch)"
+    )
+    parser.add_argument(
+        "--hardware-only", action="store_true", help="autotune{fusion-table=none} against one kernel and the default"
     )
     parser.add_argument("--onchip", default=",".join(map(str, ONCHIP_KIB)), help="on-chip KiB for --crossover")
     parser.add_argument(
@@ -385,6 +532,8 @@ def main(argv: list[str] | None = None) -> int:
         onchip = [float(v) for v in args.onchip.split(",") if v]
         batches = [int(v) for v in args.batch.split(",") if v]
         return run_crossover(paths, args.hw or list(PRESETS), onchip, batches, Path(args.out))
+    if args.hardware_only:
+        return run_hardware_only(paths, args.hw or list(PRESETS), Path(args.out))
     if args.sweep:
         return run_sweep(paths, args.hw or list(PRESETS), args.sweep, Path(args.out))
     rows = [measure(p, hw) for hw in args.hw or PRESETS for p in paths]
