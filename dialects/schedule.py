@@ -34,7 +34,9 @@ do in one step (cores with `lo == hi` idle); every core holds the same buffers
 at the same offsets. `operand_rows` says which rows of each operand one slice
 of an op's result needs (with the halo of a convolution or pooling); an op it
 cannot slice (`row_sliceable` is false) runs as `schedule.compute_whole`, from
-DRAM to DRAM.
+DRAM to DRAM. A reshape or transpose (`layout_sliceable`) can be computed
+slice by slice too, each rect of its result from the rect of its operand
+holding the same elements (`layout_rect`; the whole operand where none does).
 
 Channels. With a `channels` property (one `[lo, hi)` pair per core along the
 tensor's `channel_axis`: 1 of NCHW and NCDHW, the last axis of other ranks) a
@@ -208,7 +210,8 @@ def operand_rows(op: graph.GraphOp, index: int, lo: int, hi: int) -> Rows | None
 
     None: the op reads the whole operand (a weight, a broadcast operand). The
     rows of a convolution or pooling input are its window (the halo) clipped
-    to the tensor: the rows outside are padding.
+    to the tensor: the rows outside are padding. A `layout_sliceable` op reads
+    all rows of its operand by this account (`operand_rect` is exact).
     """
     if index > 0 and isinstance(op, graph.Conv2DOp | graph.DenseOp | graph.BatchNormOp | graph.LayerNormOp):
         return None
@@ -223,7 +226,14 @@ def operand_rows(op: graph.GraphOp, index: int, lo: int, hi: int) -> Rows | None
         return first, max(min(hi - top, height), first)
     if isinstance(op, graph.MatMulOp) and index == 1:
         return None
+    if layout_sliceable(op):  # rows of the result are no rows of the operand: all of them (`layout_rect`)
+        return 0, row_count(op.operands[0].type)
     return (lo, hi) if _same_rows(op, index) else None
+
+
+def batched(op: graph.GraphOp) -> bool:
+    """Is the op a matmul of rank 4 or 5, whose channel axis (1) is a batch axis of its products?"""
+    return isinstance(op, graph.MatMulOp) and len(shape_of(op.results[0].type)) in (4, 5)
 
 
 def channel_axis(t: Attribute) -> int | None:
@@ -252,7 +262,10 @@ def channel_sliceable(op: Operation) -> bool:
     its own channels) and pooling of NCHW and NCDHW, elementwise ops, batch norm
     over axis 1, dense layers and matmuls (split by output features, their
     left operand gathered), when the result's channel axis (`channel_axis`)
-    is the one the op's channels run along.
+    is the one the op's channels run along; and for a matmul of rank 4 or 5,
+    whose channels are its first batch axis (the heads of an attention
+    product: each core multiplies its heads' matrices), and a softmax of rank
+    4 or 5 off that axis.
     """
     if not row_sliceable(op):
         return False
@@ -264,8 +277,12 @@ def channel_sliceable(op: Operation) -> bool:
         return True
     if isinstance(op, graph.BatchNormOp):
         return channel_axis(op.results[0].type) == 1
-    if isinstance(op, graph.DenseOp | graph.MatMulOp):
+    if isinstance(op, graph.DenseOp):
         return rank not in (4, 5)
+    if isinstance(op, graph.MatMulOp):  # of rank 4 and 5 the channels are a batch axis (BERT's heads)
+        return True
+    if isinstance(op, graph.SoftmaxOp):  # rank 4 and 5: the channels are not the softmax's axis
+        return rank in (4, 5) and int_of(op.axis) % rank != 1
     return isinstance(op, graph.UnaryOp | graph.BinaryOp)
 
 
@@ -283,11 +300,13 @@ def operand_channels(op: graph.GraphOp, index: int, c0: int, c1: int) -> Rows | 
     """The channels of operand `index` that channels [c0, c1) of a `channel_sliceable` op's result read.
 
     None: all of them (a convolution's or dense layer's gathered input, a
-    broadcast operand). Operands `operand_rows` reads whole are read whole.
+    broadcast operand). Operands `operand_rows` reads whole are read whole,
+    except the right operand of a `batched` matmul: all its rows, of the
+    result's channels (its heads).
     """
     if isinstance(op, graph.Conv2DOp):
         return (c0, c1) if index == 0 and _depthwise(op) else None
-    if isinstance(op, graph.DenseOp | graph.MatMulOp):
+    if isinstance(op, graph.DenseOp) or (isinstance(op, graph.MatMulOp) and not batched(op)):
         return None
     if isinstance(op, graph.BatchNormOp) and index > 0:
         return None
@@ -299,6 +318,117 @@ def operand_channels(op: graph.GraphOp, index: int, c0: int, c1: int) -> Rows | 
 
 Rect = tuple[int, int, int, int]
 """Rows [r0, r1) by channels [c0, c1) of a tensor."""
+
+# --------------------------------------------------------------------------- layout ops
+
+
+def layout_sliceable(op: Operation) -> bool:
+    """Is the op a reshape-like op or a transpose that `row_sliceable` rejects (its result rows are not its
+    operand's rows), computed slice by slice by `layout_rect`? The lowering puts them in row phases of one tile."""
+    if not isinstance(op, graph.GraphOp) or len(op.results) != 1 or len(op.operands) != 1:
+        return False
+    if not (op.has_trait(graph.ReshapeLike) or isinstance(op, graph.TransposeOp)) or row_sliceable(op):
+        return False
+    return 0 not in (*shape_of(op.results[0].type), *shape_of(op.operands[0].type))
+
+
+def _ranges(t: Attribute, r: Rect) -> list[Rows]:
+    """Rect `r` of a tensor of type `t` as one [lo, hi) per axis (every axis but rows and channels whole)."""
+    shape = shape_of(t)
+    ranges = [(0, n) for n in shape]
+    rows, channels = row_axis(t), channel_axis(t)
+    if rows is not None:
+        ranges[rows] = (r[0], r[1])
+    if channels is not None:
+        ranges[channels] = (r[2], r[3])
+    return ranges
+
+
+def _rect_of(t: Attribute, ranges: Sequence[Rows]) -> Rect | None:
+    """Per-axis ranges of a tensor of type `t` as a rect; None if an axis other than rows and channels is cut."""
+    shape = shape_of(t)
+    rows, channels = row_axis(t), channel_axis(t)
+    for axis, (lo, hi) in enumerate(ranges):
+        if (lo, hi) != (0, shape[axis]) and axis not in (rows, channels):
+            return None
+    r = (0, 1) if rows is None else ranges[rows]
+    c = (0, 1) if channels is None else ranges[channels]
+    return rect(r, c)
+
+
+def _reshaped(source: Sequence[int], dest: Sequence[int], ranges: Sequence[Rows]) -> list[Rows] | None:
+    """The ranges of a reshape's `dest` axes holding exactly the elements `ranges` of its `source` axes hold;
+    None if they are no box.
+
+    The axes fall into groups of equal products (`[768]` and `[12, 64]`); in a group, a box of the source
+    is one flat run when it cuts only its first axis longer than 1, and that run is a box of the destination
+    when it starts and ends on a multiple of what the destination's first such axis counts.
+    """
+    out = [(0, n) for n in dest]
+    i = j = 0
+    while i < len(source) or j < len(dest):
+        a, b = [], []
+        size_a = size_b = 1
+        while True:  # the next group: axes on both sides until the products meet (and one more axis at least)
+            if (
+                (a or b)
+                and size_a == size_b
+                and (i == len(source) or source[i] != 1)
+                and (j == len(dest) or dest[j] != 1)
+            ):
+                break
+            if i < len(source) and (size_a <= size_b or j == len(dest)):
+                a.append(i)
+                size_a *= source[i]
+                i += 1
+            elif j < len(dest):
+                b.append(j)
+                size_b *= dest[j]
+                j += 1
+            else:
+                break
+        cut = [k for k in a if ranges[k] != (0, source[k])]
+        if not cut:
+            continue
+        if len(cut) > 1 or any(source[k] > 1 for k in a if k < cut[0]):
+            return None
+        (k,) = cut
+        inner = math.prod(source[m] for m in a if m > k)
+        lo, hi = ranges[k][0] * inner, ranges[k][1] * inner
+        first = next((m for m in b if dest[m] > 1), None)
+        if first is None:
+            return None
+        inner = math.prod(dest[m] for m in b if m > first)
+        if lo % inner or hi % inner:
+            return None
+        out[first] = (lo // inner, hi // inner)
+    return out
+
+
+def layout_rect(op: graph.GraphOp, r: Rect) -> Rect | None:
+    """The rect of the operand of a `layout_sliceable` op holding exactly rect `r` of its result (the same
+    elements: a transpose's axes permuted, a reshape's runs); None if no rect does."""
+    result, operand = op.results[0].type, op.operands[0].type
+    ranges = _ranges(result, r)
+    if isinstance(op, graph.TransposeOp):
+        source: list[Rows] = [(0, 0)] * len(ranges)
+        for j, p in enumerate(ints(op.perm)):
+            source[p] = ranges[j]
+        return _rect_of(operand, source)
+    mapped = _reshaped(shape_of(result), shape_of(operand), ranges)
+    return None if mapped is None else _rect_of(operand, mapped)
+
+
+def layout_image(op: graph.GraphOp, r: Rect) -> Rect | None:
+    """The rect of the result of a `layout_sliceable` op holding exactly rect `r` of its operand; None if none."""
+    result, operand = op.results[0].type, op.operands[0].type
+    ranges = _ranges(operand, r)
+    if isinstance(op, graph.TransposeOp):
+        return _rect_of(result, [ranges[p] for p in ints(op.perm)])
+    mapped = _reshaped(shape_of(operand), shape_of(result), ranges)
+    return None if mapped is None else _rect_of(result, mapped)
+
+
 NOTHING: Rect = (0, 0, 0, 0)
 
 
@@ -624,13 +754,13 @@ class ComputeOp(SliceOp):
 
     def verify_(self) -> None:
         owner = self.value.owner
-        if not isinstance(owner, graph.GraphOp) or not row_sliceable(owner):
+        if not isinstance(owner, graph.GraphOp) or not (row_sliceable(owner) or layout_sliceable(owner)):
             raise VerifyException(f"{self.name}: the value must be the result of a graph op that can be sliced by rows")
         if len(self.ins) != len(owner.operands):
             raise VerifyException(
                 f"{self.name}: {owner.name} has {len(owner.operands)} operands, got {len(self.ins)} input buffers"
             )
-        if self.channels is not None and not channel_sliceable(owner):
+        if self.channels is not None and not (channel_sliceable(owner) or layout_sliceable(owner)):
             raise VerifyException(f"{self.name}: {owner.name} cannot be sliced by channels")
         if self.keep_from is not None:
             if self.append is None:
@@ -942,9 +1072,14 @@ def appends(kept: Rect, r: Rect) -> bool:
 
 
 def operand_rect(op: graph.GraphOp, index: int, r: Rect) -> Rect:
-    """The rect of operand `index` that rect `r` of the result of a `row_sliceable` op reads (whole: all of it)."""
+    """The rect of operand `index` that rect `r` of the result of a `row_sliceable` (or `layout_sliceable`)
+    op reads (whole: all of it)."""
     operand = op.operands[index]
+    if layout_sliceable(op):
+        return layout_rect(op, r) or whole(operand.type)
     rows = operand_rows(op, index, r[0], r[1])
+    if rows is None and index == 1 and batched(op) and aligned_channels(op, 1) == 1:
+        rows = (0, row_count(operand.type))  # a batched matmul's right operand: its heads, every row
     if rows is None:
         return whole(operand.type)
     full = (0, channel_count(operand.type))

@@ -29,11 +29,14 @@ from dlfc.dialects.graph import i64_array, ints
 from dlfc.dialects.schedule import (
     Rect,
     aligned_channels,
+    batched,
     channel_axis,
     channel_count,
     hull,
     inside,
     is_empty,
+    layout_rect,
+    layout_sliceable,
     meet,
     operand_channels,
     operand_filters,
@@ -160,6 +163,8 @@ def compute_rect(op: graph.GraphOp, r: Rect, args: Sequence[np.ndarray]) -> np.n
     """
     out = op.results[0].type
     c0, c1 = r[2], r[3]
+    if layout_sliceable(op):
+        return layout_block(op, r, args[0])
     if (c0, c1) == (0, channel_count(out)):
         return compute_rows(op, r[0], r[1], args)
     args = list(args)
@@ -170,7 +175,7 @@ def compute_rect(op: graph.GraphOp, r: Rect, args: Sequence[np.ndarray]) -> np.n
             groups = c1 - c0
     elif isinstance(op, graph.DenseOp):
         args[1:] = [a[c0:c1] for a in args[1:]]  # weight [out, in] and bias [out]
-    elif isinstance(op, graph.MatMulOp):
+    elif isinstance(op, graph.MatMulOp) and not batched(op):
         args[1] = args[1][..., c0:c1]
     elif isinstance(op, graph.BatchNormOp):
         args[1:] = [a[c0:c1] for a in args[1:]]
@@ -178,11 +183,28 @@ def compute_rect(op: graph.GraphOp, r: Rect, args: Sequence[np.ndarray]) -> np.n
         for i in range(len(op.operands)):
             rows = operand_rows(op, i, r[0], r[1])
             position = aligned_channels(op, i)
-            if rows is None and position is not None and operand_channels(op, i, c0, c1) is not None:
+            cut = rows is None and not (i == 1 and batched(op))  # a batched matmul's heads come cut already
+            if cut and position is not None and operand_channels(op, i, c0, c1) is not None:
                 index = [slice(None)] * args[i].ndim
                 index[position] = slice(c0, c1)
                 args[i] = args[i][tuple(index)]
     return compute_rows(op, r[0], r[1], args, groups)
+
+
+def layout_block(op: graph.GraphOp, r: Rect, arg: np.ndarray) -> np.ndarray:
+    """Rect `r` of the result of a `layout_sliceable` op from the rect of its operand `operand_rect` names:
+    the block transposed or reshaped (from the whole operand, cut, where no rect holds exactly its elements)."""
+    result = op.results[0]
+    if layout_rect(op, r) is None:
+        (out,) = evaluate(op, [arg])
+        return _block(out, result, r)
+    if isinstance(op, graph.TransposeOp):
+        return np.transpose(arg, ints(op.perm))
+    shape = list(graph.shape_of(result.type))
+    for axis, (lo, hi) in ((row_axis(result.type), r[:2]), (channel_axis(result.type), r[2:])):
+        if axis is not None:
+            shape[axis] = hi - lo
+    return arg.reshape(shape)
 
 
 class ProgramRun:

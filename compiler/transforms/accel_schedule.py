@@ -8,8 +8,11 @@ nothing the cost model decides:
 - A kernel of one op, or one whose intermediates the cost model spills, runs
   op by op from DRAM to DRAM (`schedule.compute_whole`, barriers between them):
   the cost model's op that streams its operands while it computes.
-- Otherwise the ops form row phases: runs of ops `row_sliceable` accepts (any
-  other op is a whole phase between barriers, through DRAM). A row phase runs
+- Otherwise the ops form row phases: runs of ops `row_sliceable` accepts, and
+  in a kernel of one tile also reshapes and transposes (`layout_sliceable`,
+  their rects following the ops around them: `RowPhase._layout_shares`); any
+  other op is a whole phase through DRAM, after a barrier unless the cost
+  model splits it along the axis of the ops whose results it reads. A row phase runs
   the cost model's tile loop: `KernelCost.tiles` depth-first row tiles (1 when
   the intermediates fit whole), each op computing per tile the rows its
   consumers in the phase need (halos recomputed between tiles, as the cost
@@ -18,7 +21,8 @@ nothing the cost model decides:
   of rows instead, keeping in line buffers the rows the next tile reads again
   (`line_rows`). Within a tile every op splits its rows evenly across the kernel's
   cores, or its channels (in whole vectors) where the cost model splits it by
-  channels (`KernelCost.axes`, `channel_split`); a core that needs part of an
+  channels (`KernelCost.axes`, `channel_split`; a matmul of rank 4 split by
+  batch splits its heads, the channel axis, one by one: `head_split`); a core that needs part of an
   intermediate other cores computed (a convolution's halo, or every channel
   of its rows after ops split along another axis) gets it by
   `schedule.exchange` over the links, as the cost model's halo exchange and
@@ -70,6 +74,8 @@ from dlfc.dialects.schedule import (
     hull,
     inside,
     is_empty,
+    layout_image,
+    layout_sliceable,
     meet,
     operand_channels,
     operand_filters,
@@ -197,6 +203,8 @@ def tile_rows(ops: Sequence[graph.GraphOp], tiles: int) -> TileRows | None:
             for t, (lo, hi) in enumerate(computed):
                 if lo < hi:
                     need = operand_rows(op, i, lo, hi)
+                    if need is None and i == 1 and schedule.batched(op) and operand.owner in members:
+                        need = (0, row_count(operand.type))  # every row, of the heads `operand_rect` names
                     if need is None:
                         whole.add(operand)
                         break
@@ -309,10 +317,16 @@ class RowPhase:
     """The program of one row phase (see the module docstring); `footprint` is its bytes of on-chip memory.
 
     `by_channels`: the results of the ops whose cores split their channels
-    (`channel_shares`) rather than their rows. `cached`: the cost model caches
+    (`channel_shares`) rather than their rows, in whole vectors of
+    `vector_width` channels, or one by one for those in `by_heads` (a batch
+    axis: the heads of an attention product). `cached`: the cost model caches
     the halos; the phase then walks each core's band of rows with line buffers
     (`line_rows`), unless some op of it splits its channels (those need every
-    core's rows of a tile at once), when it recomputes them.
+    core's rows of a tile at once), when it recomputes them. A
+    `layout_sliceable` op (reshape, transpose) takes the rects its producer's
+    split maps to (`layout_image`) or, reading a tensor from outside the
+    phase, those its consumers read (`layout_rect`), so that a chain of them
+    moves no data between cores (`_layout_shares`).
     """
 
     def __init__(
@@ -324,6 +338,7 @@ class RowPhase:
         by_channels: frozenset[SSAValue] = frozenset(),
         vector_width: int = 1,
         cached: bool = False,
+        by_heads: frozenset[SSAValue] = frozenset(),
     ):
         self.rows = rows
         self.cores = cores
@@ -347,11 +362,12 @@ class RowPhase:
                 full = (0, channel_count(r.type))
                 self.shares[r] = [[rect(p, full) for p in self.lines.new[r][t]] for t in range(rows.tiles)]
             elif r in by_channels:
-                channels = channel_shares(channel_count(r.type), cores, vector_width)
+                channels = channel_shares(channel_count(r.type), cores, 1 if r in by_heads else vector_width)
                 self.shares[r] = [[rect(rows.computed[r][t], c) for c in channels] for t in range(rows.tiles)]
             else:
                 full = (0, channel_count(r.type))
                 self.shares[r] = [[rect(p, full) for p in split(rows.computed[r][t], cores)] for t in range(rows.tiles)]
+        self._layout_shares(by_channels)
         self.buffers: dict[SSAValue, _Buffer] = {}
         n = len(ops)
         self.filters = {value: self._weight_filters(value) for value in rows.resident}
@@ -401,6 +417,53 @@ class RowPhase:
             return self.lines.bands[result][core]  # each row of its band computed once, in some tile
         return self.rows.stored[result][t]
 
+    def _layout_shares(self, by_channels: frozenset[SSAValue]) -> None:
+        """The rects of the layout ops (`layout_sliceable`): forward from a producer in the phase, through
+        `layout_image`; else back from their consumers in the phase, through `operand_rect`; else by rows.
+        An elementwise op not split by channels takes the rects of an operand of its type whose rects a
+        layout op's mapping gave (the cost model's elementwise op follows its producer's partition)."""
+        ops = self.rows.ops
+        derived: set[SSAValue] = set()
+        for op in ops:
+            (result,) = op.results
+            if isinstance(op, graph.UnaryOp | graph.BinaryOp) and result not in by_channels:
+                leader = next((v for v in op.operands if v in derived and v.type == result.type), None)
+                if leader is not None:
+                    self.shares[result] = self._within(result, self.shares[leader])
+                    derived.add(result)
+                continue
+            operand = op.operands[0] if op.operands else None
+            if operand is None or not layout_sliceable(op) or operand not in self.shares or operand.owner not in ops:
+                continue
+            if layout_sliceable(operand.owner) and operand not in derived:
+                continue
+            images = [[layout_image(op, share) if not is_empty(share) else NOTHING for share in per_core]
+                      for per_core in self.shares[operand]]  # fmt: skip
+            if all(i is not None for per_core in images for i in per_core):
+                self.shares[result] = self._within(result, images)  # type: ignore[arg-type]
+                derived.add(result)
+        for k in range(len(ops) - 1, -1, -1):
+            op = ops[k]
+            (result,) = op.results
+            if not layout_sliceable(op) or result in derived or result not in self.readers:
+                continue
+            needs = [[NOTHING] * self.cores for _ in range(self.rows.tiles)]
+            for j in self.readers[result]:
+                reader = ops[j]
+                for t, per_core in enumerate(self.shares[reader.results[0]]):
+                    for c, share in enumerate(per_core):
+                        needs[t][c] = hull(needs[t][c], self._need(reader, result, share))
+            if any(not is_empty(r) for per_core in needs for r in per_core):
+                self.shares[result] = self._within(result, needs)
+                derived.add(result)
+
+    def _within(self, result: SSAValue, shares: list[list[Rect]]) -> list[list[Rect]]:
+        """Per tile and core, `shares` cut to the rows the tile computes."""
+        return [
+            [meet(share, rect(self.rows.computed[result][t], (0, channel_count(result.type)))) for share in per_core]
+            for t, per_core in enumerate(shares)
+        ]
+
     def _bytes(self, value: SSAValue, r: Rect) -> int:
         return rect_bytes(value.type, r, self.element_bytes)
 
@@ -412,6 +475,8 @@ class RowPhase:
         if is_empty(share):
             return []
         op = self.rows.ops[self.index[result]]
+        if layout_sliceable(op):  # a chunk of rows of its share may be no rect of its operand
+            return [share]
         streamed = any(v in self.rows.loaded and v not in self.tile_inputs for v in op.operands)
         count = chunk_count(op, share[1] - share[0]) if streamed else CHUNKS
         return [rect(c, share[2:]) for c in chunks(share[:2], count) if c[0] < c[1]]
@@ -625,6 +690,7 @@ def row_phases(
     target: Accelerator,
     by_channels: frozenset[SSAValue] = frozenset(),
     cached: bool = False,
+    by_heads: frozenset[SSAValue] = frozenset(),
 ) -> list[RowPhase | graph.GraphOp]:
     """Row phases of a run of sliceable ops in the cost model's tiling (more tiles, or split, where it does not fit),
     with line buffers where `cached` (the cost model caches the halos)."""
@@ -652,7 +718,7 @@ def row_phases(
             # further tile would read them again
             for stream in (False, True) if streamed and count > tiles else (streamed,):
                 candidate = RowPhase(
-                    layout, cores, stream, target.element_bytes, by_channels, target.vector_width, cached
+                    layout, cores, stream, target.element_bytes, by_channels, target.vector_width, cached, by_heads
                 )
                 if candidate.footprint <= capacity:
                     phase = candidate
@@ -677,9 +743,11 @@ def plan_phases(
     cost: KernelCost,
     target: Accelerator,
     by_channels: frozenset[SSAValue] = frozenset(),
+    by_heads: frozenset[SSAValue] = frozenset(),
 ) -> list:
     """The phases of a kernel's compute ops under the cost model's decision `cost` (see the module docstring);
-    the ops whose results are in `by_channels` split their channels across the cores."""
+    the ops whose results are in `by_channels` split their channels across the cores (one by one for those
+    in `by_heads`), and in a kernel of one tile the layout ops (`layout_sliceable`) join the row phases."""
     if len(ops) <= 1 or cost.intermediates == "spilled":
         return list(ops)
     tiles = cost.tiles if cost.intermediates == "tiled" else 1
@@ -688,11 +756,11 @@ def plan_phases(
     phases: list[RowPhase | graph.GraphOp] = []
     run: list[graph.GraphOp] = []
     for op in [*ops, None]:
-        if op is not None and row_sliceable(op):
+        if op is not None and (row_sliceable(op) or (tiles == 1 and layout_sliceable(op))):
             run.append(op)
             continue
         if run:
-            phases += row_phases(run, cores, tiles, streamed, target, by_channels, cached)
+            phases += row_phases(run, cores, tiles, streamed, target, by_channels, cached, by_heads)
             run = []
         if op is not None:
             phases.append(op)
@@ -711,10 +779,10 @@ def emit_program(
     whole renames a tensor in DRAM, so it needs none, and its result is as
     recent as its operand. With `axes` (each op's partition axis in the cost
     model's layout, `KernelCost.axes`), an op run whole that reads only
-    results of ops run whole on its own axis needs no barrier either, as the
-    cost model charges none where a consumer keeps its producer's partition:
-    each core's part waits only for the parts it reads (the simulator's DRAM
-    dependencies).
+    results of ops (run whole or in a row phase) on its own axis needs no
+    barrier either, as the cost model charges none where a consumer keeps its
+    producer's partition: each core's part waits only for the parts it reads
+    (the simulator's DRAM dependencies).
     """
     ops: list[Operation] = []
     recent: set[SSAValue] = set()  # written to DRAM since the last barrier
@@ -733,6 +801,8 @@ def emit_program(
             recent |= results
         if axis is not None:
             axis_of.update(dict.fromkeys(phase.results, axis))
+        if isinstance(phase, RowPhase) and axes is not None:
+            axis_of.update({op.results[0]: axes[op] for op in phase.rows.ops if op in axes})
         if isinstance(phase, RowPhase):
             ops += phase.emit()
         else:
@@ -743,14 +813,33 @@ def emit_program(
 def channel_split(kernel: accel.KernelOp, cost: KernelCost, target: Accelerator) -> frozenset[SSAValue]:
     """The results of the kernel's ops that the cost model splits by channels (`KernelCost.axes`) and that a
     core can compute some channels of (`channel_sliceable`); none on one core."""
-    if kernel.core_count == 1 or not cost.axes:
-        return frozenset()
-    boundary = cost_model(target).boundary(kernel.body.block.ops)
+    return frozenset(r for r, axis in _split_axes(kernel, cost, target).items() if axis == "channels")
+
+
+def head_split(kernel: accel.KernelOp, cost: KernelCost, target: Accelerator) -> frozenset[SSAValue]:
+    """The results of rank 4 (batch 1) of the kernel's ops that the cost model splits by batch, which for
+    such a tensor is its channel axis one by one (the heads of an attention product), and that a core can
+    compute some channels of; none on one core."""
     return frozenset(
-        op.results[0]
+        r for r, axis in _split_axes(kernel, cost, target).items()
+        if axis == "batch" and len(schedule.shape_of(r.type)) == 4 and schedule.shape_of(r.type)[0] == 1
+    )  # fmt: skip
+
+
+def _split_axes(kernel: accel.KernelOp, cost: KernelCost, target: Accelerator) -> dict[SSAValue, str]:
+    """The cost model's axis of each `channel_sliceable` op's result (`KernelCost.axes`); none on one core.
+
+    A batched matmul's "channels" are its output features, the last axis, which a slice cannot name (its
+    channel axis is a batch axis): it is left out, and its rows are split.
+    """
+    if kernel.core_count == 1 or not cost.axes:
+        return {}
+    boundary = cost_model(target).boundary(kernel.body.block.ops)
+    return {
+        op.results[0]: axis
         for op, axis in zip(boundary.ops, cost.axes, strict=True)
-        if axis == "channels" and channel_sliceable(op)
-    )
+        if channel_sliceable(op) and not (schedule.batched(op) and axis == "channels")
+    }
 
 
 def schedule_kernel(kernel: accel.KernelOp, target: Accelerator) -> None:
@@ -758,7 +847,8 @@ def schedule_kernel(kernel: accel.KernelOp, target: Accelerator) -> None:
     block = kernel.body.block
     ops = [op for op in block.ops if isinstance(op, graph.GraphOp) and not graph.is_source(op)]
     cost = kernel_cost(kernel, target)
-    phases = plan_phases(ops, kernel.core_count, cost, target, channel_split(kernel, cost, target))
+    heads = head_split(kernel, cost, target)
+    phases = plan_phases(ops, kernel.core_count, cost, target, channel_split(kernel, cost, target) | heads, heads)
     axes = None
     if kernel.core_count > 1 and cost.axes:
         boundary = cost_model(target).boundary(block.ops)

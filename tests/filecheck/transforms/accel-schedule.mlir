@@ -75,12 +75,42 @@ builtin.module attributes {accel.target = #accel.target<"mlu100", cores = [1, 2,
 // CHECK-NEXT:    schedule.compute %d rows = [0, 1, 4, 5] ins(%[[R]], %{{.*}}) outs(%{{.*}}) : tensor<1x4x8x8xf32>
 
 // -----
-// A reshape cannot be sliced by rows: the relu before it stores its result,
-// the reshape runs whole (a view: it renames the tensor in DRAM, no barrier),
-// and the neg after it loads the reshaped tensor after a barrier (every
-// core's rows of the relu must be in DRAM).
+// A reflecting pad cannot be sliced by rows (its padding rows copy rows from
+// the other end of the tensor): the relu before it stores its result, the
+// pad runs whole from DRAM to DRAM after a barrier (every core's rows of the
+// relu must be in DRAM), and the neg after it loads the padded tensor after
+// another.
 builtin.module attributes {accel.target = #accel.target<"mlu100", cores = [1, 2, 4, 8, 16, 32]>} {
-  func.func @phases(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x4x16xf32> {
+  func.func @phases(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x10x8xf32> {
+    %y = accel.kernel "k0"(%x) cores = 1 : (tensor<1x4x8x8xf32>) -> tensor<1x4x10x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>):
+      %r = graph.relu %a : tensor<1x4x8x8xf32>
+      %s = graph.pad %r {pads = array<i64: 0, 0, 1, 0, 0, 0, 1, 0>, mode = "reflect"} : (tensor<1x4x8x8xf32>) -> tensor<1x4x10x8xf32>
+      %t = graph.neg %s : tensor<1x4x10x8xf32>
+      accel.yield %t : tensor<1x4x10x8xf32>
+    }
+    func.return %y : tensor<1x4x10x8xf32>
+  }
+}
+
+// CHECK-LABEL: func.func @phases(
+// CHECK:           schedule.store %r rows = [6, 8] from
+// CHECK-NEXT:    }
+// CHECK-NEXT:    schedule.barrier
+// CHECK-NEXT:    schedule.compute_whole %s : tensor<1x4x10x8xf32>
+// CHECK-NEXT:    schedule.barrier
+// CHECK:         schedule.tile index = 0 stage = 0 {
+// CHECK-NEXT:      schedule.load %s rows = [0, 3] into %{{.*}} : tensor<1x4x10x8xf32>
+// CHECK:         schedule.store %t rows = [9, 10] from
+// CHECK-NOT:     schedule.store %s
+
+// -----
+// A reshape's result rows are not its operand's rows, but in a kernel of one
+// tile it is computed from buffers like the ops around it: the rect of its
+// operand holding the same elements (`layout_rect`; here all of them) is on
+// chip, and nothing goes through DRAM between the ops.
+builtin.module attributes {accel.target = #accel.target<"mlu100", cores = [1, 2, 4, 8, 16, 32]>} {
+  func.func @reshape_on_chip(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x4x16xf32> {
     %y = accel.kernel "k0"(%x) cores = 1 : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x16xf32> {
     ^bb0(%a: tensor<1x4x8x8xf32>):
       %r = graph.relu %a : tensor<1x4x8x8xf32>
@@ -92,13 +122,10 @@ builtin.module attributes {accel.target = #accel.target<"mlu100", cores = [1, 2,
   }
 }
 
-// CHECK-LABEL: func.func @phases(
-// CHECK:           schedule.store %r rows = [6, 8] from
-// CHECK-NEXT:    }
-// CHECK-NEXT:    schedule.compute_whole %s : tensor<1x4x4x16xf32>
-// CHECK-NEXT:    schedule.barrier
-// CHECK-NEXT:    %[[S:.*]] = schedule.buffer offset = 0 size = 128
-// CHECK:         schedule.tile index = 0 stage = 0 {
-// CHECK-NEXT:      schedule.load %s rows = [0, 1] into %[[S]] : tensor<1x4x4x16xf32>
-// CHECK:         schedule.store %t rows = [3, 4] from
+// CHECK-LABEL: func.func @reshape_on_chip(
+// CHECK:           schedule.compute %r rows = [6, 8] ins(%{{.*}}) outs(%[[R:.*]]) append : tensor<1x4x8x8xf32>
+// CHECK-NEXT:      schedule.compute %s rows = [0, 4] ins(%[[R]]) outs(%[[S:.*]]) : tensor<1x4x4x16xf32>
+// CHECK-NEXT:      schedule.compute %t rows = [0, 1] ins(%[[S]]) outs(%{{.*}}) : tensor<1x4x4x16xf32>
+// CHECK-NOT:     schedule.compute_whole
+// CHECK-NOT:     schedule.barrier
 // CHECK-NOT:     schedule.store %s
