@@ -116,6 +116,7 @@ def main() -> int:
     parser.add_argument("--cores", nargs="*", type=int, default=list(CORES), help="core counts besides the tuned ones")
     parser.add_argument("--random", type=int, default=4, metavar="N", help="random models (seeds 0..N-1, 30 steps)")
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "cost_vs_sim.json"))
+    parser.add_argument("--every", metavar="PATH", help="also write every kernel's row (for rank analysis) to PATH")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT / "tests"))
@@ -167,6 +168,8 @@ def main() -> int:
         "worst": worst,
     }
     Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+    if args.every:
+        Path(args.every).write_text(json.dumps(every, indent=1) + "\n")
     print(f"\nwrote {args.json} ({result['seconds']:.0f} s)")
     return 0
 
