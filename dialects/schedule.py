@@ -324,12 +324,14 @@ Rect = tuple[int, int, int, int]
 
 def layout_sliceable(op: Operation) -> bool:
     """Is the op a reshape-like op or a transpose that `row_sliceable` rejects (its result rows are not its
-    operand's rows), computed slice by slice by `layout_rect`? The lowering puts them in row phases of one tile."""
+    operand's rows), computed slice by slice by `layout_rect`? The lowering puts them in row phases of one tile.
+    Not to or from a scalar (a rank-0 tensor has no rows to hold in a buffer), nor of an empty tensor."""
     if not isinstance(op, graph.GraphOp) or len(op.results) != 1 or len(op.operands) != 1:
         return False
     if not (op.has_trait(graph.ReshapeLike) or isinstance(op, graph.TransposeOp)) or row_sliceable(op):
         return False
-    return 0 not in (*shape_of(op.results[0].type), *shape_of(op.operands[0].type))
+    shapes = (shape_of(op.results[0].type), shape_of(op.operands[0].type))
+    return all(shape and 0 not in shape for shape in shapes)
 
 
 def _ranges(t: Attribute, r: Rect) -> list[Rows]:

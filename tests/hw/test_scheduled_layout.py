@@ -119,6 +119,25 @@ def test_a_transpose_moving_an_inner_axis_maps_whole_rows_only() -> None:
     assert layout_rect(keys, (0, 8, 1, 3)) is None
 
 
+def test_a_squeeze_to_a_scalar_runs_whole() -> None:
+    """A rank-0 tensor has no rows to hold in a buffer: a squeeze to one is no layout op a slice computes
+    (random model 375 of the differential suite, global average pooling then squeeze, failed in the
+    interpreter's store before)."""
+    module = parse(
+        "func.func @f(%a: tensor<1x1x1x1xf32>) -> tensor<f32> {\n"
+        "  %y = graph.squeeze %a {axes = array<i64: 0, 1, 2, 3>} : (tensor<1x1x1x1xf32>) -> tensor<f32>\n"
+        "  func.return %y : tensor<f32>\n}"
+    )
+    squeeze = ops_of(module)[0]
+    assert not layout_sliceable(squeeze)
+    unsqueezed = parse(
+        "func.func @f(%a: tensor<1x4xf32>) -> tensor<4xf32> {\n"
+        "  %y = graph.squeeze %a {axes = array<i64: 0>} : (tensor<1x4xf32>) -> tensor<4xf32>\n"
+        "  func.return %y : tensor<4xf32>\n}"
+    )
+    assert layout_sliceable(ops_of(unsqueezed)[0])
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_mapped_rects_hold_the_same_elements(seed: int) -> None:
     """For random reshapes and transposes and every rect of their results: the operand's rect, transposed
