@@ -448,6 +448,14 @@ class OraclePass(ModulePass):
 
     def __post_init__(self) -> None:
         check_fusion_table(self.fusion_table, "oracle")
+        if self.mode not in ("windows", "exact"):
+            raise ValueError(f"oracle: mode must be 'windows' or 'exact', got '{self.mode}'")
+        if self.jobs < 1 or self.limit < 1:
+            raise ValueError(f"oracle: jobs and limit must be positive, got jobs={self.jobs} limit={self.limit}")
+        if not self.time_limit >= 0:
+            raise ValueError(
+                f"oracle: time-limit must be a number of seconds >= 0 (0: no limit), got {self.time_limit}"
+            )
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         table = self.fusion_table
@@ -455,8 +463,6 @@ class OraclePass(ModulePass):
         if self.mode == "exact":
             exact_oracle(op, target, self.cap, self.limit, self.time_limit, table)
             return
-        if self.mode != "windows":
-            raise ValueError(f"oracle: mode must be 'windows' or 'exact', got '{self.mode}'")
         reduction = Reduction(self.window, self.cap, self.joint, table)
         with open_executor(self.jobs, self.scheduler) as executor:
             result = oracle(op, target, reduction, executor, self.time_limit, self.progress)

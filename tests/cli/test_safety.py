@@ -281,6 +281,18 @@ MESSAGE_CASES = [
         "pass 'autotune' failed: autotune: window and max-states must be positive, got 0 and 20000",
     ),
     (
+        ["model.dlm", "--pass-pipeline", "cse,oracle{jobs=0}"],
+        "pass 'oracle': oracle: jobs and limit must be positive, got jobs=0 limit=50000",
+    ),
+    (
+        ["model.dlm", "--pass-pipeline", "cse,oracle{time-limit=-1.0}"],
+        "pass 'oracle': oracle: time-limit must be a number of seconds >= 0 (0: no limit), got -1.0",
+    ),
+    (
+        ["model.dlm", "--pass-pipeline", 'cse,oracle{mode="x"}'],
+        "pass 'oracle': oracle: mode must be 'windows' or 'exact', got 'x'",
+    ),
+    (
         ["model.dlm", "--load-pass-plugin", "exit_plugin.py", "--pass-pipeline", "test-exit"],
         "the plugin gave up (a pass or plugin called sys.exit)",
     ),
