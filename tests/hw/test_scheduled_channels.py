@@ -23,7 +23,7 @@ from dlfc.hw.cost import KernelCost, cost_model
 from dlfc.hw.interpreter import execute
 from dlfc.hw.reference import run_graph
 from dlfc.hw.simulator import simulate
-from dlfc.hw.target import load_target
+from dlfc.hw.target import Accelerator, load_target
 
 
 def split_by(module: ModuleOp, channels: set[str]) -> ModuleOp:
@@ -31,11 +31,17 @@ def split_by(module: ModuleOp, channels: set[str]) -> ModuleOp:
     split by channels (in vectors of 2 of its 4 channels) and the others by rows."""
     from dataclasses import replace
 
+    cost = KernelCost(kernel_of(module).core_count, 0.0, 0.0, 0.0, 0.0, "compute", 0, 0, 0, "on-chip")
+    return scheduled(module, cost, replace(MLU100, vector_width=2), channels)
+
+
+def scheduled(module: ModuleOp, cost: KernelCost, target: Accelerator, channels: set[str] | None) -> ModuleOp:
+    """The module's one kernel lowered by `plan_phases` as `cost` says (tiles, weights) on `target`, on the
+    kernel's core count, with the ops whose result names are in `channels` (every op: None) split by channels
+    and the others by rows; the module verifies."""
     kernel = kernel_of(module)
     ops = [op for op in kernel.body.block.ops if isinstance(op, graph.GraphOp) and not graph.is_source(op)]
-    by_channels = frozenset(op.results[0] for op in ops if op.results[0].name_hint in channels)
-    target = replace(MLU100, vector_width=2)
-    cost = KernelCost(kernel.core_count, 0.0, 0.0, 0.0, 0.0, "compute", 0, 0, 0, "on-chip")
+    by_channels = frozenset(op.results[0] for op in ops if channels is None or op.results[0].name_hint in channels)
     program = accel_schedule.emit_program(
         accel_schedule.plan_phases(ops, kernel.core_count, cost, target, by_channels), target
     )

@@ -14,13 +14,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from test_scheduled import ATOL, CONV_CONV, MLU100, RTOL, inputs_of, kernel_of, parse, unscheduled
-from test_scheduled_channels import expected, split_by
+from test_scheduled_channels import expected, scheduled, split_by
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.exceptions import VerifyException
 
 from dlfc.compiler.instruments import print_module
-from dlfc.compiler.transforms import accel_schedule
-from dlfc.dialects import graph, schedule
+from dlfc.dialects import schedule
 from dlfc.hw.cost import KernelCost, cost_model
 from dlfc.hw.interpreter import execute
 from dlfc.hw.simulator import simulate
@@ -86,17 +85,8 @@ SMALL: Accelerator = replace(MLU100, vector_width=16, onchip_bytes=48 * 1024, we
 
 
 def wide_by_channels() -> ModuleOp:
-    module = parse(WIDE)
-    kernel = kernel_of(module)
-    ops = [op for op in kernel.body.block.ops if isinstance(op, graph.GraphOp) and not graph.is_source(op)]
     cost = KernelCost(4, 0.0, 0.0, 0.0, 0.0, "compute", 0, 0, 0, "on-chip")
-    by_channels = frozenset(op.results[0] for op in ops)
-    program = accel_schedule.emit_program(accel_schedule.plan_phases(ops, 4, cost, SMALL, by_channels), SMALL)
-    last = kernel.body.block.last_op
-    assert last is not None
-    kernel.body.block.insert_op_before(program, last)
-    module.verify()
-    return module
+    return scheduled(parse(WIDE), cost, SMALL, None)
 
 
 def test_a_convolution_whose_weights_do_not_fit_one_core_runs_split_by_channels() -> None:
@@ -134,17 +124,10 @@ def test_weights_streamed_in_more_tiles_than_asked_stay_resident_where_they_fit(
     """The cost model streams the weights in 2 tiles (each tile reads them again), but 2 tiles of a 32x32 map do
     not fit 48 KiB: in the more tiles the phase takes, both weight slices (2 x 18 KiB) fit for the whole loop, so
     each is loaded once, before it, instead of once per tile; the output equals the whole ops'."""
-    module = parse(WIDE.replace("1x64x8x8", "1x64x32x32"))
-    kernel = kernel_of(module)
     target = replace(SMALL, onchip_bytes=48 * 1024)
-    ops = [op for op in kernel.body.block.ops if isinstance(op, graph.GraphOp) and not graph.is_source(op)]
     cost = KernelCost(4, 0.0, 0.0, 0.0, 0.0, "compute", 0, 0, 0, "tiled", tiles=2, weights="streamed")
-    by_channels = frozenset(op.results[0] for op in ops)
-    program = accel_schedule.emit_program(accel_schedule.plan_phases(ops, 4, cost, target, by_channels), target)
-    last = kernel.body.block.last_op
-    assert last is not None
-    kernel.body.block.insert_op_before(program, last)
-    module.verify()
+    module = scheduled(parse(WIDE.replace("1x64x8x8", "1x64x32x32")), cost, target, None)
+    (program,) = (op for op in kernel_of(module).walk() if isinstance(op, schedule.ProgramOp))
     weight_loads = [op for op in program.walk() if isinstance(op, schedule.LoadOp) and op.filters is not None]
     assert [op.parent_op() is program for op in weight_loads] == [True, True]
     assert sum(1 for op in program.walk() if isinstance(op, schedule.TileOp)) > 2
